@@ -1,0 +1,44 @@
+# Two commands a newcomer needs: `make run` (portal with demo data) and `make test` (the whole suite).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+
+.PHONY: run test install install-test translations test-sqlite test-postgres bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+translations: $(VENV)/.installed
+	$(BIN)/python -c "from app.i18n import compile_catalogs; compile_catalogs()"
+
+## The portal on http://127.0.0.1:5000 with a demo base (SQLite under instance/, in-process jobs).
+run: install
+	$(BIN)/flask bootstrap
+	@echo "Clientele: http://127.0.0.1:5000  (sign in as admin@demo.local / demo12345)"
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+install-test: $(VENV)/.installed-test translations
+	@./scripts/ensure-chromium
+
+## The whole suite: SQLite always; PostgreSQL and Redis too when reachable (required when CI=true).
+test: install-test
+	./scripts/run-tests
+
+bench: install
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python -m bench.all
+
+clean:
+	rm -rf $(VENV) .pytest_cache

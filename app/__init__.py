@@ -1,0 +1,95 @@
+"""Clientele: the Distribution division portal."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from app.config import BASE_DIR, Config
+
+__version__ = "0.1.0"
+
+# Blueprints, each an area of the portal: (module path, url prefix).
+BLUEPRINTS = [
+    ("app.auth", None),
+    ("app.main", None),
+    ("app.crm", "/crm"),
+    ("app.jobs", "/jobs"),
+    ("app.admin", "/admin"),
+]
+
+
+def create_app(config: type | dict | None = None) -> Flask:
+    """Build the portal: extensions, blueprints, CLI; no work beyond wiring."""
+    app = Flask(__name__, template_folder=str(BASE_DIR / "templates"), instance_path=str(Config.INSTANCE_DIR))
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    _ensure_secret_key(app)
+
+    from app import extensions, i18n
+    from app.services import audit
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(BASE_DIR / "migrations"))
+    extensions.login_manager.init_app(app)
+    extensions.htmx.init_app(app)
+    extensions.csrf.init_app(app)
+    i18n.init_app(app)
+    from flask_sqlalchemy.session import Session as AppSession
+
+    audit.install(AppSession)
+    _sqlite_pragmas(app)
+
+    import importlib
+
+    for module_path, prefix in BLUEPRINTS:
+        module = importlib.import_module(module_path)
+        app.register_blueprint(module.bp, url_prefix=prefix)
+
+    from app import cli, web
+
+    web.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    """Use SECRET_KEY from the environment; the embedded default keeps a generated one in instance/."""
+    if app.config.get("SECRET_KEY"):
+        return
+    key_file = Path(app.instance_path) / "secret_key"
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    if not key_file.exists():
+        import secrets
+
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    """WAL and a busy timeout let the in-process worker write while pages read."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    def on_connect(dbapi_connection, _record):
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    with app.app_context():
+        from app.extensions import db
+
+        event.listen(db.engine, "connect", on_connect)
+
+
+logging.getLogger("rq.worker").setLevel(logging.WARNING)

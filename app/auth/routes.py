@@ -1,0 +1,54 @@
+"""Sign-in and sign-out views."""
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.auth import bp
+from app.auth.forms import LoginForm
+from app.extensions import db
+from app.services.auth import TooManyAttempts, authenticate
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths, so the sign-in page cannot be used to send people elsewhere."""
+    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("main.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign in with email and password; repeated failures pause sign-in for a while."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = authenticate(db.session, form.email.data, form.password.data, request.remote_addr or "?",
+                                current_app.config["LOGIN_MAX_ATTEMPTS"], current_app.config["LOGIN_WINDOW_SECONDS"])
+        except TooManyAttempts as exc:
+            form.form_errors.append(_("Too many failed attempts. Try again in %(minutes)d minutes.",
+                                      minutes=exc.minutes))
+            status = 429
+        else:
+            if user is None:
+                form.form_errors.append(_("Wrong email or password."))
+                status = 401
+            else:
+                login_user(user, remember=form.remember.data)
+                return redirect(_safe_next(request.args.get("next")))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """Sign out (a POST, so a link elsewhere cannot sign you out)."""
+    logout_user()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,104 @@
+"""Every change to an audited record becomes history rows, written in the same transaction."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import Session
+
+from app.models.audit import AuditEntry
+from app.models.base import utcnow
+from app.services.actor import current_actor_id
+
+SKIPPED_FIELDS = {"created_at", "updated_at", "version", "name_sort", "deleted_by_id"}
+
+
+def _text(value) -> str | None:
+    """Store every value as readable text, whatever its column type."""
+    if value is None:
+        return None
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _company_of(obj) -> int | None:
+    if obj.__tablename__ == "companies":
+        return obj.id
+    return getattr(obj, "company_id", None)
+
+
+def _rows_for(obj, action: str, actor: int | None, now: datetime) -> list[dict]:
+    state = inspect(obj)
+    base = {
+        "entity_type": obj.__tablename__,
+        "entity_id": obj.id,
+        "company_id": _company_of(obj),
+        "version": getattr(obj, "version", None),
+        "user_id": actor,
+        "at": now,
+    }
+    if action == "create":
+        return [dict(base, action="create", field=None, old_value=None, new_value=None)]
+    if action == "delete":
+        return [dict(base, action="delete", field=None, old_value=None, new_value=None)]
+    rows = []
+    for attr in state.mapper.column_attrs:
+        if attr.key in SKIPPED_FIELDS:
+            continue
+        hist = state.attrs[attr.key].history
+        if not hist.has_changes():
+            continue
+        old = hist.deleted[0] if hist.deleted else None
+        new = hist.added[0] if hist.added else None
+        if _text(old) == _text(new):
+            continue
+        kind = "update"
+        if attr.key == "deleted_at":
+            kind = "soft_delete" if new is not None else "restore"
+        rows.append(dict(base, action=kind, field=attr.key, old_value=_text(old), new_value=_text(new)))
+    return rows
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    """Collect the history of this flush and insert it on the same connection."""
+    actor = current_actor_id()
+    now = utcnow()
+    rows: list[dict] = []
+    for obj in session.new:
+        if getattr(obj, "__audit__", False):
+            rows += _rows_for(obj, "create", actor, now)
+    for obj in session.dirty:
+        if getattr(obj, "__audit__", False) and session.is_modified(obj, include_collections=False):
+            rows += _rows_for(obj, "update", actor, now)
+    for obj in session.deleted:
+        if getattr(obj, "__audit__", False):
+            rows += _rows_for(obj, "delete", actor, now)
+    if rows and not session.info.get("audit_disabled"):
+        session.connection().execute(AuditEntry.__table__.insert(), rows)
+
+
+def install(session_class) -> None:
+    """Attach the history recorder to the app's session class (once)."""
+    if not event.contains(session_class, "after_flush", _after_flush):
+        event.listen(session_class, "after_flush", _after_flush)
+
+
+def history(session: Session, entity_type: str, entity_id: int, limit: int = 200) -> list[AuditEntry]:
+    """A record's own history, newest first."""
+    stmt = (select(AuditEntry).where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == entity_id)
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def changes_since(session: Session, entity_type: str, entity_id: int, version: int) -> list[AuditEntry]:
+    """What others changed after the version a person opened: shown when their save is refused."""
+    stmt = (select(AuditEntry).where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == entity_id,
+                                     AuditEntry.version > version, AuditEntry.field.is_not(None))
+            .order_by(AuditEntry.id))
+    return list(session.scalars(stmt))

@@ -1,0 +1,223 @@
+"""Background jobs: RQ on Redis in production, an in-process RQ worker in the embedded default.
+
+The same RQ code path runs in both modes; only the connection differs. Each job has a row in
+the `jobs` table keyed by the RQ job id, so a person finds the result after Redis forgets it.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+import uuid
+from typing import Any, Callable
+
+from flask import Flask, current_app, has_app_context
+from rq import Queue, SimpleWorker, get_current_job
+from rq.job import Job
+from rq.timeouts import TimerDeathPenalty
+
+from app.extensions import db
+from app.models.base import utcnow
+from app.models.jobs import JobRecord
+from app.services.actor import acting_as
+
+log = logging.getLogger(__name__)
+EXT_KEY = "clientele_jobs"
+
+
+class ThreadWorker(SimpleWorker):
+    """An RQ worker that runs in a background thread of the portal process (no signals there)."""
+
+    death_penalty_class = TimerDeathPenalty
+    flask_app: Flask | None = None
+
+    def _install_signal_handlers(self) -> None:
+        pass
+
+    def execute_job(self, job, queue):
+        with self.flask_app.app_context():
+            return super().execute_job(job, queue)
+
+
+class JobRuntime:
+    """Per-app connection, queue and (embedded) worker thread."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.embedded = not app.config.get("REDIS_URL")
+        if self.embedded:
+            import fakeredis
+
+            self.server = fakeredis.FakeServer()
+            self.connection = fakeredis.FakeRedis(server=self.server)
+        else:
+            from redis import Redis
+
+            self.connection = Redis.from_url(app.config["REDIS_URL"])
+        self.queue = Queue(app.config["RQ_QUEUE"], connection=self.connection)
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+
+    def ensure_worker_thread(self) -> None:
+        """Start the in-process worker once, on the first job (embedded mode only)."""
+        if not self.embedded or not self.app.config.get("START_INPROCESS_WORKER", True):
+            return
+        with self._lock:
+            if self._thread and self._thread.is_alive():
+                return
+            self._thread = threading.Thread(target=self._run, name="clientele-worker", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.work_burst()
+            except Exception:  # a broken job must not kill the worker thread
+                log.exception("in-process worker iteration failed")
+            self._stop.wait(0.3)
+
+    def work_burst(self) -> None:
+        """Run every queued job now, in this thread; used by the embedded worker and by tests."""
+        worker = ThreadWorker([self.queue], connection=self.connection)
+        worker.flask_app = self.app
+        worker.work(burst=True, logging_level="WARNING")
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def runtime(app: Flask | None = None) -> JobRuntime:
+    """The job runtime of this app, created on first use."""
+    app = app or current_app._get_current_object()
+    rt = app.extensions.get(EXT_KEY)
+    if rt is None:
+        rt = app.extensions[EXT_KEY] = JobRuntime(app)
+    return rt
+
+
+def enqueue(func: Callable | str, *args: Any, kind: str, title: str, user_id: int | None,
+            timeout: int = 3600, **kwargs: Any) -> JobRecord:
+    """Record the job, then queue it; the row is committed first so the worker can find it."""
+    job_id = uuid.uuid4().hex
+    record = JobRecord(id=job_id, kind=kind, title=title[:300], user_id=user_id, status="queued")
+    db.session.add(record)
+    db.session.commit()
+    rt = runtime()
+    rt.queue.enqueue(func, args=args, job_id=job_id, job_timeout=timeout, result_ttl=86400,
+                     failure_ttl=7 * 86400, kwargs=kwargs, meta={"progress": 0})
+    rt.ensure_worker_thread()
+    return record
+
+
+def report_progress(percent: float, message: str | None = None) -> None:
+    """Called from inside a job: the progress bar reads this from the job's meta."""
+    job = get_current_job()
+    if job is None:
+        return
+    job.meta["progress"] = max(0, min(100, int(percent)))
+    if message is not None:
+        job.meta["message"] = message
+    job.save_meta()
+
+
+_worker_app: Flask | None = None
+
+
+def _app_for_worker() -> Flask:
+    """A standalone `rq worker` process builds the app once, on its first job."""
+    global _worker_app
+    if _worker_app is None:
+        from app import create_app
+
+        _worker_app = create_app()
+    return _worker_app
+
+
+def job_entry(kind: str):
+    """Wrap an RQ entry point: app context, acting user, and the job row's start and end."""
+
+    def decorate(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            if has_app_context():
+                return _run_tracked(kind, fn, args, kwargs)
+            with _app_for_worker().app_context():
+                return _run_tracked(kind, fn, args, kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _run_tracked(kind: str, fn: Callable, args, kwargs):
+    job = get_current_job()
+    job_id = job.id if job else None
+    record = db.session.get(JobRecord, job_id) if job_id else None
+    if job_id and record is None:  # scheduled jobs have no row yet
+        record = JobRecord(id=job_id, kind=kind, title=kind, user_id=None)
+        db.session.add(record)
+    if record is not None:
+        record.status, record.started_at = "started", utcnow()
+        db.session.commit()
+    user_id = record.user_id if record else None
+    try:
+        with acting_as(user_id):
+            result = fn(*args, **kwargs) or {}
+    except Exception as exc:
+        db.session.rollback()
+        if record is not None:
+            record = db.session.get(JobRecord, job_id)
+            record.status, record.finished_at = "failed", utcnow()
+            record.error = f"{type(exc).__name__}: {exc}"[:2000]
+            db.session.commit()
+        raise
+    if record is not None:
+        record = db.session.get(JobRecord, job_id)
+        record.status, record.finished_at, record.progress = "finished", utcnow(), 100
+        record.result_url = result.get("url")
+        record.result_text = result.get("text")
+        db.session.commit()
+    return result
+
+
+def live_state(record: JobRecord) -> JobRecord:
+    """Merge what RQ knows (progress, a worker's death) into the row a page shows."""
+    if record.is_done:
+        return record
+    try:
+        job = Job.fetch(record.id, connection=runtime().connection)
+    except Exception:
+        return record
+    meta = job.get_meta(refresh=True) if hasattr(job, "get_meta") else job.meta
+    record.progress = int(meta.get("progress", record.progress) or 0)
+    record.message = meta.get("message", record.message)
+    status = job.get_status(refresh=False)
+    if status in ("failed", "stopped", "canceled") and not record.is_done:
+        db.session.refresh(record)
+        if not record.is_done:
+            latest = job.latest_result()
+            record.status = "failed"
+            record.error = (latest.exc_string.strip().splitlines()[-1] if latest and latest.exc_string
+                            else f"job {status}")
+            record.finished_at = utcnow()
+            db.session.commit()
+    return record
+
+
+def wait_for(record_id: str, timeout: float = 30.0) -> JobRecord:
+    """Block until a job ends (CLI and tests)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        record = db.session.get(JobRecord, record_id)
+        if record and record.is_done:
+            return record
+        rt = runtime()
+        if rt.embedded and not (rt._thread and rt._thread.is_alive()):
+            rt.work_burst()
+            continue
+        time.sleep(0.2)
+    raise TimeoutError(f"job {record_id} did not finish in {timeout}s")
+

@@ -1,0 +1,79 @@
+"""Request-wide behaviour: sign-in required everywhere, htmx-aware rendering, error pages."""
+from __future__ import annotations
+
+from flask import Flask, Response, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from app.extensions import db, htmx, login_manager
+from app.models.org import User
+
+# Endpoints anyone may open; areas that need a public page add theirs here.
+PUBLIC_ENDPOINTS: set[str] = {"auth.login", "static", "main.set_language"}
+
+
+def render(page: str, partial: str | None = None, /, **context) -> Response | str:
+    """Render the partial for an htmx request, the whole page otherwise (one page, one partial)."""
+    template = partial if partial and htmx and not htmx.boosted else page
+    return render_template(template, **context)
+
+
+@login_manager.user_loader
+def load_user(value: str) -> User | None:
+    """The session holds id and a per-user token, so bumping the token signs a person out."""
+    user_id, _sep, token = value.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_token != token or not user.is_active:
+        return None
+    return user
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    @app.before_request
+    def require_login():
+        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return None
+
+    @app.after_request
+    def vary_on_htmx(response: Response) -> Response:
+        response.vary.add("HX-Request")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(err):
+        return _error(400, _("Your form has expired or was sent from elsewhere. Reload the page and try again."))
+
+    @app.errorhandler(403)
+    def forbidden(err):
+        return _error(403, _("You do not have permission to do this."))
+
+    @app.errorhandler(404)
+    def not_found(err):
+        return _error(404, _("This page does not exist or was removed."))
+
+    @app.errorhandler(409)
+    def conflict(err):
+        return _error(409, getattr(err, "description", None) or _("Someone else changed this meanwhile."))
+
+    def _error(code: int, message: str):
+        if htmx:
+            return render_template("errors/_message.html", code=code, message=message), code
+        return render_template("errors/error.html", code=code, message=message), code
+
+    @app.context_processor
+    def inject_nav():
+        from app.navigation import nav_items
+
+        return {"nav_items": nav_items}

@@ -1,0 +1,49 @@
+"""Walk every route: anonymous visitors are sent to sign-in, writes without CSRF are refused."""
+import re
+
+import pytest
+
+from app.web import PUBLIC_ENDPOINTS
+
+
+def _concrete(rule) -> str:
+    """Fill each URL variable with a plausible value so the rule can be requested."""
+    return re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: "1" if (m.group(1) or "") in ("int", "") else "x", rule.rule)
+
+
+def _rules(app):
+    return [r for r in app.url_map.iter_rules() if r.endpoint not in PUBLIC_ENDPOINTS]
+
+
+def test_every_page_but_the_public_ones_needs_sign_in(app, client):
+    checked = 0
+    for rule in _rules(app):
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            resp = client.open(_concrete(rule), method=method)
+            assert resp.status_code in (302, 400), f"{method} {rule.rule} answered {resp.status_code}"
+            if resp.status_code == 302:
+                assert "/login" in resp.location, f"{method} {rule.rule} redirected to {resp.location}"
+            checked += 1
+    assert checked > 5
+
+
+def test_every_write_without_a_csrf_token_is_refused(app, auth, make_user):
+    auth.login(make_user("admin", "distribution"))
+    checked = 0
+    for rule in _rules(app):
+        for method in rule.methods & {"POST", "PUT", "PATCH", "DELETE"}:
+            resp = auth.client.open(_concrete(rule), method=method)
+            assert resp.status_code == 400, f"{method} {rule.rule} answered {resp.status_code} without CSRF"
+            checked += 1
+    assert checked >= 2
+
+
+@pytest.mark.parametrize("path", ["/admin/users"])
+def test_staff_cannot_open_admin_pages(auth, make_user, path):
+    auth.login(make_user("staff", "sales"))
+    assert auth.get(path).status_code == 403
+
+
+def test_staff_cannot_start_admin_jobs(auth, make_user):
+    auth.login(make_user("staff", "sales"))
+    assert auth.post("/jobs/demo", {"companies": 5}).status_code == 403
