@@ -9,8 +9,20 @@ from flask_wtf.csrf import CSRFError
 from app.extensions import db, htmx, login_manager
 from app.models.org import User
 
-# Endpoints anyone may open; areas that need a public page add theirs here.
+# Endpoints anyone may open without signing in; other areas mark theirs with @public.
 PUBLIC_ENDPOINTS: set[str] = {"auth.login", "static", "main.set_language"}
+
+
+def public(view):
+    """Mark a view as open to visitors who are not signed in (sign-in, the response form, survey links)."""
+    view.is_public = True
+    return view
+
+
+def is_public_endpoint(app: Flask, endpoint: str | None) -> bool:
+    if endpoint is None or endpoint in PUBLIC_ENDPOINTS:
+        return True
+    return getattr(app.view_functions.get(endpoint), "is_public", False)
 
 
 def render(page: str, partial: str | None = None, /, **context) -> Response | str:
@@ -37,7 +49,7 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def require_login():
-        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        if is_public_endpoint(app, request.endpoint):
             return None
         if not current_user.is_authenticated:
             return login_manager.unauthorized()

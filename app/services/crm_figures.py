@@ -1,0 +1,24 @@
+"""Figures about the client base itself, for boards and the division dashboard."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models.sales import Activity
+from app.services.figures import Figure, figure
+
+
+def week_start(today: date) -> datetime:
+    monday = today - timedelta(days=today.weekday())
+    return datetime.combine(monday, time.min, tzinfo=timezone.utc)
+
+
+@figure("activities_this_week")
+def activities_this_week(session: Session, today: date) -> Figure:
+    """Calls, meetings, emails and notes logged since Monday: sales actions that reached the database."""
+    n = session.scalar(select(func.count(Activity.id)).where(Activity.occurred_at >= week_start(today)))
+    return Figure("activities_this_week", _("Activities logged this week"), n, "int",
+                  status="ok" if n else "bad")

@@ -1,0 +1,44 @@
+"""The company timeline: everything that happened with a client, from every area, newest first.
+
+Each area registers a source `fn(session, company_id, before, limit) -> list[TimelineItem]`.
+"""
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy.orm import Session
+
+
+@dataclass
+class TimelineItem:
+    at: datetime
+    kind: str          # activity, deal, change, response, request ... (a CSS class and an icon)
+    title: str
+    body: str | None = None
+    url: str | None = None
+    author: str | None = None
+
+
+SourceFn = Callable[[Session, int, datetime | None, int], list[TimelineItem]]
+SOURCES: list[str] = []  # dotted paths of source functions, imported lazily
+
+
+def register(path: str) -> None:
+    if path not in SOURCES:
+        SOURCES.append(path)
+
+
+def company_timeline(session: Session, company_id: int, before: datetime | None = None,
+                     limit: int = 50) -> list[TimelineItem]:
+    """Merge every source's newest items; `before` pages further back."""
+    import importlib
+
+    streams = []
+    for path in SOURCES:
+        module, _, name = path.rpartition(".")
+        fn: SourceFn = getattr(importlib.import_module(module), name)
+        streams.append(fn(session, company_id, before, limit))
+    return heapq.nlargest(limit, (item for stream in streams for item in stream), key=lambda i: i.at)
