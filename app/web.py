@@ -88,4 +88,9 @@ def init_app(app: Flask) -> None:
     def inject_nav():
         from app.navigation import nav_items
 
-        return {"nav_items": nav_items}
+        def unread_notifications() -> int:
+            from app.services.notifications import unread_count
+
+            return unread_count(db.session, current_user.id) if current_user.is_authenticated else 0
+
+        return {"nav_items": nav_items, "unread_notifications": unread_notifications}

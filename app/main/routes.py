@@ -24,3 +24,43 @@ def set_language():
             current_user.locale = lang
             db.session.commit()
     return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/notifications")
+def notifications():
+    """The person's notifications, newest first."""
+    from app.services import notifications as service
+
+    items = service.recent(db.session, current_user.id, limit=100)
+    return render_template("main/notifications.html", items=items)
+
+
+@bp.route("/notifications/bell")
+def notification_bell():
+    """The bell with the unread count; polled so it stays current."""
+    return render_template("main/_bell.html")
+
+
+@bp.route("/notifications/<int:notification_id>/open", methods=["POST"])
+def open_notification(notification_id: int):
+    """Mark read and go to the thing it is about."""
+    from flask import abort, redirect, url_for
+
+    from app.models.notifications import Notification
+    from app.services import notifications as service
+
+    item = db.session.get(Notification, notification_id)
+    if item is None or item.user_id != current_user.id:
+        abort(404)
+    service.mark_read(db.session, current_user.id, notification_id)
+    return redirect(item.url or url_for("main.notifications"))
+
+
+@bp.route("/notifications/read-all", methods=["POST"])
+def read_all_notifications():
+    from flask import redirect, url_for
+
+    from app.services import notifications as service
+
+    service.mark_read(db.session, current_user.id)
+    return redirect(url_for("main.notifications"))

@@ -3,12 +3,13 @@ from app.models.audit import AuditEntry
 from app.models.companies import Address, ClientType, Company, Tag, company_tags
 from app.models.contacts import Contact, Email, Phone
 from app.models.jobs import JobRecord
+from app.models.notifications import Notification
 from app.models.org import LoginAttempt, Unit, User
 from app.models.sales import Activity, Deal, DealLine, Product
 from app.models.search import SearchToken
 
 __all__ = [
     "Activity", "Address", "AuditEntry", "ClientType", "Company", "Contact", "Deal", "DealLine",
-    "Email", "JobRecord", "LoginAttempt", "Phone", "Product", "SearchToken", "Tag", "Unit", "User",
+    "Email", "JobRecord", "LoginAttempt", "Notification", "Phone", "Product", "SearchToken", "Tag", "Unit", "User",
     "company_tags",
 ]

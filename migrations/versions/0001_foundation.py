@@ -1,8 +1,8 @@
-"""foundation: org board, client base, audit, jobs, search
+"""foundation: org board, client base, audit, jobs, search, notifications
 
 Revision ID: 0001_foundation
 Revises: 
-Create Date: 2026-11-27 06:33:40.099489
+Create Date: 2026-11-27 06:49:43.547062
 
 """
 from alembic import op
@@ -175,6 +175,22 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_jobs_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_jobs_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_jobs_user_id'), ['user_id'], unique=False)
+
+    op.create_table('notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('text', sa.String(length=500), nullable=False),
+    sa.Column('url', sa.String(length=500), nullable=True),
+    sa.Column('dedup_key', sa.String(length=120), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notifications_dedup_key'), ['dedup_key'], unique=False)
+        batch_op.create_index('ix_notifications_user_unread', ['user_id', 'read_at'], unique=False)
 
     op.create_table('addresses',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -389,6 +405,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_addresses_company_id'))
 
     op.drop_table('addresses')
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index('ix_notifications_user_unread')
+        batch_op.drop_index(batch_op.f('ix_notifications_dedup_key'))
+
+    op.drop_table('notifications')
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_jobs_user_id'))
         batch_op.drop_index(batch_op.f('ix_jobs_kind'))
