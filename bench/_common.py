@@ -31,7 +31,7 @@ def timed(fn, repeat: int) -> list[float]:
 def seeded_app(companies: int, contacts_per_company: float = 2.5, seed: int = 1):
     """An app on a SQLite demo base of this size, seeded once and kept under bench/out/ for later runs."""
     OUT.mkdir(exist_ok=True)
-    instance = OUT / f"demo-{companies}-{seed}"
+    instance = OUT / f"demo-{companies}-{contacts_per_company}-{seed}"
     os.environ["CLIENTELE_INSTANCE"] = str(instance)
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("REDIS_URL", None)
