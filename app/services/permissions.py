@@ -50,3 +50,23 @@ def require(allowed: bool) -> None:
     """Stop the request with 403 when the rule says no."""
     if not allowed:
         abort(403)
+
+
+def can_start_workflow(user, unit_id: int) -> bool:
+    """Heads start their own unit's workflows; admins any unit's; staff none."""
+    return can_manage_unit(user, unit_id)
+
+
+def can_manage_board(user, board) -> bool:
+    """The owning unit's head (or an admin) adds and assigns cards; other heads only read; closed boards are history."""
+    return board.status == "active" and can_manage_unit(user, board.unit_id)
+
+
+def can_work_on_card(user, card) -> bool:
+    """Moving, ticking and commenting: the board's managers and the card's assignee."""
+    return can_manage_board(user, card.board) or (card.board.status == "active" and card.assignee_id == user.id)
+
+
+def can_see_overview(user) -> bool:
+    """Heads and admins track every board."""
+    return is_admin(user) or user.role == "head"
