@@ -103,7 +103,7 @@ def _board_answer(board: Board, status: int = 200, message: str | None = None):
     body = render_template("workflows/_board.html", message=message, **_board_context(board))
     if status == 200:
         return body
-    return make_response(body, status=status, retarget="#board", reswap="outerHTML")
+    return make_response(body, status, retarget="#board", reswap="outerHTML")
 
 
 @bp.route("/boards/<int:board_id>/columns/<int:column_id>/cards", methods=["POST"])
