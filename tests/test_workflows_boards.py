@@ -125,8 +125,8 @@ def test_moving_someones_card_tells_them_and_the_overview_shows_the_move(app, au
     board_id = _start(auth, head)
     _add(auth, board_id, "Survey the callers", staff)
     cols, card = _columns(app, board_id), _cards(app, board_id)["Survey the callers"]
-    resp = auth.post(f"/cards/{card[0]}/move", {"to_column": cols["done"], "card_version": card[1]},
-                     headers={"HX-Target": "board"}, htmx=True)
+    resp = auth.post(f"/boards/{board_id}/move", {"card_id": card[0], "to_column": cols["done"],
+                                                  "card_version": card[1]}, htmx=True)
     assert resp.status_code == 200 and 'id="board"' in resp.get_data(as_text=True)
     assert any("moved your task “Survey the callers” to Done" in t for t in _notes(app, staff))
     overview = auth.get("/overview").get_data(as_text=True)
@@ -283,3 +283,14 @@ def test_the_weekly_workflow_rolls_over_and_carries_undone_cards(app, auth, make
     assert _cards(app, board_id) == {"Write the week's plan": (done_id, done_version + 1, "done")}
     page = auth.get(f"/boards/{new_id}").get_data(as_text=True)
     assert page.count("carried over") == 1
+
+
+def test_a_russian_speaking_head_gets_the_board_in_russian(app, auth, make_user):
+    head = make_user("head", "promotion")
+    auth.login(head)
+    auth.post("/language", {"lang": "ru"})
+    board_id = _start(auth, head)
+    page = auth.get(f"/boards/{board_id}").get_data(as_text=True)
+    for text in ("Мои задачи", "Точный учёт откликов на продвижение", "К выполнению", "В работе",
+                 "Назначить источник каждому каналу откликов", "Добавить карточку"):
+        assert text in page

@@ -70,11 +70,17 @@ def start(key: str):
 
 
 def _board_context(board: Board, **extra) -> dict:
-    return dict(board=board, definition=registry.workflow(board.workflow_key),
-                columns=service.board_columns(db.session, board), today=_today(), locale=_locale(),
-                can_manage=permissions.can_manage_board(current_user, board),
-                can_move=lambda card: permissions.can_manage_board(current_user, board) or (
-                    board.status == "active" and card.assignee_id == current_user.id), **extra)
+    """What the board partial needs, with per-card texts (column titles, due dates) prepared once."""
+    from flask_babel import format_date
+
+    columns = service.board_columns(db.session, board)
+    locale = _locale()
+    due_dates = {c.due_on for view in columns for c in view.cards if c.due_on}
+    return dict(board=board, definition=registry.workflow(board.workflow_key), columns=columns, today=_today(),
+                locale=locale, can_manage=permissions.can_manage_board(current_user, board), me=current_user.id,
+                column_titles={view.column.id: view.column.title(locale) for view in columns},
+                due_labels={d: format_date(d, "short") for d in due_dates},
+                card_url_prefix=url_for("workflows.card", card_id=0)[:-1], **extra)
 
 
 @bp.route("/boards/<int:board_id>")
@@ -170,23 +176,40 @@ def card(card_id: int):
     return _panel(_card(card_id), compact=False)
 
 
+@bp.route("/boards/<int:board_id>/move", methods=["POST"])
+def board_move(board_id: int):
+    """The board's keyboard "Move to" menu: card, target column and the version the board was drawn with."""
+    board = _board(board_id)
+    card = _card(request.form.get("card_id", type=int) or 0)
+    if card.board_id != board.id:
+        abort(404)
+    permissions.require(permissions.can_work_on_card(current_user, card))
+    try:
+        service.move_card(db.session, card, current_user, parse_version(request.form, "card_version"),
+                          _target_column(card))
+    except service.BoardError as exc:
+        return _board_answer(board, exc.status, exc.message)
+    return _board_answer(board)
+
+
 @bp.route("/cards/<int:card_id>/move", methods=["POST"])
 def move(card_id: int):
-    """The keyboard "Move to" menu (board, card page and My tasks)."""
+    """The "Move to" buttons on a card's page and under My tasks."""
     card = _card(card_id)
     permissions.require(permissions.can_work_on_card(current_user, card))
+    try:
+        service.move_card(db.session, card, current_user, parse_version(request.form, "card_version"),
+                          _target_column(card))
+    except service.BoardError as exc:
+        return _panel(card, exc.status, exc.message)
+    return _panel(card)
+
+
+def _target_column(card: Card) -> BoardColumn:
     column = db.session.get(BoardColumn, request.form.get("to_column", type=int) or 0)
     if column is None or column.board_id != card.board_id:
         abort(404)
-    on_board = request.headers.get("HX-Target") == "board"
-    board = card.board
-    try:
-        service.move_card(db.session, card, current_user, parse_version(request.form, "card_version"), column)
-    except service.BoardError as exc:
-        if on_board:
-            return _board_answer(board, exc.status, exc.message)
-        return _panel(card, exc.status, exc.message)
-    return _board_answer(board) if on_board else _panel(card)
+    return column
 
 
 @bp.route("/cards/<int:card_id>/edit", methods=["POST"])
