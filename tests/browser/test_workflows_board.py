@@ -61,10 +61,12 @@ def test_head_assigns_staff_drags_ticks_comments_and_the_overview_shows_it(app, 
     person.goto("/my-tasks")
     panel = person.locator(".card-panel", has_text=CARD)
     expect(panel.locator(".status")).to_have_text("In progress")
-    panel.get_by_label("List every channel").check()
+    with person.expect_response(lambda r: "/checklist/" in r.url):
+        panel.get_by_label("List every channel").check()
     expect(person.locator(".card-panel", has_text=CARD).get_by_label("List every channel")).to_be_checked()
     person.locator(".card-panel", has_text=CARD).get_by_label("Your comment").fill("Phone and web form counted")
-    person.locator(".card-panel", has_text=CARD).get_by_role("button", name="Comment").click()
+    with person.expect_response(lambda r: r.url.endswith("/comments")):
+        person.locator(".card-panel", has_text=CARD).get_by_role("button", name="Comment").click()
     expect(person.locator(".card-panel", has_text=CARD)).to_contain_text("Phone and web form counted")
 
     lead.goto("/overview")
