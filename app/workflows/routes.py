@@ -119,13 +119,17 @@ def drop(board_id: int, column_id: int):
     column = db.session.get(BoardColumn, column_id)
     if column is None or column.board_id != board.id:
         abort(404)
-    card = _card(int(request.form.get("moved", "0") or 0))
+    card = _card(request.form.get("moved", type=int) or 0)
+    return _move_on_board(board, card, parse_version(request.form), column, parse_order(request.form))
+
+
+def _move_on_board(board: Board, card: Card, version: int, column: BoardColumn, order: list[int] | None = None):
+    """Move a card of this board and answer with the refreshed board, or the refusal over it."""
     if card.board_id != board.id:
         abort(404)
     permissions.require(permissions.can_work_on_card(current_user, card))
     try:
-        service.move_card(db.session, card, current_user, parse_version(request.form), column,
-                          parse_order(request.form))
+        service.move_card(db.session, card, current_user, version, column, order)
     except service.BoardError as exc:
         return _board_answer(board, exc.status, exc.message)
     return _board_answer(board)
@@ -179,17 +183,8 @@ def card(card_id: int):
 @bp.route("/boards/<int:board_id>/move", methods=["POST"])
 def board_move(board_id: int):
     """The board's keyboard "Move to" menu: card, target column and the version the board was drawn with."""
-    board = _board(board_id)
     card = _card(request.form.get("card_id", type=int) or 0)
-    if card.board_id != board.id:
-        abort(404)
-    permissions.require(permissions.can_work_on_card(current_user, card))
-    try:
-        service.move_card(db.session, card, current_user, parse_version(request.form, "card_version"),
-                          _target_column(card))
-    except service.BoardError as exc:
-        return _board_answer(board, exc.status, exc.message)
-    return _board_answer(board)
+    return _move_on_board(_board(board_id), card, parse_version(request.form, "card_version"), _target_column(card))
 
 
 @bp.route("/cards/<int:card_id>/move", methods=["POST"])
@@ -243,40 +238,36 @@ def check(card_id: int, item_id: int):
     return _panel(card)
 
 
-@bp.route("/cards/<int:card_id>/checklist", methods=["POST"])
-def add_check(card_id: int):
-    """Add a step to the checklist."""
+def _change_card(card_id: int, change):
+    """The card writes of the assignee and the managers: check who, apply, answer with the panel."""
     card = _card(card_id)
     permissions.require(permissions.can_work_on_card(current_user, card))
     try:
-        service.add_checklist_item(db.session, card, request.form.get("text", ""))
+        change(card)
     except service.InvalidCard as exc:
         return _panel(card, 422, errors=exc.errors)
     return _panel(card)
+
+
+@bp.route("/cards/<int:card_id>/checklist", methods=["POST"])
+def add_check(card_id: int):
+    """Add a step to the checklist."""
+    return _change_card(card_id, lambda card: service.add_checklist_item(db.session, card, request.form.get("text", "")))
 
 
 @bp.route("/cards/<int:card_id>/comments", methods=["POST"])
 def comment(card_id: int):
     """Comment on a card; the assignee hears about it."""
-    card = _card(card_id)
-    permissions.require(permissions.can_work_on_card(current_user, card))
-    try:
-        service.add_comment(db.session, card, current_user, request.form.get("body", ""))
-    except service.InvalidCard as exc:
-        return _panel(card, 422, errors=exc.errors)
-    return _panel(card)
+    return _change_card(card_id, lambda card: service.add_comment(db.session, card, current_user,
+                                                                  request.form.get("body", "")))
 
 
 @bp.route("/cards/<int:card_id>/links", methods=["POST"])
 def link(card_id: int):
     """Link the card to a company, deal, campaign, list or material."""
-    card = _card(card_id)
-    permissions.require(permissions.can_work_on_card(current_user, card))
-    try:
-        service.add_link(db.session, card, current_user, request.form.get("kind", ""), request.form.get("target", ""))
-    except service.InvalidCard as exc:
-        return _panel(card, 422, errors=exc.errors)
-    return _panel(card)
+    return _change_card(card_id, lambda card: service.add_link(db.session, card, current_user,
+                                                               request.form.get("kind", ""),
+                                                               request.form.get("target", "")))
 
 
 # --- people's views ---------------------------------------------------------------------------------------------------
