@@ -215,6 +215,8 @@ def move_card(session: Session, card: Card, user, expected_version: int, to_colu
         raise BoardError(_("That column belongs to another board."), board_id=card.board_id)
     from_column = card.column
     if to_column.id != from_column.id and to_column.wip_limit:
+        # Lock the column row (PostgreSQL) so two moves into its last free place cannot both pass the count.
+        session.execute(select(BoardColumn.id).where(BoardColumn.id == to_column.id).with_for_update())
         in_column = session.scalar(select(func.count(Card.id)).where(Card.column_id == to_column.id))
         if in_column >= to_column.wip_limit:
             raise BoardError(_("“%(column)s” already holds %(count)d cards, its work-in-progress limit. "
