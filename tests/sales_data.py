@@ -38,3 +38,9 @@ def deal(session, comp: Company, owner_id: int | None, stage: str = "won", close
     session.add(d)
     session.commit()
     return d
+
+
+def switch_user(auth, user) -> None:
+    """Sign the current person out and another in, as on a shared computer."""
+    auth.client.post("/logout", headers={"X-CSRFToken": auth.token})
+    auth.login(user)

@@ -98,8 +98,7 @@ def test_download_needs_sign_in_and_a_private_material_stays_in_its_unit(app, cl
     signed_out = client.get(url)
     assert signed_out.status_code == 302 and "/login" in signed_out.headers["Location"]
 
-    outsider = make_user("staff", "sales")
-    auth.login(outsider)
+    auth.login(make_user("staff", "sales"))
     assert auth.get(url).status_code == 403
     assert "Internal price logic" not in auth.get("/sales/materials").get_data(as_text=True)
 
