@@ -180,7 +180,7 @@ def seed_demo(session: Session, companies: int = 300, contacts_per_company: floa
     def flush_rows() -> None:
         for model in (Company, Contact, Phone, Email, Address, Deal, DealLine, Activity):
             if rows[model]:
-                session.execute(insert(model), rows[model])
+                session.execute(model.__table__.insert(), rows[model])
                 rows[model].clear()
         session.commit()
 
