@@ -151,3 +151,15 @@ def test_effective_sellers_and_a_task_request_for_dept_5(app, auth, make_user):
     with app.app_context():
         note = db.session.scalar(select(Notification).where(Notification.user_id == head5.id))
         assert "Star Seller" in note.text and "her ROI sketch" in note.text
+
+
+def test_only_the_deals_people_record_materials_in_it(app, auth, make_user):
+    owner = make_user("staff", "sales")
+    with app.app_context():
+        c = sales_data.company(db.session, "Vector")
+        deal_id = sales_data.deal(db.session, c, owner.id, "new").id
+    auth.login(make_user("staff", "logistics"))
+    auth.post("/sales/materials/new", {"title": "Map", "kind": "scheme", "link": "https://x.example/map"})
+    with app.app_context():
+        mid = db.session.scalar(select(Material.id))
+    assert auth.post(f"/sales/deals/{deal_id}/materials", {"material_id": mid}, htmx=True).status_code == 403

@@ -19,7 +19,7 @@ from app.models.sales_work import MATERIAL_KINDS, TASK_ACTIONS, Material, PlanTa
 from app.sales import bp
 from app.sales import forms
 from app.services import custody, figures, materials, plans, revenue, surveys
-from app.services.permissions import require
+from app.services.permissions import can_edit_owned, require
 from app.web import public, render
 
 SALES_FIGURES = ("materials_coverage_share", "materials_in_won_deals_share", "sellers_with_plan_share",
@@ -144,6 +144,7 @@ def activity_materials(activity_id: int):
 def _uses_view(deal: Deal | None = None, activity: Activity | None = None):
     error = None
     if request.method == "POST":
+        require(can_edit_owned(current_user, deal.owner if deal else activity.author))
         try:
             materials.attach(db.session, current_user, forms.int_or_none(request.form.get("material_id")) or 0,
                              deal_id=deal.id if deal else None, activity_id=activity.id if activity else None)
