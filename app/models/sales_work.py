@@ -8,11 +8,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import TimestampMixin, UTCDateTime, utcnow
+from app.models.sales import Deal, DealLine
 
 MATERIAL_KINDS = ("sample", "scheme", "case_study", "data_sheet", "price_list", "presentation", "call_script")
 TASK_ACTIONS = ("call", "meeting", "proposal", "send_material", "follow_up")
 PLAN_STATUSES = ("draft", "submitted", "approved")
 QUESTION_KINDS = ("text", "choice", "scale")
+
+# Covering indexes on foundation tables (created by migration 0006_sales): the revenue analysis reads
+# won deals by closing date and their lines without visiting either table's rows.
+Index("ix_deals_revenue", Deal.stage, Deal.closed_on, Deal.company_id)
+Index("ix_deal_lines_revenue", DealLine.deal_id, DealLine.product_id, DealLine.amount)
 
 material_products = Table(
     "material_products", db.metadata,
