@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import random
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from sqlalchemy import func, insert, select, text
@@ -66,6 +66,10 @@ def seed(session, deals: int, today: date, batch: int = 50_000) -> None:
     session.commit()
     products = list(session.scalars(select(Product.id)))
     weights = [1 / (k + 1) for k in range(len(products))]  # a few products sell most, as in life
+    deal_cols = ("id", "title", "company_id", "owner_id", "stage", "amount", "version", "closed_on", "created_at",
+                 "updated_at")
+    line_cols = ("id", "deal_id", "product_id", "quantity", "amount")
+    now = datetime.now(timezone.utc)
     deal_id = line_id = 0
     start = time.perf_counter()
     while deal_id < deals:
@@ -75,20 +79,32 @@ def seed(session, deals: int, today: date, batch: int = 50_000) -> None:
             stage = rng.choices(("won", "lost", "new", "proposal"), (45, 30, 15, 10))[0]
             lines = rng.choices(products, weights, k=rng.choice((1, 1, 2)))
             amounts = [Decimal(rng.randrange(1_000, 500_000)) for _ in lines]
-            deal_rows.append({"id": deal_id, "title": f"Deal {deal_id}", "company_id": rng.randrange(1, n_companies + 1),
-                              "owner_id": rng.choice(sellers), "stage": stage, "amount": sum(amounts), "version": 1,
-                              "closed_on": today - timedelta(days=rng.randrange(0, 3 * 365))
-                              if stage in ("won", "lost") else None})
+            closed = today - timedelta(days=rng.randrange(0, 3 * 365)) if stage in ("won", "lost") else None
+            deal_rows.append((deal_id, f"Deal {deal_id}", rng.randrange(1, n_companies + 1), rng.choice(sellers), stage,
+                              sum(amounts), 1, closed, now, now))
             for pid, amount in zip(lines, amounts):
                 line_id += 1
-                line_rows.append({"id": line_id, "deal_id": deal_id, "product_id": pid, "quantity": 1,
-                                  "amount": amount})
-        session.execute(insert(Deal), deal_rows)
-        session.execute(insert(DealLine), line_rows)
+                line_rows.append((line_id, deal_id, pid, 1, amount))
+        _write(session, Deal.__table__, deal_cols, deal_rows)
+        _write(session, DealLine.__table__, line_cols, line_rows)
         session.commit()
         print(f"  {deal_id:>9,} deals, {line_id:>9,} lines  {time.perf_counter() - start:5.0f}s", flush=True)
+    if session.get_bind().dialect.name == "postgresql":
+        for table in ("deals", "deal_lines"):
+            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"))
     session.execute(text("ANALYZE"))  # fresh statistics, as a maintained production database has
     session.commit()
+
+
+def _write(session, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """PostgreSQL: COPY; SQLite: a Core executemany. Either way no ORM objects."""
+    if session.get_bind().dialect.name == "postgresql":
+        cursor = session.connection().connection.cursor()
+        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    session.execute(insert(table), [dict(zip(columns, row)) for row in rows])
 
 
 def main() -> None:
@@ -110,6 +126,9 @@ def main() -> None:
             for index in db.metadata.tables[table].indexes:
                 index.create(db.engine, checkfirst=True)
         if (db.session.scalar(select(func.count(Deal.id))) or 0) < args.deals:
+            db.session.rollback()
+            db.drop_all()  # a run stopped half-way leaves a partial base; start clean
+            db.create_all()
             print(f"seeding {args.deals:,} deals ({db.engine.dialect.name}) ...")
             seed(db.session, args.deals, today)
         n_deals = db.session.scalar(select(func.count(Deal.id)))
