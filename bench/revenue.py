@@ -91,7 +91,8 @@ def seed(session, deals: int, today: date, batch: int = 50_000) -> None:
         print(f"  {deal_id:>9,} deals, {line_id:>9,} lines  {time.perf_counter() - start:5.0f}s", flush=True)
     if session.get_bind().dialect.name == "postgresql":
         for table in ("deals", "deal_lines"):
-            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"))
+            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                 f"(SELECT MAX(id) FROM {table}))"))
     session.execute(text("ANALYZE"))  # fresh statistics, as a maintained production database has
     session.commit()
 

@@ -285,7 +285,8 @@ def history(session: Session, seller_ids: list[int], until: date, weeks: int = 8
     """Week by week: plan realism (share of planned tasks done) and results, oldest first, with the trend."""
     first = monday(until) - timedelta(days=7 * (weeks - 1))
     counts = {ws: (n, d) for ws, n, d in session.execute(
-        select(WeekPlan.week_start, func.count(PlanTask.id), func.coalesce(func.sum(case((PlanTask.done.is_(True), 1), else_=0)), 0))
+        select(WeekPlan.week_start, func.count(PlanTask.id),
+               func.coalesce(func.sum(case((PlanTask.done.is_(True), 1), else_=0)), 0))
         .join(PlanTask, PlanTask.plan_id == WeekPlan.id)
         .where(WeekPlan.seller_id.in_(seller_ids), WeekPlan.week_start >= first)
         .group_by(WeekPlan.week_start)).all()}
