@@ -135,3 +135,20 @@ def test_a_task_needs_a_client_and_an_expected_result(app, auth, make_user):
     assert resp.status_code == 422 and "Choose the client." in resp.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(PlanTask)) is None
+
+
+def test_a_task_typed_in_for_a_deal_takes_its_client_and_contact(app, auth, make_user):
+    seller, silent_id, busy_id, deal_id = _seller_with_clients(app, make_user)
+    auth.login(seller)
+    page = auth.get("/sales/plans").get_data(as_text=True)
+    assert f'<option value="{deal_id}">Pumps for Busy' in page
+    resp = auth.post("/sales/plans/tasks", {"seller": seller.id, "week": MONDAY.isoformat(), "deal_id": deal_id,
+                                            "action": "meeting", "expected_result": "Sign the order"}, htmx=True)
+    assert resp.status_code == 200 and "Sign the order" in resp.get_data(as_text=True)
+    wrong = auth.post("/sales/plans/tasks", {"seller": seller.id, "week": MONDAY.isoformat(), "deal_id": deal_id,
+                                             "company_id": silent_id, "action": "call", "expected_result": "x"},
+                      htmx=True)
+    assert wrong.status_code == 422 and "This deal belongs to another client." in wrong.get_data(as_text=True)
+    with app.app_context():
+        task = db.session.scalar(select(PlanTask))
+        assert (task.company_id, task.deal_id) == (busy_id, deal_id)

@@ -79,3 +79,16 @@ def test_a_survey_needs_a_title_and_a_combination(auth, make_user):
     auth.login(make_user("staff", "promotion"))
     resp = auth.post("/sales/surveys", {"title": ""})
     assert resp.status_code == 422 and "Give the survey a title." in resp.get_data(as_text=True)
+
+
+def test_an_answered_survey_appears_on_the_company_timeline(app, auth, make_user):
+    survey_id = _survey(app, auth, make_user)
+    with app.app_context():
+        company_id = db.session.scalar(select(sales_data.Company.id).where(sales_data.Company.legal_name == "Big Corp"))
+        q = db.session.get(Survey, survey_id).questions[2].id
+    auth.post(f"/sales/surveys/{survey_id}/record/{company_id}", {f"q{q}": "Fast delivery"})
+    from app.services import timeline
+
+    with app.test_request_context():
+        items = timeline.company_timeline(db.session, company_id)
+        assert any(i.kind == "survey" and "Why pumps?" in i.title for i in items)

@@ -167,6 +167,7 @@ def _plan_context(seller: User, week_start: date, days: int) -> dict:
             "suggestions": plans.suggestions(db.session, seller.id, week_start, days),
             "last": plans.last_review(db.session, seller.id, week_start), "actions": TASK_ACTIONS,
             "action_label": plans.action_label, "clients": plans.seller_clients(db.session, seller.id),
+            "deals": plans.open_deals(db.session, seller.id),
             "can_edit": plans.can_plan_for(current_user, seller),
             "team": plans.sellers(db.session) if current_user.role in ("head", "admin") else [],
             "can_review": plan is not None and plans.can_review(current_user, plan)}

@@ -93,6 +93,12 @@ def _seller_companies(seller_id: int):
                exists().where(Deal.company_id == Company.id, Deal.owner_id == seller_id))
 
 
+def open_deals(session: Session, seller_id: int, limit: int = 300) -> list[Deal]:
+    """The seller's open deals, offered when a task is typed in by hand."""
+    return list(session.scalars(select(Deal).where(Deal.owner_id == seller_id, Deal.stage.in_(OPEN_STAGES))
+                                .order_by(Deal.title).limit(limit)))
+
+
 def seller_clients(session: Session, seller_id: int, limit: int = 300) -> list[Company]:
     """The clients offered when a task is typed in by hand."""
     return list(session.scalars(select(Company).where(Company.deleted_at.is_(None), _seller_companies(seller_id))
@@ -171,6 +177,9 @@ def add_task(session: Session, user, plan: WeekPlan, company_id: int | None, act
     """A task typed in by hand: a client, an action and the result it should bring."""
     if not can_edit_plan(user, plan):
         raise PermissionError
+    deal = session.get(Deal, deal_id) if deal_id else None
+    if deal is not None and not company_id:
+        company_id = deal.company_id
     company = session.get(Company, company_id) if company_id else None
     if company is None or company.deleted_at is not None:
         raise PlanError("company_id", _("Choose the client."))
@@ -178,9 +187,10 @@ def add_task(session: Session, user, plan: WeekPlan, company_id: int | None, act
         raise PlanError("action", _("Choose an action."))
     if not (expected_result or "").strip():
         raise PlanError("expected_result", _("Say what result you expect."))
-    deal = session.get(Deal, deal_id) if deal_id else None
+    if deal is not None and deal.company_id != company.id:
+        raise PlanError("deal_id", _("This deal belongs to another client."))
     task = PlanTask(plan=plan, company_id=company.id, action=action, expected_result=expected_result.strip()[:500],
-                    deal_id=deal.id if deal and deal.company_id == company.id else None, contact_id=contact_id)
+                    deal_id=deal.id if deal else None, contact_id=contact_id or (deal.contact_id if deal else None))
     session.add(task)
     session.commit()
     return task

@@ -177,3 +177,16 @@ def summary(session: Session, survey: Survey) -> dict:
 def answered_since(session: Session, since: datetime) -> int:
     """Answers received since a moment, by any route."""
     return session.scalar(select(func.count(SurveyResponse.id)).where(SurveyResponse.created_at >= since)) or 0
+
+
+def timeline_items(session: Session, company_id: int, before: datetime | None, limit: int) -> list:
+    """The company timeline's survey entries: when the client answered which survey."""
+    from app.services.timeline import TimelineItem
+
+    stmt = (select(SurveyResponse.created_at, Survey.title).join(Survey, Survey.id == SurveyResponse.survey_id)
+            .where(SurveyResponse.company_id == company_id))
+    if before is not None:
+        stmt = stmt.where(SurveyResponse.created_at < before)
+    rows = session.execute(stmt.order_by(SurveyResponse.created_at.desc()).limit(limit)).all()
+    return [TimelineItem(at=at, kind="survey", title=_("Answered the survey “%(title)s”", title=title))
+            for at, title in rows]
