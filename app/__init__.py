@@ -18,6 +18,7 @@ BLUEPRINTS = [
     ("app.jobs", "/jobs"),
     ("app.admin", "/admin"),
     ("app.workflows", None),
+    ("app.sales", "/sales"),
 ]
 
 

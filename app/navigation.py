@@ -8,6 +8,7 @@ NAV = [
     ("crm.companies", _l("Companies"), None),
     ("crm.contacts", _l("Contacts"), None),
     ("workflows.my_tasks", _l("Tasks"), None),
+    ("sales.index", _l("Sales"), None),
     ("jobs.index", _l("Jobs"), None),
     ("admin.users", _l("Users"), "admin"),
 ]

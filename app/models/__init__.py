@@ -6,6 +6,7 @@ from app.models.jobs import JobRecord
 from app.models.notifications import Notification
 from app.models.org import LoginAttempt, Unit, User
 from app.models.sales import Activity, Deal, DealLine, Product
+from app.models.sales_work import Material, MaterialUse, PlanTask, Survey, WeekPlan  # noqa: F401
 from app.models.search import SearchToken
 from app.models.workflows import Board, BoardColumn, Card, CardChecklistItem, CardComment, CardEvent, CardLink  # noqa: F401
 
