@@ -8,6 +8,7 @@ NAV = [
     ("crm.companies", _l("Companies"), None),
     ("crm.contacts", _l("Contacts"), None),
     ("jobs.index", _l("Jobs"), None),
+    ("accounts.home", _l("Key accounts"), None),
     ("admin.users", _l("Users"), "admin"),
 ]
 

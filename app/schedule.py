@@ -22,7 +22,9 @@ class Scheduled:
 
 
 # Areas add their periodic jobs here.
-SCHEDULE: list[Scheduled] = []
+SCHEDULE: list[Scheduled] = [
+    Scheduled("app.accounts.tasks.send_request_reminders", "REQUEST_REMINDERS_CRON", "0 * * * *"),
+]
 
 
 def resolve(path: str):
