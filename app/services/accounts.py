@@ -59,17 +59,17 @@ def set_key_account(session: Session, company_id: int, manager_id: int | None, d
     """Mark a company a key account (or change its manager/deputy); a change of people is a recorded hand-over."""
     company = session.get(Company, company_id)
     if company is None or company.deleted_at is not None:
-        raise AccountsError(_("This company does not exist."))
+        raise AccountsError(_msg("This company does not exist."))
     if manager_id is None or session.get(User, manager_id) is None:
-        raise AccountsError(_("A key account needs exactly one account manager."), "manager_id")
+        raise AccountsError(_msg("A key account needs exactly one account manager."), "manager_id")
     if deputy_id is not None and (deputy_id == manager_id or session.get(User, deputy_id) is None):
-        raise AccountsError(_("The deputy must be someone other than the account manager."), "deputy_id")
+        raise AccountsError(_msg("The deputy must be someone other than the account manager."), "deputy_id")
     note = (note or "").strip()
     account = session.get(KeyAccount, company_id)
     previous_manager = company.account_manager_id
     changed = account is None or previous_manager != manager_id or account.deputy_id != deputy_id
     if account is not None and previous_manager not in (None, manager_id) and not note:
-        raise AccountsError(_("Write a hand-over note for the new account manager."), "note")
+        raise AccountsError(_msg("Write a hand-over note for the new account manager."), "note")
     if account is None:
         account = KeyAccount(company_id=company_id, since=utcnow())
         session.add(account)
@@ -93,7 +93,7 @@ def remove_key_account(session: Session, company_id: int, by_id: int | None) -> 
     if account is None:
         return
     session.add(AccountHandover(company_id=company_id, from_manager_id=account.company.account_manager_id,
-                                to_manager_id=None, note=_("No longer a key account"), by_id=by_id))
+                                to_manager_id=None, note=_msg("No longer a key account"), by_id=by_id))
     session.delete(account)
     session.commit()
 
@@ -243,26 +243,26 @@ def register_request(session: Session, data: NewRequest, by_id: int, upload_dir:
     """Record a client's request and send it to each chosen department's inbox."""
     company = session.get(Company, data.company_id)
     if company is None or session.get(KeyAccount, data.company_id) is None:
-        raise AccountsError(_("Requests are carried for key accounts only."), "company_id")
+        raise AccountsError(_msg("Requests are carried for key accounts only."), "company_id")
     subject = (data.subject or "").strip()
     if not subject:
-        raise AccountsError(_("Say what the client asked for."), "subject")
+        raise AccountsError(_msg("Say what the client asked for."), "subject")
     unit_ids = sorted(set(data.unit_ids or []))
     units = list(session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))) if unit_ids else []
     if not units or len(units) != len(unit_ids):
-        raise AccountsError(_("Choose at least one department."), "unit_ids")
+        raise AccountsError(_msg("Choose at least one department."), "unit_ids")
     if data.channel not in CHANNELS:
-        raise AccountsError(_("Choose how the client asked."), "channel")
+        raise AccountsError(_msg("Choose how the client asked."), "channel")
     if data.contact_id is not None:
         contact = session.get(Contact, data.contact_id)
         if contact is None or contact.company_id != data.company_id:
-            raise AccountsError(_("The contact must work at this company."), "contact_id")
+            raise AccountsError(_msg("The contact must work at this company."), "contact_id")
     now = utcnow()
     asked_at = data.asked_at or now
     if asked_at > now + timedelta(minutes=5):
-        raise AccountsError(_("The client cannot have asked in the future."), "asked_at")
+        raise AccountsError(_msg("The client cannot have asked in the future."), "asked_at")
     if data.due_on is not None and data.due_on < (today or now.date()) and parent_id is None:
-        raise AccountsError(_("The agreed date has already passed."), "due_on")
+        raise AccountsError(_msg("The agreed date has already passed."), "due_on")
     req = ClientRequest(company_id=company.id, account_manager_id=company.account_manager_id, created_by_id=by_id,
                         contact_id=data.contact_id, subject=subject[:300], details=(data.details or "").strip(),
                         channel=data.channel, asked_at=asked_at, due_on=data.due_on, status="open",
@@ -278,7 +278,7 @@ def register_request(session: Session, data: NewRequest, by_id: int, upload_dir:
             _store_attachment(session, req, storage, by_id, upload_dir, now)
     session.flush()
     _notify_units(session, req, [u.id for u in units], "request_new",
-                  _("New client request from %(company)s: %(subject)s", company=company.display_name,
+                  _msg("New client request from %(company)s: %(subject)s", company=company.display_name,
                     subject=req.subject), by_id)
     session.commit()
     return req
@@ -296,7 +296,7 @@ def _store_attachment(session: Session, req: ClientRequest, storage, by_id: int 
     """Save a file under UPLOAD_DIR/requests/<id>/ with a random name; the original name is kept for download."""
     data = storage.read()
     if len(data) > MAX_ATTACHMENT_BYTES:
-        raise AccountsError(_("A file may be at most 20 MB."), "files")
+        raise AccountsError(_msg("A file may be at most 20 MB."), "files")
     safe = secure_filename(storage.filename) or "file"
     stored = f"{req.id}/{uuid.uuid4().hex}_{safe}"
     path = Path(upload_dir) / "requests" / stored
@@ -319,7 +319,7 @@ def add_attachments(session: Session, request_id: int, files: list, by_id: int, 
             _store_attachment(session, req, storage, by_id, upload_dir, now)
             added += 1
     if not added:
-        raise AccountsError(_("Choose a file."), "files")
+        raise AccountsError(_msg("Choose a file."), "files")
     session.commit()
     return added
 
@@ -331,14 +331,14 @@ def attachment_path(upload_dir: Path, att: RequestAttachment) -> Path:
 def _get(session: Session, request_id: int) -> ClientRequest:
     req = session.get(ClientRequest, request_id)
     if req is None:
-        raise AccountsError(_("This request does not exist."))
+        raise AccountsError(_msg("This request does not exist."))
     return req
 
 
 def _route(session: Session, route_id: int) -> RequestRoute:
     route = session.get(RequestRoute, route_id)
     if route is None:
-        raise AccountsError(_("This request does not exist."))
+        raise AccountsError(_msg("This request does not exist."))
     return route
 
 
@@ -353,7 +353,7 @@ def accept(session: Session, route_id: int, by_id: int) -> RequestRoute:
     """The department takes the request on."""
     route = _route(session, route_id)
     if route.status != "new":
-        raise AccountsError(_("Only a new request can be accepted."))
+        raise AccountsError(_msg("Only a new request can be accepted."))
     now = utcnow()
     route.status, route.accepted_at, route.accepted_by_id = "accepted", now, by_id
     _step(session, route.request, "accepted", by_id, now, unit_id=route.unit_id)
@@ -366,9 +366,9 @@ def answer(session: Session, route_id: int, text: str, by_id: int) -> RequestRou
     route = _route(session, route_id)
     text = (text or "").strip()
     if not text:
-        raise AccountsError(_("Write the answer."), "text")
+        raise AccountsError(_msg("Write the answer."), "text")
     if route.status not in ROUTE_WAITING:
-        raise AccountsError(_("This department has already answered."))
+        raise AccountsError(_msg("This department has already answered."))
     req, now = route.request, utcnow()
     if route.accepted_at is None:
         route.accepted_at, route.accepted_by_id = now, by_id
@@ -381,7 +381,8 @@ def answer(session: Session, route_id: int, text: str, by_id: int) -> RequestRou
     _step(session, req, "answered", by_id, now, unit_id=route.unit_id, text=text)
     _refresh_status(req)
     notifications.notify(session, [req.account_manager_id, deputy_of(session, req.company_id)], "request_answered",
-                         _("%(unit)s answered: %(subject)s", unit=route.unit.name(_locale()), subject=req.subject),
+                         _msg("%(unit)s answered: %(subject)s", unit=route.unit.name(_locale()),
+                              subject=req.subject),
                          url=_request_url(req.id), exclude=by_id)
     session.commit()
     return route
@@ -392,16 +393,17 @@ def ask_back(session: Session, route_id: int, question: str, by_id: int) -> Requ
     route = _route(session, route_id)
     question = (question or "").strip()
     if not question:
-        raise AccountsError(_("Write the question."), "text")
+        raise AccountsError(_msg("Write the question."), "text")
     if route.status not in ("new", "accepted"):
-        raise AccountsError(_("This request is not waiting for the department."))
+        raise AccountsError(_msg("This request is not waiting for the department."))
     req, now = route.request, utcnow()
     if route.accepted_at is None:
         route.accepted_at, route.accepted_by_id = now, by_id
     route.status, route.question = "asked", question
     _step(session, req, "asked", by_id, now, unit_id=route.unit_id, text=question)
     notifications.notify(session, [req.account_manager_id, deputy_of(session, req.company_id)], "request_asked",
-                         _("%(unit)s asks about: %(subject)s", unit=route.unit.name(_locale()), subject=req.subject),
+                         _msg("%(unit)s asks about: %(subject)s", unit=route.unit.name(_locale()),
+                              subject=req.subject),
                          url=_request_url(req.id), exclude=by_id)
     session.commit()
     return route
@@ -412,14 +414,14 @@ def clarify(session: Session, route_id: int, text: str, by_id: int) -> RequestRo
     route = _route(session, route_id)
     text = (text or "").strip()
     if not text:
-        raise AccountsError(_("Write the client's reply."), "text")
+        raise AccountsError(_msg("Write the client's reply."), "text")
     if route.status != "asked":
-        raise AccountsError(_("The department has not asked anything."))
+        raise AccountsError(_msg("The department has not asked anything."))
     now = utcnow()
     route.status = "accepted"
     _step(session, route.request, "clarified", by_id, now, unit_id=route.unit_id, text=text)
     _notify_units(session, route.request, [route.unit_id], "request_clarified",
-                  _("The client replied: %(subject)s", subject=route.request.subject), by_id)
+                  _msg("The client replied: %(subject)s", subject=route.request.subject), by_id)
     session.commit()
     return route
 
@@ -428,7 +430,7 @@ def relay(session: Session, route_id: int, text: str, by_id: int) -> RequestRout
     """The account manager passes a department's answer on to the client."""
     route = _route(session, route_id)
     if route.status != "answered":
-        raise AccountsError(_("There is no answer to relay yet."))
+        raise AccountsError(_msg("There is no answer to relay yet."))
     now = utcnow()
     route.relayed_at = now
     _step(session, route.request, "relayed", by_id, now, unit_id=route.unit_id, text=(text or "").strip() or None)
@@ -441,11 +443,11 @@ def close(session: Session, request_id: int, confirmation: str, by_id: int) -> C
     req = _get(session, request_id)
     confirmation = (confirmation or "").strip()
     if not confirmation:
-        raise AccountsError(_("Write who confirmed and how."), "confirmation")
+        raise AccountsError(_msg("Write who confirmed and how."), "confirmation")
     if req.status == "closed":
-        raise AccountsError(_("This request is already closed."))
+        raise AccountsError(_msg("This request is already closed."))
     if not any(r.status == "answered" for r in req.routes) and not any(c.status == "closed" for c in req.children):
-        raise AccountsError(_("No department has answered yet."))
+        raise AccountsError(_msg("No department has answered yet."))
     now = utcnow()
     req.status, req.closed_at, req.client_confirmation = "closed", now, confirmation[:500]
     req.close_secs = _secs(req.asked_at, now)
@@ -463,9 +465,9 @@ def reopen(session: Session, request_id: int, reason: str, by_id: int) -> Client
     req = _get(session, request_id)
     reason = (reason or "").strip()
     if not reason:
-        raise AccountsError(_("Say why the client came back."), "reason")
+        raise AccountsError(_msg("Say why the client came back."), "reason")
     if req.status != "closed":
-        raise AccountsError(_("Only a closed request can be reopened."))
+        raise AccountsError(_msg("Only a closed request can be reopened."))
     now = utcnow()
     req.status, req.closed_at, req.close_secs, req.closed_on_time = "open", None, None, None
     req.reopened_count = (req.reopened_count or 0) + 1
@@ -473,7 +475,7 @@ def reopen(session: Session, request_id: int, reason: str, by_id: int) -> Client
         route.status, route.relayed_at = "new", None
     _step(session, req, "reopened", by_id, now, text=reason)
     _notify_units(session, req, [r.unit_id for r in req.routes], "request_reopened",
-                  _("Reopened: %(subject)s", subject=req.subject), by_id)
+                  _msg("Reopened: %(subject)s", subject=req.subject), by_id)
     session.commit()
     return req
 
@@ -483,10 +485,10 @@ def split(session: Session, request_id: int, parts: list[tuple[int, str, str]], 
     """Split a request into sub-requests, one per department, each carried and answered on its own."""
     req = _get(session, request_id)
     if req.status == "closed":
-        raise AccountsError(_("A closed request cannot be split."))
+        raise AccountsError(_msg("A closed request cannot be split."))
     parts = [(uid, (s or "").strip(), (d or "").strip()) for uid, s, d in parts if uid]
     if not parts:
-        raise AccountsError(_("Choose at least one department."), "unit_ids")
+        raise AccountsError(_msg("Choose at least one department."), "unit_ids")
     children = []
     for unit_id, subject, details in parts:
         data = NewRequest(company_id=req.company_id, subject=subject or req.subject, unit_ids=[unit_id],
@@ -578,9 +580,9 @@ def send_reminders(session: Session, today: date) -> dict[str, int]:
         overdue = item["due_on"] < today
         kind = "overdue" if overdue else "due_soon"
         people = [item["manager"]] + [u for unit_id in item["units"] for u in members.get(unit_id, [])]
-        text = (_("Overdue since %(date)s: %(subject)s", date=item["due_on"].isoformat(), subject=item["subject"])
-                if overdue else
-                _("Due %(date)s: %(subject)s", date=item["due_on"].isoformat(), subject=item["subject"]))
+        due, subject = item["due_on"].isoformat(), item["subject"]
+        text = (_msg("Overdue since %(date)s: %(subject)s", date=due, subject=subject) if overdue
+                else _msg("Due %(date)s: %(subject)s", date=due, subject=subject))
         sent[kind] += notifications.notify(session, people, f"request_{kind}", text, url=_request_url(rid),
                                            dedup_key=f"request:{rid}:{kind}:{item['due_on'].isoformat()}")
     session.commit()
@@ -612,9 +614,24 @@ def timeline_items(session: Session, company_id: int, before: datetime | None, l
 
 
 def _locale() -> str:
+    """The reader's language in a page; the portal's default in a background job (no request there)."""
+    from flask import current_app, has_request_context
     from flask_babel import get_locale
 
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     return str(get_locale() or "ru")
+
+
+def _msg(message: str, **variables) -> str:
+    """A message for a person, translated outside a web request too (reminder jobs, CLI, tests)."""
+    from flask import has_request_context
+    from flask_babel import force_locale
+
+    if has_request_context():
+        return _(message, **variables)
+    with force_locale(_locale()):
+        return _(message, **variables)
 
 
 def _localized(ru: str, en: str) -> str:
@@ -631,21 +648,21 @@ def save_unit(session: Session, unit_id: int | None, code: str, name_ru: str, na
     """Add or change a unit of the org board; requests can then be sent to it."""
     code = (code or "").strip().lower()
     if not UNIT_CODE.match(code):
-        raise AccountsError(_("Use 2-40 lower-case letters, digits, - or _, starting with a letter."), "code")
+        raise AccountsError(_msg("Use 2-40 lower-case letters, digits, - or _, starting with a letter."), "code")
     clash = session.scalar(select(Unit.id).where(Unit.code == code))
     if clash is not None and clash != unit_id:
-        raise AccountsError(_("Another unit already has this code."), "code")
+        raise AccountsError(_msg("Another unit already has this code."), "code")
     if not (name_ru or "").strip():
-        raise AccountsError(_("Give the Russian name."), "name_ru")
+        raise AccountsError(_msg("Give the Russian name."), "name_ru")
     if not (name_en or "").strip():
-        raise AccountsError(_("Give the English name."), "name_en")
+        raise AccountsError(_msg("Give the English name."), "name_en")
     unit = session.get(Unit, unit_id) if unit_id else Unit()
     if unit is None:
-        raise AccountsError(_("This unit does not exist."))
+        raise AccountsError(_msg("This unit does not exist."))
     ancestor = session.get(Unit, parent_id) if parent_id else None
     while ancestor is not None and unit_id is not None:
         if ancestor.id == unit_id:
-            raise AccountsError(_("A unit cannot sit under itself."), "parent_id")
+            raise AccountsError(_msg("A unit cannot sit under itself."), "parent_id")
         ancestor = ancestor.parent
     unit.code, unit.name_ru, unit.name_en = code, name_ru.strip()[:200], name_en.strip()[:200]
     unit.parent_id, unit.in_distribution = parent_id or None, bool(in_distribution)

@@ -56,7 +56,7 @@ def _start(since: date | None) -> datetime | None:
 
 def _nearest_rank(n, pct: int):
     """ceil(pct% of n) in integer arithmetic, the same on both engines."""
-    return (n * pct + 99).op("/")(100)
+    return (n * pct + 99).self_group().op("/")(100)
 
 
 def _percentiles(session: Session, group, answer, close, select_from, where) -> dict[int, dict[str, int]]:
