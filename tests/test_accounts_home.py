@@ -110,3 +110,13 @@ def test_admins_add_a_department_that_requests_can_then_go_to(app, auth, make_us
     assert "Service centre" in form and "Irina Petrova" in form
     login_as(auth, manager)
     assert auth.get("/accounts/units").status_code == 403
+
+
+def test_the_pages_speak_russian(app, auth, make_user):
+    manager = make_user("staff", "accounts")
+    key_account(app, manager.id)
+    login_as(auth, manager)
+    auth.post("/language", {"lang": "ru", "next": "/accounts/"})
+    assert "Ключевые клиенты" in auth.get("/accounts/").get_data(as_text=True)
+    assert "Зарегистрировать и передать" in auth.get("/accounts/requests/new").get_data(as_text=True)
+    assert "Первый ответ, 90%" in auth.get("/accounts/figures").get_data(as_text=True)

@@ -221,3 +221,14 @@ def test_a_request_past_its_date_is_overdue_for_both_sides(app, auth, make_user)
     figures = auth.get("/accounts/figures").get_data(as_text=True)
     assert "keeps clients waiting" in figures
     assert f"/accounts/requests/{req.id}" in inbox
+
+
+def test_choosing_the_client_reloads_its_contacts_and_keeps_what_was_typed(app, auth, make_user):
+    manager = make_user("staff", "accounts")
+    ids = key_account(app, manager.id)
+    login_as(auth, manager)
+    resp = auth.get(f"/accounts/requests/new?company_id={ids['company_id']}&subject=Samples+for+Kazan", htmx=True,
+                    headers={"HX-Trigger-Name": "company_id"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and html.lstrip().startswith('<form id="request-form"')
+    assert "Irina Petrova" in html and 'value="Samples for Kazan"' in html

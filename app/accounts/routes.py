@@ -18,7 +18,7 @@ from app.models.companies import Company
 from app.models.contacts import Contact
 from app.models.org import Unit, User
 from app.services import accounts, permissions
-from app.services.accounts import AccountsError
+from app.services.accounts import CHANNEL_LABELS, AccountsError
 from app.services.accounts_figures import request_figures
 from app.web import render
 
@@ -143,23 +143,23 @@ def requests_list():
 @bp.route("/requests/new", methods=["GET", "POST"])
 def new_request():
     """Register what a key-account client asked for and send it to the departments."""
-    form = RequestForm()
+    # Choosing the client reloads the form with that client's contacts, keeping what was typed.
+    reloading = bool(htmx) and request.method == "GET" and htmx.trigger_name == "company_id"
+    form = RequestForm(formdata=request.args) if reloading else RequestForm()
     companies = accounts.registrable_accounts(db.session, current_user)
     form.company_id.choices = [(NONE, "—")] + [(c.id, c.display_name) for c in companies]
-    company_id = form.company_id.data if request.method == "POST" else request.args.get("company_id", type=int)
-    if company_id and request.method == "GET":
-        form.company_id.data = company_id
+    if request.method == "GET" and not reloading:
+        form.company_id.data = request.args.get("company_id", type=int)
+    company_id = form.company_id.data
     contacts = db.session.scalars(select(Contact).where(Contact.company_id == (company_id or -1),
                                                         Contact.deleted_at.is_(None)).order_by(Contact.name)).all()
     form.contact_id.choices = [(NONE, "—")] + [(c.id, c.name) for c in contacts]
-    from app.services.accounts import CHANNEL_LABELS
-
     form.channel.choices = [(c, CHANNEL_LABELS[c]) for c in CHANNELS]
     form.unit_ids.choices = [(u.id, _unit_label(u)) for u in accounts.units(db.session)]
+    if reloading:
+        return render("accounts/request_form.html", "accounts/_request_form.html", form=form)
     if request.method == "GET":
         form.asked_at.data = to_user_timezone(utcnow()).replace(tzinfo=None, second=0, microsecond=0)
-    if htmx and request.method == "GET" and htmx.trigger_name == "company_id":
-        return render("accounts/request_form.html", "accounts/_request_form.html", form=form)
     if form.validate_on_submit():
         data = accounts.NewRequest(
             company_id=form.company_id.data, subject=form.subject.data, unit_ids=form.unit_ids.data,
@@ -312,8 +312,10 @@ def inbox():
 @bp.route("/figures")
 def figures():
     """Per manager, department and client: how fast requests are answered and closed; who keeps clients waiting."""
-    period = request.args.get("period", "365")
-    days = PERIODS.get(period, 365)
+    period = request.args.get("period", "90")
+    if period not in PERIODS:
+        period = "90"
+    days = PERIODS[period]
     since = _today() - timedelta(days=days) if days else None
     data = request_figures(db.session, _today(), since)
     return render("accounts/figures.html", "accounts/_figures.html", data=data, period=period)

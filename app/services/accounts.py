@@ -10,7 +10,7 @@ from pathlib import Path
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 from werkzeug.utils import secure_filename
 
 from app.models.accounts import (CHANNELS, ROUTE_WAITING, AccountHandover, ClientRequest, KeyAccount,
@@ -534,6 +534,7 @@ def inbox(session: Session, unit_id: int, today: date, tab: str = "waiting", lim
     """The department's share of requests, earliest agreed date first; overdue ones are marked by the page."""
     stmt = (select(RequestRoute, ClientRequest)
             .join(ClientRequest, ClientRequest.id == RequestRoute.request_id)
+            .options(lazyload(ClientRequest.contact), lazyload(ClientRequest.account_manager))
             .where(RequestRoute.unit_id == unit_id))
     if tab == "answered":
         stmt = stmt.where(RequestRoute.status == "answered").order_by(RequestRoute.answered_at.desc())

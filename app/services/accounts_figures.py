@@ -1,16 +1,16 @@
 """How fast client requests are answered and closed, per account manager, department and client.
 
-Percentiles are nearest-rank, computed with ROW_NUMBER()/COUNT() window functions over durations stored in
-seconds when each event happened, so the same SQL runs on SQLite and PostgreSQL and only a few rows per
-group come back.
+Durations are stored in seconds when each event happens. The figures read them in one pass per source
+over a covering index (only numbers and flags, no date arithmetic in SQL) and take nearest-rank
+percentiles from the sorted values, so the same code runs on SQLite and PostgreSQL.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from app.models.accounts import ROUTE_WAITING, ClientRequest, RequestRoute
@@ -38,6 +38,8 @@ class GroupFigures:
     reopened: int = 0
     overdue_open: int = 0
     waiting: int = 0
+    answers: list[int] = field(default_factory=list, repr=False)
+    closes: list[int] = field(default_factory=list, repr=False)
 
     @property
     def on_time_share(self) -> float | None:
@@ -49,83 +51,70 @@ class GroupFigures:
         share = self.on_time_share
         return self.overdue_open > 0 or (share is not None and share < ON_TIME_TARGET)
 
+    def add(self, with_date, on_time, reopened, overdue, answer_secs, close_secs) -> None:
+        self.requests += 1
+        self.closed_with_date += with_date
+        self.closed_on_time += on_time
+        self.reopened += reopened or 0
+        self.overdue_open += overdue
+        if answer_secs is not None:
+            self.answers.append(answer_secs)
+        if close_secs is not None:
+            self.closes.append(close_secs)
+
+    def finish(self) -> GroupFigures:
+        self.p50_answer, self.p90_answer = nearest_rank(self.answers, 50), nearest_rank(self.answers, 90)
+        self.p50_close, self.p90_close = nearest_rank(self.closes, 50), nearest_rank(self.closes, 90)
+        self.answers, self.closes = [], []
+        return self
+
+
+def nearest_rank(values: list[int], pct: int) -> int | None:
+    """The value at rank ceil(pct% of n) in sorted order; None when there are no values."""
+    if not values:
+        return None
+    values.sort()
+    return values[max(0, -(-len(values) * pct // 100) - 1)]
+
 
 def _start(since: date | None) -> datetime | None:
     return datetime.combine(since, time.min, tzinfo=timezone.utc) if since else None
 
 
-def _nearest_rank(n, pct: int):
-    """ceil(pct% of n) in integer arithmetic, the same on both engines."""
-    return (n * pct + 99).self_group().op("/")(100)
-
-
-def _percentiles(session: Session, group, answer, close, select_from, where) -> dict[int, dict[str, int]]:
-    """Median and 90th percentile of both durations per group, in one pass of window functions."""
-    ranked = (select(group.label("g"), answer.label("a"), close.label("c"),
-                     func.row_number().over(partition_by=group, order_by=answer.asc().nulls_last()).label("ra"),
-                     func.count(answer).over(partition_by=group).label("na"),
-                     func.row_number().over(partition_by=group, order_by=close.asc().nulls_last()).label("rc"),
-                     func.count(close).over(partition_by=group).label("nc"))
-              .select_from(select_from).where(*where).subquery())
-    r = ranked.c
-    stmt = select(r.g, r.a, r.c, r.ra, r.na, r.rc, r.nc).where(or_(
-        and_(r.na > 0, or_(r.ra == _nearest_rank(r.na, 50), r.ra == _nearest_rank(r.na, 90))),
-        and_(r.nc > 0, or_(r.rc == _nearest_rank(r.nc, 50), r.rc == _nearest_rank(r.nc, 90)))))
-    out: dict[int, dict[str, int]] = {}
-    for g, a, c, ra, na, rc, nc in session.execute(stmt):
-        slot = out.setdefault(g, {})
-        if na and ra == (na * 50 + 99) // 100:
-            slot["p50_answer"] = a
-        if na and ra == (na * 90 + 99) // 100:
-            slot["p90_answer"] = a
-        if nc and rc == (nc * 50 + 99) // 100:
-            slot["p50_close"] = c
-        if nc and rc == (nc * 90 + 99) // 100:
-            slot["p90_close"] = c
-    return out
-
-
-def _aggregates(session: Session, group, select_from, where, today: date):
-    due_known_closed = and_(ClientRequest.status == "closed", ClientRequest.due_on.is_not(None))
-    return session.execute(
-        select(group, func.count(),
-               func.sum(case((due_known_closed, 1), else_=0)),
-               func.sum(case((and_(due_known_closed, ClientRequest.closed_on_time.is_(True)), 1), else_=0)),
-               func.sum(ClientRequest.reopened_count),
-               func.sum(case((and_(ClientRequest.status != "closed", ClientRequest.due_on < today), 1), else_=0)))
-        .select_from(select_from).where(*where).group_by(group))
-
-
-def _groups(session: Session, group, answer, select_from, where, today: date) -> dict[int, GroupFigures]:
-    rows: dict[int, GroupFigures] = {}
-    for key, n, with_date, on_time, reopened, overdue in _aggregates(session, group, select_from, where, today):
-        if key is None:
-            continue
-        rows[key] = GroupFigures(key=key, requests=n, closed_with_date=with_date or 0, closed_on_time=on_time or 0,
-                                 reopened=reopened or 0, overdue_open=overdue or 0)
-    for key, values in _percentiles(session, group, answer, ClientRequest.close_secs, select_from, where).items():
-        if key in rows:
-            for name, value in values.items():
-                setattr(rows[key], name, value)
-    return rows
+def _flags(today: date):
+    """Per-request 0/1 flags computed by the database, so no dates cross into Python."""
+    closed_with_date = and_(ClientRequest.status == "closed", ClientRequest.due_on.is_not(None))
+    return (case((closed_with_date, 1), else_=0),
+            case((and_(closed_with_date, ClientRequest.closed_on_time.is_(True)), 1), else_=0),
+            ClientRequest.reopened_count,
+            case((and_(ClientRequest.status != "closed", ClientRequest.due_on < today), 1), else_=0))
 
 
 def request_figures(session: Session, today: date, since: date | None = None,
                     top_clients: int = 30) -> dict[str, list[GroupFigures]]:
-    """The figures page: per manager, per department (slowest first) and the busiest clients."""
+    """The figures page: per manager, per department (those keeping clients waiting first), busiest clients."""
     start = _start(since)
-    where = [ClientRequest.asked_at >= start] if start else []
-    managers = _groups(session, ClientRequest.account_manager_id, ClientRequest.first_answer_secs,
-                       ClientRequest.__table__, where, today)
-    clients = _groups(session, ClientRequest.company_id, ClientRequest.first_answer_secs,
-                      ClientRequest.__table__, where, today)
-    routed = RequestRoute.__table__.join(ClientRequest.__table__, ClientRequest.id == RequestRoute.request_id)
-    departments = _groups(session, RequestRoute.unit_id, RequestRoute.first_answer_secs, routed, where, today)
-    for unit_id, n in session.execute(select(RequestRoute.unit_id, func.count()).select_from(routed)
-                                      .where(RequestRoute.status.in_(ROUTE_WAITING), *where)
-                                      .group_by(RequestRoute.unit_id)):
-        if unit_id in departments:
-            departments[unit_id].waiting = n
+    period = [ClientRequest.asked_at >= start] if start else []
+    managers: dict[int, GroupFigures] = {}
+    clients: dict[int, GroupFigures] = {}
+    departments: dict[int, GroupFigures] = {}
+    flags = _flags(today)
+    rows = session.execute(select(ClientRequest.account_manager_id, ClientRequest.company_id, *flags,
+                                  ClientRequest.first_answer_secs, ClientRequest.close_secs).where(*period))
+    for manager_id, company_id, *values in rows:
+        if manager_id is not None:
+            (managers.get(manager_id) or managers.setdefault(manager_id, GroupFigures(manager_id))).add(*values)
+        (clients.get(company_id) or clients.setdefault(company_id, GroupFigures(company_id))).add(*values)
+    waiting = case((RequestRoute.status.in_(ROUTE_WAITING), 1), else_=0)
+    rows = session.execute(select(RequestRoute.unit_id, waiting, *flags, RequestRoute.first_answer_secs,
+                                  ClientRequest.close_secs)
+                           .join(RequestRoute, RequestRoute.request_id == ClientRequest.id).where(*period))
+    for unit_id, is_waiting, *values in rows:
+        group = departments.get(unit_id) or departments.setdefault(unit_id, GroupFigures(unit_id))
+        group.add(*values)
+        group.waiting += is_waiting
+    for group in (*managers.values(), *clients.values(), *departments.values()):
+        group.finish()
     for uid, name in session.execute(select(User.id, User.name).where(User.id.in_(list(managers)))):
         managers[uid].label = name
     for unit in session.scalars(select(Unit).where(Unit.id.in_(list(departments)))):

@@ -78,7 +78,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_client_requests'))
     )
     with op.batch_alter_table('client_requests', schema=None) as batch_op:
-        batch_op.create_index('ix_client_requests_asked_at', ['asked_at'], unique=False)
+        batch_op.create_index('ix_client_requests_figures', ['asked_at', 'account_manager_id', 'company_id', 'status', 'due_on', 'closed_on_time', 'reopened_count', 'first_answer_secs', 'close_secs'], unique=False)
         batch_op.create_index('ix_client_requests_company_status', ['company_id', 'status'], unique=False)
         batch_op.create_index('ix_client_requests_manager_status', ['account_manager_id', 'status', 'due_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_client_requests_parent_id'), ['parent_id'], unique=False)
@@ -121,7 +121,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_request_routes'))
     )
     with op.batch_alter_table('request_routes', schema=None) as batch_op:
-        batch_op.create_index('ix_request_routes_request', ['request_id', 'unit_id'], unique=True)
+        batch_op.create_index('ix_request_routes_request', ['request_id', 'unit_id', 'status', 'first_answer_secs'], unique=False)
         batch_op.create_index('ix_request_routes_unit_status', ['unit_id', 'status', 'request_id'], unique=False)
 
     op.create_table('request_steps',
@@ -161,7 +161,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_client_requests_parent_id'))
         batch_op.drop_index('ix_client_requests_manager_status')
         batch_op.drop_index('ix_client_requests_company_status')
-        batch_op.drop_index('ix_client_requests_asked_at')
+        batch_op.drop_index('ix_client_requests_figures')
 
     op.drop_table('client_requests')
     with op.batch_alter_table('key_accounts', schema=None) as batch_op:
