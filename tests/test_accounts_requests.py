@@ -53,6 +53,18 @@ def test_a_request_goes_to_each_chosen_department_and_its_members_are_told(app, 
     assert download.status_code == 200 and download.data == b"%PDF-1.4 spec"
 
 
+def _answered_by_legal(app, auth, ids, manager, lawyer) -> ClientRequest:
+    """The manager registers a request for Legal, and Legal answers it."""
+    from app.services import accounts
+
+    login_as(auth, manager)
+    _register(auth, ids, [unit_id(app, "legal")])
+    req = _only_request(app)
+    with app.app_context():
+        accounts.answer(db.session, _route_id(app, req.id, "legal"), "done", lawyer.id)
+    return req
+
+
 def _attachment_id(app):
     from app.models.accounts import RequestAttachment
 
@@ -93,13 +105,7 @@ def test_the_answer_is_relayed_and_the_request_closed_with_the_clients_confirmat
 def test_closing_needs_the_clients_confirmation(app, auth, make_user):
     manager, lawyer = make_user("staff", "accounts"), make_user("staff", "legal")
     ids = key_account(app, manager.id)
-    login_as(auth, manager)
-    _register(auth, ids, [unit_id(app, "legal")])
-    req = _only_request(app)
-    with app.app_context():
-        from app.services import accounts
-
-        accounts.answer(db.session, _route_id(app, req.id, "legal"), "done", lawyer.id)
+    req = _answered_by_legal(app, auth, ids, manager, lawyer)
     resp = auth.post(f"/accounts/requests/{req.id}/close", {"confirmation": "  "}, htmx=True)
     assert resp.status_code == 422 and "Write who confirmed and how." in resp.get_data(as_text=True)
     assert _only_request(app).status == "answered"
@@ -125,13 +131,10 @@ def test_a_department_asks_back_and_the_manager_brings_the_clients_reply(app, au
 def test_a_request_can_be_reopened_and_the_departments_get_it_again(app, auth, make_user):
     manager, lawyer = make_user("staff", "accounts"), make_user("staff", "legal")
     ids = key_account(app, manager.id)
-    login_as(auth, manager)
-    _register(auth, ids, [unit_id(app, "legal")])
-    req = _only_request(app)
+    req = _answered_by_legal(app, auth, ids, manager, lawyer)
     with app.app_context():
         from app.services import accounts
 
-        accounts.answer(db.session, _route_id(app, req.id, "legal"), "done", lawyer.id)
         accounts.close(db.session, req.id, "ok by phone", manager.id)
     page = auth.post(f"/accounts/requests/{req.id}/reopen", {"reason": "The client found a mistake"},
                      htmx=True).get_data(as_text=True)

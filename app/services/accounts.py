@@ -10,10 +10,10 @@ from pathlib import Path
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
-from app.models.accounts import (CHANNELS, ROUTE_WAITING, AccountHandover, ClientRequest, KeyAccount,
+from app.models.accounts import (CHANNELS, OPEN_STATUSES, ROUTE_WAITING, AccountHandover, ClientRequest, KeyAccount,
                                  RequestAttachment, RequestRoute, RequestStep)
 from app.models.base import utcnow
 from app.models.companies import Company
@@ -81,7 +81,7 @@ def set_key_account(session: Session, company_id: int, manager_id: int | None, d
     if previous_manager not in (None, manager_id):
         # Open requests move with the account; closed ones stay in the figures of whoever carried them.
         for req in session.scalars(select(ClientRequest).where(ClientRequest.company_id == company_id,
-                                                               ClientRequest.status != "closed")):
+                                                               ClientRequest.status.in_(OPEN_STATUSES))):
             req.account_manager_id = manager_id
     session.commit()
     return account
@@ -146,7 +146,7 @@ def manager_home(session: Session, user_id: int, today: date) -> list[AccountRow
     requests = session.execute(
         select(ClientRequest.company_id, func.count(ClientRequest.id),
                func.sum(case((ClientRequest.due_on < today, 1), else_=0)))
-        .where(ClientRequest.company_id.in_(ids), ClientRequest.status != "closed")
+        .where(ClientRequest.company_id.in_(ids), ClientRequest.status.in_(OPEN_STATUSES))
         .group_by(ClientRequest.company_id))
     for cid, n_open, n_overdue in requests:
         rows[cid].open_requests, rows[cid].overdue_requests = n_open, n_overdue or 0
@@ -204,11 +204,11 @@ def carried_requests(session: Session, user, status: str, today: date, page: int
     if not permissions.is_admin(user):
         stmt = stmt.where(_carrier_clause(user, ClientRequest.account_manager_id, ClientRequest.company_id))
     if status == "overdue":
-        stmt = stmt.where(ClientRequest.status != "closed", ClientRequest.due_on < today)
+        stmt = stmt.where(ClientRequest.status.in_(OPEN_STATUSES), ClientRequest.due_on < today)
     elif status in ("open", "answered", "closed"):
         stmt = stmt.where(ClientRequest.status == status)
     else:
-        stmt = stmt.where(ClientRequest.status != "closed")
+        stmt = stmt.where(ClientRequest.status.in_(OPEN_STATUSES))
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 
@@ -361,17 +361,31 @@ def accept(session: Session, route_id: int, by_id: int) -> RequestRoute:
     return route
 
 
-def answer(session: Session, route_id: int, text: str, by_id: int) -> RequestRoute:
-    """The department answers; the account manager is told so they can relay it."""
+def _take_up(session: Session, route_id: int, text: str, by_id: int, allowed: tuple[str, ...],
+             empty_message: str, state_message: str) -> tuple[RequestRoute, str, datetime]:
+    """A department's reply needs its text and a route still waiting for it; replying also accepts."""
     route = _route(session, route_id)
     text = (text or "").strip()
     if not text:
-        raise AccountsError(_msg("Write the answer."), "text")
-    if route.status not in ROUTE_WAITING:
-        raise AccountsError(_msg("This department has already answered."))
-    req, now = route.request, utcnow()
+        raise AccountsError(empty_message, "text")
+    if route.status not in allowed:
+        raise AccountsError(state_message)
+    now = utcnow()
     if route.accepted_at is None:
         route.accepted_at, route.accepted_by_id = now, by_id
+    return route, text, now
+
+
+def _tell_carriers(session: Session, req: ClientRequest, kind: str, text: str, by_id: int | None) -> None:
+    notifications.notify(session, [req.account_manager_id, deputy_of(session, req.company_id)], kind, text,
+                         url=_request_url(req.id), exclude=by_id)
+
+
+def answer(session: Session, route_id: int, text: str, by_id: int) -> RequestRoute:
+    """The department answers; the account manager is told so they can relay it."""
+    route, text, now = _take_up(session, route_id, text, by_id, ROUTE_WAITING, _msg("Write the answer."),
+                                _msg("This department has already answered."))
+    req = route.request
     route.status, route.answer, route.answered_at, route.answered_by_id = "answered", text, now, by_id
     route.relayed_at = None
     if route.first_answer_secs is None:
@@ -380,31 +394,23 @@ def answer(session: Session, route_id: int, text: str, by_id: int) -> RequestRou
         req.first_answer_at, req.first_answer_secs = now, _secs(req.asked_at, now)
     _step(session, req, "answered", by_id, now, unit_id=route.unit_id, text=text)
     _refresh_status(req)
-    notifications.notify(session, [req.account_manager_id, deputy_of(session, req.company_id)], "request_answered",
-                         _msg("%(unit)s answered: %(subject)s", unit=route.unit.name(_locale()),
-                              subject=req.subject),
-                         url=_request_url(req.id), exclude=by_id)
+    _tell_carriers(session, req, "request_answered",
+                   _msg("%(unit)s answered: %(subject)s", unit=route.unit.name(_locale()), subject=req.subject), by_id)
     session.commit()
     return route
 
 
 def ask_back(session: Session, route_id: int, question: str, by_id: int) -> RequestRoute:
     """The department needs more from the client before it can answer."""
-    route = _route(session, route_id)
-    question = (question or "").strip()
-    if not question:
-        raise AccountsError(_msg("Write the question."), "text")
-    if route.status not in ("new", "accepted"):
-        raise AccountsError(_msg("This request is not waiting for the department."))
-    req, now = route.request, utcnow()
-    if route.accepted_at is None:
-        route.accepted_at, route.accepted_by_id = now, by_id
+    route, question, now = _take_up(session, route_id, question, by_id, ("new", "accepted"),
+                                    _msg("Write the question."),
+                                    _msg("This request is not waiting for the department."))
+    req = route.request
     route.status, route.question = "asked", question
     _step(session, req, "asked", by_id, now, unit_id=route.unit_id, text=question)
-    notifications.notify(session, [req.account_manager_id, deputy_of(session, req.company_id)], "request_asked",
-                         _msg("%(unit)s asks about: %(subject)s", unit=route.unit.name(_locale()),
-                              subject=req.subject),
-                         url=_request_url(req.id), exclude=by_id)
+    _tell_carriers(session, req, "request_asked",
+                   _msg("%(unit)s asks about: %(subject)s", unit=route.unit.name(_locale()), subject=req.subject),
+                   by_id)
     session.commit()
     return route
 
@@ -530,11 +536,29 @@ def _notify_units(session: Session, req: ClientRequest, unit_ids, kind: str, tex
 
 # ---------------------------------------------------------------- the department's inbox
 
-def inbox(session: Session, unit_id: int, today: date, tab: str = "waiting", limit: int = 100):
-    """The department's share of requests, earliest agreed date first; overdue ones are marked by the page."""
-    stmt = (select(RequestRoute, ClientRequest)
+@dataclass
+class InboxItem:
+    """One line of a department's inbox: only what the list shows, read without loading whole records."""
+
+    id: int
+    subject: str
+    company: str
+    due_on: date | None
+    sent_at: datetime
+    status: str             # the department's state of the request
+    request_status: str
+
+    def is_overdue(self, today: date) -> bool:
+        return self.request_status != "closed" and self.due_on is not None and self.due_on < today
+
+
+def inbox(session: Session, unit_id: int, today: date, tab: str = "waiting", limit: int = 100) -> list[InboxItem]:
+    """The department's share of requests, earliest agreed date first; answered ones newest first."""
+    stmt = (select(ClientRequest.id, ClientRequest.subject, Company.legal_form, Company.legal_name,
+                   ClientRequest.due_on, RequestRoute.sent_at, RequestRoute.status, ClientRequest.status)
+            .select_from(RequestRoute)
             .join(ClientRequest, ClientRequest.id == RequestRoute.request_id)
-            .options(lazyload(ClientRequest.contact), lazyload(ClientRequest.account_manager))
+            .join(Company, Company.id == ClientRequest.company_id)
             .where(RequestRoute.unit_id == unit_id))
     if tab == "answered":
         stmt = stmt.where(RequestRoute.status == "answered").order_by(RequestRoute.answered_at.desc())
@@ -544,19 +568,17 @@ def inbox(session: Session, unit_id: int, today: date, tab: str = "waiting", lim
     else:
         stmt = (stmt.where(RequestRoute.status.in_(ROUTE_WAITING))
                 .order_by(ClientRequest.due_on.is_(None), ClientRequest.due_on, ClientRequest.id))
-    return list(session.execute(stmt.limit(limit)))
+    return [InboxItem(rid, subject, f"{form} {name}" if form else name, due_on, sent_at, status, req_status)
+            for rid, subject, form, name, due_on, sent_at, status, req_status in session.execute(stmt.limit(limit))]
 
 
 def inbox_counts(session: Session, unit_id: int, today: date) -> dict[str, int]:
-    """How many wait, how many are late, how many are answered: one grouped query."""
-    waiting, overdue, answered = session.execute(
-        select(func.sum(case((RequestRoute.status.in_(ROUTE_WAITING), 1), else_=0)),
-               func.sum(case((and_(RequestRoute.status.in_(ROUTE_WAITING), ClientRequest.due_on < today), 1),
-                             else_=0)),
-               func.sum(case((RequestRoute.status == "answered", 1), else_=0)))
+    """How many wait for the department and how many of those are late: one query over the waiting ones."""
+    waiting, overdue = session.execute(
+        select(func.count(), func.sum(case((ClientRequest.due_on < today, 1), else_=0)))
         .select_from(RequestRoute).join(ClientRequest, ClientRequest.id == RequestRoute.request_id)
-        .where(RequestRoute.unit_id == unit_id, RequestRoute.status.in_(ROUTE_WAITING + ("answered",)))).one()
-    return {"waiting": waiting or 0, "overdue": overdue or 0, "answered": answered or 0}
+        .where(RequestRoute.unit_id == unit_id, RequestRoute.status.in_(ROUTE_WAITING))).one()
+    return {"waiting": waiting or 0, "overdue": overdue or 0}
 
 
 # ---------------------------------------------------------------- reminders
@@ -568,7 +590,7 @@ def send_reminders(session: Session, today: date) -> dict[str, int]:
         select(ClientRequest.id, ClientRequest.subject, ClientRequest.due_on, ClientRequest.account_manager_id,
                RequestRoute.unit_id, RequestRoute.status)
         .join(RequestRoute, RequestRoute.request_id == ClientRequest.id)
-        .where(ClientRequest.status != "closed", ClientRequest.due_on.is_not(None),
+        .where(ClientRequest.status.in_(OPEN_STATUSES), ClientRequest.due_on.is_not(None),
                ClientRequest.due_on <= soon_until)).all()
     requests: dict[int, dict] = {}
     for rid, subject, due_on, manager_id, unit_id, route_status in rows:

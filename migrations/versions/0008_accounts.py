@@ -3,7 +3,7 @@ client requests with their department routes, steps and attachments.
 
 Revision ID: 0008_accounts
 Revises: 0001_foundation
-Create Date: 2026-11-27 06:58:17.063267
+Create Date: 2026-11-27 07:18:24.746890
 
 """
 from alembic import op
@@ -78,8 +78,9 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_client_requests'))
     )
     with op.batch_alter_table('client_requests', schema=None) as batch_op:
-        batch_op.create_index('ix_client_requests_figures', ['asked_at', 'account_manager_id', 'company_id', 'status', 'due_on', 'closed_on_time', 'reopened_count', 'first_answer_secs', 'close_secs'], unique=False)
+        batch_op.create_index('ix_client_requests_closed', ['closed_at', 'due_on', 'closed_on_time'], unique=False)
         batch_op.create_index('ix_client_requests_company_status', ['company_id', 'status'], unique=False)
+        batch_op.create_index('ix_client_requests_figures', ['asked_at', 'id', 'account_manager_id', 'company_id', 'status', 'due_on', 'closed_on_time', 'reopened_count', 'first_answer_secs', 'close_secs'], unique=False)
         batch_op.create_index('ix_client_requests_manager_status', ['account_manager_id', 'status', 'due_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_client_requests_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index('ix_client_requests_status_due', ['status', 'due_on'], unique=False)
@@ -121,8 +122,9 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_request_routes'))
     )
     with op.batch_alter_table('request_routes', schema=None) as batch_op:
-        batch_op.create_index('ix_request_routes_request', ['request_id', 'unit_id', 'status', 'first_answer_secs'], unique=False)
-        batch_op.create_index('ix_request_routes_unit_status', ['unit_id', 'status', 'request_id'], unique=False)
+        batch_op.create_index('ix_request_routes_figures', ['sent_at', 'request_id', 'unit_id', 'status', 'first_answer_secs'], unique=False)
+        batch_op.create_index('ix_request_routes_request', ['request_id', 'unit_id'], unique=True)
+        batch_op.create_index('ix_request_routes_unit_status', ['unit_id', 'status', 'answered_at'], unique=False)
 
     op.create_table('request_steps',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -150,6 +152,7 @@ def downgrade():
     with op.batch_alter_table('request_routes', schema=None) as batch_op:
         batch_op.drop_index('ix_request_routes_unit_status')
         batch_op.drop_index('ix_request_routes_request')
+        batch_op.drop_index('ix_request_routes_figures')
 
     op.drop_table('request_routes')
     with op.batch_alter_table('request_attachments', schema=None) as batch_op:
@@ -160,8 +163,9 @@ def downgrade():
         batch_op.drop_index('ix_client_requests_status_due')
         batch_op.drop_index(batch_op.f('ix_client_requests_parent_id'))
         batch_op.drop_index('ix_client_requests_manager_status')
-        batch_op.drop_index('ix_client_requests_company_status')
         batch_op.drop_index('ix_client_requests_figures')
+        batch_op.drop_index('ix_client_requests_company_status')
+        batch_op.drop_index('ix_client_requests_closed')
 
     op.drop_table('client_requests')
     with op.batch_alter_table('key_accounts', schema=None) as batch_op:
