@@ -18,7 +18,7 @@ from app.models.companies import Company
 from app.models.contacts import Contact
 from app.models.org import Unit, User
 from app.services import accounts, permissions
-from app.services.accounts import CHANNEL_LABELS, AccountsError
+from app.services.accounts import CHANNEL_LABELS, ROUTE_LABELS, STATUS_LABELS, STEP_LABELS, AccountsError
 from app.services.accounts_figures import request_figures
 from app.web import render
 
@@ -351,8 +351,7 @@ def units(unit_id: int | None = None):
 
 @bp.context_processor
 def labels():
-    """Translated names of states, steps and channels for every account-management page."""
-    from app.services.accounts import CHANNEL_LABELS, ROUTE_LABELS, STATUS_LABELS, STEP_LABELS
-
+    """Translated names of states, steps and channels, and what the menu offers, on every page of the area."""
     return {"status_labels": STATUS_LABELS, "route_labels": ROUTE_LABELS, "step_labels": STEP_LABELS,
-            "channel_labels": CHANNEL_LABELS}
+            "channel_labels": CHANNEL_LABELS,
+            "can_assign_accounts": current_user.is_authenticated and permissions.can_assign_accounts(current_user)}
