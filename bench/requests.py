@@ -25,11 +25,10 @@ KEY_ACCOUNTS = 400
 UNITS = ("legal", "logistics", "accounting", "production", "sales", "publications", "promotion", "crm")
 
 
-def build_app(url: str):
+def build_app(url: str, base: Path):
     from app import create_app
     from app.config import TestConfig
 
-    base = Path(tempfile.mkdtemp(prefix="bench-requests-"))
     return create_app({**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
                        "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "INSTANCE_DIR": base,
                        "UPLOAD_DIR": base / "uploads", "START_INPROCESS_WORKER": False})
@@ -209,8 +208,14 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=40)
     args = parser.parse_args()
-    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp(prefix='bench-req-')}/bench.db"
-    app = build_app(url)
+    with tempfile.TemporaryDirectory(prefix="bench-requests-") as tmp:
+        run(args, Path(tmp))
+
+
+def run(args, base: Path) -> None:
+    """Seed, time, print; everything on disk lives under `base` and goes when the run ends."""
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{base / 'bench.db'}"
+    app = build_app(url, base)
     from app.extensions import db
     from app.services import accounts, figures
     from app.services.accounts_figures import request_figures
