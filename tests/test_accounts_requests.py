@@ -53,13 +53,18 @@ def test_a_request_goes_to_each_chosen_department_and_its_members_are_told(app, 
     assert download.status_code == 200 and download.data == b"%PDF-1.4 spec"
 
 
+def _registered(app, auth, ids, manager, unit_code: str) -> ClientRequest:
+    """The manager signs in and registers the request for one department."""
+    login_as(auth, manager)
+    _register(auth, ids, [unit_id(app, unit_code)])
+    return _only_request(app)
+
+
 def _answered_by_legal(app, auth, ids, manager, lawyer) -> ClientRequest:
     """The manager registers a request for Legal, and Legal answers it."""
     from app.services import accounts
 
-    login_as(auth, manager)
-    _register(auth, ids, [unit_id(app, "legal")])
-    req = _only_request(app)
+    req = _registered(app, auth, ids, manager, "legal")
     with app.app_context():
         accounts.answer(db.session, _route_id(app, req.id, "legal"), "done", lawyer.id)
     return req
@@ -114,9 +119,7 @@ def test_closing_needs_the_clients_confirmation(app, auth, make_user):
 def test_a_department_asks_back_and_the_manager_brings_the_clients_reply(app, auth, make_user):
     manager, clerk = make_user("staff", "accounts"), make_user("staff", "logistics")
     ids = key_account(app, manager.id)
-    login_as(auth, manager)
-    _register(auth, ids, [unit_id(app, "logistics")])
-    req = _only_request(app)
+    req = _registered(app, auth, ids, manager, "logistics")
     route = _route_id(app, req.id, "logistics")
     login_as(auth, clerk)
     page = auth.post(f"/accounts/requests/{req.id}/routes/{route}/ask", {"text": "Which warehouse?"},
@@ -147,9 +150,7 @@ def test_a_request_can_be_reopened_and_the_departments_get_it_again(app, auth, m
 def test_a_request_splits_into_sub_requests_per_department(app, auth, make_user):
     manager = make_user("staff", "accounts")
     ids = key_account(app, manager.id)
-    login_as(auth, manager)
-    _register(auth, ids, [unit_id(app, "sales")])
-    req = _only_request(app)
+    req = _registered(app, auth, ids, manager, "sales")
     page = auth.post(f"/accounts/requests/{req.id}/split",
                      {"unit_id": [unit_id(app, "accounting"), unit_id(app, "production")],
                       "subject": ["Invoice copy", "Delivery slot"], "details": ["", ""]},
@@ -183,9 +184,7 @@ def test_only_the_people_carrying_it_and_its_departments_open_a_request(app, aut
 def test_a_department_member_cannot_close_for_the_manager(app, auth, make_user):
     manager, lawyer = make_user("staff", "accounts"), make_user("staff", "legal")
     ids = key_account(app, manager.id)
-    login_as(auth, manager)
-    _register(auth, ids, [unit_id(app, "legal")])
-    req = _only_request(app)
+    req = _registered(app, auth, ids, manager, "legal")
     login_as(auth, lawyer)
     assert auth.post(f"/accounts/requests/{req.id}/close", {"confirmation": "x"}).status_code == 403
 
@@ -209,9 +208,7 @@ def test_bad_input_is_refused_next_to_the_field_and_nothing_is_saved(app, auth, 
 def test_a_request_past_its_date_is_overdue_for_both_sides(app, auth, make_user):
     manager, lawyer = make_user("staff", "accounts"), make_user("staff", "legal")
     ids = key_account(app, manager.id)
-    login_as(auth, manager)
-    _register(auth, ids, [unit_id(app, "legal")])
-    req = _only_request(app)
+    req = _registered(app, auth, ids, manager, "legal")
     with app.app_context():
         db.session.execute(update(ClientRequest).values(due_on=date.today() - timedelta(days=2)))
         db.session.commit()
