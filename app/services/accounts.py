@@ -47,10 +47,12 @@ class AccountsError(ValueError):
 # ---------------------------------------------------------------- key accounts
 
 def key_account(session: Session, company_id: int) -> KeyAccount | None:
+    """The key-account record of a company, or None when it is an ordinary client."""
     return session.get(KeyAccount, company_id)
 
 
 def deputy_of(session: Session, company_id: int) -> int | None:
+    """Who stands in for the account manager during absences (a user id), if anyone."""
     return session.scalar(select(KeyAccount.deputy_id).where(KeyAccount.company_id == company_id))
 
 
@@ -99,6 +101,7 @@ def remove_key_account(session: Session, company_id: int, by_id: int | None) -> 
 
 
 def handovers(session: Session, company_id: int) -> list[AccountHandover]:
+    """Every change of the account's people, newest first, with the notes left for the next manager."""
     return list(session.scalars(select(AccountHandover).where(AccountHandover.company_id == company_id)
                                 .order_by(AccountHandover.at.desc(), AccountHandover.id.desc())))
 
@@ -174,15 +177,18 @@ def _aware(value):
 # ---------------------------------------------------------------- visibility
 
 def manager_and_deputy(session: Session, req: ClientRequest) -> tuple[User | None, int | None]:
+    """The two people who speak to the client about this request."""
     return req.account_manager, deputy_of(session, req.company_id)
 
 
 def can_see(session: Session, user, req: ClientRequest) -> bool:
+    """May this person open the request and its files (others get a 404)?"""
     manager, deputy = manager_and_deputy(session, req)
     return permissions.can_see_request(user, manager, deputy, [r.unit_id for r in req.routes])
 
 
 def can_carry(session: Session, user, req: ClientRequest) -> bool:
+    """May this person relay, close, reopen or split the request for the client?"""
     manager, deputy = manager_and_deputy(session, req)
     return permissions.can_carry_for(user, manager, deputy)
 
@@ -325,6 +331,7 @@ def add_attachments(session: Session, request_id: int, files: list, by_id: int, 
 
 
 def attachment_path(upload_dir: Path, att: RequestAttachment) -> Path:
+    """Where the file lies on disk; only the download view reads it, after checking who asks."""
     return Path(upload_dir) / "requests" / att.stored_name
 
 
@@ -695,4 +702,5 @@ def save_unit(session: Session, unit_id: int | None, code: str, name_ru: str, na
 
 
 def units(session: Session) -> list[Unit]:
+    """The org board, Distribution first: every unit a request can be sent to."""
     return list(session.scalars(select(Unit).order_by(Unit.in_distribution.desc(), Unit.id)))
