@@ -19,6 +19,7 @@ BLUEPRINTS = [
     ("app.admin", "/admin"),
     ("app.workflows", None),
     ("app.sales", "/sales"),
+    ("app.accounts", "/accounts"),
 ]
 
 

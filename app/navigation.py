@@ -10,6 +10,7 @@ NAV = [
     ("workflows.my_tasks", _l("Tasks"), None),
     ("sales.index", _l("Sales"), None),
     ("jobs.index", _l("Jobs"), None),
+    ("accounts.home", _l("Key accounts"), None),
     ("admin.users", _l("Users"), "admin"),
 ]
 

@@ -1,4 +1,5 @@
 """Every model, imported so that metadata and Alembic see them all."""
+from app.models.accounts import AccountHandover, ClientRequest, KeyAccount, RequestAttachment, RequestRoute, RequestStep
 from app.models.audit import AuditEntry
 from app.models.companies import Address, ClientType, Company, Tag, company_tags
 from app.models.contacts import Contact, Email, Phone

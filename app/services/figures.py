@@ -46,8 +46,11 @@ def figure(name: str):
 
 
 # Modules that register figures; imported on first use so nothing runs at app import.
-FIGURE_MODULES: list[str] = ["app.services.crm_figures"]
-FIGURE_MODULES.append("app.services.sales_figures")
+FIGURE_MODULES: list[str] = [
+    "app.services.crm_figures",
+    "app.services.sales_figures",
+    "app.services.accounts_figures",
+]
 
 
 def _load() -> None:

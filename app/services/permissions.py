@@ -70,3 +70,33 @@ def can_work_on_card(user, card) -> bool:
 def can_see_overview(user) -> bool:
     """Heads and admins track every board."""
     return is_admin(user) or user.role == "head"
+ACCOUNTS_UNIT = "accounts"
+
+
+def can_assign_accounts(user) -> bool:
+    """Naming a key account's manager and deputy is for admins and the head of account management."""
+    return is_admin(user) or (user.role == "head" and user.unit.code == ACCOUNTS_UNIT)
+
+
+def can_carry_for(user, manager, deputy_id: int | None) -> bool:
+    """The account manager, their deputy, their head and admins speak to the client about a request."""
+    if is_admin(user):
+        return True
+    if manager is not None and (manager.id == user.id or (user.role == "head" and user.unit_id == manager.unit_id)):
+        return True
+    return deputy_id is not None and deputy_id == user.id
+
+
+def can_register_request(user, manager, deputy_id: int | None) -> bool:
+    """Besides those who carry the account, a colleague in account management may register on their behalf."""
+    return can_carry_for(user, manager, deputy_id) or user.unit.code == ACCOUNTS_UNIT
+
+
+def can_see_request(user, manager, deputy_id: int | None, unit_ids) -> bool:
+    """A request's details are for those who carry it and the departments it went to."""
+    return can_carry_for(user, manager, deputy_id) or user.unit_id in set(unit_ids)
+
+
+def can_act_for_unit(user, unit_id: int) -> bool:
+    """A department's members (and admins) accept, answer or ask back on its share of a request."""
+    return is_admin(user) or user.unit_id == unit_id
