@@ -69,7 +69,7 @@ def test_closing_late_and_reopening_show_in_the_figures_and_the_live_figures(app
         overdue = figures.compute(db.session, "requests_overdue")
         share = figures.compute(db.session, "requests_closed_on_time_share")
     assert (overdue.value, overdue.status) == (1, "bad")
-    assert (share.value, share.status) == (50.0, "bad")
+    assert (share.value, share.status) == (0.5, "bad")
     with app.test_request_context():
         (mgr,) = request_figures(db.session, date.today())["managers"]
     assert (mgr.requests, mgr.closed_with_date, mgr.closed_on_time, mgr.reopened, mgr.overdue_open) == (3, 2, 1, 1, 1)

@@ -165,7 +165,7 @@ def requests_overdue(session: Session, today: date) -> Figure:
 
 @figure("requests_closed_on_time_share")
 def requests_closed_on_time_share(session: Session, today: date) -> Figure:
-    """Of the requests closed in the last 90 days with an agreed date, the percentage closed by that date."""
+    """Of the requests closed in the last 90 days with an agreed date, the share (0..1) closed by that date."""
     start = _start(today - timedelta(days=CLOSED_WINDOW_DAYS))
     closed, on_time = session.execute(
         select(func.count(), func.sum(case((ClientRequest.closed_on_time.is_(True), 1), else_=0)))
@@ -174,8 +174,8 @@ def requests_closed_on_time_share(session: Session, today: date) -> Figure:
     if not closed:
         return Figure("requests_closed_on_time_share", label, None, "percent", status="unknown",
                       note=_("No request with an agreed date was closed in the last 90 days."))
-    share = round(100.0 * (on_time or 0) / closed, 1)
+    share = (on_time or 0) / closed
     return Figure("requests_closed_on_time_share", label, share, "percent",
-                  status="ok" if share >= ON_TIME_TARGET * 100 else "bad",
+                  status="ok" if share >= ON_TIME_TARGET else "bad",
                   note=_("%(on_time)s of %(closed)s closed in the last 90 days", on_time=on_time or 0, closed=closed),
                   detail={"closed": closed, "on_time": on_time or 0})

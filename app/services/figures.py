@@ -19,7 +19,7 @@ class Figure:
     name: str
     label: str                      # already translated for the current locale by the caller's gettext
     value: float | int | None       # None: the data behind it does not exist yet
-    fmt: str = "int"                # int | percent | money | days | text
+    fmt: str = "int"                # int | percent (value is a fraction 0..1) | money | days | text
     status: str = "neutral"         # ok | bad | neutral | unknown
     note: str | None = None         # why it is unknown, or what it counts
     detail: dict = field(default_factory=dict)
