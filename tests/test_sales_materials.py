@@ -163,3 +163,19 @@ def test_only_the_deals_people_record_materials_in_it(app, auth, make_user):
     with app.app_context():
         mid = db.session.scalar(select(Material.id))
     assert auth.post(f"/sales/deals/{deal_id}/materials", {"material_id": mid}, htmx=True).status_code == 403
+
+
+def test_a_request_to_dept_5_lands_as_a_card_on_their_running_board(app, auth, make_user, client):
+    from app.models.workflows import Card
+    from tests.conftest import Auth
+
+    star = make_user("staff", "sales", name="Star Seller")
+    head5 = make_user("head", "publications")
+    head_auth = Auth(app.test_client())
+    head_auth.login(head5)
+    assert head_auth.post("/workflows/collect_seller_materials/start").status_code == 302
+    auth.login(make_user("staff", "sales"))
+    auth.post(f"/sales/materials/effective/{star.id}/propose", {"note": "her ROI sketch"}, htmx=True)
+    with app.app_context():
+        titles = db.session.scalars(select(Card.title)).all()
+    assert any("Star Seller" in t and "her ROI sketch" in t for t in titles)

@@ -249,16 +249,24 @@ def effective_sellers(session: Session, min_closed: int = 3, limit: int = 10) ->
              "materials": by_seller.get(uid, [])} for uid, w, c in rows]
 
 
+COLLECT_MATERIALS_WORKFLOW = "collect_seller_materials"  # workflows/collect_seller_materials.toml
+
+
 def propose_material_task(session: Session, proposer: User, seller_id: int, note: str,
                           url: str | None = None) -> int:
-    """Ask Dept 5 to turn what an effective seller uses into a material.
+    """Ask Dept 5 to turn what an effective seller uses into a material: a card on their running
+    "collect what effective sellers use" board when there is one, and a notification to their heads."""
+    from app.services import boards
 
-    The kanban boards (branch `workflows`) will take this over; for now the publications heads are notified."""
     seller = session.get(User, seller_id)
-    heads = session.scalars(select(User.id).join(Unit, Unit.id == User.unit_id)
-                            .where(Unit.code == "publications", User.role == "head"))
     text = _("Make a material from what %(seller)s uses: %(note)s", seller=seller.name if seller else "?",
              note=note or _("see their won deals"))
+    unit = session.scalar(select(Unit).where(Unit.code == "publications"))
+    board = boards.active_board(session, COLLECT_MATERIALS_WORKFLOW, unit.id) if unit else None
+    if board is not None:
+        boards.add_card(session, board, proposer, text[:300], url, None, None)
+    heads = session.scalars(select(User.id).join(Unit, Unit.id == User.unit_id)
+                            .where(Unit.code == "publications", User.role == "head"))
     added = notifications.notify(session, heads, "material_task", text, url=url)
     session.commit()
     return added
