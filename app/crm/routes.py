@@ -69,6 +69,9 @@ def crm_label(kind: str, value) -> str:
     return str(table.get(value, value or ""))
 
 
+bp.add_app_template_global(crm.format_phone, "format_phone")
+
+
 @bp.app_template_global()
 def crm_action(action: str) -> str:
     return crm.action_label(action)
@@ -166,7 +169,7 @@ def _company_page_parts(company: Company) -> dict:
     return dict(deals=deals, activity_form=_activity_form(company), timeline=company_timeline(db.session, company.id),
                 address_form=AddressForm(formdata=None), errors={}, editing=None, field_form=_company_choices(CompanyForm(obj=company, formdata=None)),
                 can_edit=perm.can_edit_company(current_user, company),
-                can_delete=perm.can_delete_company(current_user, company), format_phone=crm.format_phone)
+                can_delete=perm.can_delete_company(current_user, company))
 
 
 @bp.route("/companies/<int:company_id>/field/<name>", methods=["GET", "POST"])
@@ -237,7 +240,7 @@ def company_restore(company_id: int):
 
 def _points(company: Company, status: int = 200, errors: dict | None = None, address_form=None, editing=None):
     db.session.refresh(company)
-    return render_template("crm/_points.html", company=company, errors=errors or {}, format_phone=crm.format_phone,
+    return render_template("crm/_points.html", company=company, errors=errors or {},
                            address_form=address_form or AddressForm(formdata=None), editing=editing,
                            can_edit=perm.can_edit_company(current_user, company)), status
 
@@ -405,7 +408,7 @@ def _contact_or_404(contact_id: int) -> Contact:
 def contact(contact_id: int):
     """A person: position, company, phones and emails with their verification, do-not-contact."""
     contact = _contact_or_404(contact_id)
-    return render_template("crm/contact.html", contact=contact, format_phone=crm.format_phone,
+    return render_template("crm/contact.html", contact=contact,
                            can_edit=perm.can_edit_contact(current_user, contact))
 
 

@@ -12,7 +12,8 @@ from decimal import Decimal, InvalidOperation
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from flask_babel import gettext as _
+from flask import has_request_context
+from flask_babel import gettext
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -54,6 +55,13 @@ class Conflict(Exception):
         super().__init__(f"{entity_type} {entity_id} changed since it was opened")
         self.entity_type, self.entity_id = entity_type, entity_id
         self.changes, self.current_version = changes, current_version
+
+
+def _(message: str, **kwargs) -> str:
+    """Translate inside a request; jobs and commands (no request, no reader's language) get the English text."""
+    if has_request_context():
+        return gettext(message, **kwargs)
+    return message % kwargs if kwargs else message
 
 
 # ---------------------------------------------------------------- field rules (also used by the forms)
@@ -739,19 +747,14 @@ class ShownHit:
     value: Markup
 
 
-def _mark_digits(formatted: str, digits: str, count: int) -> Markup:
-    """Highlight the last `count` digits of a formatted phone (the part the query matched)."""
-    total = sum(ch.isdigit() for ch in formatted)
-    start = total - count
-    out, seen = [], 0
-    for ch in formatted:
-        if ch.isdigit():
-            marked = seen >= start
-            seen += 1
-            out.append(Markup("<mark>") + ch + Markup("</mark>") if marked else escape(ch))
-        else:
-            out.append(escape(ch))
-    return Markup("".join(out)).replace(Markup("</mark><mark>"), "")
+def _mark_tail(formatted: str, count: int) -> Markup:
+    """Highlight a formatted phone from its last `count` digits to the end (the part the query matched)."""
+    positions = [i for i, ch in enumerate(formatted) if ch.isdigit()]
+    if count >= len(positions):
+        start = 0
+    else:
+        start = positions[len(positions) - count]
+    return escape(formatted[:start]) + Markup("<mark>") + escape(formatted[start:]) + Markup("</mark>")
 
 
 def describe_hits(session: Session, hits: list, q: str, region: str) -> list[ShownHit]:
@@ -775,10 +778,10 @@ def describe_hits(session: Session, hits: list, q: str, region: str) -> list[Sho
             for (e164,) in session.execute(select(Phone.e164).where(owner)):
                 d = e164.lstrip("+")
                 if full and d == full:
-                    value = _mark_digits(format_phone(e164), d, len(d))
+                    value = _mark_tail(format_phone(e164), len(d))
                     break
                 if digits and d.endswith(digits):
-                    value = _mark_digits(format_phone(e164), d, len(digits))
+                    value = _mark_tail(format_phone(e164), len(digits))
                     break
         elif h.field == "email":
             eowner = Email.contact_id == h.entity_id if h.kind == "contact" else (
