@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask_babel import get_timezone
+from flask_babel import to_utc
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, FieldList, Form, FormField,
@@ -117,8 +117,7 @@ class ActivityForm(FlaskForm):
 
     def occurred_utc(self) -> datetime:
         """The person types local time; it is stored in UTC."""
-        local = self.occurred_at.data.replace(tzinfo=get_timezone())
-        return local.astimezone(timezone.utc)
+        return to_utc(self.occurred_at.data).replace(tzinfo=timezone.utc)
 
 
 def attach_errors(form, errors: dict[str, str]) -> None:
