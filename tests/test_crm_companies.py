@@ -201,3 +201,12 @@ def test_addresses_are_added_edited_and_removed(app, auth, make_user):
     assert "ул. Кремлёвская, 2" in resp.get_data(as_text=True)
     resp = auth.post(f"/crm/points/address/{address_id}/remove", htmx=True)
     assert "ул. Кремлёвская" not in resp.get_data(as_text=True)
+
+
+def test_a_russian_reader_gets_the_message_in_russian(app, auth, make_user):
+    auth.login(make_user("staff", "crm"))
+    auth.post("/language", {"lang": "ru", "next": "/crm/companies"})
+    resp = auth.post("/crm/companies/new", company_form(inn="7707083894"))
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert "Контрольные цифры ИНН не сходятся" in html and "Юридическое название" in html
