@@ -53,6 +53,22 @@ def _company_choices(form: CompanyForm) -> CompanyForm:
     return form
 
 
+def _saved(form, save):
+    """Run one service save and commit; bad input goes next to its fields and nothing is kept.
+    A Conflict passes through to the caller, which answers 409."""
+    try:
+        result = save()
+        db.session.commit()
+        return result
+    except crm.FieldErrors as exc:
+        db.session.rollback()
+        attach_errors(form, exc.errors)
+        return None
+    except crm.Conflict:
+        db.session.rollback()
+        raise
+
+
 def _conflict_response(template: str, exc: crm.Conflict, form, status: int = 409, **ctx):
     """Refuse a stale save: the person's input stays in the form, with what the other person changed."""
     form.version.data = exc.current_version
@@ -116,13 +132,8 @@ def company_new():
     form = _company_choices(CompanyForm())
     if form.validate_on_submit():
         data = {k: form[k].data for k in crm.COMPANY_FIELDS}
-        try:
-            company = crm.create_company(db.session, data, crm.parse_tags(form.tags.data))
-            db.session.commit()
-        except crm.FieldErrors as exc:
-            db.session.rollback()
-            attach_errors(form, exc.errors)
-        else:
+        company = _saved(form, lambda: crm.create_company(db.session, data, crm.parse_tags(form.tags.data)))
+        if company is not None:
             flash(_("Company created."), "success")
             return redirect(url_for("crm.company", company_id=company.id))
     status = 422 if form.is_submitted() else 200
@@ -141,16 +152,11 @@ def company_edit(company_id: int):
     if form.validate_on_submit():
         data = {k: form[k].data for k in crm.COMPANY_FIELDS}
         try:
-            crm.update_company(db.session, company_id, data, _version(form.version.data),
-                               crm.parse_tags(form.tags.data))
-            db.session.commit()
-        except crm.FieldErrors as exc:
-            db.session.rollback()
-            attach_errors(form, exc.errors)
+            saved = _saved(form, lambda: crm.update_company(db.session, company_id, data, _version(form.version.data),
+                                                            crm.parse_tags(form.tags.data)))
         except crm.Conflict as exc:
-            db.session.rollback()
             return _conflict_response("crm/company_form.html", exc, form, company=company)
-        else:
+        if saved is not None:
             flash(_("Changes saved."), "success")
             return redirect(url_for("crm.company", company_id=company_id))
     status = 422 if form.is_submitted() else 200
@@ -326,14 +332,8 @@ def address_edit(address_id: int):
     if request.method == "GET":
         return _points(company, editing=(address.id, AddressForm(obj=address)))
     form = AddressForm()
-    if form.validate():
-        try:
-            crm.save_address(db.session, company.id, form.data, address_id)
-            db.session.commit()
-            return _points(company)
-        except crm.FieldErrors as exc:
-            db.session.rollback()
-            attach_errors(form, exc.errors)
+    if form.validate() and _saved(form, lambda: crm.save_address(db.session, company.id, form.data, address_id)):
+        return _points(company)
     return _points(company, 422, editing=(address.id, form))
 
 
@@ -368,18 +368,12 @@ def activity_new(company_id: int):
     company = _company_or_404(company_id)
     perm.require(perm.can_log_activity(current_user, company))
     form = _activity_form(company, request.form)
-    if form.validate():
-        try:
-            crm.log_activity(db.session, author_id=current_user.id, company_id=company.id, kind=form.kind.data,
-                             occurred_at=form.occurred_utc(), contact_id=form.contact_id.data,
-                             deal_id=form.deal_id.data, subject=form.subject.data or "", outcome=form.outcome.data)
-            db.session.commit()
-        except crm.FieldErrors as exc:
-            db.session.rollback()
-            attach_errors(form, exc.errors)
-        else:
-            return render_template("crm/_activity_form.html", company=company, activity_form=_activity_form(company),
-                                   timeline=company_timeline(db.session, company.id), logged=True)
+    if form.validate() and _saved(form, lambda: crm.log_activity(
+            db.session, author_id=current_user.id, company_id=company.id, kind=form.kind.data,
+            occurred_at=form.occurred_utc(), contact_id=form.contact_id.data, deal_id=form.deal_id.data,
+            subject=form.subject.data or "", outcome=form.outcome.data)):
+        return render_template("crm/_activity_form.html", company=company, activity_form=_activity_form(company),
+                               timeline=company_timeline(db.session, company.id), logged=True)
     return render_template("crm/_activity_form.html", company=company, activity_form=form), 422
 
 
@@ -438,14 +432,10 @@ def _save_contact(form: ContactForm, contact: Contact | None):
         target = db.session.get(Company, form.company_id.data) if form.company_id.data else None
         if target is not None:
             perm.require(perm.can_edit_company(current_user, target))
-    try:
-        saved = crm.save_contact(db.session, data, [e.data for e in form.phones], [e.data for e in form.emails],
-                                 _region(), contact.id if contact else None,
-                                 _version(form.version.data) if contact else None)
-        db.session.commit()
-    except crm.FieldErrors as exc:
-        db.session.rollback()
-        attach_errors(form, exc.errors)
+    saved = _saved(form, lambda: crm.save_contact(
+        db.session, data, [e.data for e in form.phones], [e.data for e in form.emails], _region(),
+        contact.id if contact else None, _version(form.version.data) if contact else None))
+    if saved is None:
         return None
     flash(_("Contact saved."), "success")
     return redirect(url_for("crm.contact", contact_id=saved.id))
@@ -486,7 +476,6 @@ def contact_edit(contact_id: int):
     try:
         done = _save_contact(form, contact)
     except crm.Conflict as exc:
-        db.session.rollback()
         return _conflict_response("crm/contact_form.html", exc, form, contact=contact, company=contact.company)
     if done is not None:
         return done
@@ -543,16 +532,11 @@ def _save_deal(company: Company, deal: Deal | None):
         data = {k: form[k].data for k in ("title", "contact_id", "owner_id", "stage", "lost_reason", "expected_close")}
         lines = [e.form.data for e in form.lines]
         try:
-            crm.save_deal(db.session, company.id, data, lines, deal.id if deal else None,
-                          _version(form.version.data) if deal else None)
-            db.session.commit()
-        except crm.FieldErrors as exc:
-            db.session.rollback()
-            attach_errors(form, exc.errors)
+            saved = _saved(form, lambda: crm.save_deal(db.session, company.id, data, lines, deal.id if deal else None,
+                                                       _version(form.version.data) if deal else None))
         except crm.Conflict as exc:
-            db.session.rollback()
             return _conflict_response("crm/deal_form.html", exc, form, company=company, deal=deal)
-        else:
+        if saved is not None:
             flash(_("Deal saved."), "success")
             return redirect(url_for("crm.company", company_id=company.id))
     status = 422 if form.is_submitted() else 200
@@ -590,16 +574,9 @@ def product_edit(product_id: int | None):
     if product_id and product is None:
         abort(404)
     form = ProductForm(obj=product)
-    if form.validate_on_submit():
-        try:
-            crm.save_product(db.session, form.data, product_id)
-            db.session.commit()
-        except crm.FieldErrors as exc:
-            db.session.rollback()
-            attach_errors(form, exc.errors)
-        else:
-            flash(_("Product saved."), "success")
-            return redirect(url_for("crm.products"))
+    if form.validate_on_submit() and _saved(form, lambda: crm.save_product(db.session, form.data, product_id)):
+        flash(_("Product saved."), "success")
+        return redirect(url_for("crm.products"))
     return render_template("crm/product_form.html", form=form, product=product), 422 if form.is_submitted() else 200
 
 
