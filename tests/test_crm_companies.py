@@ -210,3 +210,21 @@ def test_a_russian_reader_gets_the_message_in_russian(app, auth, make_user):
     html = resp.get_data(as_text=True)
     assert resp.status_code == 422
     assert "Контрольные цифры ИНН не сходятся" in html and "Юридическое название" in html
+
+
+def test_a_verification_cannot_be_dated_in_the_future(app, make_user):
+    from datetime import datetime, timedelta, timezone
+
+    import pytest
+
+    from app.models.contacts import Phone
+    from app.services import crm
+
+    user = make_user("staff", "crm")
+    cid = make_company(app, phone="+74951234567")
+    with app.app_context():
+        phone_id = db.session.scalar(select(Phone.id).where(Phone.company_id == cid))
+        with pytest.raises(crm.FieldErrors) as exc:
+            crm.verify_point(db.session, "phone", phone_id, user.id, datetime.now(timezone.utc) + timedelta(days=1))
+        assert "in the future" in exc.value.errors["verified_at"]
+        assert db.session.get(Phone, phone_id).verified_at is None

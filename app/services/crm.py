@@ -16,7 +16,7 @@ from flask import has_request_context
 from flask_babel import gettext
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.models.audit import AuditEntry
@@ -306,12 +306,14 @@ class ListPage:
         return None if self.capped else max(1, -(-self.total // self.per_page))
 
 
-def _page(session: Session, stmt, id_col, order, page: int, per_page: int) -> ListPage:
+def _page(session: Session, model, stmt, order, page: int, per_page: int, options=()) -> ListPage:
+    """Page through ids alone (read from an index), then load just that page's rows with what they show."""
     page = max(1, page)
-    capped_ids = stmt.with_only_columns(id_col).limit(COUNT_CAP + 1).subquery()
-    total = session.scalar(select(func.count()).select_from(capped_ids))
-    items = list(session.scalars(stmt.order_by(*order).limit(per_page).offset((page - 1) * per_page)).unique())
-    return ListPage(items, page, per_page, min(total, COUNT_CAP), total > COUNT_CAP)
+    ids_stmt = stmt.with_only_columns(model.id)
+    total = session.scalar(select(func.count()).select_from(ids_stmt.limit(COUNT_CAP + 1).subquery()))
+    ids = list(session.scalars(ids_stmt.order_by(*order).limit(per_page).offset((page - 1) * per_page)))
+    rows = {r.id: r for r in session.scalars(select(model).options(*options).where(model.id.in_(ids)))} if ids else {}
+    return ListPage([rows[i] for i in ids], page, per_page, min(total, COUNT_CAP), total > COUNT_CAP)
 
 
 COMPANY_SORTS = {
@@ -346,21 +348,16 @@ def company_list(session: Session, filters: dict, sort: str = "name", page: int 
         stmt = stmt.where(_prefix(Company.city, filters["city"]))
     if filters.get("tag"):
         stmt = stmt.where(Company.id.in_(select(company_tags.c.company_id).where(company_tags.c.tag_id == filters["tag"])))
-    return _page(session, stmt, Company.id, COMPANY_SORTS.get(sort, COMPANY_SORTS["name"]), page, per_page)
+    return _page(session, Company, stmt, COMPANY_SORTS.get(sort, COMPANY_SORTS["name"]), page, per_page)
 
 
 def contact_list(session: Session, filters: dict, sort: str = "name", page: int = 1, per_page: int = 50,
                  region: str = "RU") -> ListPage:
-    """Current contacts, searched by any word of name, position, phone or email."""
-    from app.services.search import _prefix as token_prefix, _query_terms
-
+    """Current contacts, searched by every word of name, position, phone or email (the first
+    SEARCH_CAP matches of each word, as in the search box)."""
     stmt = select(Contact).where(Contact.deleted_at.is_(None))
-    for alts in _query_terms(filters.get("q") or "", region):
-        cond = None
-        for a in alts:
-            c = token_prefix(SearchToken.token, a)
-            cond = c if cond is None else (cond | c)
-        stmt = stmt.where(Contact.id.in_(select(SearchToken.entity_id).where(SearchToken.kind == "contact", cond)))
+    if filters.get("q"):
+        stmt = stmt.where(Contact.id.in_(_contact_matches(session, filters["q"], region)))
     if filters.get("company"):
         stmt = stmt.where(Contact.company_id == filters["company"])
     if filters.get("dnc") == "yes":
@@ -368,7 +365,30 @@ def contact_list(session: Session, filters: dict, sort: str = "name", page: int 
     elif filters.get("dnc") == "no":
         stmt = stmt.where(Contact.do_not_contact.is_(False))
     order = (Contact.created_at.desc(), Contact.id.desc()) if sort == "created" else (Contact.name, Contact.id)
-    return _page(session, stmt, Contact.id, order, page, per_page)
+    return _page(session, Contact, stmt, order, page, per_page,
+                 (joinedload(Contact.company), selectinload(Contact.phones), selectinload(Contact.emails)))
+
+
+SEARCH_CAP = 5000
+
+
+def _contact_matches(session: Session, q: str, region: str) -> list[int]:
+    """Contact ids whose search tokens match every word of the query, driven by the index of tokens."""
+    from app.services.search import _prefix as token_prefix
+    from app.services.search import _query_terms
+
+    ids: set[int] | None = None
+    for alts in _query_terms(q, region):
+        if max(len(a) for a in alts) < 2:
+            continue
+        cond = None
+        for a in alts:
+            c = token_prefix(SearchToken.token, a)
+            cond = c if cond is None else (cond | c)
+        found = set(session.scalars(select(SearchToken.entity_id).where(cond, SearchToken.kind == "contact")
+                                    .limit(SEARCH_CAP)))
+        ids = found if ids is None else ids & found
+    return sorted(ids or [])
 
 
 # ---------------------------------------------------------------- phones, emails, addresses
