@@ -8,9 +8,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, FieldList, Form, FormField,
                      HiddenField, IntegerField, SelectField, StringField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.models.companies import ADDRESS_KINDS, COMPANY_STATUSES, LEGAL_FORMS
+from app.models.companies import ADDRESS_KINDS, LEGAL_FORMS
 from app.models.sales import ACTIVITY_KINDS, DEAL_STAGES
 
 REQUIRED = _l("This field is required.")
@@ -20,6 +21,11 @@ BAD_DATE = _l("Enter a date like 2026-01-31.")
 
 def _len(n: int) -> Length:
     return Length(max=n, message=TOO_LONG)
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as the select options WTForms wants."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _int_or_none(value):
@@ -37,14 +43,14 @@ class CompanyForm(FlaskForm):
     """A company's own fields; tags as one comma-separated line."""
 
     legal_name = StringField(_l("Legal name"), validators=[DataRequired(REQUIRED), _len(300)])
-    legal_form = SelectField(_l("Legal form"), choices=[("", "—")] + [(f, f) for f in LEGAL_FORMS])
+    legal_form = SelectField(_l("Legal form"), choices=options([("", "—")] + [(f, f) for f in LEGAL_FORMS]))
     inn = StringField(_l("Tax id (INN)"), validators=[Optional(), _len(40)])
     country = StringField(_l("Country code"), default="RU", validators=[Optional(), _len(2)])
     client_type_id = SelectField(_l("Client type"), coerce=_int_or_none, choices=[])
     industry = StringField(_l("Industry"), validators=[Optional(), _len(120)])
     region = StringField(_l("Region"), validators=[Optional(), _len(120)])
     city = StringField(_l("City"), validators=[Optional(), _len(120)])
-    status = SelectField(_l("Status"), choices=list(STATUS_LABELS.items()), default="prospect")
+    status = SelectField(_l("Status"), choices=options(STATUS_LABELS.items()), default="prospect")
     account_manager_id = SelectField(_l("Account manager"), coerce=_int_or_none, choices=[])
     source = StringField(_l("Source"), validators=[Optional(), _len(120)])
     external_id = StringField(_l("External id"), validators=[Optional(), _len(120)])
@@ -70,7 +76,7 @@ class ContactForm(FlaskForm):
 
 
 class AddressForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=[(k, ADDRESS_LABELS[k]) for k in ADDRESS_KINDS], default="postal")
+    kind = SelectField(_l("Kind"), choices=options((k, ADDRESS_LABELS[k]) for k in ADDRESS_KINDS), default="postal")
     postcode = StringField(_l("Postcode"), validators=[Optional(), _len(20)])
     region = StringField(_l("Region"), validators=[Optional(), _len(120)])
     city = StringField(_l("City"), validators=[Optional(), _len(120)])
@@ -90,7 +96,7 @@ class DealForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), _len(300)])
     contact_id = SelectField(_l("Contact"), coerce=_int_or_none, choices=[])
     owner_id = SelectField(_l("Owner"), coerce=_int_or_none, choices=[])
-    stage = SelectField(_l("Stage"), choices=[(s, STAGE_LABELS[s]) for s in DEAL_STAGES], default="new")
+    stage = SelectField(_l("Stage"), choices=options((s, STAGE_LABELS[s]) for s in DEAL_STAGES), default="new")
     lost_reason = StringField(_l("Why it was lost"), validators=[Optional(), _len(300)])
     expected_close = DateField(_l("Expected close"), validators=[Optional()], format="%Y-%m-%d")
     lines = FieldList(FormField(DealLineForm), min_entries=1)
@@ -107,7 +113,7 @@ class ProductForm(FlaskForm):
 class ActivityForm(FlaskForm):
     """Log a call, meeting, email or note from the company page."""
 
-    kind = SelectField(_l("What"), choices=[(k, KIND_LABELS[k]) for k in ACTIVITY_KINDS], default="call")
+    kind = SelectField(_l("What"), choices=options((k, KIND_LABELS[k]) for k in ACTIVITY_KINDS), default="call")
     occurred_at = DateTimeLocalField(_l("When"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
                                      validators=[DataRequired(BAD_DATE)])
     contact_id = SelectField(_l("Contact"), coerce=_int_or_none, choices=[])

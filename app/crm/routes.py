@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.crm import bp
 from app.crm.forms import (ActivityForm, AddressForm, CompanyForm, ContactForm, DealForm, ProductForm,
-                           attach_errors)
+                           attach_errors, options)
 from app.extensions import db
 from app.models.companies import ClientType, Company, Tag
 from app.models.contacts import Contact
@@ -41,14 +41,14 @@ def _version(value) -> int | None:
 
 
 def _people_choices():
-    return [(None, "—")] + [(u.id, u.name) for u in db.session.scalars(
-        select(User).where(User.is_active_user.is_(True)).order_by(User.name))]
+    return options([(None, "—")] + [(u.id, u.name) for u in db.session.scalars(
+        select(User).where(User.is_active_user.is_(True)).order_by(User.name))])
 
 
 def _company_choices(form: CompanyForm) -> CompanyForm:
     locale = str(get_locale())
-    form.client_type_id.choices = [(None, "—")] + [(t.id, t.name(locale)) for t in db.session.scalars(
-        select(ClientType).where(ClientType.active.is_(True)).order_by(ClientType.id))]
+    form.client_type_id.choices = options([(None, "—")] + [(t.id, t.name(locale)) for t in db.session.scalars(
+        select(ClientType).where(ClientType.active.is_(True)).order_by(ClientType.id))])
     form.account_manager_id.choices = _people_choices()
     return form
 
@@ -343,9 +343,9 @@ def _activity_form(company: Company, formdata=None) -> ActivityForm:
     form = ActivityForm(formdata=formdata)
     if formdata is None:
         form.occurred_at.data = to_user_timezone(datetime.utcnow()).replace(tzinfo=None, second=0, microsecond=0)
-    form.contact_id.choices = [(None, "—")] + [(c.id, c.name) for c in company.contacts]
-    form.deal_id.choices = [(None, "—")] + [(d.id, d.title) for d in db.session.scalars(
-        select(Deal).where(Deal.company_id == company.id).order_by(Deal.created_at.desc()))]
+    form.contact_id.choices = options([(None, "—")] + [(c.id, c.name) for c in company.contacts])
+    form.deal_id.choices = options([(None, "—")] + [(d.id, d.title) for d in db.session.scalars(
+        select(Deal).where(Deal.company_id == company.id).order_by(Deal.created_at.desc()))])
     return form
 
 
@@ -505,7 +505,7 @@ def _deal_form(company: Company, deal: Deal | None) -> DealForm:
         for line in deal.lines:
             form.lines.append_entry({"product_id": line.product_id, "quantity": line.quantity, "amount": line.amount})
         form.lines.append_entry()
-    form.contact_id.choices = [(None, "—")] + [(c.id, c.name) for c in company.contacts]
+    form.contact_id.choices = options([(None, "—")] + [(c.id, c.name) for c in company.contacts])
     form.owner_id.choices = _people_choices()
     _product_choices(form)
     if deal is None and request.method == "GET":
@@ -514,8 +514,8 @@ def _deal_form(company: Company, deal: Deal | None) -> DealForm:
 
 
 def _product_choices(form: DealForm) -> None:
-    products = [(None, "—")] + [(p.id, f"{p.name} ({p.product_line})") for p in db.session.scalars(
-        select(Product).where(Product.active.is_(True)).order_by(Product.product_line, Product.name))]
+    products = options([(None, "—")] + [(p.id, f"{p.name} ({p.product_line})") for p in db.session.scalars(
+        select(Product).where(Product.active.is_(True)).order_by(Product.product_line, Product.name))])
     for entry in form.lines:
         entry.form.product_id.choices = products
 

@@ -692,10 +692,6 @@ def log_activity(session: Session, *, author_id: int | None, company_id: int, ki
 
 # ---------------------------------------------------------------- timeline sources
 
-ENTITY_LABELS = {"companies": "Company", "contacts": "Contact", "phones": "Phone", "emails": "Email",
-                 "addresses": "Address", "deals": "Deal"}
-
-
 def activity_timeline(session: Session, company_id: int, before: datetime | None, limit: int) -> list[TimelineItem]:
     """Calls, meetings, emails and notes."""
     stmt = select(Activity).where(Activity.company_id == company_id)
