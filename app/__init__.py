@@ -17,6 +17,7 @@ BLUEPRINTS = [
     ("app.crm", "/crm"),
     ("app.jobs", "/jobs"),
     ("app.admin", "/admin"),
+    ("app.workflows", None),
 ]
 
 
@@ -74,8 +75,11 @@ def _ensure_secret_key(app: Flask) -> None:
 
 def _sqlite_pragmas(app: Flask) -> None:
     """WAL and a busy timeout let the in-process worker write while pages read."""
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not uri.startswith("sqlite"):
         return
+    if uri.startswith("sqlite:///") and uri != "sqlite:///:memory:":
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 

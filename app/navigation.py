@@ -8,6 +8,7 @@ NAV = [
     ("crm.companies", _l("Companies"), None),
     ("crm.contacts", _l("Contacts"), None),
     ("crm.products", _l("Products"), None),
+    ("workflows.my_tasks", _l("Tasks"), None),
     ("jobs.index", _l("Jobs"), None),
     ("admin.users", _l("Users"), "admin"),
 ]

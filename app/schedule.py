@@ -22,7 +22,10 @@ class Scheduled:
 
 
 # Areas add their periodic jobs here.
-SCHEDULE: list[Scheduled] = []
+SCHEDULE: list[Scheduled] = [
+    Scheduled("app.workflows.tasks.roll_weekly_boards_job", "WORKFLOWS_WEEKLY_CRON", "0 3 * * 1"),
+    Scheduled("app.workflows.tasks.send_due_reminders_job", "WORKFLOWS_REMINDERS_CRON", "0 5 * * *"),
+]
 
 
 def resolve(path: str):

@@ -8,6 +8,7 @@ from app.models.notifications import Notification
 from app.models.org import LoginAttempt, Unit, User
 from app.models.sales import Activity, Deal, DealLine, Product
 from app.models.search import SearchToken
+from app.models.workflows import Board, BoardColumn, Card, CardChecklistItem, CardComment, CardEvent, CardLink  # noqa: F401
 
 __all__ = [
     "Activity", "Address", "AuditEntry", "ClientType", "Company", "Contact", "Deal", "DealLine",

@@ -52,6 +52,26 @@ def require(allowed: bool) -> None:
         abort(403)
 
 
+def can_start_workflow(user, unit_id: int) -> bool:
+    """Heads start their own unit's workflows; admins any unit's; staff none."""
+    return can_manage_unit(user, unit_id)
+
+
+def can_manage_board(user, board) -> bool:
+    """The owning unit's head (or an admin) adds and assigns cards; other heads only read; closed boards are history."""
+    return board.status == "active" and can_manage_unit(user, board.unit_id)
+
+
+def can_work_on_card(user, card) -> bool:
+    """Moving, ticking and commenting: the board's managers and the card's assignee."""
+    return can_manage_board(user, card.board) or (card.board.status == "active" and card.assignee_id == user.id)
+
+
+def can_see_overview(user) -> bool:
+    """Heads and admins track every board."""
+    return is_admin(user) or user.role == "head"
+
+
 def can_restore_company(user, company) -> bool:
     """Undoing a deletion is an admin's call."""
     return is_admin(user)

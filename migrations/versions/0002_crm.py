@@ -3,13 +3,13 @@ manager; contacts by name, created), so a list page is read from an index on 200
 (company_id, contact_id) on phones and emails for a company's own contact points
 
 Revision ID: 0002_crm
-Revises: 0001_foundation
+Revises: 0005_workflows (re-chained after merging main; was 0001_foundation)
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0002_crm"
-down_revision = "0001_foundation"
+down_revision = "0005_workflows"
 branch_labels = None
 depends_on = None
 
