@@ -106,6 +106,8 @@ def test_click_to_edit_saves_one_field_and_returns_the_fragment(app, auth, make_
     resp = auth.post(f"/crm/companies/{cid}/field/city", {"city": "Тверь", "version": "1"}, htmx=True)
     assert resp.status_code == 200
     assert "Тверь" in resp.get_data(as_text=True)
+    renamed = auth.post(f"/crm/companies/{cid}/field/legal_name", {"legal_name": "Лютик", "version": "2"}, htmx=True)
+    assert 'id="company-title" hx-swap-oob="true">ООО Лютик' in renamed.get_data(as_text=True)
     stale = auth.post(f"/crm/companies/{cid}/field/city", {"city": "Омск", "version": "1"}, htmx=True)
     assert stale.status_code == 409
     assert "Тверь" in stale.get_data(as_text=True) and 'value="Омск"' in stale.get_data(as_text=True)

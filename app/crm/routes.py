@@ -204,7 +204,7 @@ def company_field(company_id: int, name: str):
             db.session.rollback()
             form.version.data = exc.current_version
             return render_template("crm/_company_field.html", conflict=exc, **ctx), 409
-        ctx.update(company=company, editing=False)
+        ctx.update(company=company, editing=False, saved=True)
     elif request.args.get("edit"):
         perm.require(perm.can_edit_company(current_user, company))
         ctx["editing"] = True
