@@ -7,6 +7,7 @@ NAV = [
     ("main.home", _l("Home"), None),
     ("crm.companies", _l("Companies"), None),
     ("crm.contacts", _l("Contacts"), None),
+    ("promotion.index", _l("Promotion"), None),
     ("jobs.index", _l("Jobs"), None),
     ("admin.users", _l("Users"), "admin"),
 ]

@@ -5,6 +5,7 @@ from app.models.contacts import Contact, Email, Phone
 from app.models.jobs import JobRecord
 from app.models.notifications import Notification
 from app.models.org import LoginAttempt, Unit, User
+from app.models.promotion import AddressList, Campaign, CampaignSpend, Channel, PromotionPlan, Response, Segment  # noqa: F401
 from app.models.sales import Activity, Deal, DealLine, Product
 from app.models.search import SearchToken
 

@@ -50,3 +50,8 @@ def require(allowed: bool) -> None:
     """Stop the request with 403 when the rule says no."""
     if not allowed:
         abort(403)
+
+
+def can_manage_promotion(user) -> bool:
+    """Campaigns, the plan and address lists: promotion staff, their head and admins."""
+    return bool(user and user.is_authenticated and (user.role == "admin" or user.unit.code == "promotion"))
