@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.extensions import csrf, db
 from app.models.companies import ClientType, Tag
 from app.models.org import User
-from app.models.promotion import (CAMPAIGN_STATUSES, LIST_FORMATS, RESPONSE_STATUSES, AddressList, Campaign,
+from app.models.promotion import (CAMPAIGN_STATUSES, LIST_FORMATS, PLAN_STATUSES, RESPONSE_STATUSES, AddressList, Campaign,
                                   Response, Segment)
 from app.models.sales import Product
 from app.promotion import bp
@@ -201,7 +201,7 @@ def save_budget(year: int):
             _b, month, channel_id = key.split("-")
             value = parse_money(request.form, key, errors)
             cells[(int(month), int(channel_id))] = value
-    if request.form.get("status") in service.PLAN_STATUSES:
+    if request.form.get("status") in PLAN_STATUSES:
         p.status = request.form["status"]
     if not errors:
         try:

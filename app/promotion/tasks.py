@@ -14,5 +14,4 @@ def generate_list_job(list_id: int) -> dict:
     """Generate an address list file, reporting progress as rows stream out."""
     lst = lists.generate(db.session, list_id, current_app.config["EXPORT_DIR"], progress=report_progress)
     with current_app.test_request_context():
-        url = url_for("promotion.download_list", list_id=lst.id)
-    return {"url": url, "text": _("%(rows)s rows", rows=lst.rows)}
+        return {"url": url_for("promotion.download_list", list_id=lst.id), "text": _("%(rows)s rows", rows=lst.rows)}

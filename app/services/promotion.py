@@ -56,10 +56,10 @@ def setting(name: str) -> int:
 # ---------------------------------------------------------------- channels
 
 def channels(session: Session, active_only: bool = False) -> list[Channel]:
-    """The editable list of channels; the usual ones are created on first use."""
+    """The editable list of channels; the usual ones are created (and committed, as reference data) on first use."""
     if not session.scalar(select(func.count(Channel.id))):
         session.add_all(Channel(code=c, name_ru=ru, name_en=en) for c, ru, en in DEFAULT_CHANNELS)
-        session.flush()
+        session.commit()
     stmt = select(Channel).order_by(Channel.id)
     if active_only:
         stmt = stmt.where(Channel.active.is_(True))
