@@ -211,57 +211,64 @@ class RowStream:
 
     def __iter__(self) -> Iterator[list]:
         since = _verified_since(self.options)
-        stmt = export_statement(self.d, self.fmt, self.options).execution_options(yield_per=self.batch,
-                                                                                   stream_results=True)
+        postal = self.fmt == "postal"
+        reach = 12 if postal else 0  # the column that is empty when the row has no address / email / phone
+        norm = _norm_postal if postal else _norm_point
         excl = self.summary.exclusions
         previous: object = None
         seen = 0
-        result = self.session.execute(stmt)
+        stmt = export_statement(self.d, self.fmt, self.options)
+        # Core rows on a streaming connection: a server-side cursor on PostgreSQL, batches on SQLite.
+        conn = self.session.connection().execution_options(stream_results=True, yield_per=self.batch)
+        result = conn.execute(stmt)
         try:
-            for row in result:
-                seen += 1
-                if self.progress and seen % self.batch == 0:
+            for part in result.partitions(self.batch):
+                for row in part:
+                    if row[1]:
+                        excl["do_not_contact"] += 1
+                        continue
+                    if row[reach] is None:
+                        excl["no_valid_channel"] += 1
+                        continue
+                    if since is not None and (row[2] is None or row[2] < since):
+                        excl["unverified"] += 1
+                        continue
+                    key = norm(row[0])
+                    if key == previous:
+                        excl["duplicates"] += 1
+                        continue
+                    previous = key
+                    self.summary.rows += 1
+                    if postal:
+                        company = f"{row[11]} {row[3]}" if row[11] else row[3]
+                        yield [company, row[4], row[5], row[6], row[7], row[8], row[9], row[10]]
+                    else:
+                        yield row[3:8]
+                seen += len(part)
+                if self.progress:
                     self.progress(seen)
-                reason = self._excluded(row, since)
-                if reason:
-                    excl[reason] += 1
-                    continue
-                norm = _norm_key(row[0])
-                if norm == previous:
-                    excl["duplicates"] += 1
-                    continue
-                previous = norm
-                self.summary.rows += 1
-                yield _cells(row, self.fmt)
         finally:
             result.close()
 
-    def _excluded(self, row, since: datetime | None) -> str | None:
-        if row.dnc:
-            return "do_not_contact"
-        if (row.address_id if self.fmt == "postal" else row.key) is None:
-            return "no_valid_channel"
-        if since is not None and (row.verified_at is None or row.verified_at < since):
-            return "unverified"
-        return None
+
+def _norm_point(key: str) -> str:
+    """Emails are stored lower-cased and phones as E.164, so trimming and case are all that differ."""
+    return key.strip().lower()
 
 
-def _norm_key(key) -> str:
+def _norm_postal(key) -> str:
     return re.sub(r"\s+", " ", str(key).strip().lower().replace("ё", "е"))
 
 
-def _cells(row, fmt: str) -> list:
-    if fmt == "postal":
-        company = f"{row.legal_form} {row.legal_name}" if row.legal_form else row.legal_name
-        return [company, row.name or "", row.position or "", row.postcode or "", row.region or "", row.city or "",
-                row.street or "", row.country or ""]
-    return [row[3], row.name or "", row.position or "", row.legal_name or "", row.city or ""]
+FORMULA_SET = frozenset(FORMULA_START)
 
 
 def neutralise(value) -> str:
     """A cell a spreadsheet would run as a formula is prefixed with ' so it stays text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    return "'" + text if text[:1] in FORMULA_SET else text
 
 
 # ---------------------------------------------------------------- writing files
