@@ -22,7 +22,9 @@ class Scheduled:
 
 
 # Areas add their periodic jobs here.
-SCHEDULE: list[Scheduled] = []
+SCHEDULE: list[Scheduled] = [
+    Scheduled("app.promotion.tasks.purge_expired_lists_job", "LIST_PURGE_CRON", "30 3 * * *"),
+]
 
 
 def resolve(path: str):

@@ -134,3 +134,22 @@ def test_cli_exports_a_saved_segment(app, tmp_path):
     assert "p@piter.ru" in out.read_text(encoding="utf-8")
     missing = app.test_cli_runner().invoke(args=["lists", "export", "--segment", "Nope", "--output", str(out)])
     assert missing.exit_code != 0 and "no segment named" in missing.output
+
+
+def test_the_nightly_purge_removes_expired_files_but_keeps_the_record(app, make_user):
+    _base(app)
+    user = make_user("staff", "promotion")
+    with app.app_context():
+        from app.promotion.tasks import purge_expired_lists_job
+
+        seg = lists.save_segment(db.session, "All", {}, user.id)
+        lst = lists.create_list(db.session, seg, "email", "csv", {}, user.id, expiry_days=1)
+        db.session.commit()
+        lists.generate(db.session, lst.id, app.config["EXPORT_DIR"])
+        path = app.config["EXPORT_DIR"] / lst.file_name
+        assert path.exists()
+        db.session.get(AddressList, lst.id).expires_at = datetime.now(timezone.utc) - timedelta(seconds=1)
+        db.session.commit()
+        record = jobs.enqueue(purge_expired_lists_job, kind="address_list_purge", title="purge", user_id=None)
+        assert jobs.wait_for(record.id).status == "finished"
+        assert not path.exists() and db.session.get(AddressList, lst.id).rows > 0

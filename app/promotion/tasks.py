@@ -15,3 +15,10 @@ def generate_list_job(list_id: int) -> dict:
     lst = lists.generate(db.session, list_id, current_app.config["EXPORT_DIR"], progress=report_progress)
     with current_app.test_request_context():
         return {"url": url_for("promotion.download_list", list_id=lst.id), "text": _("%(rows)s rows", rows=lst.rows)}
+
+
+@job_entry("address_list_purge")
+def purge_expired_lists_job() -> dict:
+    """Delete expired list files every night; the list rows keep their definition and counts."""
+    removed = lists.purge_expired(db.session, current_app.config["EXPORT_DIR"])
+    return {"text": f"{removed} expired list files removed"}

@@ -219,8 +219,8 @@ class RowStream:
         seen = 0
         stmt = export_statement(self.d, self.fmt, self.options)
         # Core rows on a streaming connection: a server-side cursor on PostgreSQL, batches on SQLite.
-        conn = self.session.connection().execution_options(stream_results=True, yield_per=self.batch)
-        result = conn.execute(stmt)
+        result = self.session.connection().execute(
+            stmt, execution_options={"stream_results": True, "yield_per": self.batch})
         try:
             for part in result.partitions(self.batch):
                 for row in part:
