@@ -105,18 +105,22 @@ def test_only_promotion_staff_their_head_and_admins_use_lists(app, auth, make_us
         assert auth.post("/promotion/lists", {"segment_id": 1, "fmt": "email"}).status_code == 403
 
 
+def _expired_list(app, user_id) -> AddressList:
+    """An email list of the whole base, generated, whose download period has just ended."""
+    seg = lists.save_segment(db.session, "All", {}, user_id)
+    lst = lists.create_list(db.session, seg, "email", "csv", {}, user_id, expiry_days=1)
+    db.session.commit()
+    lst = lists.generate(db.session, lst.id, app.config["EXPORT_DIR"])
+    lst.expires_at = datetime.now(timezone.utc) - timedelta(seconds=1)
+    db.session.commit()
+    return lst
+
+
 def test_an_expired_list_can_no_longer_be_downloaded(app, auth, make_user):
     _base(app)
     user = make_user("staff", "promotion")
     with app.app_context():
-        seg = lists.save_segment(db.session, "All", {}, user.id)
-        lst = lists.create_list(db.session, seg, "email", "csv", {}, user.id, expiry_days=1)
-        db.session.commit()
-        lists.generate(db.session, lst.id, app.config["EXPORT_DIR"])
-        lst = db.session.get(AddressList, lst.id)
-        lst.expires_at = datetime.now(timezone.utc) - timedelta(minutes=1)
-        db.session.commit()
-        list_id = lst.id
+        list_id = _expired_list(app, user.id).id
     auth.login(user)
     assert auth.get(f"/promotion/lists/{list_id}/download").status_code == 404
 
@@ -142,14 +146,9 @@ def test_the_nightly_purge_removes_expired_files_but_keeps_the_record(app, make_
     with app.app_context():
         from app.promotion.tasks import purge_expired_lists_job
 
-        seg = lists.save_segment(db.session, "All", {}, user.id)
-        lst = lists.create_list(db.session, seg, "email", "csv", {}, user.id, expiry_days=1)
-        db.session.commit()
-        lists.generate(db.session, lst.id, app.config["EXPORT_DIR"])
+        lst = _expired_list(app, user.id)
         path = app.config["EXPORT_DIR"] / lst.file_name
         assert path.exists()
-        db.session.get(AddressList, lst.id).expires_at = datetime.now(timezone.utc) - timedelta(seconds=1)
-        db.session.commit()
         record = jobs.enqueue(purge_expired_lists_job, kind="address_list_purge", title="purge", user_id=None)
         assert jobs.wait_for(record.id).status == "finished"
         assert not path.exists() and db.session.get(AddressList, lst.id).rows > 0

@@ -65,18 +65,11 @@ def clean_definition(raw: dict) -> dict:
 def company_conditions(d: dict) -> list:
     """The WHERE conditions on companies that a segment definition means."""
     conds = [Company.deleted_at.is_(None)]
-    if d.get("client_type_ids"):
-        conds.append(Company.client_type_id.in_(d["client_type_ids"]))
-    if d.get("regions"):
-        conds.append(Company.region.in_(d["regions"]))
-    if d.get("cities"):
-        conds.append(Company.city.in_(d["cities"]))
-    if d.get("industries"):
-        conds.append(Company.industry.in_(d["industries"]))
-    if d.get("statuses"):
-        conds.append(Company.status.in_(d["statuses"]))
-    if d.get("manager_ids"):
-        conds.append(Company.account_manager_id.in_(d["manager_ids"]))
+    for key, column in (("client_type_ids", Company.client_type_id), ("regions", Company.region),
+                        ("cities", Company.city), ("industries", Company.industry), ("statuses", Company.status),
+                        ("manager_ids", Company.account_manager_id)):
+        if d.get(key):
+            conds.append(column.in_(d[key]))
     if d.get("tag_ids"):
         conds.append(exists().where(company_tags.c.company_id == Company.id, company_tags.c.tag_id.in_(d["tag_ids"])))
     bought = lambda ids: exists().where(Deal.company_id == Company.id, Deal.stage == "won",  # noqa: E731

@@ -374,18 +374,13 @@ def match_responder(session: Session, name: str | None, email: str | None, phone
     The one seam for the duplicate engine: today an exact match on a normalised email, then on a phone.
     """
     email, phone = normalise_email(email), normalise_phone(phone)
-    if email:
-        row = session.execute(select(Email.company_id, Email.contact_id).join(Contact, Contact.id == Email.contact_id,
-                                                                              isouter=True)
-                              .where(Email.address == email, Contact.deleted_at.is_(None))
-                              .order_by(Email.contact_id.is_(None), Email.id).limit(1)).first()
-        if row:
-            return _with_company(session, row.company_id, row.contact_id)
-    if phone:
-        row = session.execute(select(Phone.company_id, Phone.contact_id).join(Contact, Contact.id == Phone.contact_id,
-                                                                              isouter=True)
-                              .where(Phone.e164 == phone, Contact.deleted_at.is_(None))
-                              .order_by(Phone.contact_id.is_(None), Phone.id).limit(1)).first()
+    for model, column, value in ((Email, Email.address, email), (Phone, Phone.e164, phone)):
+        if not value:
+            continue
+        row = session.execute(select(model.company_id, model.contact_id)
+                              .join(Contact, Contact.id == model.contact_id, isouter=True)
+                              .where(column == value, Contact.deleted_at.is_(None))
+                              .order_by(model.contact_id.is_(None), model.id).limit(1)).first()
         if row:
             return _with_company(session, row.company_id, row.contact_id)
     return None, None

@@ -18,6 +18,14 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 3) if whole else None
 
 
+def _share_figure(name: str, label: str, part: int, whole: int, good: float, empty_note: str, **detail) -> Figure:
+    """A share figure: unknown (with why) when there is nothing to divide by, else ok at or above `good`."""
+    value = _share(part, whole)
+    if value is None:
+        return Figure(name, label, None, "percent", status="unknown", note=empty_note)
+    return Figure(name, label, value, "percent", status="ok" if value >= good else "bad", detail=detail)
+
+
 def _week_responses(session: Session, today: date, *conds) -> int:
     start, end = week_bounds(today)
     return session.scalar(select(func.count(Response.id)).where(
@@ -36,12 +44,8 @@ def responses_known_source_share(session: Session, today: date) -> Figure:
     """Share of this week's responses whose campaign is known: are responses counted precisely?"""
     total = _week_responses(session, today)
     known = _week_responses(session, today, Response.campaign_id.is_not(None))
-    value = _share(known, total)
-    if value is None:
-        return Figure("responses_known_source_share", _("Responses with a known campaign"), None, "percent",
-                      status="unknown", note=_("No responses recorded this week."))
-    return Figure("responses_known_source_share", _("Responses with a known campaign"), value, "percent",
-                  status="ok" if value >= 0.9 else "bad", detail={"known": known, "total": total})
+    return _share_figure("responses_known_source_share", _("Responses with a known campaign"), known, total, 0.9,
+                         _("No responses recorded this week."), known=known, total=total)
 
 
 @figure("unknown_source_responses")
@@ -58,12 +62,8 @@ def campaigns_analysed_share(session: Session, today: date) -> Figure:
     finished = session.scalar(select(func.count(Campaign.id)).where(Campaign.status == "finished")) or 0
     analysed = session.scalar(select(func.count(Campaign.id)).where(Campaign.status == "finished",
                                                                     Campaign.analysed_at.is_not(None))) or 0
-    value = _share(analysed, finished)
-    if value is None:
-        return Figure("campaigns_analysed_share", _("Finished campaigns analysed"), None, "percent",
-                      status="unknown", note=_("No campaign has finished yet."))
-    return Figure("campaigns_analysed_share", _("Finished campaigns analysed"), value, "percent",
-                  status="ok" if value >= 0.8 else "bad", detail={"analysed": analysed, "finished": finished})
+    return _share_figure("campaigns_analysed_share", _("Finished campaigns analysed"), analysed, finished, 0.8,
+                         _("No campaign has finished yet."), analysed=analysed, finished=finished)
 
 
 @figure("responses_to_deals_ratio")
@@ -75,12 +75,8 @@ def responses_to_deals_ratio(session: Session, today: date) -> Figure:
     deals = session.scalar(select(func.count(Response.id)).where(Response.received_at >= start,
                                                                  Response.repeat_of_id.is_(None),
                                                                  Response.deal_id.is_not(None))) or 0
-    value = _share(deals, total)
-    if value is None:
-        return Figure("responses_to_deals_ratio", _("Deals per response this year"), None, "percent",
-                      status="unknown", note=_("No responses recorded this year."))
-    return Figure("responses_to_deals_ratio", _("Deals per response this year"), value, "percent",
-                  status="ok" if value >= 0.1 else "bad", detail={"deals": deals, "responses": total})
+    return _share_figure("responses_to_deals_ratio", _("Deals per response this year"), deals, total, 0.1,
+                         _("No responses recorded this year."), deals=deals, responses=total)
 
 
 @figure("campaigns_running")
@@ -128,13 +124,9 @@ def clients_from_promotion_share(session: Session, today: date) -> Figure:
     start = date(today.year, 1, 1)
     won = select(Deal.company_id, Deal.closed_on).where(Deal.stage == "won", Deal.closed_on >= start).subquery()
     total = session.scalar(select(func.count()).select_from(won)) or 0
-    if not total:
-        return Figure("clients_from_promotion_share", _("Won deals with clients from promotion"), None, "percent",
-                      status="unknown", note=_("No deals won this year."))
     from_promotion = session.scalar(select(func.count()).select_from(won).where(
         select(Response.id).where(Response.company_id == won.c.company_id,
                                   Response.campaign_id.is_not(None)).exists())) or 0
-    value = _share(from_promotion, total)
-    return Figure("clients_from_promotion_share", _("Won deals with clients from promotion"), value, "percent",
-                  status="ok" if value >= 0.5 else "bad", detail={"from_promotion": from_promotion, "won": total})
+    return _share_figure("clients_from_promotion_share", _("Won deals with clients from promotion"), from_promotion,
+                         total, 0.5, _("No deals won this year."), from_promotion=from_promotion, won=total)
 
