@@ -72,7 +72,8 @@ def test_a_segment_list_is_generated_with_progress_downloaded_and_checked(app, n
     page.wait_for_selector("text=Segment saved.")
     page.select_option("#fmt", "email")
     page.click("#generate-list")
-    page.wait_for_selector("#list-job [role=progressbar][aria-valuenow='100']")
+    page.wait_for_selector("#list-job [data-status=finished], #list-job [data-status=failed]", timeout=90_000)
+    assert page.get_attribute("#list-job [role=progressbar]", "aria-valuenow") == "100", page.inner_text("#list-job")
     with page.expect_download() as info:
         page.click("#list-job a:has-text('Open the result')")
     content = open(info.value.path(), encoding="utf-8").read()
