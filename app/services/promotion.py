@@ -9,7 +9,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import phonenumbers
 from flask import current_app, has_app_context
