@@ -351,8 +351,8 @@ def public_form(token: str):
 def public_submit(token: str):
     """A visitor's response: signed token, rate limit and honeypot checked before anything is stored."""
     campaign = _public_campaign(token)
-    ip = request.headers.get("X-Forwarded-For", request.remote_addr or "?").split(",")[0].strip()
-    limited = service.rate_limited(db.session, ip)
+    # remote_addr, not X-Forwarded-For, which a flooder could vary at will (a proxy deployment adds ProxyFix).
+    limited = service.rate_limited(db.session, request.remote_addr or "?")
     db.session.commit()
     if limited:
         return render_template("promotion/public_form.html", campaign=campaign, token=token, form=request.form,
