@@ -45,12 +45,10 @@ def seed(url: str, contacts: int) -> int:
     with app.app_context():
         db.create_all()
         have = db.session.scalar(select(func.count(Contact.id))) or 0
-        round_no = 0
         while have < contacts:
-            round_no += 1
             companies = int((contacts - have) / 8.5) + 1
             t0 = time.perf_counter()
-            seed_demo(db.session, companies=companies, contacts_per_company=CONTACTS_PER_COMPANY, seed=10 + round_no,
+            seed_demo(db.session, companies=companies, contacts_per_company=CONTACTS_PER_COMPANY, seed=11 + have,
                       batch=10000)
             have = db.session.scalar(select(func.count(Contact.id)))
             print(f"seeded up to {have} contacts in {time.perf_counter() - t0:.0f}s", flush=True)
