@@ -162,3 +162,14 @@ def test_promotion_figures(app):
         assert value("plan_spend_share") == 0.5
         assert value("responses_to_deals_ratio") == 0.0
         assert figures.compute(db.session, "clients_from_promotion_share", today).value is None
+
+
+def test_promotion_pages_speak_russian(app, auth, make_user):
+    with app.app_context():
+        cid = make_campaign("Рассылка")
+    auth.login(make_user("staff", "promotion"))
+    auth.post("/language", {"lang": "ru", "next": "/"})
+    assert f"План продвижения на {date.today().year}" in auth.get(f"/promotion/plan/{date.today().year}").get_data(as_text=True)
+    page = auth.get(f"/promotion/campaigns/{cid}").get_data(as_text=True)
+    assert "Публичная форма отклика" in page and "идёт" in page
+    assert "Какая кампания привела к нам?" in auth.get("/promotion/responses/new", htmx=True).get_data(as_text=True)

@@ -830,6 +830,7 @@ def campaign_summary(session: Session, campaign: Campaign, locale: str = "ru") -
 def timeline_items(session: Session, company_id: int, before: datetime | None, limit: int):
     """Responses on the company page: which campaign brought the client, and when."""
     from flask import url_for
+    from flask_babel import gettext as _
 
     from app.services.timeline import TimelineItem
 
@@ -839,7 +840,7 @@ def timeline_items(session: Session, company_id: int, before: datetime | None, l
         stmt = stmt.where(Response.received_at < before)
     items = []
     for r in session.scalars(stmt):
-        title = f"Response: {r.campaign.name if r.campaign else 'unknown source'}"
+        title = _("Response: %(campaign)s", campaign=r.campaign.name if r.campaign else _("unknown source"))
         items.append(TimelineItem(at=r.received_at, kind="response", title=title,
                                   body=" · ".join(x for x in (r.name, r.email, r.phone, r.status) if x),
                                   url=url_for("promotion.response_detail", response_id=r.id),
