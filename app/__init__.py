@@ -20,6 +20,7 @@ BLUEPRINTS = [
     ("app.workflows", None),
     ("app.sales", "/sales"),
     ("app.accounts", "/accounts"),
+    ("app.promotion", "/promotion"),
 ]
 
 

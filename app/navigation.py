@@ -10,6 +10,7 @@ NAV = [
     ("crm.products", _l("Products"), None),
     ("workflows.my_tasks", _l("Tasks"), None),
     ("sales.index", _l("Sales"), None),
+    ("promotion.index", _l("Promotion"), None),
     ("jobs.index", _l("Jobs"), None),
     ("accounts.home", _l("Key accounts"), None),
     ("admin.users", _l("Users"), "admin"),

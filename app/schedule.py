@@ -26,6 +26,7 @@ SCHEDULE: list[Scheduled] = [
     Scheduled("app.workflows.tasks.roll_weekly_boards_job", "WORKFLOWS_WEEKLY_CRON", "0 3 * * 1"),
     Scheduled("app.workflows.tasks.send_due_reminders_job", "WORKFLOWS_REMINDERS_CRON", "0 5 * * *"),
     Scheduled("app.accounts.tasks.send_request_reminders", "REQUEST_REMINDERS_CRON", "0 * * * *"),
+    Scheduled("app.promotion.tasks.purge_expired_lists_job", "LIST_PURGE_CRON", "30 3 * * *"),
 ]
 
 

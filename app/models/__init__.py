@@ -7,6 +7,7 @@ from app.models import crm as _crm_indexes  # noqa: F401
 from app.models.jobs import JobRecord
 from app.models.notifications import Notification
 from app.models.org import LoginAttempt, Unit, User
+from app.models.promotion import AddressList, Campaign, CampaignSpend, Channel, PromotionPlan, Response, Segment  # noqa: F401
 from app.models.sales import Activity, Deal, DealLine, Product
 from app.models.sales_work import Material, MaterialUse, PlanTask, Survey, WeekPlan  # noqa: F401
 from app.models.search import SearchToken

@@ -134,3 +134,6 @@ def can_log_activity(user, company) -> bool:
 def can_edit_products(user) -> bool:
     """The catalogue is kept by admins."""
     return is_admin(user)
+def can_manage_promotion(user) -> bool:
+    """Campaigns, the plan and address lists: promotion staff, their head and admins."""
+    return bool(user and user.is_authenticated and (user.role == "admin" or user.unit.code == "promotion"))

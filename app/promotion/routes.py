@@ -1,0 +1,517 @@
+"""Promotion views (thin: parse, call a service, render)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import abort, current_app, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.extensions import csrf, db
+from app.models.companies import ClientType, Tag
+from app.models.org import User
+from app.models.promotion import (CAMPAIGN_STATUSES, LIST_FORMATS, PLAN_STATUSES, RESPONSE_STATUSES, AddressList, Campaign,
+                                  Response, Segment)
+from app.models.sales import Product
+from app.promotion import bp
+from app.promotion.forms import FormErrors, campaign_input, parse_date, parse_money, response_input
+from app.services import audit, lists
+from app.services import promotion as service
+from app.services.jobs import enqueue
+from app.services.permissions import can_manage_promotion, require
+from app.web import public, render
+
+
+def _locale() -> str:
+    return str(get_locale() or "ru")
+
+
+def _campaign(campaign_id: int) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+# ---------------------------------------------------------------- campaigns
+
+@bp.route("/")
+def index():
+    """All campaigns, newest first, with a filter by status."""
+    status = request.args.get("status")
+    stmt = select(Campaign).order_by(Campaign.starts_on.desc().nulls_first(), Campaign.id.desc())
+    if status in CAMPAIGN_STATUSES:
+        stmt = stmt.where(Campaign.status == status)
+    return render("promotion/index.html", "promotion/_campaigns.html",
+                  campaigns=list(db.session.scalars(stmt.limit(500))), status=status, statuses=CAMPAIGN_STATUSES)
+
+
+def _campaign_form_context(campaign: Campaign | None, errors: FormErrors | None = None, form=None, **extra):
+    return dict(campaign=campaign, errors=errors or {}, form=form, channels=service.channels(db.session),
+                statuses=CAMPAIGN_STATUSES, client_types=list(db.session.scalars(select(ClientType).order_by(ClientType.id))),
+                products=list(db.session.scalars(select(Product).where(Product.active.is_(True)).order_by(Product.name))),
+                people=list(db.session.scalars(select(User).where(User.is_active_user.is_(True)).order_by(User.name))),
+                plans=list(db.session.scalars(select(service.PromotionPlan).order_by(service.PromotionPlan.year.desc()))),
+                address_lists=list(db.session.scalars(select(AddressList).where(AddressList.state == "ready")
+                                                      .order_by(AddressList.id.desc()).limit(50))), **extra)
+
+
+@bp.route("/campaigns/new", methods=["GET", "POST"])
+def new_campaign():
+    """Create a campaign, in a year's plan when opened from the plan page."""
+    require(can_manage_promotion(current_user))
+    if request.method == "POST":
+        return _save_campaign(None)
+    year = request.args.get("year", type=int)
+    plan = service.ensure_plan(db.session, year, current_user.id) if year else None
+    db.session.commit()
+    return render_template("promotion/campaign_form.html", **_campaign_form_context(
+        None, preset={"plan_id": plan.id if plan else None, "owner_id": current_user.id,
+                      "starts_on": date(year, 1, 1) if year else None}))
+
+
+@bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+def edit_campaign(campaign_id: int):
+    """Change a campaign; a save based on a stale copy is refused and shows what changed."""
+    require(can_manage_promotion(current_user))
+    campaign = _campaign(campaign_id)
+    if request.method == "POST":
+        return _save_campaign(campaign)
+    return render_template("promotion/campaign_form.html", **_campaign_form_context(campaign, preset={}))
+
+
+def _save_campaign(campaign: Campaign | None):
+    data, errors = campaign_input(request.form)
+    version = request.form.get("version", type=int)
+    if not errors:
+        try:
+            saved = service.save_campaign(db.session, data, campaign.id if campaign else None, version)
+            db.session.commit()
+            return redirect(url_for("promotion.campaign_detail", campaign_id=saved.id))
+        except service.StaleCampaign as stale:
+            db.session.rollback()
+            changes = audit.changes_since(db.session, "Campaign", stale.campaign.id, version or 0)
+            return render_template("promotion/campaign_form.html", stale=changes, **_campaign_form_context(
+                stale.campaign, preset={}, form=request.form)), 409
+        except service.PromotionError as exc:
+            db.session.rollback()
+            errors[exc.field or "name"] = _(str(exc))
+    return render_template("promotion/campaign_form.html", **_campaign_form_context(
+        campaign, errors, form=request.form, preset={})), 422
+
+
+@bp.route("/campaigns/<int:campaign_id>")
+def campaign_detail(campaign_id: int):
+    """A campaign: its figures, spend, responses, public form link and embeddable snippet."""
+    campaign = _campaign(campaign_id)
+    stats = service.campaign_summary(db.session, campaign, _locale())
+    token = service.form_token(campaign.id)
+    return render_template("promotion/campaign.html", campaign=campaign, stats=stats,
+                           responses=service.responses(db.session, campaign_id=campaign.id, limit=100),
+                           form_url=url_for("promotion.public_form", token=token, _external=True),
+                           submit_url=url_for("promotion.public_submit", token=token, _external=True),
+                           can_manage=can_manage_promotion(current_user), errors={})
+
+
+@bp.route("/campaigns/<int:campaign_id>/spend", methods=["POST"])
+def add_spend(campaign_id: int):
+    """Record an actual spend entry on a campaign."""
+    require(can_manage_promotion(current_user))
+    campaign = _campaign(campaign_id)
+    errors = FormErrors()
+    spent_on, amount = parse_date(request.form, "spent_on", errors), parse_money(request.form, "amount", errors)
+    if not errors:
+        try:
+            service.add_spend(db.session, campaign.id, spent_on, amount, request.form.get("purpose", ""), current_user.id)
+            db.session.commit()
+            db.session.refresh(campaign)
+        except service.PromotionError as exc:
+            db.session.rollback()
+            errors[exc.field] = _(str(exc))
+    return render_template("promotion/_spend.html", campaign=campaign, errors=errors,
+                           can_manage=True), 422 if errors else 200
+
+
+@bp.route("/campaigns/<int:campaign_id>/analysed", methods=["POST"])
+def mark_analysed(campaign_id: int):
+    """Mark a campaign's results as analysed, with the notes of what was learnt."""
+    require(can_manage_promotion(current_user))
+    campaign = _campaign(campaign_id)
+    errors = FormErrors()
+    try:
+        service.mark_analysed(db.session, campaign.id, request.form.get("analysis_notes", ""))
+        db.session.commit()
+    except service.PromotionError as exc:
+        db.session.rollback()
+        errors[exc.field] = _(str(exc))
+    return render_template("promotion/_analysed.html", campaign=campaign, errors=errors,
+                           can_manage=True), 422 if errors else 200
+
+
+@bp.route("/channels", methods=["GET", "POST"])
+def channels():
+    """The editable list of channels."""
+    errors = FormErrors()
+    if request.method == "POST":
+        require(can_manage_promotion(current_user))
+        try:
+            service.save_channel(db.session, request.form.get("channel_id", type=int), request.form.get("name_ru", ""),
+                                 request.form.get("name_en", ""), request.form.get("active", "1") == "1")
+            db.session.commit()
+        except service.PromotionError as exc:
+            db.session.rollback()
+            errors[exc.field or "name_ru"] = _(str(exc))
+    chans = service.channels(db.session)
+    db.session.commit()
+    return render("promotion/channels.html", "promotion/_channels.html", channels=chans, errors=errors,
+                  can_manage=can_manage_promotion(current_user)), 422 if errors else 200
+
+
+# ---------------------------------------------------------------- the year's plan
+
+@bp.route("/plan")
+def plan_current():
+    return redirect(url_for("promotion.plan", year=date.today().year))
+
+
+@bp.route("/plan/<int:year>")
+def plan(year: int):
+    """The year's plan: budget by month and channel, the calendar, planned vs actual."""
+    if not 2000 <= year <= 2100:
+        abort(404)
+    p = service.plan_for(db.session, year)
+    view = service.plan_view(db.session, p) if p else None
+    db.session.commit()
+    return render("promotion/plan.html", "promotion/_plan.html", year=year, view=view, errors={},
+                  span=service.timeline_span, can_manage=can_manage_promotion(current_user),
+                  has_previous=service.plan_for(db.session, year - 1) is not None)
+
+
+@bp.route("/plan/<int:year>/budget", methods=["POST"])
+def save_budget(year: int):
+    """Save the budget grid of a year's plan."""
+    require(can_manage_promotion(current_user))
+    p = service.ensure_plan(db.session, year, current_user.id)
+    errors = FormErrors()
+    cells = {}
+    for key in request.form:
+        if key.startswith("b-"):
+            _b, month, channel_id = key.split("-")
+            value = parse_money(request.form, key, errors)
+            cells[(int(month), int(channel_id))] = value
+    if request.form.get("status") in PLAN_STATUSES:
+        p.status = request.form["status"]
+    if not errors:
+        try:
+            service.save_budget(db.session, p.id, cells)
+            db.session.commit()
+        except service.PromotionError as exc:
+            db.session.rollback()
+            errors["budget"] = _(str(exc))
+    else:
+        errors["budget"] = _("Some amounts could not be read; nothing was saved.")
+        db.session.rollback()
+    p = service.plan_for(db.session, year)
+    return render_template("promotion/_plan.html", year=year, view=service.plan_view(db.session, p) if p else None,
+                           errors=errors, span=service.timeline_span, can_manage=True,
+                           has_previous=service.plan_for(db.session, year - 1) is not None), 422 if errors else 200
+
+
+@bp.route("/plan/<int:year>/copy", methods=["POST"])
+def copy_plan(year: int):
+    """Start this year's plan as a draft copy of last year's."""
+    require(can_manage_promotion(current_user))
+    errors = FormErrors()
+    try:
+        service.copy_plan(db.session, year, current_user.id)
+        db.session.commit()
+    except service.PromotionError as exc:
+        db.session.rollback()
+        errors["copy"] = _(str(exc))
+    p = service.plan_for(db.session, year)
+    return render_template("promotion/_plan.html", year=year, view=service.plan_view(db.session, p) if p else None,
+                           errors=errors, span=service.timeline_span, can_manage=True,
+                           has_previous=service.plan_for(db.session, year - 1) is not None), 422 if errors else 200
+
+
+# ---------------------------------------------------------------- responses (staff)
+
+@bp.route("/responses")
+def responses():
+    """Every response, newest first; filter to unknown source or a status."""
+    unknown = request.args.get("unknown") == "1"
+    status = request.args.get("status")
+    return render("promotion/responses.html", "promotion/_responses.html",
+                  responses=service.responses(db.session, unknown=unknown, status=status, limit=300),
+                  unknown=unknown, status=status, statuses=RESPONSE_STATUSES)
+
+
+@bp.route("/responses/new")
+def response_dialog():
+    """The two-click response dialog opened from the top bar."""
+    return render_template("promotion/_response_dialog.html", campaigns=service.pick_campaigns(db.session),
+                           errors={}, form={}, saved=None, q="")
+
+
+@bp.route("/responses/picker")
+def response_picker():
+    """The campaign picker's list, filtered as the person types."""
+    q = request.args.get("q", "")[:100]
+    return render_template("promotion/_campaign_picker.html", campaigns=service.pick_campaigns(db.session, q), q=q)
+
+
+@bp.route("/responses", methods=["POST"])
+def record_response():
+    """Record a response entered by staff; 'unknown' is a valid campaign."""
+    data, errors = response_input(request.form, "staff", current_user.id)
+    saved = None
+    if not errors:
+        try:
+            saved = service.record_response(db.session, data)
+            db.session.commit()
+        except service.PromotionError as exc:
+            db.session.rollback()
+            errors[exc.field or "name"] = _(str(exc))
+    return render_template("promotion/_response_dialog.html", campaigns=service.pick_campaigns(db.session),
+                           errors=errors, form=request.form if errors else {}, saved=saved, q=""), 422 if errors else 200
+
+
+@bp.route("/responses/<int:response_id>")
+def response_detail(response_id: int):
+    """One response: who, from which campaign, matched to whom, and its status."""
+    response = db.session.get(Response, response_id)
+    if response is None:
+        abort(404)
+    sellers = list(db.session.scalars(select(User).where(User.is_active_user.is_(True)).order_by(User.name)))
+    return render("promotion/response.html", "promotion/_response_status.html", response=response,
+                  statuses=RESPONSE_STATUSES, sellers=sellers, errors={})
+
+
+@bp.route("/responses/<int:response_id>/status", methods=["POST"])
+def response_status(response_id: int):
+    """Qualify, convert to a deal, or disqualify with a reason; and give it to a seller."""
+    errors = FormErrors()
+    try:
+        if "handled_by_id" in request.form:
+            service.assign(db.session, response_id, request.form.get("handled_by_id", type=int))
+        service.set_status(db.session, response_id, request.form.get("status", ""), request.form.get("reason"),
+                           current_user.id)
+        db.session.commit()
+    except service.PromotionError as exc:
+        db.session.rollback()
+        errors[exc.field or "status"] = _(str(exc))
+    response = db.session.get(Response, response_id) or abort(404)
+    sellers = list(db.session.scalars(select(User).where(User.is_active_user.is_(True)).order_by(User.name)))
+    return render_template("promotion/_response_status.html", response=response, statuses=RESPONSE_STATUSES,
+                           sellers=sellers, errors=errors), 422 if errors else 200
+
+
+@bp.route("/responses/import", methods=["GET", "POST"])
+def import_responses():
+    """Import responses from a CSV file (exhibition lists, call-tracking exports)."""
+    result, errors = None, FormErrors()
+    if request.method == "POST":
+        upload = request.files.get("file")
+        campaign_id = request.form.get("campaign_id", type=int)
+        if upload is None or not upload.filename:
+            errors["file"] = _("Choose a CSV file.")
+        else:
+            try:
+                result = service.import_responses(db.session, upload.read(), campaign_id, current_user.id)
+                db.session.commit()
+            except service.PromotionError as exc:
+                db.session.rollback()
+                errors[exc.field or "file"] = _(str(exc))
+    return render_template("promotion/import.html", result=result, errors=errors,
+                           campaigns=service.pick_campaigns(db.session, limit=200)), 422 if errors else 200
+
+
+# ---------------------------------------------------------------- the public form
+
+def _public_campaign(token: str) -> Campaign:
+    campaign = service.campaign_from_token(db.session, token)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+@bp.route("/r/<token>")
+@public
+def public_form(token: str):
+    """The hosted response form of one campaign; no sign-in."""
+    campaign = _public_campaign(token)
+    return render_template("promotion/public_form.html", campaign=campaign, token=token, errors={}, form={})
+
+
+@bp.route("/r/<token>", methods=["POST"])
+@public
+@csrf.exempt
+def public_submit(token: str):
+    """A visitor's response: signed token, rate limit and honeypot checked before anything is stored."""
+    campaign = _public_campaign(token)
+    # remote_addr, not X-Forwarded-For, which a flooder could vary at will (a proxy deployment adds ProxyFix).
+    limited = service.rate_limited(db.session, request.remote_addr or "?")
+    db.session.commit()
+    if limited:
+        return render_template("promotion/public_form.html", campaign=campaign, token=token, form=request.form,
+                               errors={"form": _("Too many submissions from your address. Try again later.")}), 429
+    if request.form.get("website"):  # the honeypot: hidden from people, filled by bots
+        return redirect(url_for("promotion.public_thanks", token=token))
+    data, errors = response_input(request.form, "web", None)
+    data.campaign_id, data.company_id = campaign.id, None
+    if not any((request.form.get(k) or "").strip() for k in ("email", "phone")):
+        errors["email"] = _("Give an email or a phone so we can answer you.")
+    if not errors:
+        try:
+            service.record_response(db.session, data)
+            db.session.commit()
+            return redirect(url_for("promotion.public_thanks", token=token))
+        except service.PromotionError as exc:
+            db.session.rollback()
+            errors[exc.field or "email"] = _(str(exc))
+    return render_template("promotion/public_form.html", campaign=campaign, token=token, form=request.form,
+                           errors=errors), 422
+
+
+@bp.route("/r/<token>/thanks")
+@public
+def public_thanks(token: str):
+    """The thank-you page after a response."""
+    return render_template("promotion/public_thanks.html", campaign=_public_campaign(token))
+
+
+# ---------------------------------------------------------------- analysis
+
+@bp.route("/analysis")
+def analysis():
+    """Every campaign compared over any period, by channel and by seller, with a weekly chart."""
+    errors = FormErrors()
+    today = date.today()
+    end = parse_date(request.args, "end", errors) or today
+    start = parse_date(request.args, "start", errors) or (end - timedelta(weeks=12))
+    if start > end:
+        start, end = end, start
+    sort = request.args.get("sort", "responses")
+    descending = request.args.get("dir", "desc") != "asc"
+    result = service.analyse(db.session, start, end, _locale(), sort=sort, descending=descending)
+    chart_max = max([max(v) for v in result.weekly.values()] + [1])
+    return render("promotion/analysis.html", "promotion/_analysis.html", a=result, sort=sort, descending=descending,
+                  errors=errors, chart_max=chart_max, sort_keys=service.SORT_KEYS)
+
+
+# ---------------------------------------------------------------- segments and address lists
+
+def _require_lists():
+    require(can_manage_promotion(current_user))
+
+
+def _definition_from(form) -> dict:
+    return lists.clean_definition({k: form.getlist(k) if k.endswith("_ids") or k in ("regions", "cities", "industries", "statuses")
+                                   else form.get(k) for k in lists.LIST_FIELDS})
+
+
+def _builder_context(segment: Segment | None, definition: dict, errors=None, name: str = ""):
+    return dict(segment=segment, d=definition, errors=errors or {}, name=name or (segment.name if segment else ""),
+                counts=lists.count(db.session, definition), choices=lists.choices(db.session),
+                client_types=list(db.session.scalars(select(ClientType).order_by(ClientType.id))),
+                products=list(db.session.scalars(select(Product).order_by(Product.name))),
+                tags=list(db.session.scalars(select(Tag).order_by(Tag.name))),
+                managers=list(db.session.scalars(select(User).where(User.is_active_user.is_(True)).order_by(User.name))))
+
+
+@bp.route("/lists")
+def address_lists():
+    """Generated address lists with their definition, counts and author; and the saved segments."""
+    _require_lists()
+    rows = list(db.session.scalars(select(AddressList).order_by(AddressList.id.desc()).limit(200)))
+    return render("promotion/lists.html", "promotion/_lists.html", lists=rows,
+                  segments=list(db.session.scalars(select(Segment).order_by(Segment.name))),
+                  export_dir=current_app.config["EXPORT_DIR"], downloadable=lists.is_downloadable,
+                  formats=LIST_FORMATS,
+                  campaigns=list(db.session.scalars(select(Campaign).order_by(Campaign.id.desc()).limit(200))))
+
+
+@bp.route("/segments/new", methods=["GET", "POST"])
+@bp.route("/segments/<int:segment_id>", methods=["GET", "POST"])
+def segment(segment_id: int | None = None):
+    """The segment builder: filters with a live count, saved under a name."""
+    _require_lists()
+    seg = db.session.get(Segment, segment_id) if segment_id else None
+    if segment_id and seg is None:
+        abort(404)
+    if request.method == "POST":
+        definition = _definition_from(request.form)
+        try:
+            seg = lists.save_segment(db.session, request.form.get("name", ""), definition, current_user.id,
+                                     seg.id if seg else None)
+            db.session.commit()
+            return redirect(url_for("promotion.segment", segment_id=seg.id, saved=1))
+        except (lists.ListError, ValueError) as exc:
+            db.session.rollback()
+            field = getattr(exc, "field", None) or "name"
+            return render_template("promotion/segment.html", **_builder_context(
+                seg, definition, {field: _(str(exc))}, request.form.get("name", ""))), 422
+    return render_template("promotion/segment.html", **_builder_context(seg, seg.definition if seg else {}),
+                           saved=request.args.get("saved"), formats=LIST_FORMATS)
+
+
+@bp.route("/segments/count", methods=["POST"])
+def segment_count():
+    """The live count as filters change."""
+    _require_lists()
+    try:
+        definition = _definition_from(request.form)
+    except ValueError:
+        definition = {}
+    return render_template("promotion/_segment_count.html", counts=lists.count(db.session, definition))
+
+
+@bp.route("/lists", methods=["POST"])
+def generate_list():
+    """Start generating a list from a segment; answers with the progress bar."""
+    _require_lists()
+    seg = db.session.get(Segment, request.form.get("segment_id", type=int) or 0)
+    if seg is None:
+        abort(404)
+    try:
+        lst = lists.create_list(db.session, seg, request.form.get("fmt", ""), request.form.get("file_type", "csv"),
+                                {"bom": request.form.get("bom"), "semicolon": request.form.get("semicolon"),
+                                 "unverified_days": request.form.get("unverified_days", type=int)
+                                 if request.form.get("exclude_unverified") else None},
+                                current_user.id, service.setting("LIST_EXPIRY_DAYS"))
+        db.session.commit()
+    except lists.ListError as exc:
+        db.session.rollback()
+        return render_template("errors/_message.html", code=422, message=_(str(exc))), 422
+    from app.promotion.tasks import generate_list_job
+
+    record = enqueue(generate_list_job, lst.id, kind="address_list", user_id=current_user.id,
+                     title=_("Address list: %(name)s (%(fmt)s)", name=lst.name, fmt=lst.fmt))
+    lst.job_id = record.id
+    db.session.commit()
+    return render_template("jobs/_progress.html", job=record)
+
+
+@bp.route("/lists/<int:list_id>/download")
+def download_list(list_id: int):
+    """Download a generated list until it expires."""
+    _require_lists()
+    lst = db.session.get(AddressList, list_id)
+    export_dir = current_app.config["EXPORT_DIR"]
+    if lst is None or not lists.is_downloadable(lst, export_dir):
+        abort(404)
+    name = f"{lst.name}-{lst.fmt}.{lst.file_type}"
+    return send_file(export_dir / lst.file_name, as_attachment=True, download_name=name)
+
+
+@bp.route("/lists/<int:list_id>/attach", methods=["POST"])
+def attach_list(list_id: int):
+    """Attach a list to a campaign so its responses can be traced to the list."""
+    _require_lists()
+    lst = db.session.get(AddressList, list_id) or abort(404)
+    campaign = _campaign(request.form.get("campaign_id", type=int) or 0)
+    campaign.address_list_id = lst.id
+    db.session.commit()
+    return redirect(url_for("promotion.campaign_detail", campaign_id=campaign.id))

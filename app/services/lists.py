@@ -1,0 +1,367 @@
+"""Segmented address lists: a segment's filters as SQL, a live count, and a streamed export with exclusions.
+
+The export never holds the list in memory: rows come from the database in batches (yield_per / a
+server-side cursor on PostgreSQL), ordered by the de-duplication key so a repeat is simply the same
+key as the row before, and each row is written to the file as it arrives.
+"""
+from __future__ import annotations
+
+import csv
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Callable, Iterator
+
+from sqlalchemy import and_, exists, func, literal, select
+from sqlalchemy.orm import Session, aliased
+
+from app.models.companies import Address, Company, company_tags
+from app.models.contacts import Contact, Email, Phone
+from app.models.promotion import LIST_FORMATS, AddressList, Segment
+from app.models.sales import Activity, Deal, DealLine
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+LIST_FIELDS = ("client_type_ids", "regions", "cities", "industries", "statuses", "bought_product_ids",
+               "never_bought_product_ids", "active_after", "active_before", "manager_ids", "tag_ids", "position")
+HEADERS = {
+    "postal": ["company", "addressee", "position", "postcode", "region", "city", "street", "country"],
+    "email": ["email", "name", "position", "company", "city"],
+    "phone": ["phone", "name", "position", "company", "city"],
+}
+EXCLUSION_KEYS = ("do_not_contact", "no_valid_channel", "unverified", "duplicates")
+
+
+class ListError(ValueError):
+    """A segment or list request that cannot be carried out; `field` names the form field."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def clean_definition(raw: dict) -> dict:
+    """Keep only known filters with non-empty values, in a stable JSON-friendly form."""
+    out: dict = {}
+    for key in LIST_FIELDS:
+        value = raw.get(key)
+        if key.endswith("_ids"):
+            ids = sorted({int(v) for v in (value or []) if str(v).strip().isdigit()})
+            if ids:
+                out[key] = ids
+        elif key in ("active_after", "active_before"):
+            if value:
+                out[key] = value.isoformat() if isinstance(value, date) else date.fromisoformat(str(value)).isoformat()
+        elif key in ("regions", "cities", "industries", "statuses"):
+            items = [v.strip() for v in (value or []) if v and v.strip()]
+            if items:
+                out[key] = sorted(set(items))
+        elif value and str(value).strip():
+            out[key] = str(value).strip()
+    return out
+
+
+def company_conditions(d: dict) -> list:
+    """The WHERE conditions on companies that a segment definition means."""
+    conds = [Company.deleted_at.is_(None)]
+    for key, column in (("client_type_ids", Company.client_type_id), ("regions", Company.region),
+                        ("cities", Company.city), ("industries", Company.industry), ("statuses", Company.status),
+                        ("manager_ids", Company.account_manager_id)):
+        if d.get(key):
+            conds.append(column.in_(d[key]))
+    if d.get("tag_ids"):
+        conds.append(exists().where(company_tags.c.company_id == Company.id, company_tags.c.tag_id.in_(d["tag_ids"])))
+    bought = lambda ids: exists().where(Deal.company_id == Company.id, Deal.stage == "won",  # noqa: E731
+                                        DealLine.deal_id == Deal.id, DealLine.product_id.in_(ids))
+    if d.get("bought_product_ids"):
+        conds.append(bought(d["bought_product_ids"]))
+    if d.get("never_bought_product_ids"):
+        conds.append(~bought(d["never_bought_product_ids"]))
+    if d.get("active_after"):
+        after = datetime.combine(date.fromisoformat(d["active_after"]), time.min, tzinfo=timezone.utc)
+        conds.append(exists().where(Activity.company_id == Company.id, Activity.occurred_at >= after))
+    if d.get("active_before"):
+        before = datetime.combine(date.fromisoformat(d["active_before"]), time.min, tzinfo=timezone.utc)
+        conds.append(exists().where(Activity.company_id == Company.id, Activity.occurred_at < before))
+        conds.append(~exists().where(Activity.company_id == Company.id, Activity.occurred_at >= before))
+    return conds
+
+
+def contact_conditions(d: dict) -> list:
+    conds = [Contact.deleted_at.is_(None)]
+    if d.get("position"):
+        conds.append(func.lower(Contact.position).like(f"%{d['position'].lower()}%"))
+    return conds
+
+
+def count(session: Session, definition: dict) -> dict:
+    """The live count under the segment builder: companies and contacts matching, before exclusions."""
+    d = clean_definition(definition)
+    companies = session.scalar(select(func.count(Company.id)).where(*company_conditions(d)))
+    contacts = session.scalar(select(func.count(Contact.id)).join(Company, Company.id == Contact.company_id)
+                              .where(*company_conditions(d), *contact_conditions(d)))
+    opted_out = session.scalar(select(func.count(Contact.id)).join(Company, Company.id == Contact.company_id)
+                               .where(*company_conditions(d), *contact_conditions(d), Contact.do_not_contact.is_(True)))
+    return {"companies": companies or 0, "contacts": contacts or 0, "do_not_contact": opted_out or 0}
+
+
+def save_segment(session: Session, name: str, definition: dict, author_id: int | None,
+                 segment_id: int | None = None) -> Segment:
+    """Store a segment under a unique name so lists and the CLI can use it again."""
+    name = (name or "").strip()
+    if not name:
+        raise ListError("Give the segment a name.", "name")
+    clash = session.scalar(select(Segment.id).where(Segment.name == name, Segment.id != (segment_id or 0)))
+    if clash:
+        raise ListError("A segment with this name already exists.", "name")
+    segment = session.get(Segment, segment_id) if segment_id else None
+    if segment is None:
+        segment = Segment(author_id=author_id)
+        session.add(segment)
+    segment.name = name[:200]
+    segment.definition = clean_definition(definition)
+    session.flush()
+    return segment
+
+
+# ---------------------------------------------------------------- the export query
+
+def _verified_since(options: dict) -> datetime | None:
+    days = options.get("unverified_days")
+    return datetime.now(timezone.utc) - timedelta(days=int(days)) if days else None
+
+
+def export_statement(d: dict, fmt: str, options: dict | None = None):
+    """One SELECT producing every candidate row with what is needed to exclude it, ordered by the de-dup key.
+
+    Columns: key, excluded reason inputs (dnc, valid, verified_at), then the row's cells in HEADERS order.
+    """
+    options = options or {}
+    if fmt == "postal":
+        return _postal_statement(d)
+    point = Email if fmt == "email" else Phone
+    best = (select(point.contact_id.label("contact_id"), func.min(point.id).label("point_id"))
+            .where(point.contact_id.is_not(None), point.flagged_invalid.is_(False))
+            .group_by(point.contact_id).subquery())
+    chosen = aliased(point, name="chosen")
+    chosen_value = chosen.address if fmt == "email" else chosen.e164
+    return (select(chosen_value.label("key"), Contact.do_not_contact.label("dnc"), chosen.verified_at.label("verified_at"),
+                   chosen_value, Contact.name, Contact.position, Company.legal_name, Company.city)
+            .select_from(Contact)
+            .join(Company, Company.id == Contact.company_id)
+            .join(best, best.c.contact_id == Contact.id, isouter=True)
+            .join(chosen, chosen.id == best.c.point_id, isouter=True)
+            .where(*company_conditions(d), *contact_conditions(d))
+            .order_by(chosen_value.is_(None).desc(), chosen_value, Contact.id))
+
+
+def _postal_statement(d: dict):
+    """A row per company: the first reachable person as addressee, the postal address else the legal one."""
+    people = (select(Contact.company_id.label("company_id"),
+                     func.min(Contact.id).filter(Contact.do_not_contact.is_(False)).label("addressee_id"),
+                     func.count(Contact.id).label("n"),
+                     func.count(Contact.id).filter(Contact.do_not_contact.is_(True)).label("n_dnc"))
+              .where(*contact_conditions(d)).group_by(Contact.company_id).subquery())
+    addr = {}
+    for kind in ("postal", "legal"):
+        addr[kind] = (select(Address.company_id.label("company_id"), func.min(Address.id).label("address_id"))
+                      .where(Address.kind == kind, Address.flagged_invalid.is_(False))
+                      .group_by(Address.company_id).subquery(f"addr_{kind}"))
+    a = aliased(Address, name="a")
+    addressee = aliased(Contact, name="addressee")
+    key = func.coalesce(Company.inn, func.lower(Company.legal_name) + literal("|") + func.coalesce(func.lower(Company.city), ""))
+    dnc = and_(people.c.n > 0, people.c.n == people.c.n_dnc)
+    return (select(key.label("key"), dnc.label("dnc"), a.verified_at.label("verified_at"),
+                   Company.legal_name, addressee.name, addressee.position, a.postcode, a.region, a.city, a.street,
+                   a.country, Company.legal_form, a.id.label("address_id"))
+            .select_from(Company)
+            .join(people, people.c.company_id == Company.id, isouter=True)
+            .join(addressee, addressee.id == people.c.addressee_id, isouter=True)
+            .join(addr["postal"], addr["postal"].c.company_id == Company.id, isouter=True)
+            .join(addr["legal"], addr["legal"].c.company_id == Company.id, isouter=True)
+            .join(a, a.id == func.coalesce(addr["postal"].c.address_id, addr["legal"].c.address_id), isouter=True)
+            .where(*company_conditions(d))
+            .order_by(key, Company.id))
+
+
+@dataclass
+class ExportSummary:
+    """How many rows went into the file and how many were left out, and why."""
+
+    rows: int
+    exclusions: dict
+
+
+class RowStream:
+    """The list's rows one by one, exclusions applied; `summary` holds the counts once iterated."""
+
+    def __init__(self, session: Session, d: dict, fmt: str, options: dict | None = None,
+                 progress: Callable[[int], None] | None = None, batch: int = 5000):
+        self.session, self.d, self.fmt, self.options = session, d, fmt, options or {}
+        self.progress, self.batch = progress, batch
+        self.summary = ExportSummary(0, dict.fromkeys(EXCLUSION_KEYS, 0))
+
+    def __iter__(self) -> Iterator[list]:
+        since = _verified_since(self.options)
+        postal = self.fmt == "postal"
+        reach = 12 if postal else 0  # the column that is empty when the row has no address / email / phone
+        norm = _norm_postal if postal else _norm_point
+        excl = self.summary.exclusions
+        previous: object = None
+        seen = 0
+        stmt = export_statement(self.d, self.fmt, self.options)
+        # Core rows on a streaming connection: a server-side cursor on PostgreSQL, batches on SQLite.
+        result = self.session.connection().execute(
+            stmt, execution_options={"stream_results": True, "yield_per": self.batch})
+        try:
+            for part in result.partitions(self.batch):
+                for row in part:
+                    if row[1]:
+                        excl["do_not_contact"] += 1
+                        continue
+                    if row[reach] is None:
+                        excl["no_valid_channel"] += 1
+                        continue
+                    if since is not None and (row[2] is None or row[2] < since):
+                        excl["unverified"] += 1
+                        continue
+                    key = norm(row[0])
+                    if key == previous:
+                        excl["duplicates"] += 1
+                        continue
+                    previous = key
+                    self.summary.rows += 1
+                    if postal:
+                        company = f"{row[11]} {row[3]}" if row[11] else row[3]
+                        yield [company, row[4], row[5], row[6], row[7], row[8], row[9], row[10]]
+                    else:
+                        yield row[3:8]
+                seen += len(part)
+                if self.progress:
+                    self.progress(seen)
+        finally:
+            result.close()
+
+
+def _norm_point(key: str) -> str:
+    """Emails are stored lower-cased and phones as E.164, so trimming and case are all that differ."""
+    return key.strip().lower()
+
+
+def _norm_postal(key) -> str:
+    return re.sub(r"\s+", " ", str(key).strip().lower().replace("ё", "е"))
+
+
+FORMULA_SET = frozenset(FORMULA_START)
+
+
+def neutralise(value) -> str:
+    """A cell a spreadsheet would run as a formula is prefixed with ' so it stays text."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    return "'" + text if text[:1] in FORMULA_SET else text
+
+
+# ---------------------------------------------------------------- writing files
+
+def write_list(session: Session, d: dict, fmt: str, file_type: str, path: Path, options: dict | None = None,
+               progress: Callable[[int], None] | None = None) -> ExportSummary:
+    """Stream the list into a CSV or XLSX file; returns rows written and exclusions."""
+    if fmt not in LIST_FORMATS:
+        raise ListError("Unknown list format.", "fmt")
+    options = options or {}
+    rows = RowStream(session, d, fmt, options, progress)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".part")
+    if file_type == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet(fmt)
+        ws.append(HEADERS[fmt])
+        for cells in rows:
+            ws.append([neutralise(c) for c in cells])
+        wb.save(tmp)
+    elif file_type == "csv":
+        delimiter = ";" if options.get("semicolon") else ","
+        with tmp.open("w", newline="", encoding="utf-8-sig" if options.get("bom") else "utf-8") as f:
+            writer = csv.writer(f, delimiter=delimiter)
+            writer.writerow(HEADERS[fmt])
+            writer.writerows([neutralise(c) for c in cells] for cells in rows)
+    else:
+        raise ListError("Unknown file type.", "file_type")
+    tmp.replace(path)
+    return rows.summary
+
+
+def create_list(session: Session, segment: Segment, fmt: str, file_type: str, options: dict,
+                author_id: int | None, expiry_days: int) -> AddressList:
+    """The list's row, before the job fills it; it carries the segment's definition as it is now."""
+    if fmt not in LIST_FORMATS:
+        raise ListError("Choose postal, email or phone.", "fmt")
+    if file_type not in ("csv", "xlsx"):
+        raise ListError("Choose CSV or XLSX.", "file_type")
+    clean = {"bom": bool(options.get("bom")), "semicolon": bool(options.get("semicolon"))}
+    if options.get("unverified_days"):
+        days = int(options["unverified_days"])
+        if days <= 0:
+            raise ListError("The age must be a positive number of days.", "unverified_days")
+        clean["unverified_days"] = days
+    lst = AddressList(segment_id=segment.id, name=segment.name, definition=dict(segment.definition), fmt=fmt,
+                      file_type=file_type, options=clean, state="queued", author_id=author_id,
+                      expires_at=datetime.now(timezone.utc) + timedelta(days=expiry_days))
+    session.add(lst)
+    session.flush()
+    lst.file_name = f"list-{lst.id}-{secrets.token_hex(6)}.{file_type}"
+    session.flush()
+    return lst
+
+
+def generate(session: Session, list_id: int, export_dir: Path, progress: Callable[[float], None] | None = None) -> AddressList:
+    """Fill a list's file and record its counts (the background job's work)."""
+    lst = session.get(AddressList, list_id)
+    lst.state = "running"
+    session.commit()
+    total = max(count(session, lst.definition)["contacts" if lst.fmt != "postal" else "companies"], 1)
+    try:
+        summary = write_list(session, lst.definition, lst.fmt, lst.file_type, export_dir / lst.file_name, lst.options,
+                             progress=(lambda n: progress(min(99.0, 100.0 * n / total))) if progress else None)
+    except Exception:
+        session.rollback()
+        lst = session.get(AddressList, list_id)
+        lst.state = "failed"
+        session.commit()
+        raise
+    lst = session.get(AddressList, list_id)
+    lst.rows, lst.exclusions, lst.state = summary.rows, summary.exclusions, "ready"
+    session.commit()
+    return lst
+
+
+def is_downloadable(lst: AddressList, export_dir: Path) -> bool:
+    return (lst.state == "ready" and lst.expires_at is not None and lst.expires_at > datetime.now(timezone.utc)
+            and (export_dir / lst.file_name).exists())
+
+
+def purge_expired(session: Session, export_dir: Path) -> int:
+    """Delete the files of expired lists (the rows stay, with their counts)."""
+    n = 0
+    for lst in session.scalars(select(AddressList).where(AddressList.expires_at < datetime.now(timezone.utc),
+                                                         AddressList.file_name.is_not(None))):
+        path = export_dir / lst.file_name
+        if path.exists():
+            path.unlink()
+            n += 1
+    return n
+
+
+def choices(session: Session) -> dict:
+    """Values the segment builder offers: regions, cities, industries present in the base."""
+    def distinct(col):
+        return [v for v in session.scalars(select(col).where(col.is_not(None), Company.deleted_at.is_(None))
+                                           .distinct().order_by(col).limit(500)) if v]
+
+    return {"regions": distinct(Company.region), "cities": distinct(Company.city),
+            "industries": distinct(Company.industry)}
