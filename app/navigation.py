@@ -9,6 +9,7 @@ NAV = [
     ("crm.contacts", _l("Contacts"), None),
     ("jobs.index", _l("Jobs"), None),
     ("admin.users", _l("Users"), "admin"),
+    ("backups.index", _l("Backups"), "admin"),
 ]
 
 

@@ -22,7 +22,9 @@ class Scheduled:
 
 
 # Areas add their periodic jobs here.
-SCHEDULE: list[Scheduled] = []
+SCHEDULE: list[Scheduled] = [
+    Scheduled("app.backups.tasks.nightly_backup", "BACKUP_CRON", "0 2 * * *"),
+]
 
 
 def resolve(path: str):
