@@ -659,11 +659,18 @@ def restore_backup(engine: Engine, config: Mapping, path: Path, migrations_dir: 
             raise BackupError(f"This backup is of a {manifest['engine']} database; the portal runs on "
                               f"{engine_kind(engine)}.")
         relation = schema_relation(manifest.get("alembic_revision"), migrations_dir)
+        if manifest["engine"] == "sqlite":  # the extracted file is the scratch copy: check it before use
+            _compare_counts(manifest["tables"], _scratch_counts_sqlite(db_file))
         safety = create_backup(engine, config, kind="safety", progress=_step(progress, 30, 60))
         if manifest["engine"] == "sqlite":
             _restore_sqlite(engine, db_file)
         else:
             _restore_pg(engine, config, db_file)
+            with engine.connect() as conn:
+                try:
+                    _compare_counts(manifest["tables"], _pg_tables(conn))
+                except BackupError as exc:
+                    raise BackupError(f"{exc} The state before the restore is in {safety.name}.") from exc
         report(85)
         _restore_uploads(config, path, manifest["files"], Path(work))
     report(92)
@@ -709,7 +716,7 @@ def restore_in_portal(path: Path, progress: Progress | None = None) -> dict:
     from app.extensions import db
 
     directory = current_app.extensions["migrate"].directory
-    db.session.remove()
+    db.session.rollback()  # hand our connection back: a held transaction would block the restore
     return restore_backup(db.engine, current_app.config, path, directory, progress=progress,
                           upgrade=lambda: upgrade(directory=directory))
 
