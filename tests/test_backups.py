@@ -321,7 +321,7 @@ def test_admin_backs_up_now_downloads_and_restores_with_confirmation(app, auth, 
     assert resp.status_code == 200 and 'role="progressbar"' in resp.get_data(as_text=True)
     with app.app_context():
         job_id = db.session.scalars(select(JobRecord.id).where(JobRecord.kind == "backup")).one()
-        assert jobs.wait_for(job_id).status == "finished"
+        assert jobs.wait_for(job_id, timeout=300).status == "finished"
     page = auth.get("/admin/backups/").get_data(as_text=True)
     assert "Verified" in page
     [info] = backups.list_backups(app.config)
@@ -339,8 +339,32 @@ def test_admin_backs_up_now_downloads_and_restores_with_confirmation(app, auth, 
     assert resp.status_code == 200
     with app.app_context():
         job_id = db.session.scalars(select(JobRecord.id).where(JobRecord.kind == "backup_restore")).one()
-        done = jobs.wait_for(job_id)
+        db.session.commit()  # a transaction held open here would wait on the restore and it on us
+        jobs.runtime().work_burst()
+        done = db.session.get(JobRecord, job_id)
         assert done.status == "finished", done.error
         assert "restored" in done.result_text
         assert db.session.scalar(select(func.count(Company.id))) == 0
         assert db.session.scalar(select(func.count(Deal.id))) == 0
+
+
+def test_embedded_default_starts_the_nightly_scheduler_with_its_worker(tmp_path):
+    """The in-process worker starts the periodic-job scheduler beside it; tests without the worker start neither."""
+    from app import create_app
+    from app.config import TestConfig
+    from app.schedule import SCHEDULE
+
+    assert any(s.func == "app.backups.tasks.nightly_backup" and s.config_key == "BACKUP_CRON" for s in SCHEDULE)
+    settings = {**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'cron.db'}", "REDIS_URL": None}
+    quiet = create_app({**settings, "START_INPROCESS_WORKER": False})
+    jobs.runtime(quiet).ensure_worker_thread()
+    assert jobs.runtime(quiet)._cron is None
+    embedded = create_app({**settings, "START_INPROCESS_WORKER": True})
+    rt = jobs.runtime(embedded)
+    try:
+        with embedded.test_client() as client:
+            client.get("/login")  # the first request starts the worker and the scheduler
+        assert rt._thread.is_alive() and rt._cron.is_alive() and rt._cron.name == "clientele-cron"
+    finally:
+        rt.stop()

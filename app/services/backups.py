@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Callable
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 FORMAT = 1
@@ -617,9 +618,13 @@ def _restore_sqlite(engine: Engine, db_file: Path) -> None:
 
 def _restore_pg(engine: Engine, config: Mapping, dump: Path) -> None:
     engine.dispose()
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL lock_timeout = '60s'"))  # a session stuck in a transaction must not hang us
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    except OperationalError as exc:
+        raise BackupError("Other sessions keep the database busy; nothing was changed. Try again.") from exc
     dsn, env = _libpq(engine.url)
     _run([_pg_tool(config, "pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
           "--single-transaction", f"--dbname={dsn}", str(dump)], env, "pg_restore")
