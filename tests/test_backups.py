@@ -368,3 +368,14 @@ def test_embedded_default_starts_the_nightly_scheduler_with_its_worker(tmp_path)
         assert rt._thread.is_alive() and rt._cron.is_alive() and rt._cron.name == "clientele-cron"
     finally:
         rt.stop()
+
+
+def test_the_page_speaks_russian(app, auth, make_user, backup_dirs):
+    from app.i18n import compile_catalogs
+
+    compile_catalogs()
+    auth.login(make_user("admin", "crm"))
+    auth.post("/language", {"lang": "ru", "next": "/admin/backups/"})
+    page = auth.get("/admin/backups/").get_data(as_text=True)
+    assert "Сделать копию сейчас" in page and "Резервных копий пока нет." in page
+    assert "Нет ни одной проверенной резервной копии" in page

@@ -308,12 +308,13 @@ def create_backup(engine: Engine, config: Mapping, kind: str = "manual", progres
             tables, revision = _snapshot_pg(engine, config, snapshot)
         report(40)
         uploads = _upload_files(config)
+        level = int(config.get("BACKUP_COMPRESSLEVEL", 1))  # 0: store the SQLite file as is, fastest
         try:
             with open(partial, "wb") as raw:
-                with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED,
-                                     compresslevel=int(config.get("BACKUP_COMPRESSLEVEL", 1)), allowZip64=True) as zf:
+                with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=max(level, 1),
+                                     allowZip64=True) as zf:
                     # a custom-format dump is compressed already
-                    members = [_add_member(zf, snapshot, DB_MEMBER[dbkind], stored=dbkind == "postgresql",
+                    members = [_add_member(zf, snapshot, DB_MEMBER[dbkind], stored=dbkind == "postgresql" or level == 0,
                                            progress=_step(progress, 40, 85))]
                     for i, (path, arcname) in enumerate(uploads):
                         members.append(_add_member(zf, path, arcname, stored=False))
