@@ -455,7 +455,7 @@ def verify_backup(engine: Engine, config: Mapping, path: Path, progress: Progres
     path = Path(path)
     error = None
     try:
-        with tempfile.TemporaryDirectory(dir=path.parent, prefix=".work-") as work:
+        with tempfile.TemporaryDirectory(dir=_work_parent(config), prefix=".work-") as work:
             manifest, db_file = check_file(path, Path(work), _step(progress, 0, 50))
             if manifest["engine"] == "sqlite":
                 found = _scratch_counts_sqlite(db_file)
@@ -471,6 +471,11 @@ def verify_backup(engine: Engine, config: Mapping, path: Path, progress: Progres
     if error:
         raise BackupError(error)
     return backup_info(path)
+
+
+def _work_parent(config: Mapping) -> Path | None:
+    """Scratch files go beside the backups (the disk sized for them), else to the system's temp folder."""
+    return backup_dir(config) if backup_dir(config).is_dir() else None
 
 
 def _record_status(path: Path, status: str, error: str | None) -> None:
@@ -658,8 +663,7 @@ def restore_backup(engine: Engine, config: Mapping, path: Path, migrations_dir: 
     """Refuse a damaged or too-new backup; take a safety backup; restore database and uploads; upgrade an old schema."""
     path = Path(path)
     report = _step(progress, 0, 100)
-    with tempfile.TemporaryDirectory(dir=backup_dir(config) if backup_dir(config).is_dir() else None,
-                                     prefix=".work-") as work:
+    with tempfile.TemporaryDirectory(dir=_work_parent(config), prefix=".work-") as work:
         manifest, db_file = check_file(path, Path(work), _step(progress, 0, 30))
         if manifest["engine"] != engine_kind(engine):
             raise BackupError(f"This backup is of a {manifest['engine']} database; the portal runs on "
