@@ -669,9 +669,9 @@ def restore_backup(engine: Engine, config: Mapping, path: Path, migrations_dir: 
             raise BackupError(f"This backup is of a {manifest['engine']} database; the portal runs on "
                               f"{engine_kind(engine)}.")
         relation = schema_relation(manifest.get("alembic_revision"), migrations_dir)
-        if manifest["engine"] == "sqlite":  # the extracted file is the scratch copy: check it before use
-            _compare_counts(manifest["tables"], _scratch_counts_sqlite(db_file))
-        safety = create_backup(engine, config, kind="safety", progress=_step(progress, 30, 60))
+        # the safety net is stored, not compressed: it only has to be quick and whole
+        safety = create_backup(engine, {**config, "BACKUP_COMPRESSLEVEL": 0}, kind="safety",
+                               progress=_step(progress, 30, 60))
         if manifest["engine"] == "sqlite":
             _restore_sqlite(engine, db_file)
         else:
