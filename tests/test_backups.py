@@ -379,3 +379,18 @@ def test_the_page_speaks_russian(app, auth, make_user, backup_dirs):
     page = auth.get("/admin/backups/").get_data(as_text=True)
     assert "Сделать копию сейчас" in page and "Резервных копий пока нет." in page
     assert "Нет ни одной проверенной резервной копии" in page
+
+
+def test_postgresql_verify_restores_into_a_scratch_database_and_drops_it(app, backup_dirs):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("the scratch database is PostgreSQL's; SQLite verifies an extracted file")
+        _seed(5)
+        info = backups.backup_now("manual")
+        assert info.verified
+        for thread in threading.enumerate():
+            if thread.name.startswith("drop-"):
+                thread.join(600)
+        left = db.session.scalars(text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                                  {"p": f"{db.engine.url.database}_verify_%"}).all()
+        assert left == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import secrets
@@ -15,6 +16,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+import threading
 import time
 import zipfile
 import zlib
@@ -39,6 +41,7 @@ CHUNK = 1 << 20
 STALE_WORK_SECONDS = 24 * 3600
 
 Progress = Callable[[float], None]
+log = logging.getLogger(__name__)
 
 
 class BackupError(Exception):
@@ -417,6 +420,23 @@ def _admin_engine(url) -> Engine:
     return create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
 
 
+def _drop_scratch(url, scratch: str) -> None:
+    admin = _admin_engine(url)
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+    except Exception:
+        log.exception("could not drop the scratch database %s", scratch)
+    finally:
+        admin.dispose()
+
+
+def _drop_scratch_soon(url, scratch: str) -> None:
+    """DROP DATABASE waits for a checkpoint, minutes on a busy server; the verdict does not depend on it.
+    A non-daemon thread, so a command or worker process still finishes the drop before it exits."""
+    threading.Thread(target=_drop_scratch, args=(url, scratch), name=f"drop-{scratch}").start()
+
+
 def _scratch_counts_pg(engine: Engine, config: Mapping, dump: Path) -> dict[str, int]:
     """Restore into `<db>_verify_<random>`, count, and drop it whatever happens."""
     url = engine.url
@@ -436,8 +456,7 @@ def _scratch_counts_pg(engine: Engine, config: Mapping, dump: Path) -> dict[str,
             finally:
                 scratch_engine.dispose()
         finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+            _drop_scratch_soon(url, scratch)
     finally:
         admin.dispose()
 

@@ -70,7 +70,7 @@ class JobRuntime:
                 return
             self._thread = threading.Thread(target=self._run, name="clientele-worker", daemon=True)
             self._thread.start()
-            if self._cron is None:
+            if self._cron is None or not self._cron.is_alive():  # it ends with the worker's stop()
                 from app.schedule import start_embedded_scheduler
 
                 self._cron = start_embedded_scheduler(self.app)
