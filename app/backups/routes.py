@@ -1,6 +1,7 @@
 """The backups page: list, back up now, download, restore with a typed confirmation. Admins only."""
-from flask import current_app, render_template, send_file
+from flask import abort, current_app, render_template, send_file
 from flask_babel import gettext as _
+from flask_htmx.responses import HTMXResponseStopPolling
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -43,8 +44,6 @@ def index():
 @bp.route("/list")
 def table():
     """The list alone; it polls itself while a backup job runs, and stops when none does."""
-    from flask_htmx.responses import HTMXResponseStopPolling
-
     context = _list_context()
     body = render_template("backups/_list.html", **context)
     return body if context["running"] else HTMXResponseStopPolling(body)
@@ -63,8 +62,6 @@ def download(name: str):
     try:
         path = backups.find_backup(current_app.config, name)
     except backups.BackupError:
-        from flask import abort
-
         abort(404)
     return send_file(path, as_attachment=True, download_name=name, mimetype="application/zip")
 
@@ -76,8 +73,6 @@ def restore(name: str):
     try:
         backups.find_backup(current_app.config, name)
     except backups.BackupError:
-        from flask import abort
-
         abort(404)
     if not form.validate_on_submit():
         return render_template("backups/_list.html", restore_form=form, restore_name=name, **_list_context()), 422
