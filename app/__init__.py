@@ -21,6 +21,7 @@ BLUEPRINTS = [
     ("app.sales", "/sales"),
     ("app.accounts", "/accounts"),
     ("app.promotion", "/promotion"),
+    ("app.backups", "/admin/backups"),
 ]
 
 

@@ -34,6 +34,10 @@ class Config:
     EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", INSTANCE_DIR / "exports"))
     BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", INSTANCE_DIR / "backups"))
     WORKFLOWS_DIR = Path(os.environ.get("WORKFLOWS_DIR", BASE_DIR / "workflows"))
+    BACKUP_COPY_DIR = os.environ.get("BACKUP_COPY_DIR") or None  # a second disk or a mounted remote
+    BACKUP_CRON = os.environ.get("BACKUP_CRON", "0 2 * * *")
+    BACKUP_KEEP_DAILY, BACKUP_KEEP_WEEKLY, BACKUP_KEEP_MONTHLY = (
+        int(os.environ.get(f"BACKUP_KEEP_{k}", d)) for k, d in (("DAILY", 7), ("WEEKLY", 4), ("MONTHLY", 12)))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"

@@ -14,6 +14,7 @@ NAV = [
     ("jobs.index", _l("Jobs"), None),
     ("accounts.home", _l("Key accounts"), None),
     ("admin.users", _l("Users"), "admin"),
+    ("backups.index", _l("Backups"), "admin"),
 ]
 
 

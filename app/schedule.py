@@ -27,6 +27,7 @@ SCHEDULE: list[Scheduled] = [
     Scheduled("app.workflows.tasks.send_due_reminders_job", "WORKFLOWS_REMINDERS_CRON", "0 5 * * *"),
     Scheduled("app.accounts.tasks.send_request_reminders", "REQUEST_REMINDERS_CRON", "0 * * * *"),
     Scheduled("app.promotion.tasks.purge_expired_lists_job", "LIST_PURGE_CRON", "30 3 * * *"),
+    Scheduled("app.backups.tasks.nightly_backup", "BACKUP_CRON", "0 2 * * *"),
 ]
 
 

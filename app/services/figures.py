@@ -51,6 +51,7 @@ FIGURE_MODULES: list[str] = [
     "app.services.promotion_figures",
     "app.services.sales_figures",
     "app.services.accounts_figures",
+    "app.services.backup_figures",
 ]
 
 

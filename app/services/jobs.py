@@ -59,9 +59,10 @@ class JobRuntime:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._cron: threading.Thread | None = None
 
     def ensure_worker_thread(self) -> None:
-        """Start the in-process worker once, on the first job (embedded mode only)."""
+        """Start the in-process worker and the periodic-job scheduler once (embedded mode only)."""
         if not self.embedded or not self.app.config.get("START_INPROCESS_WORKER", True):
             return
         with self._lock:
@@ -70,6 +71,10 @@ class JobRuntime:
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="clientele-worker", daemon=True)
             self._thread.start()
+            if self._cron is None or not self._cron.is_alive():  # it ends with the worker's stop()
+                from app.schedule import start_embedded_scheduler
+
+                self._cron = start_embedded_scheduler(self.app)
 
     def _run(self) -> None:
         while not self._stop.is_set():

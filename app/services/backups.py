@@ -1,0 +1,767 @@
+"""Backups that restore: one zip per backup (database snapshot, uploaded files, manifest), trusted only once
+a restore of it into a scratch database gave back what its manifest promises.
+
+The files are the source of truth: a backup's time and kind are in its name, what it holds in its manifest,
+and whether it was verified in a small status file beside it (a table would be rolled back by a restore).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import secrets
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import threading
+import time
+import zipfile
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+DB_MEMBER = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
+UPLOADS_PREFIX = "uploads/"
+NAME_RE = re.compile(r"^clientele-(\d{8}T\d{6}Z)-([a-z]+)-[0-9a-f]{6}\.zip$")
+KINDS = ("manual", "nightly", "safety")
+CHUNK = 1 << 20
+STALE_WORK_SECONDS = 24 * 3600
+
+Progress = Callable[[float], None]
+log = logging.getLogger(__name__)
+
+
+class BackupError(Exception):
+    """A backup cannot be made, verified or restored; the message is for the person who asked."""
+
+
+@dataclass
+class BackupInfo:
+    """One backup file as the list shows it."""
+
+    path: Path
+    created_at: datetime
+    kind: str
+    size: int
+    status: str = "unverified"  # unverified | verified | failed
+    checked_at: datetime | None = None
+    error: str | None = None
+    kept_until: date | None = None
+    fate: str = "kept"  # kept | pending (newer than the newest verified) | expiring (next prune removes it)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def verified(self) -> bool:
+        return self.status == "verified"
+
+
+# ---------------------------------------------------------------- settings and names
+
+def backup_dir(config: Mapping) -> Path:
+    return Path(config["BACKUP_DIR"])
+
+
+def keep_policy(config: Mapping) -> tuple[int, int, int]:
+    """How many daily, weekly and monthly backups retention keeps."""
+    return (int(config.get("BACKUP_KEEP_DAILY", 7)), int(config.get("BACKUP_KEEP_WEEKLY", 4)),
+            int(config.get("BACKUP_KEEP_MONTHLY", 12)))
+
+
+def _status_path(path: Path) -> Path:
+    return path.with_name(path.name + ".status.json")
+
+
+def _parse_name(name: str) -> tuple[datetime, str] | None:
+    match = NAME_RE.match(name)
+    if not match:
+        return None
+    stamp = datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    return stamp, match.group(2)
+
+
+def find_backup(config: Mapping, name: str) -> Path:
+    """A backup in the backup directory by its file name; anything else (a path, a stranger file) is refused."""
+    if _parse_name(name) is None:
+        raise BackupError(f"{name!r} is not the name of a backup.")
+    path = backup_dir(config) / name
+    if not path.is_file():
+        raise BackupError(f"There is no backup named {name}.")
+    return path
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _step(progress: Progress | None, start: float, end: float) -> Progress:
+    """Map a sub-task's 0..100 onto start..end of the whole."""
+    def report(pct: float) -> None:
+        if progress:
+            progress(start + (end - start) * max(0.0, min(100.0, pct)) / 100)
+    return report
+
+
+# ---------------------------------------------------------------- database snapshots
+
+def engine_kind(engine: Engine) -> str:
+    name = engine.dialect.name
+    if name not in DB_MEMBER:
+        raise BackupError(f"Backups support SQLite and PostgreSQL, not {name}.")
+    return name
+
+
+def _sqlite_file(engine: Engine) -> Path:
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file::memory:"):
+        raise BackupError("An in-memory SQLite database cannot be backed up.")
+    return Path(database)
+
+
+def _sqlite_tables(conn: sqlite3.Connection) -> dict[str, int]:
+    names = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    return {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
+
+
+def _sqlite_revision(conn: sqlite3.Connection) -> str | None:
+    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'").fetchone()
+    if not exists:
+        return None
+    row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    return row[0] if row else None
+
+
+def _snapshot_sqlite(engine: Engine, target: Path) -> tuple[dict[str, int], str | None]:
+    """SQLite's online backup API copies the database in one read transaction: consistent while others write."""
+    source = sqlite3.connect(_sqlite_file(engine), timeout=60)
+    dest = sqlite3.connect(target)
+    try:
+        source.backup(dest)  # all pages in one step; with WAL, writers carry on meanwhile
+        dest.execute("PRAGMA journal_mode=DELETE")  # a self-contained file, no -wal beside it
+        return _sqlite_tables(dest), _sqlite_revision(dest)
+    finally:
+        dest.close()
+        source.close()
+
+
+def _libpq(url) -> tuple[str, dict]:
+    """A libpq connection string for the PostgreSQL tools, the password in the environment, not argv."""
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    dsn = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    return dsn, env
+
+
+def _pg_tool(config: Mapping, name: str) -> str:
+    folder = config.get("BACKUP_PG_BIN")
+    path = str(Path(folder) / name) if folder else shutil.which(name)
+    if not path or not Path(path).exists():
+        raise BackupError(f"{name} is not installed; install the PostgreSQL client tools (or set BACKUP_PG_BIN).")
+    return path
+
+
+def _check_pg_tools(config: Mapping, conn) -> None:
+    """pg_dump refuses, or worse, dumps wrongly, from a newer server: say so before starting."""
+    server = int(conn.execute(text("SHOW server_version_num")).scalar()) // 10000
+    out = subprocess.run([_pg_tool(config, "pg_dump"), "--version"], capture_output=True, text=True).stdout
+    match = re.search(r"(\d+)(?:\.\d+)?", out)
+    tools = int(match.group(1)) if match else 0
+    if tools < server:
+        raise BackupError(f"pg_dump {tools} is older than the PostgreSQL server {server}; "
+                          f"install postgresql-client-{server}.")
+
+
+def _quote(conn, name: str) -> str:
+    return conn.dialect.identifier_preparer.quote(name)
+
+
+def _pg_tables(conn) -> dict[str, int]:
+    names = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")).scalars()
+    return {n: conn.execute(text(f"SELECT count(*) FROM {_quote(conn, n)}")).scalar() for n in list(names)}
+
+
+def _pg_revision(conn) -> str | None:
+    if conn.execute(text("SELECT to_regclass('public.alembic_version')")).scalar() is None:
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _run(cmd: list[str], env: dict, what: str) -> None:
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BackupError(f"{what} failed: {done.stderr.strip()[-1500:]}")
+
+
+def _snapshot_pg(engine: Engine, config: Mapping, target: Path) -> tuple[dict[str, int], str | None]:
+    """pg_dump and the row counts read one exported snapshot, so the manifest describes exactly the dump."""
+    dsn, env = _libpq(engine.url)
+    with engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar()
+            _check_pg_tools(config, conn)
+            tables, revision = _pg_tables(conn), _pg_revision(conn)
+            _run([_pg_tool(config, "pg_dump"), "--format=custom", f"--snapshot={snapshot}", "--no-owner",
+                  f"--file={target}", f"--dbname={dsn}"], env, "pg_dump")
+    return tables, revision
+
+
+# ---------------------------------------------------------------- making a backup
+
+def _hash_into(src, dest, size_hint: int, progress: Progress | None) -> tuple[str, int]:
+    digest, done = hashlib.sha256(), 0
+    while chunk := src.read(CHUNK):
+        digest.update(chunk)
+        if dest is not None:
+            dest.write(chunk)
+        done += len(chunk)
+        if progress and size_hint:
+            progress(100 * done / size_hint)
+    return digest.hexdigest(), done
+
+
+def _add_member(zf: zipfile.ZipFile, source: Path, arcname: str, stored: bool,
+                progress: Progress | None = None) -> dict:
+    info = zipfile.ZipInfo(arcname, date_time=time.gmtime(source.stat().st_mtime)[:6])
+    info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+    info._compresslevel = zf.compresslevel  # ZipInfo has no public compress level before Python 3.13
+    with open(source, "rb") as src, zf.open(info, "w", force_zip64=True) as out:
+        sha, size = _hash_into(src, out, source.stat().st_size, progress)
+    return {"path": arcname, "sha256": sha, "size": size}
+
+
+def payload_digest(members: list[dict]) -> str:
+    """One SHA-256 over every payload member's own checksum, in manifest order."""
+    digest = hashlib.sha256()
+    for m in members:
+        digest.update(f"{m['path']}\0{m['sha256']}\n".encode())
+    return digest.hexdigest()
+
+
+def _upload_files(config: Mapping) -> list[tuple[Path, str]]:
+    root = Path(config["UPLOAD_DIR"])
+    if not root.is_dir():
+        return []
+    return [(p, UPLOADS_PREFIX + p.relative_to(root).as_posix()) for p in sorted(root.rglob("*")) if p.is_file()]
+
+
+def _remove_stale_work(folder: Path) -> None:
+    """A backup killed midway leaves its temporary file; sweep those older than a day."""
+    cutoff = time.time() - STALE_WORK_SECONDS
+    for leftover in list(folder.glob("*.partial")) + list(folder.glob(".work-*")):
+        try:
+            if leftover.stat().st_mtime < cutoff:
+                shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def create_backup(engine: Engine, config: Mapping, kind: str = "manual", progress: Progress | None = None,
+                  portal_version: str | None = None) -> BackupInfo:
+    """Snapshot the database and uploads into one zip; it gets its real name only once complete and synced."""
+    if kind not in KINDS:
+        raise ValueError(kind)
+    from app import __version__
+
+    dbkind = engine_kind(engine)
+    folder = backup_dir(config)
+    folder.mkdir(parents=True, exist_ok=True)
+    _remove_stale_work(folder)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    name = f"clientele-{now:%Y%m%dT%H%M%SZ}-{kind}-{secrets.token_hex(3)}.zip"
+    final, partial = folder / name, folder / (name + ".partial")
+    report = _step(progress, 0, 100)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".work-") as work:
+        snapshot = Path(work) / DB_MEMBER[dbkind]
+        report(2)
+        if dbkind == "sqlite":
+            tables, revision = _snapshot_sqlite(engine, snapshot)
+        else:
+            tables, revision = _snapshot_pg(engine, config, snapshot)
+        report(40)
+        uploads = _upload_files(config)
+        level = int(config.get("BACKUP_COMPRESSLEVEL", 1))  # 0: store the SQLite file as is, fastest
+        try:
+            with open(partial, "wb") as raw:
+                with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=max(level, 1),
+                                     allowZip64=True) as zf:
+                    # a custom-format dump is compressed already
+                    members = [_add_member(zf, snapshot, DB_MEMBER[dbkind], stored=dbkind == "postgresql" or level == 0,
+                                           progress=_step(progress, 40, 85))]
+                    for i, (path, arcname) in enumerate(uploads):
+                        members.append(_add_member(zf, path, arcname, stored=False))
+                        report(85 + 10 * (i + 1) / len(uploads))
+                    manifest = {
+                        "format": FORMAT, "created_at": now.isoformat(), "kind": kind,
+                        "portal_version": portal_version or __version__, "engine": dbkind,
+                        "alembic_revision": revision, "tables": tables,
+                        "database": members[0], "files": members[1:], "payload_sha256": payload_digest(members),
+                    }
+                    zf.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+                raw.flush()
+                os.fsync(raw.fileno())
+            os.replace(partial, final)
+            _fsync_dir(folder)
+        finally:
+            partial.unlink(missing_ok=True)
+    _copy_elsewhere(config, final)
+    report(100)
+    return backup_info(final)
+
+
+def _copy_elsewhere(config: Mapping, path: Path) -> None:
+    """A second directory (another disk, a mounted remote) gets the same file, also by temp name and rename."""
+    other = config.get("BACKUP_COPY_DIR")
+    if not other:
+        return
+    other = Path(other)
+    other.mkdir(parents=True, exist_ok=True)
+    tmp = other / (path.name + ".partial")
+    with open(path, "rb") as src, open(tmp, "wb") as dst:
+        shutil.copyfileobj(src, dst, CHUNK)
+        dst.flush()
+        os.fsync(dst.fileno())
+    os.replace(tmp, other / path.name)
+    _fsync_dir(other)
+
+
+# ---------------------------------------------------------------- reading and checking
+
+def read_manifest(path: Path) -> dict:
+    """The manifest of a complete backup; a truncated or foreign file is refused with a reason."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            manifest = json.loads(zf.read(MANIFEST))
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise BackupError(f"{path.name} is damaged or incomplete: not a readable backup ({exc}).") from exc
+    except KeyError as exc:
+        raise BackupError(f"{path.name} has no manifest: it is not a complete backup.") from exc
+    except ValueError as exc:
+        raise BackupError(f"{path.name} has an unreadable manifest.") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BackupError(f"{path.name} is not a backup this portal can read.")
+    return manifest
+
+
+def check_file(path: Path, work: Path, progress: Progress | None = None) -> tuple[dict, Path]:
+    """Recompute every member's SHA-256 against the manifest; returns the manifest and the extracted database."""
+    manifest = read_manifest(path)
+    members = [manifest["database"], *manifest["files"]]
+    if payload_digest(members) != manifest.get("payload_sha256"):
+        raise BackupError(f"{path.name}: the manifest's checksums do not add up; the file was altered.")
+    db_file = work / Path(manifest["database"]["path"]).name
+    total = sum(m["size"] for m in members) or 1
+    done = 0
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            for member in members:
+                if member["path"] not in names:
+                    raise BackupError(f"{path.name}: {member['path']} is missing.")
+                with zf.open(member["path"]) as src:
+                    if member is members[0]:
+                        with open(db_file, "wb") as out:
+                            sha, size = _hash_into(src, out, 0, None)
+                    else:
+                        sha, size = _hash_into(src, None, 0, None)
+                if sha != member["sha256"] or size != member["size"]:
+                    raise BackupError(f"{path.name}: {member['path']} does not match its checksum; the file was altered.")
+                done += size
+                if progress:
+                    progress(100 * done / total)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
+        raise BackupError(f"{path.name} is damaged: {exc}") from exc
+    return manifest, db_file
+
+
+def _scratch_counts_sqlite(db_file: Path) -> dict[str, int]:
+    conn = sqlite3.connect(db_file)
+    try:
+        result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        if result != "ok":
+            raise BackupError(f"The restored database is damaged: {result}")
+        return _sqlite_tables(conn)
+    finally:
+        conn.close()
+
+
+def _admin_engine(url) -> Engine:
+    return create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+
+def _drop_scratch(url, scratch: str) -> None:
+    admin = _admin_engine(url)
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+    except Exception:
+        log.exception("could not drop the scratch database %s", scratch)
+    finally:
+        admin.dispose()
+
+
+def _drop_scratch_soon(url, scratch: str) -> None:
+    """DROP DATABASE waits for a checkpoint, minutes on a busy server; the verdict does not depend on it.
+    A non-daemon thread, so a command or worker process still finishes the drop before it exits."""
+    threading.Thread(target=_drop_scratch, args=(url, scratch), name=f"drop-{scratch}").start()
+
+
+def _scratch_counts_pg(engine: Engine, config: Mapping, dump: Path) -> dict[str, int]:
+    """Restore into `<db>_verify_<random>`, count, and drop it whatever happens."""
+    url = engine.url
+    scratch = f"{url.database[:40]}_verify_{secrets.token_hex(4)}"
+    admin = _admin_engine(url)
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{scratch}" TEMPLATE template0'))
+        try:
+            dsn, env = _libpq(url.set(database=scratch))
+            _run([_pg_tool(config, "pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
+                  "--single-transaction", f"--dbname={dsn}", str(dump)], env, "pg_restore")
+            scratch_engine = create_engine(url.set(database=scratch), poolclass=NullPool)
+            try:
+                with scratch_engine.connect() as conn:
+                    return _pg_tables(conn)
+            finally:
+                scratch_engine.dispose()
+        finally:
+            _drop_scratch_soon(url, scratch)
+    finally:
+        admin.dispose()
+
+
+def _compare_counts(expected: dict[str, int], found: dict[str, int]) -> None:
+    if expected == found:
+        return
+    diffs = [f"{t}: {expected.get(t, 'absent')} expected, {found.get(t, 'absent')} restored"
+             for t in sorted(set(expected) | set(found)) if expected.get(t) != found.get(t)]
+    raise BackupError("Row counts after restore differ from the manifest: " + "; ".join(diffs[:10]))
+
+
+def verify_backup(engine: Engine, config: Mapping, path: Path, progress: Progress | None = None) -> BackupInfo:
+    """Check the checksums, restore into a scratch database, compare every table's row count; record the outcome."""
+    path = Path(path)
+    error = None
+    try:
+        with tempfile.TemporaryDirectory(dir=_work_parent(config), prefix=".work-") as work:
+            manifest, db_file = check_file(path, Path(work), _step(progress, 0, 50))
+            if manifest["engine"] == "sqlite":
+                found = _scratch_counts_sqlite(db_file)
+            elif engine_kind(engine) == "postgresql":
+                found = _scratch_counts_pg(engine, config, db_file)
+            else:
+                raise BackupError("A PostgreSQL backup can only be verified by a portal that runs on PostgreSQL.")
+            _step(progress, 0, 100)(95)
+            _compare_counts(manifest["tables"], found)
+    except BackupError as exc:
+        error = str(exc)
+    _record_status(path, "failed" if error else "verified", error)
+    if error:
+        raise BackupError(error)
+    return backup_info(path)
+
+
+def _work_parent(config: Mapping) -> Path | None:
+    """Scratch files go beside the backups (the disk sized for them), else to the system's temp folder."""
+    return backup_dir(config) if backup_dir(config).is_dir() else None
+
+
+def _record_status(path: Path, status: str, error: str | None) -> None:
+    if _parse_name(path.name) is None:
+        return  # a file from elsewhere: report only, nothing to remember
+    data = {"status": status, "checked_at": datetime.now(timezone.utc).isoformat(), "error": error}
+    _write_atomically(_status_path(path), json.dumps(data).encode())
+
+
+def backup_info(path: Path) -> BackupInfo:
+    """What the list shows about one file: its name gives time and kind, the status file the verification."""
+    created_at, kind = _parse_name(path.name)
+    info = BackupInfo(path=path, created_at=created_at, kind=kind, size=path.stat().st_size)
+    status_file = _status_path(path)
+    if status_file.exists():
+        try:
+            data = json.loads(status_file.read_text())
+            info.status, info.error = data["status"], data.get("error")
+            info.checked_at = datetime.fromisoformat(data["checked_at"])
+        except (ValueError, KeyError):
+            info.status = "unverified"
+    return info
+
+
+def list_backups(config: Mapping) -> list[BackupInfo]:
+    """Every complete backup in the backup directory, newest first, with how long retention keeps it."""
+    folder = backup_dir(config)
+    if not folder.is_dir():
+        return []
+    items = []
+    for path in folder.iterdir():
+        if _parse_name(path.name) and path.is_file():
+            try:
+                items.append(backup_info(path))
+            except FileNotFoundError:  # pruned meanwhile
+                continue
+    items.sort(key=lambda b: (b.created_at, b.name), reverse=True)
+    kept = _keepers(items, keep_policy(config))
+    newest_verified = next((i.created_at for i in items if i.verified), None)
+    for item in items:
+        item.kept_until = kept.get(item.name)
+        if item.kept_until is None:
+            item.fate = "expiring" if newest_verified and item.created_at < newest_verified else "pending"
+    return items
+
+
+def newest_verified_backup_age(session_or_config) -> timedelta | None:
+    """How old the newest verified backup is (None: there is none); the division dashboard shows it."""
+    if isinstance(session_or_config, Mapping):
+        config = session_or_config
+    else:
+        from flask import current_app
+
+        config = current_app.config
+    for item in list_backups(config):
+        if item.verified:
+            return datetime.now(timezone.utc) - item.created_at
+    return None
+
+
+# ---------------------------------------------------------------- retention
+
+def _add_months(day: date, months: int) -> date:
+    y, m = divmod(day.month - 1 + months, 12)
+    return date(day.year + y, m + 1, 1)
+
+
+def _keepers(items: list[BackupInfo], policy: tuple[int, int, int]) -> dict[str, date]:
+    """Verified backups retention keeps, newest of each day, week and month, each with the date it lapses
+    (assuming a backup is verified every day from now on)."""
+    daily, weekly, monthly = policy
+    slots = [
+        (daily, lambda d: d, lambda d: d + timedelta(days=daily)),
+        (weekly, lambda d: d - timedelta(days=d.weekday()),
+         lambda d: d - timedelta(days=d.weekday()) + timedelta(weeks=weekly)),
+        (monthly, lambda d: d.replace(day=1), lambda d: _add_months(d, monthly)),
+    ]
+    kept: dict[str, date] = {}
+    verified = [i for i in items if i.verified]  # newest first
+    for count, period, lapse in slots:
+        seen: set[date] = set()
+        for item in verified:
+            day = item.created_at.date()
+            key = period(day)
+            if key in seen:
+                continue
+            if len(seen) >= count:
+                break
+            seen.add(key)
+            kept[item.name] = max(kept.get(item.name, date.min), lapse(day))
+    return kept
+
+
+def prune(config: Mapping) -> list[str]:
+    """Remove what retention no longer keeps, but only backups older than the newest verified one."""
+    items = list_backups(config)
+    newest_verified = next((i for i in items if i.verified), None)
+    if newest_verified is None:
+        return []
+    removed = []
+    copy_dir = Path(config["BACKUP_COPY_DIR"]) if config.get("BACKUP_COPY_DIR") else None
+    for item in items:
+        if item.fate != "expiring":
+            continue
+        for path in (item.path, _status_path(item.path), copy_dir / item.name if copy_dir else None):
+            if path is not None:
+                path.unlink(missing_ok=True)
+        removed.append(item.name)
+    return removed
+
+
+# ---------------------------------------------------------------- restore
+
+def schema_relation(revision: str | None, migrations_dir: str) -> str:
+    """'same', 'older' or 'none' for a backup's Alembic revision; a revision the code does not know is refused."""
+    if revision is None:
+        return "none"
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    script = ScriptDirectory(migrations_dir)
+    if revision in script.get_heads():
+        return "same"
+    try:
+        known = script.get_revision(revision)
+    except CommandError:
+        known = None
+    if known is None:
+        raise BackupError(f"This backup's schema ({revision}) is newer than this portal's code knows; "
+                          "upgrade the portal first, then restore.")
+    return "older"
+
+
+def _restore_sqlite(engine: Engine, db_file: Path) -> None:
+    """Copy pages into the live file with the backup API, so open connections see a whole database at once."""
+    engine.dispose()
+    source = sqlite3.connect(db_file)
+    dest = sqlite3.connect(_sqlite_file(engine), timeout=120)
+    try:
+        source.backup(dest)
+    finally:
+        dest.close()
+        source.close()
+    engine.dispose()
+
+
+def _restore_pg(engine: Engine, config: Mapping, dump: Path) -> None:
+    engine.dispose()
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL lock_timeout = '60s'"))  # a session stuck in a transaction must not hang us
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    except OperationalError as exc:
+        raise BackupError("Other sessions keep the database busy; nothing was changed. Try again.") from exc
+    dsn, env = _libpq(engine.url)
+    _run([_pg_tool(config, "pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
+          "--single-transaction", f"--dbname={dsn}", str(dump)], env, "pg_restore")
+    engine.dispose()
+
+
+def _restore_uploads(config: Mapping, path: Path, files: list[dict], work: Path) -> None:
+    """Unpack beside the upload folder, then swap folders, so a failure never leaves half the files."""
+    root = Path(config["UPLOAD_DIR"])
+    root.parent.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".{root.name}-restore-"))
+    with zipfile.ZipFile(path) as zf:
+        for member in files:
+            rel = Path(member["path"][len(UPLOADS_PREFIX):])
+            if rel.is_absolute() or ".." in rel.parts:
+                raise BackupError(f"{path.name}: refusing the file path {member['path']}.")
+            target = fresh / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(member["path"]) as src, open(target, "wb") as out:
+                shutil.copyfileobj(src, out, CHUNK)
+    old = root.with_name(f".{root.name}-old-{secrets.token_hex(3)}")
+    if root.exists():
+        os.replace(root, old)
+    os.replace(fresh, root)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def restore_backup(engine: Engine, config: Mapping, path: Path, migrations_dir: str,
+                   progress: Progress | None = None, upgrade: Callable[[], None] | None = None) -> dict:
+    """Refuse a damaged or too-new backup; take a safety backup; restore database and uploads; upgrade an old schema."""
+    path = Path(path)
+    report = _step(progress, 0, 100)
+    with tempfile.TemporaryDirectory(dir=_work_parent(config), prefix=".work-") as work:
+        manifest, db_file = check_file(path, Path(work), _step(progress, 0, 30))
+        if manifest["engine"] != engine_kind(engine):
+            raise BackupError(f"This backup is of a {manifest['engine']} database; the portal runs on "
+                              f"{engine_kind(engine)}.")
+        relation = schema_relation(manifest.get("alembic_revision"), migrations_dir)
+        # the safety net is stored, not compressed: it only has to be quick and whole
+        safety = create_backup(engine, {**config, "BACKUP_COMPRESSLEVEL": 0}, kind="safety",
+                               progress=_step(progress, 30, 60))
+        if manifest["engine"] == "sqlite":
+            _restore_sqlite(engine, db_file)
+        else:
+            _restore_pg(engine, config, db_file)
+            with engine.connect() as conn:
+                try:
+                    _compare_counts(manifest["tables"], _pg_tables(conn))
+                except BackupError as exc:
+                    raise BackupError(f"{exc} The state before the restore is in {safety.name}.") from exc
+        report(85)
+        _restore_uploads(config, path, manifest["files"], Path(work))
+    report(92)
+    upgraded = relation == "older"
+    if upgraded and upgrade is not None:
+        upgrade()
+    report(100)
+    return {"safety": safety.name, "upgraded": upgraded, "tables": manifest["tables"],
+            "created_at": manifest["created_at"]}
+
+
+# ---------------------------------------------------------------- the portal's own database and settings
+
+def backup_now(kind: str = "manual", progress: Progress | None = None, verify: bool = True) -> BackupInfo:
+    """Make a backup of this portal, verify it by a scratch restore, then apply retention (CLI, jobs)."""
+    from flask import current_app
+
+    from app.extensions import db
+
+    config = current_app.config
+    info = create_backup(db.engine, config, kind=kind, progress=_step(progress, 0, 55 if verify else 95))
+    if verify:
+        info = verify_backup(db.engine, config, info.path, progress=_step(progress, 55, 95))
+        prune(config)
+    return info
+
+
+def verify_in_portal(path: Path, progress: Progress | None = None) -> BackupInfo:
+    from flask import current_app
+
+    from app.extensions import db
+
+    info = verify_backup(db.engine, current_app.config, path, progress=progress)
+    prune(current_app.config)
+    return info
+
+
+def restore_in_portal(path: Path, progress: Progress | None = None) -> dict:
+    """Restore into this portal's database and upload folder; Alembic upgrades an older schema afterwards."""
+    from flask import current_app
+    from flask_migrate import upgrade
+
+    from app.extensions import db
+
+    directory = current_app.extensions["migrate"].directory
+    db.session.rollback()  # hand our connection back: a held transaction would block the restore
+    return restore_backup(db.engine, current_app.config, path, directory, progress=progress,
+                          upgrade=lambda: upgrade(directory=directory))
+
+
+STALE_AFTER = timedelta(days=2)
+
+
+def stale_backup_warning(user) -> dict | None:
+    """For an admin, what the banner says when the newest verified backup is older than two days or missing."""
+    from flask import current_app
+
+    from app.services.permissions import is_admin
+
+    if not is_admin(user):
+        return None
+    age = newest_verified_backup_age(current_app.config)
+    if age is not None and age <= STALE_AFTER:
+        return None
+    return {"days": None if age is None else age.days}

@@ -1,0 +1,174 @@
+"""Time to back up and restore a demo base of about 1 GB, next to the raw tools on the same file in the same run:
+`sqlite3 .backup`/`.restore` on SQLite, `pg_dump -Fc`/`pg_restore` on PostgreSQL.
+
+    python -m bench.backup [--target-mb 1000] [--companies 20000] [--pg postgresql+psycopg://.../db]
+
+The portal's figures include what the raw tools do not: checksums, the zip, the manifest's row counts, and for
+restore the safety backup taken first and the checks of the file before it is used.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+PAD = ("INSERT INTO activities (kind, occurred_at, author_id, company_id, contact_id, deal_id, subject, created_at, "
+       "updated_at, outcome) SELECT kind, occurred_at, author_id, company_id, contact_id, deal_id, subject, created_at, "
+       "updated_at, "
+       "coalesce(outcome, '') || ' Client asked for a quote on pumps and meters; follow up next week. ' || {rand} "
+       "FROM activities")
+
+
+def _app(url: str, work: Path):
+    from app import create_app
+    from app.config import TestConfig
+
+    return create_app({**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
+                       "SQLALCHEMY_DATABASE_URI": url, "BACKUP_DIR": work / "backups", "UPLOAD_DIR": work / "uploads",
+                       "INSTANCE_DIR": work, "START_INPROCESS_WORKER": False})
+
+
+def _size_mb(app) -> float:
+    from app.extensions import db
+
+    with db.engine.connect() as conn:
+        if db.engine.dialect.name == "sqlite":
+            return Path(db.engine.url.database).stat().st_size / 2**20
+        return conn.execute(text("SELECT pg_database_size(current_database())")).scalar() / 2**20
+
+
+def build(app, companies: int, target_mb: int) -> None:
+    """Migrate, seed the demo base, then grow the activity log until the database is about target_mb."""
+    from flask_migrate import upgrade
+
+    from app.demo import seed_demo
+    from app.extensions import db
+
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        seed_demo(db.session, companies=companies, seed=1)
+        rand = "hex(randomblob(24))" if db.engine.dialect.name == "sqlite" else "md5(random()::text)"
+        if db.engine.dialect.name == "postgresql":  # the demo writes its own ids
+            db.session.execute(text("SELECT setval(pg_get_serial_sequence('activities', 'id'), "
+                                    "(SELECT max(id) FROM activities))"))
+        while _size_mb(app) < target_mb:
+            db.session.execute(text(PAD.format(rand=rand)))
+            db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
+
+
+def clock(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def bench_sqlite(args, work: Path) -> list[str]:
+    work.mkdir(parents=True)
+    base = work / "base.db"
+    app = _app(f"sqlite:///{base}", work)
+    build(app, args.companies, args.target_mb)
+    from app.extensions import db
+    from app.services import backups
+
+    lines = [f"SQLite base: {base.stat().st_size / 2**20:.0f} MB"]
+    raw_copy = work / "raw.db"
+    t_raw = clock(lambda: subprocess.run(["sqlite3", str(base), f".backup '{raw_copy}'"], check=True))
+    t_raw_restore = clock(lambda: subprocess.run(["sqlite3", str(base), f".restore '{raw_copy}'"], check=True))
+    with app.app_context():
+        for level in (1, 0):
+            app.config["BACKUP_COMPRESSLEVEL"] = level
+            box = {}
+            t_ours = clock(lambda: box.setdefault("info", backups.create_backup(db.engine, app.config)))
+            info = box["info"]
+            t_verify = clock(lambda: backups.verify_backup(db.engine, app.config, info.path))
+            t_restore = clock(lambda: backups.restore_in_portal(info.path))
+            lines += [
+                f"  compress level {level}: file {info.size / 2**20:.0f} MB",
+                f"    backup : portal {t_ours:6.1f} s   sqlite3 .backup  {t_raw:6.1f} s   ratio {t_ours / t_raw:4.2f}",
+                f"    restore: portal {t_restore:6.1f} s   sqlite3 .restore {t_raw_restore:6.1f} s   ratio "
+                f"{t_restore / t_raw_restore:4.2f}  (portal: checks + safety backup + restore)",
+                f"    verify (scratch restore + counts): {t_verify:6.1f} s",
+            ]
+            for leftover in backups.list_backups(app.config):
+                leftover.path.unlink()
+        db.engine.dispose()
+    return lines
+
+
+def bench_pg(args, work: Path) -> list[str]:
+    from app.services.backups import _libpq
+
+    work.mkdir(parents=True)
+    url = args.pg
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+    app = _app(url, work)
+    build(app, args.companies, args.pg_target_mb)
+    from app.extensions import db
+    from app.services import backups
+
+    dsn, env = _libpq(engine.url)
+    dump = work / "raw.pgdump"
+    t_dump = clock(lambda: subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--file={dump}",
+                                           f"--dbname={dsn}"], check=True, env=env))
+    scratch = f"{engine.url.database}_bench_raw"
+    admin = create_engine(engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}"'))
+        conn.execute(text(f'CREATE DATABASE "{scratch}" TEMPLATE template0'))
+    sdsn, _ = _libpq(engine.url.set(database=scratch))
+    t_raw_restore = clock(lambda: subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", "--single-transaction",
+                                                  f"--dbname={sdsn}", str(dump)], check=True, env=env))
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{scratch}"'))
+    with app.app_context():
+        size = _size_mb(app)
+        box = {}
+        t_ours = clock(lambda: box.setdefault("info", backups.create_backup(db.engine, app.config)))
+        info = box["info"]
+        t_verify = clock(lambda: backups.verify_backup(db.engine, app.config, info.path))
+        t_restore = clock(lambda: backups.restore_in_portal(info.path))
+        db.engine.dispose()
+    return [f"PostgreSQL base: {size:.0f} MB (dump {dump.stat().st_size / 2**20:.0f} MB)",
+            f"  backup : portal {t_ours:6.1f} s   pg_dump -Fc  {t_dump:6.1f} s   ratio {t_ours / t_dump:4.2f}",
+            f"  restore: portal {t_restore:6.1f} s   pg_restore   {t_raw_restore:6.1f} s   ratio "
+            f"{t_restore / t_raw_restore:4.2f}  (portal: checks + safety backup + restore)",
+            f"  verify (scratch restore + counts): {t_verify:6.1f} s"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--target-mb", type=int, default=1000)
+    parser.add_argument("--pg-target-mb", type=int, default=1000)
+    parser.add_argument("--companies", type=int, default=20000)
+    parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL"), help="a PostgreSQL database to overwrite")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args()
+    print(f"bench.backup {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores")
+    work = Path(tempfile.mkdtemp(prefix="clientele-bench-backup-"))
+    try:
+        if not args.skip_sqlite:
+            for line in bench_sqlite(args, work / "sqlite"):
+                print(line, flush=True)
+        if args.pg:
+            for line in bench_pg(args, work / "pg"):
+                print(line, flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,396 @@
+"""Backups that restore: a round trip gives back every table exactly, a damaged or too-new file is refused,
+a backup taken while the portal writes is consistent, and only admins reach the page."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import zipfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text, update
+
+from app.extensions import db
+from app.models import Company, Contact, Deal, JobRecord
+from app.services import backups, figures, jobs
+
+
+@pytest.fixture
+def backup_dirs(app, tmp_path):
+    """Each test gets its own backup and upload folders, holding one uploaded material."""
+    saved = {k: app.config[k] for k in ("BACKUP_DIR", "UPLOAD_DIR", "BACKUP_COPY_DIR")}
+    app.config.update(BACKUP_DIR=tmp_path / "backups", UPLOAD_DIR=tmp_path / "uploads", BACKUP_COPY_DIR=None)
+    (tmp_path / "uploads" / "materials").mkdir(parents=True)
+    (tmp_path / "uploads" / "materials" / "scheme.pdf").write_bytes(b"%PDF-1.4 pump scheme " * 100)
+    yield tmp_path
+    app.config.update(saved)
+
+
+def _seed(n: int = 15, seed: int = 4) -> None:
+    from app.demo import seed_demo
+
+    seed_demo(db.session, companies=n, seed=seed)
+
+
+def _every_table() -> dict[str, list[tuple]]:
+    """Each table's full content in a stable order: what 'the same database' means here."""
+    content = {}
+    with db.engine.connect() as conn:
+        for table in db.metadata.sorted_tables:
+            rows = conn.execute(select(table).order_by(*table.columns)).all()
+            content[table.name] = [tuple(r) for r in rows]
+    return content
+
+
+def _uploads(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_round_trip_gives_back_every_table_and_file_exactly(app, backup_dirs, make_user):
+    make_user("admin", "crm")
+    with app.app_context():
+        _seed()
+        before, files_before = _every_table(), _uploads(backup_dirs / "uploads")
+        assert all(before[t] for t in ("companies", "contacts", "deals", "users", "units"))
+        info = backups.backup_now("manual")
+        assert info.verified
+
+        # change everything: new rows, changed rows, removed rows, other files
+        _seed(10, seed=9)
+        db.session.execute(update(Company).values(legal_name="Changed", version=Company.version + 1))
+        db.session.execute(text("DELETE FROM deal_lines"))
+        db.session.commit()
+        (backup_dirs / "uploads" / "materials" / "scheme.pdf").write_bytes(b"overwritten")
+        (backup_dirs / "uploads" / "new.txt").write_text("added later")
+        assert _every_table() != before
+
+        outcome = backups.restore_in_portal(info.path)
+        assert _every_table() == before
+        assert _uploads(backup_dirs / "uploads") == files_before
+        safety = backups.find_backup(app.config, outcome["safety"])
+        assert backups.read_manifest(safety)["kind"] == "safety"
+
+
+def test_backup_taken_while_another_thread_writes_restores_consistent(app, backup_dirs):
+    """Each writer transaction adds a company with exactly two contacts; a restore never shows half of one."""
+    stop, written = threading.Event(), []
+
+    def writer():
+        with app.app_context():
+            while not stop.is_set():
+                company = Company(legal_name=f"Writer {len(written)}")
+                db.session.add(company)
+                db.session.flush()
+                db.session.add_all([Contact(company_id=company.id, name="A"), Contact(company_id=company.id, name="B")])
+                db.session.commit()
+                written.append(company.id)
+            db.session.remove()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        while len(written) < 20:
+            stop.wait(0.01)
+        with app.app_context():
+            info = backups.create_backup(db.engine, app.config)
+        more = len(written) + 20
+        while len(written) < more:  # and the writer carries on after the backup
+            stop.wait(0.01)
+    finally:
+        stop.set()
+        thread.join()
+    manifest = backups.read_manifest(info.path)
+    assert 0 < manifest["tables"]["companies"] < len(written)
+    with app.app_context():
+        assert backups.verify_backup(db.engine, app.config, info.path).verified
+        backups.restore_in_portal(info.path)
+        companies = db.session.scalar(select(func.count(Company.id)))
+        per_company = db.session.execute(select(Contact.company_id, func.count()).group_by(Contact.company_id)).all()
+        assert companies == manifest["tables"]["companies"]
+        assert {n for _, n in per_company} == {2} and len(per_company) == companies
+
+
+def _altered(path: Path, at: float) -> Path:
+    """A copy with one byte flipped inside the database member."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(backups.read_manifest(path)["database"]["path"])
+    pos = info.header_offset + 100 + int((info.compress_size - 200) * at)
+    data[pos] ^= 0xFF
+    bad = path.with_name(path.name.replace("-manual-", "-nightly-"))
+    bad.write_bytes(bytes(data))
+    return bad
+
+
+def test_truncated_or_altered_files_are_refused_by_verify_and_restore(app, backup_dirs):
+    with app.app_context():
+        _seed(5)
+        good = backups.backup_now("manual").path
+        truncated = good.with_name(good.name.replace("-manual-", "-safety-"))
+        truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+        altered = _altered(good, 0.5)
+        before = _every_table()
+        for bad in (truncated, altered):
+            with pytest.raises(backups.BackupError, match="damaged|altered"):
+                backups.verify_in_portal(bad)
+            with pytest.raises(backups.BackupError, match="damaged|altered"):
+                backups.restore_in_portal(bad)
+            assert backups.backup_info(bad).status == "failed"
+        assert _every_table() == before
+        assert not any(b.kind == "safety" and b.path != truncated for b in backups.list_backups(app.config)), \
+            "a refused restore takes no safety backup"
+
+
+def test_a_manifest_that_lies_about_row_counts_fails_verification(app, backup_dirs):
+    with app.app_context():
+        _seed(5)
+        good = backups.create_backup(db.engine, app.config).path
+    forged = good.with_name(good.name.replace("-manual-", "-nightly-"))
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(forged, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "manifest.json":
+                manifest = json.loads(data)
+                manifest["tables"]["companies"] += 1
+                data = json.dumps(manifest).encode()
+            dst.writestr(item, data)
+    with app.app_context(), pytest.raises(backups.BackupError, match="companies: 6 expected, 5 restored"):
+        backups.verify_in_portal(forged)
+
+
+def test_a_backup_from_a_newer_schema_is_refused(app, backup_dirs):
+    with app.app_context():
+        db.session.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)"))
+        db.session.execute(text("INSERT INTO alembic_version VALUES ('9999_from_the_future')"))
+        db.session.commit()
+        try:
+            info = backups.create_backup(db.engine, app.config)
+            with pytest.raises(backups.BackupError, match="newer than this portal"):
+                backups.restore_in_portal(info.path)
+        finally:
+            db.session.execute(text("DROP TABLE alembic_version"))
+            db.session.commit()
+
+
+KILL_SCRIPT = textwrap.dedent("""
+    import os, sys, time
+    from app import create_app
+    from app.config import TestConfig
+    from app.extensions import db
+    from app.services import backups
+
+    app = create_app({**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
+                      "SQLALCHEMY_DATABASE_URI": sys.argv[1], "BACKUP_DIR": sys.argv[2], "UPLOAD_DIR": sys.argv[3],
+                      "START_INPROCESS_WORKER": False})
+
+    def progress(pct):
+        if pct >= 50:  # halfway through writing the zip: tell the test, then wait to be killed
+            print("writing", flush=True)
+            time.sleep(60)
+
+    with app.app_context():
+        backups.create_backup(db.engine, app.config, progress=progress)
+""")
+
+
+def test_a_backup_killed_midway_leaves_no_file_that_verifies(app, backup_dirs):
+    with app.app_context():
+        _seed(20)
+    (backup_dirs / "uploads" / "big.bin").write_bytes(os.urandom(3 << 20))
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    child = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, app.config["SQLALCHEMY_DATABASE_URI"],
+                              str(backup_dirs / "backups"), str(backup_dirs / "uploads")],
+                             stdout=subprocess.PIPE, env=env, cwd=env["PYTHONPATH"])
+    try:
+        assert child.stdout.readline().strip() == b"writing"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    left = [p for p in (backup_dirs / "backups").iterdir()]
+    assert any(p.name.endswith(".partial") for p in left), "the kill came while the file was being written"
+    assert backups.list_backups(app.config) == []
+    with app.app_context():
+        for leftover in left:
+            if leftover.is_file():
+                with pytest.raises(backups.BackupError):
+                    backups.verify_in_portal(leftover)
+
+
+def _fake_history(app, source: Path, days: list[int]) -> list[Path]:
+    """Copies of a verified backup dated `days` ago, as if made nightly in the past."""
+    now = datetime.now(timezone.utc)
+    made = []
+    for ago in days:
+        stamp = now - timedelta(days=ago)
+        path = source.with_name(f"clientele-{stamp:%Y%m%dT%H%M%SZ}-nightly-{ago:06x}.zip")
+        shutil.copy(source, path)
+        made.append(path)
+    return made
+
+
+def test_retention_keeps_daily_weekly_monthly_and_prunes_only_after_a_newer_verified(app, backup_dirs):
+    app.config.update(BACKUP_KEEP_DAILY=3, BACKUP_KEEP_WEEKLY=2, BACKUP_KEEP_MONTHLY=2)
+    try:
+        with app.app_context():
+            first = backups.create_backup(db.engine, app.config).path
+            history = _fake_history(app, first, [1, 2, 3, 4, 5, 6, 9, 16, 40, 75, 200])
+            first.unlink()
+            for path in history:
+                backups.verify_backup(db.engine, app.config, path)
+            newest = backups.create_backup(db.engine, app.config)  # not verified yet
+            assert backups.prune(app.config)  # the older, surplus ones go
+            names = {b.name for b in backups.list_backups(app.config)}
+            assert newest.name in names
+            kept_days = sorted(int(n.rsplit("-", 1)[1][:6], 16) for n in names if n != newest.name)
+            # 3 newest days; the newest of 2 weeks; the newest of 2 months (and nothing older survives)
+            assert kept_days[:3] == [1, 2, 3]
+            assert max(kept_days) <= 75 and 200 not in kept_days
+            listing = backups.list_backups(app.config)
+            assert all(b.kept_until for b in listing if b.name != newest.name)
+            assert next(b for b in listing if b.name == newest.name).fate == "pending"
+    finally:
+        app.config.update(BACKUP_KEEP_DAILY=7, BACKUP_KEEP_WEEKLY=4, BACKUP_KEEP_MONTHLY=12)
+
+
+def test_nothing_is_pruned_while_no_backup_is_verified(app, backup_dirs):
+    with app.app_context():
+        first = backups.create_backup(db.engine, app.config).path
+        _fake_history(app, first, [30, 60, 90])
+        assert backups.prune(app.config) == []
+        assert len(backups.list_backups(app.config)) == 4
+
+
+def test_second_directory_gets_a_copy(app, backup_dirs):
+    app.config["BACKUP_COPY_DIR"] = backup_dirs / "offsite"
+    with app.app_context():
+        info = backups.create_backup(db.engine, app.config)
+    copy = backup_dirs / "offsite" / info.name
+    assert copy.read_bytes() == info.path.read_bytes()
+
+
+def test_age_of_newest_verified_backup_figure_and_alert(app, auth, make_user, backup_dirs):
+    admin, staff = make_user("admin", "crm"), make_user("staff", "crm")
+    with app.test_request_context():  # figures label themselves in the reader's language
+        assert backups.newest_verified_backup_age(db.session) is None
+        fig = figures.compute(db.session, "newest_verified_backup_age_days")
+        assert fig.value is None and fig.note
+    auth.login(admin)
+    assert "There is no verified backup" in auth.get("/").get_data(as_text=True)
+    with app.test_request_context():  # figures label themselves in the reader's language
+        old = backups.create_backup(db.engine, app.config).path
+        [stale] = _fake_history(app, old, [3])
+        old.unlink()
+        backups.verify_backup(db.engine, app.config, stale)
+        assert backups.newest_verified_backup_age(app.config) > timedelta(days=2)
+        assert figures.compute(db.session, "newest_verified_backup_age_days").status == "bad"
+    assert "The newest verified backup is 3 days old" in auth.get("/").get_data(as_text=True)
+    with app.test_request_context():  # figures label themselves in the reader's language
+        backups.backup_now("manual")
+        assert backups.newest_verified_backup_age(db.session) < timedelta(hours=1)
+        assert figures.compute(db.session, "newest_verified_backup_age_days").status == "ok"
+    assert "backup-alert" not in auth.get("/").get_data(as_text=True)
+    auth.client.post("/logout", headers={"X-CSRFToken": auth.token})
+    auth.login(staff)
+    with app.test_request_context():  # figures label themselves in the reader's language
+        shutil.rmtree(app.config["BACKUP_DIR"])
+    assert "backup-alert" not in auth.get("/").get_data(as_text=True)
+
+
+def test_staff_and_heads_cannot_open_backups(app, auth, make_user, backup_dirs):
+    with app.app_context():
+        name = backups.create_backup(db.engine, app.config).name
+    auth.login(make_user("head", "crm"))
+    assert auth.get("/admin/backups/").status_code == 403
+    assert auth.get(f"/admin/backups/{name}/download").status_code == 403
+    assert auth.post("/admin/backups/run", htmx=True).status_code == 403
+    assert auth.post(f"/admin/backups/{name}/restore", {"confirm": "RESTORE"}, htmx=True).status_code == 403
+    assert "Backups" not in auth.get("/").get_data(as_text=True)
+
+
+def test_admin_backs_up_now_downloads_and_restores_with_confirmation(app, auth, make_user, backup_dirs):
+    admin = make_user("admin", "crm")
+    auth.login(admin)
+    resp = auth.post("/admin/backups/run", htmx=True)
+    assert resp.status_code == 200 and 'role="progressbar"' in resp.get_data(as_text=True)
+    with app.app_context():
+        job_id = db.session.scalars(select(JobRecord.id).where(JobRecord.kind == "backup")).one()
+        assert jobs.wait_for(job_id, timeout=300).status == "finished"
+    page = auth.get("/admin/backups/").get_data(as_text=True)
+    assert "Verified" in page
+    [info] = backups.list_backups(app.config)
+    download = auth.get(f"/admin/backups/{info.name}/download")
+    assert download.status_code == 200 and download.data == info.path.read_bytes()
+    assert auth.get("/admin/backups/../../secret_key/download").status_code == 404
+
+    with app.app_context():
+        _seed(3)
+    wrong = auth.post(f"/admin/backups/{info.name}/restore", {"confirm": "yes"}, htmx=True)
+    assert wrong.status_code == 422 and "Type RESTORE in capital letters" in wrong.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Company.id))) >= 3
+    resp = auth.post(f"/admin/backups/{info.name}/restore", {"confirm": "RESTORE"}, htmx=True)
+    assert resp.status_code == 200
+    with app.app_context():
+        job_id = db.session.scalars(select(JobRecord.id).where(JobRecord.kind == "backup_restore")).one()
+        db.session.commit()  # a transaction held open here would wait on the restore and it on us
+        jobs.runtime().work_burst()
+        done = db.session.get(JobRecord, job_id)
+        assert done.status == "finished", done.error
+        assert "restored" in done.result_text
+        assert db.session.scalar(select(func.count(Company.id))) == 0
+        assert db.session.scalar(select(func.count(Deal.id))) == 0
+
+
+def test_embedded_default_starts_the_nightly_scheduler_with_its_worker(tmp_path):
+    """The in-process worker starts the periodic-job scheduler beside it; tests without the worker start neither."""
+    from app import create_app
+    from app.config import TestConfig
+    from app.schedule import SCHEDULE
+
+    assert any(s.func == "app.backups.tasks.nightly_backup" and s.config_key == "BACKUP_CRON" for s in SCHEDULE)
+    settings = {**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'cron.db'}", "REDIS_URL": None}
+    quiet = create_app({**settings, "START_INPROCESS_WORKER": False})
+    jobs.runtime(quiet).ensure_worker_thread()
+    assert jobs.runtime(quiet)._cron is None
+    embedded = create_app({**settings, "START_INPROCESS_WORKER": True})
+    rt = jobs.runtime(embedded)
+    try:
+        with embedded.test_client() as client:
+            client.get("/login")  # the first request starts the worker and the scheduler
+        assert rt._thread.is_alive() and rt._cron.is_alive() and rt._cron.name == "clientele-cron"
+    finally:
+        rt.stop()
+
+
+def test_the_page_speaks_russian(app, auth, make_user, backup_dirs):
+    from app.i18n import compile_catalogs
+
+    compile_catalogs()
+    auth.login(make_user("admin", "crm"))
+    auth.post("/language", {"lang": "ru", "next": "/admin/backups/"})
+    page = auth.get("/admin/backups/").get_data(as_text=True)
+    assert "Сделать копию сейчас" in page and "Резервных копий пока нет." in page
+    assert "Нет ни одной проверенной резервной копии" in page
+
+
+def test_postgresql_verify_restores_into_a_scratch_database_and_drops_it(app, backup_dirs):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("the scratch database is PostgreSQL's; SQLite verifies an extracted file")
+        _seed(5)
+        info = backups.backup_now("manual")
+        assert info.verified
+        for thread in threading.enumerate():
+            if thread.name.startswith("drop-"):
+                thread.join(600)
+        left = db.session.scalars(text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                                  {"p": f"{db.engine.url.database}_verify_%"}).all()
+        assert left == []
