@@ -300,12 +300,25 @@ def seed_demo(session: Session, companies: int = 300, contacts_per_company: floa
             if progress:
                 progress(100.0 * (i + 1) / companies)
     flush_rows()
+    _advance_sequences(session, [m.__table__.name for m in ids])
     from app.services import search
 
     search.reindex_all(session)
     if progress:
         progress(100.0)
     return counts
+
+
+def _advance_sequences(session: Session, tables: list[str]) -> None:
+    """Rows were written with explicit ids; move PostgreSQL's id sequences past them so later inserts work."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    from sqlalchemy import text
+
+    for table in tables:
+        session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                             f"GREATEST((SELECT max(id) FROM {table}), 1))"))
+    session.commit()
 
 
 def _add_near_duplicate(rng, add_company, name, form, ru, city_row, inn, phone, domain, ctype, created) -> None:
