@@ -101,6 +101,8 @@ class Schema:
     offset: float = 4.0
     max_block: int = 60  # larger blocks are walked with a sliding window instead
     window: int = 6  # window used inside an oversized block
+    swaps: tuple[tuple[str, str], ...] = ()  # field pairs often typed the wrong way round
+
 
     def slot(self, name: str) -> int:
         """Position of a field in the normalised tuple."""
@@ -415,12 +417,23 @@ class Matcher:
         self.thresholds = thresholds
         fields = schema.fields
         self._slots = {f.name: i for i, f in enumerate(fields)}
-        order = sorted(range(len(fields)), key=lambda i: -fields[i].agree)
-        self._plan = [(i, fields[i], _comparator(fields[i]),
-                       self._slots[fields[i].alt_of] if fields[i].alt_of else -1) for i in order]
+        partner = {}
+        for x, y in schema.swaps:
+            partner[self._slots[x]] = self._slots[y]
+        skip = set(partner.values())
+        order = sorted((i for i in range(len(fields)) if i not in skip),
+                       key=lambda i: -(fields[i].agree + (fields[partner[i]].agree if i in partner else 0.0)))
+        self._plan: list[tuple[int, Field, Comparator, int, int, Comparator | None]] = []
+        for i in order:
+            j = partner.get(i, -1)
+            self._plan.append((i, fields[i], _comparator(fields[i]),
+                               self._slots[fields[i].alt_of] if fields[i].alt_of else -1,
+                               j, _comparator(fields[j]) if j >= 0 else None))
         remaining = [0.0] * (len(order) + 1)
         for k in range(len(order) - 1, -1, -1):
-            remaining[k] = remaining[k + 1] + max(0.0, self._plan[k][1].agree)
+            i, j = self._plan[k][0], self._plan[k][4]
+            top = max(0.0, fields[i].agree) + (max(0.0, fields[j].agree) if j >= 0 else 0.0)
+            remaining[k] = remaining[k + 1] + top
         self._remaining = remaining
         self._block_slots = [(self._slots[b.field], b) for b in schema.blocks]
         self._sort_slots = [[self._slots[n] for n in sk.fields] for sk in schema.sort_keys]
@@ -457,13 +470,36 @@ class Matcher:
         score = min(max(score, 0.01), 99.99)
         return self.schema.offset + math.log(score / (100.0 - score))
 
+    @staticmethod
+    def _swap_parts(va: tuple[Any, ...], vb: tuple[Any, ...], i: int, j: int, cmp_i: Comparator,
+                    cmp_j: Comparator) -> tuple[bool, list[tuple[int, tuple[float, Any]]]]:
+        """Compare a swappable field pair both straight and crossed; keep the better reading."""
+        straight: list[tuple[int, tuple[float, Any]]] = []
+        if va[i] is not None and vb[i] is not None:
+            straight.append((i, cmp_i(va[i], vb[i])))
+        if va[j] is not None and vb[j] is not None:
+            straight.append((j, cmp_j(va[j], vb[j])))
+        crossed: list[tuple[int, tuple[float, Any]]] = []
+        if va[i] is not None and vb[j] is not None:
+            crossed.append((i, cmp_i(va[i], vb[j])))
+        if va[j] is not None and vb[i] is not None:
+            crossed.append((j, cmp_j(va[j], vb[i])))
+        s_sum = sum(c[0] for _, c in straight)
+        c_sum = sum(c[0] for _, c in crossed)
+        if len(crossed) == 2 and c_sum > s_sum:
+            return True, crossed
+        return False, straight
+
     def _total(self, va: tuple[Any, ...], vb: tuple[Any, ...], need: float) -> float | None:
         """Summed log-odds, or None as soon as the pair cannot reach `need`."""
         total = 0.0
         remaining = self._remaining
-        for k, (slot, _f, cmp, alt) in enumerate(self._plan):
+        for k, (slot, _f, cmp, alt, slot2, cmp2) in enumerate(self._plan):
             if total + remaining[k] < need:
                 return None
+            if cmp2 is not None:
+                total += sum(c[0] for _, c in self._swap_parts(va, vb, slot, slot2, cmp, cmp2)[1])
+                continue
             a, b = va[slot], vb[slot]
             if a is None or b is None:
                 continue
@@ -478,7 +514,19 @@ class Matcher:
         found: list[tuple[float, Reason]] = []
         name_sim = -1.0
         domain_hit = False
-        for slot, f, cmp, alt in self._plan:
+        fields = self.schema.fields
+        for slot, f, cmp, alt, slot2, cmp2 in self._plan:
+            if cmp2 is not None:
+                swapped, parts = self._swap_parts(va, vb, slot, slot2, cmp, cmp2)
+                for s, (contrib, detail) in parts:
+                    total += contrib
+                    reason = self._reason(fields[s], contrib, detail, va[s], vb[s])
+                    if reason is not None:
+                        found.append((abs(contrib), reason))
+                if swapped:
+                    found.append((0.0, Reason("fields_swapped", a=fields[slot].title,
+                                              b=fields[slot2].title)))
+                continue
             a, b = va[slot], vb[slot]
             if a is None or b is None:
                 continue
@@ -488,10 +536,10 @@ class Matcher:
             total += contrib
             if slot == self._name_slot:
                 name_sim = float(detail)
-            reason = self._reason(f, contrib, detail, a, b)
             if f.kind == "email" and detail == "domain":
                 domain_hit = True
                 continue
+            reason = self._reason(f, contrib, detail, a, b)
             if reason is not None:
                 found.append((abs(contrib), reason))
         if domain_hit:

@@ -23,6 +23,7 @@ _TEMPLATES: dict[str, str] = {
     "field_similar": "{field} {pct}% similar",
     "field_close": "{field} differs by one character",
     "field_different": "different {field}",
+    "fields_swapped": "{a} and {b} swapped",
 }
 
 
