@@ -17,6 +17,7 @@ BLUEPRINTS = [
     ("app.crm", "/crm"),
     ("app.jobs", "/jobs"),
     ("app.admin", "/admin"),
+    ("app.duplicates", "/data"),
 ]
 
 

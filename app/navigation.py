@@ -8,6 +8,7 @@ NAV = [
     ("crm.companies", _l("Companies"), None),
     ("crm.contacts", _l("Contacts"), None),
     ("jobs.index", _l("Jobs"), None),
+    ("duplicates.queue", _l("Data quality"), None),
     ("admin.users", _l("Users"), "admin"),
 ]
 

@@ -366,7 +366,7 @@ def same_inn(session: Session, inn: str | None, exclude_id: int | None = None) -
 
 
 def likely_duplicates(session: Session, kind: str, fields: dict, limit: int = 5,
-                      exclude_id: int | None = None) -> list[Likely]:
+                      exclude_id: int | None = None, fresh: bool = True) -> list[Likely]:
     """Existing records that look like the one being typed, best first (an identical INN on top)."""
     record = _record_from_fields(kind, fields)
     if not (record["name"] or record["phones"] or record["emails"] or record.get("inn")):
@@ -374,9 +374,11 @@ def likely_duplicates(session: Session, kind: str, fields: dict, limit: int = 5,
     m = matcher(session, kind)
     base = _base_index(session, kind, m)
     model = MODELS[kind]
-    fresh = m.index(engine_records(session, kind, where=model.updated_at >= base.built_at))
+    indexes = [base.index]
+    if fresh:  # records saved since the big index was built
+        indexes.append(m.index(engine_records(session, kind, where=model.updated_at >= base.built_at)))
     scores: dict[int, Likely] = {}
-    for idx in (base.index, fresh):
+    for idx in indexes:
         for c in m.check(record, idx):
             if c.b_id == exclude_id:
                 continue
@@ -427,3 +429,45 @@ def ensure_not_duplicate(session: Session, kind: str, fields: dict, confirmed_di
     if hits:
         raise DuplicateError(str(_l("This looks like an existing record. Open it, or confirm that this is a "
                                     "different client.")), hits, refused=False)
+
+
+def engine_defaults():
+    """The engine's own precise defaults, shown next to the admin's values."""
+    from app.dedup import Thresholds
+
+    return Thresholds()
+
+
+def create_checked(session: Session, kind: str, fields: dict, confirmed_different: bool):
+    """Create a company or contact (with its phone and email) only when it passes the duplicate rule."""
+    from app.dedup.normalize import normalise_email, normalise_phone
+    from app.services import search
+
+    name = (fields.get("legal_name") or fields.get("name") or "").strip()
+    if not name:
+        raise ValueError(str(_l("Enter a name.")))
+    ensure_not_duplicate(session, kind, fields, confirmed_different)
+    phone = normalise_phone(fields.get("phone") or "")
+    email = normalise_email(fields.get("email") or "")
+    if kind == "company":
+        obj = Company(legal_name=name, legal_form=(fields.get("legal_form") or "").strip() or None,
+                      name_sort=name.lower(), inn=_inn_digits(fields.get("inn")) or None,
+                      city=(fields.get("city") or "").strip() or None)
+        session.add(obj)
+        session.flush()
+        owner = {"company_id": obj.id}
+    else:
+        company_id = fields.get("company_id")
+        obj = Contact(name=name, position=(fields.get("position") or "").strip() or None,
+                      company_id=int(company_id) if str(company_id or "").isdigit() else None)
+        session.add(obj)
+        session.flush()
+        owner = {"company_id": obj.company_id, "contact_id": obj.id}
+    if phone:
+        session.add(Phone(e164=phone, **owner))
+    if email:
+        session.add(Email(address=email, **owner))
+    session.flush()
+    search.reindex(session, **({"company_ids": [obj.id]} if kind == "company" else {"contact_ids": [obj.id]}))
+    session.commit()
+    return obj

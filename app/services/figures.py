@@ -46,7 +46,7 @@ def figure(name: str):
 
 
 # Modules that register figures; imported on first use so nothing runs at app import.
-FIGURE_MODULES: list[str] = ["app.services.crm_figures"]
+FIGURE_MODULES: list[str] = ["app.services.crm_figures", "app.services.data_quality_figures"]
 
 
 def _load() -> None:

@@ -50,3 +50,8 @@ def require(allowed: bool) -> None:
     """Stop the request with 403 when the rule says no."""
     if not allowed:
         abort(403)
+
+
+def can_manage_data(user) -> bool:
+    """Duplicates, imports and verification are the CRM section's job (and admins')."""
+    return is_admin(user) or (user.is_authenticated and user.unit is not None and user.unit.code == CRM_UNIT)
