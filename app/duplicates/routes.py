@@ -23,7 +23,12 @@ def record_url(kind: str, record_id: int) -> str:
 
 @bp.app_context_processor
 def _helpers():
-    return {"record_url": record_url, "reason_text": dedup.reason_text}
+    return {"record_url": record_url}
+
+
+@bp.app_template_filter("reason_text")
+def _reason_text(reason: dict) -> str:
+    return dedup.reason_text(reason)
 
 
 @bp.before_app_request

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.models.companies import Address, Company
 from app.models.contacts import Contact, Email, Phone
 from app.models.duplicates import ImportMapping, ImportRun
+from app.services.dedup import tr
 
 ON_DUPLICATE = ("create", "update", "skip")
 PREVIEW_ROWS = 20
@@ -106,7 +107,7 @@ def read_table(path: Path) -> tuple[list[str], Iterator[list[str]]]:
         try:
             header = next(rows)
         except StopIteration:
-            raise ImportError_(str(_l("The file is empty."))) from None
+            raise ImportError_(tr("The file is empty.")) from None
 
         def xlsx_rows():
             for r in rows:
@@ -126,7 +127,7 @@ def read_table(path: Path) -> tuple[list[str], Iterator[list[str]]]:
         header = next(reader)
     except StopIteration:
         handle.close()
-        raise ImportError_(str(_l("The file is empty."))) from None
+        raise ImportError_(tr("The file is empty.")) from None
 
     def csv_rows():
         with handle:
@@ -190,11 +191,11 @@ def clean_mapping(kind: str, mapping: dict, headers: list[str]) -> dict[str, str
     seen: dict[str, str] = {}
     for h, f in out.items():
         if f in seen:
-            raise ImportError_(str(_l("Two columns are mapped to the same field: %(a)s and %(b)s.", a=seen[f], b=h)))
+            raise ImportError_(tr("Two columns are mapped to the same field: %(a)s and %(b)s.", a=seen[f], b=h))
         seen[f] = h
     required = "legal_name" if kind == "company" else "name"
     if required not in seen:
-        raise ImportError_(str(_l("Map a column to the name: it is required.")))
+        raise ImportError_(tr("Map a column to the name: it is required."))
     return out
 
 
@@ -244,31 +245,31 @@ def validate(kind: str, raw: dict) -> tuple[dict, list[str]]:
     errors: list[str] = []
     name_field = "legal_name" if kind == "company" else "name"
     if not values.get(name_field):
-        errors.append(str(_l("The name is empty.")))
+        errors.append(tr("The name is empty."))
     phones = []
     for p in _split(values.get("phone", "")):
         e164 = normalise_phone(p)
         if e164 is None:
-            errors.append(str(_l("The phone %(value)s is not a phone number.", value=p)))
+            errors.append(tr("The phone %(value)s is not a phone number.", value=p))
         else:
             phones.append(e164)
     emails = []
     for e in _split(values.get("email", "")):
         clean = normalise_email(e)
         if clean is None:
-            errors.append(str(_l("The email %(value)s is not an email address.", value=e)))
+            errors.append(tr("The email %(value)s is not an email address.", value=e))
         else:
             emails.append(clean)
     inn_key = "inn" if kind == "company" else "company_inn"
     if values.get(inn_key):
         digits = re.sub(r"\D", "", values[inn_key])
         if not inn_is_valid(digits):
-            errors.append(str(_l("The INN %(value)s is not valid.", value=values[inn_key])))
+            errors.append(tr("The INN %(value)s is not valid.", value=values[inn_key]))
         values[inn_key] = digits
     values["phones"], values["emails"] = phones, emails
     for key in list(values):
         if isinstance(values[key], str) and len(values[key]) > 300 and key != "notes":
-            errors.append(str(_l("The value of %(field)s is too long.", field=key)))
+            errors.append(tr("The value of %(field)s is too long.", field=key))
     return values, errors
 
 
@@ -384,7 +385,7 @@ def apply(session: Session, path: Path, kind: str, mapping: dict, on_duplicate: 
     from app.services.actor import acting_as
 
     if on_duplicate not in ON_DUPLICATE:
-        raise ImportError_(str(_l("Unknown duplicate policy.")))
+        raise ImportError_(tr("Unknown duplicate policy."))
     overrides = {int(k): v for k, v in (overrides or {}).items()}
     rows = list(iter_rows(path, kind, mapping))
     within_file(session, kind, rows)
@@ -410,7 +411,7 @@ def apply(session: Session, path: Path, kind: str, mapping: dict, on_duplicate: 
                 if action == "create" and kind == "company" and row.values.get("inn"):
                     twin = dedup.same_inn(session, row.values["inn"])
                     if twin is not None:
-                        row.errors.append(str(_l("A company with this INN already exists (#%(id)s).", id=twin.id)))
+                        row.errors.append(tr("A company with this INN already exists (#%(id)s).", id=twin.id))
                         action = "fail"
                 if action == "fail":
                     _log(report, row, "failed", None, "; ".join(row.errors))
@@ -557,9 +558,9 @@ def store_upload(session: Session, base_dir: Path, kind: str, filename: str, dat
                  user_id: int | None) -> ImportRun:
     """Keep the uploaded file under the instance directory (not in the database) and start a run."""
     if kind not in FIELDS:
-        raise ImportError_(str(_l("Choose companies or contacts.")))
+        raise ImportError_(tr("Choose companies or contacts."))
     if not data:
-        raise ImportError_(str(_l("The file is empty.")))
+        raise ImportError_(tr("The file is empty."))
     suffix = ".xlsx" if data[:4] == b"PK\x03\x04" else ".csv"
     stored = uuid.uuid4().hex + suffix
     (upload_dir(base_dir) / stored).write_bytes(data)
@@ -571,7 +572,7 @@ def store_upload(session: Session, base_dir: Path, kind: str, filename: str, dat
 
 def run_path(base_dir: Path, run: ImportRun) -> Path:
     if not run.stored_name:
-        raise ImportError_(str(_l("This upload was already used or removed; upload the file again.")))
+        raise ImportError_(tr("This upload was already used or removed; upload the file again."))
     return upload_dir(base_dir) / run.stored_name
 
 
@@ -611,8 +612,8 @@ def run_import(session: Session, run_id: int, progress: Callable[[float], None] 
 
 def summary_text(run: ImportRun) -> str:
     r = run.report or {}
-    text = str(_l("created %(c)s, updated %(u)s, skipped %(s)s, failed %(f)s", c=r.get("created", 0),
-                  u=r.get("updated", 0), s=r.get("skipped", 0), f=r.get("failed", 0)))
+    text = tr("created %(c)s, updated %(u)s, skipped %(s)s, failed %(f)s", c=r.get("created", 0),
+                  u=r.get("updated", 0), s=r.get("skipped", 0), f=r.get("failed", 0))
     if r and not r.get("applied", True):
-        text += " · " + str(_l("nothing was written"))
+        text += " · " + tr("nothing was written")
     return text

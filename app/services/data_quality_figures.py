@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from app.services.dedup import tr as _
 from app.services.figures import Figure, figure
 
 

@@ -11,7 +11,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
+from flask import has_request_context
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,18 @@ from app.models.base import utcnow
 from app.models.companies import Address, Company
 from app.models.contacts import Contact, Email, Phone
 from app.models.duplicates import DedupDecision, DedupGroup, DedupSettings
+
+def tr(message: str, **params) -> str:
+    """Translate for the person in a request; jobs, commands and tests without one get the English."""
+    if has_request_context():
+        return gettext(message, **params)
+    return message % params if params else message
+
+
+def _l(message: str) -> str:
+    """Mark a string for translation where it is defined; tr() translates it where it is shown."""
+    return message
+
 
 KINDS = ("company", "contact")
 MODELS = {"company": Company, "contact": Contact}
@@ -52,14 +65,14 @@ FIELD_WORDS = {"INN": _l("INN"), "company": _l("company"), "legal form": _l("leg
 def reason_text(reason: dict) -> str:
     """One stored reason ({code, params}) in the reader's language."""
     template = REASON_TEXT.get(reason.get("code"))
-    params = {k: str(FIELD_WORDS.get(v, v)) if isinstance(v, str) else v
+    params = {k: tr(FIELD_WORDS[v]) if isinstance(v, str) and v in FIELD_WORDS else v
               for k, v in (reason.get("params") or {}).items()}
     if template is None:
         return reason.get("code", "")
     try:
-        return str(template) % params
+        return tr(template, **params)
     except (KeyError, TypeError, ValueError):
-        return str(template)
+        return tr(template.replace("%%", "%"))
 
 
 def reason_dicts(reasons) -> list[dict]:
@@ -95,12 +108,12 @@ def save_settings(session: Session, review: float, strong: float, verify_age_mon
                   user_id: int | None) -> DedupSettings:
     """An admin tunes the thresholds: review must sit below strong, both within 0-100."""
     if not 1 <= review <= 100:
-        raise SettingsError("review_threshold", str(_l("The review threshold must be between 1 and 100.")))
+        raise SettingsError("review_threshold", tr("The review threshold must be between 1 and 100."))
     if not review <= strong <= 100:
         raise SettingsError("strong_threshold",
-                            str(_l("The strong threshold must be between the review threshold and 100.")))
+                            tr("The strong threshold must be between the review threshold and 100."))
     if not 1 <= verify_age_months <= 120:
-        raise SettingsError("verify_age_months", str(_l("The age must be between 1 and 120 months.")))
+        raise SettingsError("verify_age_months", tr("The age must be between 1 and 120 months."))
     row = get_settings(session)
     row.review_threshold, row.strong_threshold = float(review), float(strong)
     row.verify_age_months, row.updated_by_id = int(verify_age_months), user_id
@@ -388,7 +401,7 @@ def likely_duplicates(session: Session, kind: str, fields: dict, limit: int = 5,
     if kind == "company":
         twin = same_inn(session, record.get("inn"), exclude_id)
         if twin is not None:
-            hit = scores.pop(twin.id, Likely(kind, None, 100.0, [str(REASON_TEXT["same_inn"])]))
+            hit = scores.pop(twin.id, Likely(kind, None, 100.0, [tr(REASON_TEXT["same_inn"])]))
             hit.record, hit.same_inn, hit.score = twin, True, 100.0
             out.append(hit)
     if scores:
@@ -420,15 +433,15 @@ def ensure_not_duplicate(session: Session, kind: str, fields: dict, confirmed_di
     if kind == "company":
         twin = same_inn(session, fields.get("inn"), exclude_id)
         if twin is not None:
-            raise DuplicateError(str(_l("A company with this INN already exists: %(name)s (#%(id)s).",
-                                        name=twin.display_name, id=twin.id)),
-                                 [Likely(kind, twin, 100.0, [str(REASON_TEXT["same_inn"])], True)], refused=True)
+            raise DuplicateError(tr("A company with this INN already exists: %(name)s (#%(id)s).",
+                                        name=twin.display_name, id=twin.id),
+                                 [Likely(kind, twin, 100.0, [tr(REASON_TEXT["same_inn"])], True)], refused=True)
     if confirmed_different:
         return
     hits = likely_duplicates(session, kind, fields, exclude_id=exclude_id)
     if hits:
-        raise DuplicateError(str(_l("This looks like an existing record. Open it, or confirm that this is a "
-                                    "different client.")), hits, refused=False)
+        raise DuplicateError(tr("This looks like an existing record. Open it, or confirm that this is a "
+                                    "different client."), hits, refused=False)
 
 
 def engine_defaults():
@@ -445,7 +458,7 @@ def create_checked(session: Session, kind: str, fields: dict, confirmed_differen
 
     name = (fields.get("legal_name") or fields.get("name") or "").strip()
     if not name:
-        raise ValueError(str(_l("Enter a name.")))
+        raise ValueError(tr("Enter a name."))
     ensure_not_duplicate(session, kind, fields, confirmed_different)
     phone = normalise_phone(fields.get("phone") or "")
     email = normalise_email(fields.get("email") or "")

@@ -20,6 +20,7 @@ from app.extensions import db
 from app.models.audit import AuditEntry
 from app.models.base import utcnow
 from app.models.duplicates import DedupGroup, Merge, MergedRecord
+from app.services.dedup import tr
 
 TABLES = {"company": "companies", "contact": "contacts"}
 # Fields a reviewer chooses between, with their labels; everything else stays the survivor's.
@@ -193,7 +194,7 @@ def merge(session: Session, kind: str, survivor_id: int, merged_ids: list[int], 
     table: Table = db.metadata.tables[TABLES[kind]]
     merged_ids = sorted({int(i) for i in merged_ids} - {int(survivor_id)})
     if not merged_ids:
-        raise MergeError(str(_l("Choose at least one other record to merge into the survivor.")))
+        raise MergeError(tr("Choose at least one other record to merge into the survivor."))
     ids = [survivor_id, *merged_ids]
     stmt = select(table).where(table.c.id.in_(ids))
     if session.get_bind().dialect.name == "postgresql":
@@ -201,7 +202,7 @@ def merge(session: Session, kind: str, survivor_id: int, merged_ids: list[int], 
     rows = {r["id"]: r for r in session.execute(stmt).mappings()}
     missing = [i for i in ids if i not in rows or rows[i]["deleted_at"] is not None]
     if missing:
-        raise MergeError(str(_l("Record #%(id)s no longer exists or was already merged.", id=missing[0])))
+        raise MergeError(tr("Record #%(id)s no longer exists or was already merged.", id=missing[0]))
     now = utcnow()
     snapshot: dict = {"records": {str(i): _row(rows[i]) for i in ids}, "moved": [], "dropped": [],
                       "survivor_changes": {}, "audit_moved": [], "group_id": group_id}
@@ -253,7 +254,7 @@ def _survivor_changes(kind: str, rows: dict, survivor_id: int, choices: dict[str
         if name not in allowed or source == survivor_id:
             continue
         if source not in rows:
-            raise MergeError(str(_l("A chosen value comes from a record outside this merge.")))
+            raise MergeError(tr("A chosen value comes from a record outside this merge."))
         value = rows[source][name]
         if value != rows[survivor_id][name]:
             changes[name] = value
@@ -359,15 +360,15 @@ def undo(session: Session, merge_id: int, user_id: int | None) -> Merge:
     """Restore the merged records, every moved or folded row, and the survivor's replaced values."""
     record = session.get(Merge, merge_id)
     if record is None:
-        raise MergeError(str(_l("This merge does not exist.")))
+        raise MergeError(tr("This merge does not exist."))
     if record.undone_at is not None:
-        raise MergeError(str(_l("This merge was already undone.")))
+        raise MergeError(tr("This merge was already undone."))
     kind, snap = record.kind, record.snapshot
     table: Table = db.metadata.tables[TABLES[kind]]
     later = session.scalar(select(func.count()).select_from(MergedRecord).where(
         MergedRecord.kind == kind, MergedRecord.record_id == record.survivor_id))
     if later:
-        raise MergeError(str(_l("The surviving record was merged into another one later; undo that merge first.")))
+        raise MergeError(tr("The surviving record was merged into another one later; undo that merge first."))
     now = utcnow()
     originals = {int(k): _unrow(v) for k, v in snap["records"].items()}
     for rid in record.merged_ids:

@@ -4,13 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models.base import utcnow
 from app.models.companies import Address, Company
 from app.models.contacts import Contact, Email, Phone
+from app.services.dedup import tr
 
 ITEM_MODELS = {"phone": Phone, "email": Email, "address": Address}
 
@@ -129,16 +129,16 @@ def mark_changed(session: Session, kind: str, item_id: int, value: str, user_id:
     if kind == "phone":
         e164 = normalise_phone(value)
         if e164 is None:
-            raise VerifyError(str(_l("This is not a phone number.")))
+            raise VerifyError(tr("This is not a phone number."))
         obj.e164 = e164
     elif kind == "email":
         email = normalise_email(value)
         if email is None:
-            raise VerifyError(str(_l("This is not an email address.")))
+            raise VerifyError(tr("This is not an email address."))
         obj.address = email
     else:
         if not value:
-            raise VerifyError(str(_l("Enter the street address.")))
+            raise VerifyError(tr("Enter the street address."))
         obj.street = value[:300]
     obj.verified_at, obj.verified_by_id, obj.flagged_invalid, obj.flag_reason = utcnow(), user_id, False, None
     session.flush()
@@ -159,7 +159,7 @@ def mark_invalid(session: Session, kind: str, item_id: int, user_id: int | None)
 def flag_wrong(session: Session, kind: str, item_id: int, reason: str, user_id: int | None):
     """Anyone who meets a bounced email or a wrong number flags it for the CRM section."""
     obj = _item(session, kind, item_id)
-    obj.flagged_invalid, obj.flag_reason = True, (reason or "").strip()[:200] or str(_l("flagged as wrong"))
+    obj.flagged_invalid, obj.flag_reason = True, (reason or "").strip()[:200] or tr("flagged as wrong")
     session.commit()
     return obj
 
