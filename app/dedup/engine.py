@@ -342,7 +342,7 @@ def _comparator(f: Field) -> Comparator:
             if not shared:
                 return -disagree, 0.0
             # A Russian landline (+7 not followed by 9) is often an office switchboard.
-            if all(p.startswith("+7") and not p.startswith("+79") for p in shared):
+            if landline < 1.0 and all(p.startswith("+7") and not p.startswith("+79") for p in shared):
                 return agree * landline, "landline"
             return agree, 100.0
         return cmp_phone
