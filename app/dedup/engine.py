@@ -26,6 +26,7 @@ from .normalize import (
     normalise_company_name,
     normalise_email,
     normalise_inn,
+    normalise_person_name,
     normalise_phone,
     normalise_text,
     translit,
@@ -100,7 +101,7 @@ class Schema:
     sort_keys: tuple[SortKey, ...]
     offset: float = 4.0
     max_block: int = 60  # larger blocks are walked with a sliding window instead
-    window: int = 6  # window used inside an oversized block
+    window: int = 3  # window used inside an oversized block
     swaps: tuple[tuple[str, str], ...] = ()  # field pairs often typed the wrong way round
 
 
@@ -169,7 +170,7 @@ def _normalise_value(f: Field, value: Any) -> Any:
         core = normalise_company_name(str(value))[0]
         return _name_key(core) or None
     if kind == "person_name":
-        return translit(str(value)) or None
+        return normalise_person_name(str(value)) or None
     if kind == "legal_form":
         return canonical_legal_form(str(value)) or None
     if kind == "text":
@@ -191,6 +192,14 @@ def name_similarity(a: str, b: str) -> float:
     s = fuzz.token_sort_ratio(a, b)
     if " " in a or " " in b:
         s = max(s, fuzz.ratio(a.replace(" ", ""), b.replace(" ", "")))
+        ta, tb = a.split(), b.split()
+        if len(ta) == len(tb) and 50 <= s < 95:  # word order changed and a typo moved a word
+            rest = list(tb)
+            aligned = []
+            for t in ta:
+                k = max(range(len(rest)), key=lambda i: fuzz.ratio(t, rest[i]))
+                aligned.append(rest.pop(k))
+            s = max(s, fuzz.ratio(a, " ".join(aligned)))
     return s
 
 
@@ -201,33 +210,102 @@ def _initials_similarity(short: list[str], full: list[str]) -> float:
     if not words or not initials:
         return 0.0
     rest = list(full)
-    best = 0.0
+    worst = 100.0
     for w in words:
-        scores = [fuzz.ratio(w, t) for t in rest]
-        if not scores:
+        if not rest:
             return 0.0
+        scores = [fuzz.ratio(w, t) for t in rest]
         k = max(range(len(scores)), key=scores.__getitem__)
-        best = scores[k] if best == 0.0 else min(best, scores[k])
+        worst = min(worst, scores[k])
         rest.pop(k)
     letters = sorted(t[0] for t in rest)
-    if not all(letters.count(c) >= initials.count(c) for c in set(initials)):
+    if not letters:
         return 0.0
-    return min(best, 95.0)
+    fits = all(letters.count(c) <= initials.count(c) for c in letters) or all(
+        initials.count(c) <= letters.count(c) for c in initials)
+    return min(worst, 95.0) if fits else 0.0
+
+
+def _different_words(x: str, y: str, ratio: float) -> bool:
+    """Two words are different (not a typo) when two or more edits apart and under 80% alike."""
+    return ratio < 80.0 and OSA.distance(x, y, score_cutoff=2) >= 2
+
+
+_PATRONYMIC_ENDINGS = ("ovich", "evich", "ovna", "evna", "ichna", "inichna", "ich")
+
+
+def _split_patronymic(tokens: list[str]) -> tuple[list[str], list[str]]:
+    """(given name and surname words, patronymic words) of folded Russian name tokens."""
+    words, patr = [], []
+    for t in tokens:
+        (patr if len(t) > 5 and t.endswith(_PATRONYMIC_ENDINGS) else words).append(t)
+    return words, patr
+
+
+def _aligned_similarity(short: list[str], long: list[str]) -> tuple[float, list[str]]:
+    """Pair each word of `short` with its closest word of `long`; -1 when one has no counterpart."""
+    rest = list(long)
+    aligned: list[str] = []
+    for t in short:
+        scores = [fuzz.ratio(t, r) for r in rest]
+        k = max(range(len(scores)), key=scores.__getitem__)
+        if _different_words(t, rest[k], scores[k]):
+            return -1.0, rest
+        aligned.append(rest.pop(k))
+    return fuzz.ratio(" ".join(short), " ".join(aligned)), rest
 
 
 def person_similarity(a: str, b: str) -> float:
-    """Similarity (0-100) of two folded person names: order-free, patronymic-optional, initials-aware."""
+    """Similarity (0-100) of two folded person names: order-free, patronymic-optional,
+    initials-aware, and low whenever one word has no counterpart (Инна vs Ирина)."""
     if a == b:
         return 100.0
+    quick = fuzz.token_set_ratio(a, b)
+    if quick < 55.0:  # no word in common and little alike: most pairs a block offers end here
+        return quick
     ta, tb = a.split(), b.split()
-    s = fuzz.token_sort_ratio(a, b)
-    if min(len(ta), len(tb)) >= 2 and len(ta) != len(tb):
-        s = max(s, fuzz.token_set_ratio(a, b))
+    if not ta or not tb:
+        return 0.0
+    loose = min(65.0, fuzz.token_sort_ratio(a, b))
     if any(len(t) == 1 for t in ta):
-        s = max(s, _initials_similarity(ta, tb))
-    elif any(len(t) == 1 for t in tb):
-        s = max(s, _initials_similarity(tb, ta))
-    return s
+        return max(_initials_similarity(ta, tb), loose)
+    if any(len(t) == 1 for t in tb):
+        return max(_initials_similarity(tb, ta), loose)
+    wa, pa = _split_patronymic(ta)
+    wb, pb = _split_patronymic(tb)
+    if not wa or not wb:
+        wa, pa, wb, pb = ta, [], tb, []
+    short, long = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+    sim, rest = _aligned_similarity(short, long)
+    if sim < 0:
+        return loose
+    if rest:
+        sim = min(sim, 80.0)  # an extra given name or surname on one side: weak evidence
+    if pa and pb:
+        p_sim = fuzz.ratio(pa[0], pb[0])
+        if _different_words(pa[0], pb[0], p_sim):
+            return loose
+        sim = (sim * 3 + p_sim) / 4
+    return sim
+
+
+def _house(address: str) -> str | None:
+    for tok in address.split():
+        if tok[0].isdigit():
+            return tok
+    return None
+
+
+def _address_similarity(a: str, b: str) -> float:
+    """Token similarity of two normalised addresses, capped when the house numbers differ,
+    because two offices on one street share most of their words."""
+    if a == b:
+        return 100.0
+    sim = fuzz.token_sort_ratio(a, b)
+    ha, hb = _house(a), _house(b)
+    if ha is not None and hb is not None and ha != hb:
+        sim = min(sim, 50.0)
+    return sim
 
 
 def _band(sim: float, f: Field) -> float:
@@ -257,23 +335,45 @@ def _comparator(f: Field) -> Comparator:
         return cmp_exact
 
     if f.kind == "phone":
+        landline = f.partial
+
         def cmp_phone(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, Any]:
-            if not set(a).isdisjoint(b):
-                return agree, 100.0
-            return -disagree, 0.0
+            shared = set(a).intersection(b)
+            if not shared:
+                return -disagree, 0.0
+            # A Russian landline (+7 not followed by 9) is often an office switchboard.
+            if landline < 1.0 and all(p.startswith("+7") and not p.startswith("+79") for p in shared):
+                return agree * landline, "landline"
+            return agree, 100.0
         return cmp_phone
 
     if f.kind == "email":
+        domain_share = f.partial
+
         def cmp_email(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, Any]:
-            shared = set(a).intersection(b)
+            shared = [e for e in a if e in b]
             if shared:
-                if all(_mailbox(e)[0] in _ROLE_MAILBOXES for e in shared):
+                if all(e.partition("@")[0] in _ROLE_MAILBOXES for e in shared):
                     return agree * 0.35, "role"
                 return agree, 100.0
-            da = {d for _, d in map(_mailbox, a)} - _PUBLIC_DOMAINS
-            if da and not da.isdisjoint(_mailbox(e)[1] for e in b):
-                return min(2.0, agree * 0.25), "domain"
-            return -disagree, 0.0
+            domains_b = {e.partition("@")[2]: e.partition("@")[0] for e in b}
+            common = False
+            personal = False
+            for e in a:
+                local, _, dom = e.partition("@")
+                other = domains_b.get(dom)
+                if other is None or dom in _PUBLIC_DOMAINS:
+                    continue
+                common = True
+                if local not in _ROLE_MAILBOXES and other not in _ROLE_MAILBOXES:
+                    personal = True
+            if common:
+                if domain_share > 0:
+                    return agree * domain_share, "domain"
+                if personal:
+                    return -disagree, "other_mailbox"  # two personal boxes at one firm: two people
+                return 0.0, "domain"
+            return -disagree * 0.2, 0.0
         return cmp_email
 
     if f.kind == "company_name":
@@ -296,7 +396,7 @@ def _comparator(f: Field) -> Comparator:
 
     if f.kind == "address":
         def cmp_address(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, Any]:
-            sim = max(fuzz.token_sort_ratio(x, y) for x in a for y in b)
+            sim = max(_address_similarity(x, y) for x in a for y in b)
             return _band(sim, f), sim
         return cmp_address
 
@@ -537,9 +637,9 @@ class Matcher:
             if slot == self._name_slot:
                 name_sim = float(detail)
             if f.kind == "email" and detail == "domain":
-                domain_hit = True
+                domain_hit = contrib > 0
                 continue
-            reason = self._reason(f, contrib, detail, a, b)
+            reason = self._reason(f, contrib, detail, a, b, slot == self._name_slot)
             if reason is not None:
                 found.append((abs(contrib), reason))
         if domain_hit:
@@ -551,7 +651,8 @@ class Matcher:
         return round(score, 2), [r for _, r in found]
 
     @staticmethod
-    def _reason(f: Field, contrib: float, detail: Any, a: Any, b: Any) -> Reason | None:
+    def _reason(f: Field, contrib: float, detail: Any, a: Any, b: Any,
+                is_name: bool = False) -> Reason | None:
         """Reason for one field's contribution, or None when it says nothing useful."""
         if abs(contrib) < 0.25 and f.kind != "legal_form":
             return None
@@ -559,12 +660,16 @@ class Matcher:
         if k == "inn":
             return Reason("same_inn") if contrib > 0 else Reason("different_inn")
         if k == "phone":
-            return Reason("same_phone") if contrib > 0 else None
+            if contrib > 0:
+                return Reason("same_office_phone") if detail == "landline" else Reason("same_phone")
+            return None
         if k == "email":
             if detail == "role":
                 return Reason("same_shared_mailbox")
+            if detail == "other_mailbox":
+                return Reason("different_mailbox_same_domain")
             return Reason("same_email") if contrib > 0 else None
-        if k in ("company_name", "person_name"):
+        if k in ("company_name", "person_name") and is_name:
             pct = int(detail)
             return Reason("name_similar", pct=pct) if contrib > 0 else Reason("name_different", pct=pct)
         if k == "legal_form":
@@ -654,18 +759,21 @@ class Matcher:
 
     # -- full scan --
 
-    def _shares_earlier(self, idx: Index, p: int, h: int, a: int, b: int) -> bool:
+    @staticmethod
+    def _shares_earlier(idx: Index, p: int, h: int, a: int, b: int) -> bool:
         """True when pair (a, b) already met in an earlier, not oversized block."""
+        firsts, extras, bigs = idx.key_first, idx.key_extra, idx.oversized
         for q in range(p + 1):
-            ka = idx.keys_of(q, a)
-            if not ka:
+            ea, eb = extras[q].get(a), extras[q].get(b)
+            if ea is None and eb is None:
+                x = firsts[q][a]
+                if x and x == firsts[q][b] and x not in bigs[q] and (q < p or x < h):
+                    return True
                 continue
-            kb = idx.keys_of(q, b)
-            if not kb:
-                continue
-            big = idx.oversized[q]
+            ka = ea if ea is not None else ((firsts[q][a],) if firsts[q][a] else ())
+            kb = eb if eb is not None else ((firsts[q][b],) if firsts[q][b] else ())
             for x in ka:
-                if x in kb and x not in big and (q < p or x < h):
+                if x in kb and x not in bigs[q] and (q < p or x < h):
                     return True
         return False
 

@@ -59,14 +59,14 @@ _CYR_TO_LAT = {
 _CYR_TABLE = str.maketrans(_CYR_TO_LAT)
 
 # Ordered rewrites that make the common transliteration systems (GOST, BGN, passport, ad hoc)
-# land on one spelling: kh/h, ya/ia/ja, yu/iu/ju, ts/tc/tz, shch/sch, y/i/j, w/v, x/ks.
+# land on one spelling: kh/h, ya/ia/ja, yu/iu/ju, ts/tc/tz/c (ц), shch/sch, y/i/j, w/v, x/ks.
+# A "c" left over (not ch, not ц) is read as k, as in English spellings.
 _FOLDS: tuple[tuple[str, str], ...] = (
     ("shch", "sh"), ("sch", "sh"), ("tch", "ch"), ("kh", "h"), ("ph", "f"), ("ck", "k"),
-    ("tc", "ts"), ("tz", "ts"), ("cz", "ch"), ("x", "ks"), ("q", "k"), ("w", "v"),
+    ("cz", "ch"), ("tc", "c"), ("tz", "c"), ("ts", "c"), ("x", "ks"), ("q", "k"), ("w", "v"),
     ("j", "y"), ("y", "i"), ("ie", "e"), ("ou", "u"),
 )
 _DOUBLE = re.compile(r"(\w)\1+")
-_C_SOFT = re.compile(r"c(?![h])")
 
 
 @lru_cache(maxsize=200_000)
@@ -75,8 +75,6 @@ def fold_latin(word: str) -> str:
     for old, new in _FOLDS:
         if old in word:
             word = word.replace(old, new)
-    if "c" in word:
-        word = _C_SOFT.sub("k", word)
     return _DOUBLE.sub(r"\1", word)
 
 
@@ -194,9 +192,22 @@ def canonical_legal_form(value: str | None) -> str:
 # --- people ---------------------------------------------------------------------------------
 
 
+_INITIAL_SPLIT = re.compile(r"[\s.,]+")
+
+
 def normalise_person_name(name: str | None) -> str:
-    """Folded Latin tokens of a person's name, so Кирилица, latin spellings and ё compare alike."""
-    return translit(name)
+    """Folded Latin tokens of a person's name, so Cyrillic, Latin spellings and ё compare alike;
+    initials ("И.И.") stay separate letters."""
+    if not name:
+        return ""
+    words = []
+    for tok in _INITIAL_SPLIT.split(str(name)):
+        if len(tok) == 1 and tok.isalpha():
+            folded = translit(tok)
+            words.append(folded[:1])  # "Я." is "i", like the first letter of "Яна" -> "iana"
+        elif tok:
+            words.append(translit(tok))
+    return " ".join(w for w in words if w)
 
 
 # --- identifiers ----------------------------------------------------------------------------
