@@ -160,3 +160,16 @@ def test_admin_tunes_the_thresholds(app, auth, make_user):
     with app.app_context():
         s = dedup.get_settings(db.session)
         assert (s.review_threshold, s.strong_threshold, s.verify_age_months) == (80, 97, 6)
+
+
+def test_the_queue_reads_in_russian(app, auth, make_user):
+    from app.i18n import compile_catalogs
+
+    compile_catalogs()
+    with app.app_context():
+        _base()
+        dedup.fill_queue(db.session, "company", dedup.scan(db.session, "company"))
+    auth.login(make_user("staff", "crm"))
+    auth.post("/language", {"lang": "ru", "csrf_token": auth.token})
+    page = auth.get("/data/duplicates?kind=company").get_data(as_text=True)
+    assert "Дубли компаний" in page and "1 группа ждёт проверки" in page and "название похоже на 100%" in page
