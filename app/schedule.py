@@ -22,7 +22,9 @@ class Scheduled:
 
 
 # Areas add their periodic jobs here.
-SCHEDULE: list[Scheduled] = []
+SCHEDULE: list[Scheduled] = [
+    Scheduled("app.duplicates.tasks.cleanup_uploads_job", "IMPORT_CLEANUP_CRON", "40 3 * * *"),
+]
 
 
 def resolve(path: str):

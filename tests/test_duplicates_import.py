@@ -156,3 +156,18 @@ def test_the_browser_flow_runs_as_a_job_removes_the_file_and_offers_the_report(a
         assert crm_import.saved_mappings(db.session, "company")[0].name == "1C export"
     report = auth.get(f"/data/import/{run.id}/report.csv")
     assert report.mimetype == "text/csv" and "3,failed,,The INN 12345 is not valid." in report.get_data(as_text=True)
+
+
+def test_uploads_never_imported_are_removed_after_a_day(app):
+    from datetime import timedelta
+
+    from app.models.base import utcnow
+
+    with app.app_context():
+        run = crm_import.store_upload(db.session, app.config["UPLOAD_DIR"], "company", "x.csv", b"Name\nA\n", None)
+        path = crm_import.run_path(app.config["UPLOAD_DIR"], run)
+        assert crm_import.remove_abandoned(db.session, app.config["UPLOAD_DIR"]) == 0 and path.exists()
+        run.created_at = utcnow() - timedelta(days=2)
+        db.session.commit()
+        assert crm_import.remove_abandoned(db.session, app.config["UPLOAD_DIR"]) == 1
+        assert not path.exists()

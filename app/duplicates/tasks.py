@@ -39,3 +39,14 @@ def import_job(run_id: int, result_url: str | None = None) -> dict:
 
     run = crm_import.run_import(db.session, run_id, progress=lambda f: report_progress(100 * f))
     return {"url": result_url, "text": crm_import.summary_text(run)}
+
+
+@job_entry("import_cleanup")
+def cleanup_uploads_job() -> dict:
+    """Nightly: remove uploaded import files that were never imported."""
+    from flask import current_app
+
+    from app.services import crm_import
+
+    n = crm_import.remove_abandoned(db.session, current_app.config["UPLOAD_DIR"])
+    return {"text": f"{n} abandoned uploads removed"}

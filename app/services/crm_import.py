@@ -617,3 +617,19 @@ def summary_text(run: ImportRun) -> str:
     if r and not r.get("applied", True):
         text += " · " + tr("nothing was written")
     return text
+
+
+def remove_abandoned(session: Session, base_dir: Path, older_than_hours: int = 24) -> int:
+    """Uploads nobody imported are removed after a day, so the instance directory does not keep client data."""
+    from datetime import timedelta
+
+    from app.models.base import utcnow
+
+    limit = utcnow() - timedelta(hours=older_than_hours)
+    removed = 0
+    for run in session.scalars(select(ImportRun).where(ImportRun.stored_name.is_not(None),
+                                                       ImportRun.status != "running", ImportRun.created_at < limit)):
+        remove_upload(base_dir, run)
+        removed += 1
+    session.commit()
+    return removed
