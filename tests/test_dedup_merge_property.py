@@ -2,6 +2,7 @@
 and undoing it gives back the database exactly as it was."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from sqlalchemy import select, text
 from app.extensions import db
 from app.models import Activity, Address, Company, Contact, Deal, Email, Phone, Tag, company_tags
 from app.services import merge as merge_service
+from app.services.org import seed_reference_data
 from tests.conftest import _wipe
 
 LOG_TABLES = {"audit_entries", "dedup_merges", "dedup_merged_records", "dedup_groups", "dedup_decisions",
@@ -75,6 +77,18 @@ def _create(session, specs: list[dict]) -> list[int]:
     return ids
 
 
+@contextmanager
+def scratch_base(app):
+    """Each generated example starts from the seeded org board and leaves nothing behind."""
+    with app.app_context():
+        try:
+            yield db.session
+        finally:
+            db.session.rollback()
+            _wipe(app)
+            seed_reference_data(db.session)
+
+
 def _dump(session) -> dict:
     out = {}
     for table in db.metadata.sorted_tables:
@@ -102,53 +116,39 @@ def _values(session, company_ids: list[int]) -> dict:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(specs=st.lists(company_st, min_size=2, max_size=4), pick=st.data())
 def test_company_merge_loses_nothing_and_undo_restores_everything(app, specs, pick):
-    with app.app_context():
-        session = db.session
-        try:
-            ids = _create(session, specs)
-            survivor = pick.draw(st.sampled_from(ids))
-            merged = pick.draw(st.lists(st.sampled_from([i for i in ids if i != survivor]), min_size=1, unique=True))
-            choices = {f: pick.draw(st.sampled_from([survivor, *merged]))
-                       for f in ("legal_name", "inn", "city", "external_id")}
-            before = _dump(session)
-            owned_before = _values(session, [survivor, *merged])
+    with scratch_base(app) as session:
+        ids = _create(session, specs)
+        survivor = pick.draw(st.sampled_from(ids))
+        merged = pick.draw(st.lists(st.sampled_from([i for i in ids if i != survivor]), min_size=1, unique=True))
+        choices = {f: pick.draw(st.sampled_from([survivor, *merged]))
+                   for f in ("legal_name", "inn", "city", "external_id")}
+        before = _dump(session)
+        owned_before = _values(session, [survivor, *merged])
 
-            record = merge_service.merge(session, "company", survivor, merged, choices, user_id=None)
+        record = merge_service.merge(session, "company", survivor, merged, choices, user_id=None)
 
-            assert _values(session, [survivor]) == owned_before
-            assert session.scalar(select(Company.deleted_at).where(Company.id == merged[0])) is not None
-            assert merge_service.survivor_of(session, "company", merged[0]) == survivor
+        assert _values(session, [survivor]) == owned_before
+        assert session.scalar(select(Company.deleted_at).where(Company.id == merged[0])) is not None
+        assert merge_service.survivor_of(session, "company", merged[0]) == survivor
 
-            merge_service.undo(session, record.id, user_id=None)
-            assert _dump(session) == before
-        finally:
-            session.rollback()
-            _wipe(app)
-            from app.services.org import seed_reference_data
-            seed_reference_data(session)
+        merge_service.undo(session, record.id, user_id=None)
+        assert _dump(session) == before
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(specs=st.lists(company_st.filter(lambda s: len(s["contacts"]) == 2), min_size=1, max_size=2))
 def test_contact_merge_loses_nothing_and_undo_restores_everything(app, specs):
-    with app.app_context():
-        session = db.session
-        try:
-            _create(session, specs)
-            contact_ids = list(session.scalars(select(Contact.id).order_by(Contact.id)))
-            survivor, merged = contact_ids[0], contact_ids[1:]
-            before = _dump(session)
-            phones = {p for p, in session.execute(select(Phone.e164).where(Phone.contact_id.in_(contact_ids)))}
-            deals = set(session.scalars(select(Deal.id).where(Deal.contact_id.in_(contact_ids))))
+    with scratch_base(app) as session:
+        _create(session, specs)
+        contact_ids = list(session.scalars(select(Contact.id).order_by(Contact.id)))
+        survivor, merged = contact_ids[0], contact_ids[1:]
+        before = _dump(session)
+        phones = {p for p, in session.execute(select(Phone.e164).where(Phone.contact_id.in_(contact_ids)))}
+        deals = set(session.scalars(select(Deal.id).where(Deal.contact_id.in_(contact_ids))))
 
-            record = merge_service.merge(session, "contact", survivor, merged, {"name": merged[0]}, user_id=None)
+        record = merge_service.merge(session, "contact", survivor, merged, {"name": merged[0]}, user_id=None)
 
-            assert {p for p, in session.execute(select(Phone.e164).where(Phone.contact_id == survivor))} == phones
-            assert set(session.scalars(select(Deal.id).where(Deal.contact_id == survivor))) == deals
-            merge_service.undo(session, record.id, user_id=None)
-            assert _dump(session) == before
-        finally:
-            session.rollback()
-            _wipe(app)
-            from app.services.org import seed_reference_data
-            seed_reference_data(session)
+        assert {p for p, in session.execute(select(Phone.e164).where(Phone.contact_id == survivor))} == phones
+        assert set(session.scalars(select(Deal.id).where(Deal.contact_id == survivor))) == deals
+        merge_service.undo(session, record.id, user_id=None)
+        assert _dump(session) == before

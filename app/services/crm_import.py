@@ -237,6 +237,18 @@ def _split(value: str) -> list[str]:
     return [v.strip() for v in re.split(r"[,;\n]", value or "") if v.strip()]
 
 
+def _normalised(text: str, normalise, errors: list[str], message: str) -> list[str]:
+    """Each value of a multi-value cell in its normal form; the ones that cannot be read become errors."""
+    out = []
+    for value in _split(text):
+        clean = normalise(value)
+        if clean is None:
+            errors.append(tr(message, value=value))
+        else:
+            out.append(clean)
+    return out
+
+
 def validate(kind: str, raw: dict) -> tuple[dict, list[str]]:
     """Clean one row's values; each problem is a sentence naming the field."""
     from app.dedup.normalize import inn_is_valid, normalise_email, normalise_phone
@@ -246,20 +258,10 @@ def validate(kind: str, raw: dict) -> tuple[dict, list[str]]:
     name_field = "legal_name" if kind == "company" else "name"
     if not values.get(name_field):
         errors.append(tr("The name is empty."))
-    phones = []
-    for p in _split(values.get("phone", "")):
-        e164 = normalise_phone(p)
-        if e164 is None:
-            errors.append(tr("The phone %(value)s is not a phone number.", value=p))
-        else:
-            phones.append(e164)
-    emails = []
-    for e in _split(values.get("email", "")):
-        clean = normalise_email(e)
-        if clean is None:
-            errors.append(tr("The email %(value)s is not an email address.", value=e))
-        else:
-            emails.append(clean)
+    phones = _normalised(values.get("phone", ""), normalise_phone, errors,
+                         "The phone %(value)s is not a phone number.")
+    emails = _normalised(values.get("email", ""), normalise_email, errors,
+                         "The email %(value)s is not an email address.")
     inn_key = "inn" if kind == "company" else "company_inn"
     if values.get(inn_key):
         digits = re.sub(r"\D", "", values[inn_key])
