@@ -173,3 +173,14 @@ def test_the_queue_reads_in_russian(app, auth, make_user):
     auth.post("/language", {"lang": "ru", "csrf_token": auth.token})
     page = auth.get("/data/duplicates?kind=company").get_data(as_text=True)
     assert "Дубли компаний" in page and "1 группа ждёт проверки" in page and "название похоже на 100%" in page
+
+
+def test_a_merge_shows_on_the_survivors_timeline(app):
+    from app.services.timeline import company_timeline
+
+    with app.app_context():
+        a, b, _other, _k = _base()
+        merge_service.merge(db.session, "company", a, [b], {}, user_id=None)
+        with app.test_request_context():
+            items = [i for i in company_timeline(db.session, a) if i.kind == "merge"]
+        assert [i.title for i in items] == [f"Merged #{b} into this company"]

@@ -443,3 +443,23 @@ def recent_merges(session: Session, limit: int = 50) -> list[Merge]:
 
 __all__ = ["MERGE_FIELDS", "MergeError", "default_choices", "merge", "merges_of", "recent_merges", "references",
            "related_counts", "survivor_of", "undo"]
+
+
+def timeline_items(session: Session, company_id: int, before, limit: int) -> list:
+    """Merges into or out of a company, for its timeline (the undo is one click away from there)."""
+    from flask import url_for
+
+    from app.services.timeline import TimelineItem
+
+    stmt = select(Merge).where(Merge.kind == "company", Merge.survivor_id == company_id)
+    if before is not None:
+        stmt = stmt.where(Merge.created_at < before)
+    items = []
+    for m in session.scalars(stmt.order_by(Merge.created_at.desc()).limit(limit)):
+        title = tr("Merged %(ids)s into this company", ids=", ".join(f"#{i}" for i in m.merged_ids))
+        if m.undone_at:
+            title += " · " + tr("undone")
+        items.append(TimelineItem(at=m.created_at, kind="merge", title=title,
+                                  url=url_for("duplicates.merge_detail", merge_id=m.id),
+                                  author=m.created_by.name if m.created_by else None))
+    return items
