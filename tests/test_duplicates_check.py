@@ -62,6 +62,7 @@ def test_a_likely_duplicate_needs_an_explicit_different_client(app):
         dedup.ensure_not_duplicate(db.session, "company", fields, confirmed_different=True)
         created = dedup.create_checked(db.session, "company", fields, confirmed_different=True)
         assert created.legal_name == "Romashka"
+        assert dedup.scan(db.session, "company") == []  # the confirmed pair is not proposed again
 
 
 def test_contacts_with_the_same_email_are_flagged(app):

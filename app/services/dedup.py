@@ -455,11 +455,13 @@ def create_checked(session: Session, kind: str, fields: dict, confirmed_differen
     """Create a company or contact (with its phone and email) only when it passes the duplicate rule."""
     from app.dedup.normalize import normalise_email, normalise_phone
     from app.services import search
+    from app.services.actor import current_actor_id
 
     name = (fields.get("legal_name") or fields.get("name") or "").strip()
     if not name:
         raise ValueError(tr("Enter a name."))
     ensure_not_duplicate(session, kind, fields, confirmed_different)
+    lookalikes = [h.record.id for h in likely_duplicates(session, kind, fields)] if confirmed_different else []
     phone = normalise_phone(fields.get("phone") or "")
     email = normalise_email(fields.get("email") or "")
     if kind == "company":
@@ -482,5 +484,16 @@ def create_checked(session: Session, kind: str, fields: dict, confirmed_differen
         session.add(Email(address=email, **owner))
     session.flush()
     search.reindex(session, **({"company_ids": [obj.id]} if kind == "company" else {"contact_ids": [obj.id]}))
+    remember_different(session, kind, obj.id, lookalikes, current_actor_id())
     session.commit()
     return obj
+
+
+def remember_different(session: Session, kind: str, record_id: int, other_ids: Iterable[int],
+                       user_id: int | None) -> None:
+    """A person confirmed "this is a different client": scans will not propose these pairs again."""
+    known = decided_pairs(session, kind)
+    for other in set(other_ids) - {record_id}:
+        a, b = _pair(record_id, other)
+        if (a, b) not in known:
+            session.add(DedupDecision(kind=kind, a_id=a, b_id=b, decided_by_id=user_id))
