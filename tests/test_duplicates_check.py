@@ -100,3 +100,17 @@ def test_the_quick_add_form_refuses_a_twin_until_confirmed(app, auth, make_user)
     assert resp.status_code == 303
     with app.app_context():
         assert db.session.scalar(select(func.count(Company.id))) == 2
+
+
+def test_a_large_base_still_being_indexed_is_checked_by_exact_keys(app, monkeypatch):
+    import threading
+
+    monkeypatch.setattr(dedup, "SYNC_BUILD_LIMIT", 0)
+    with app.app_context():
+        existing = _company("Ромашка", phone="+74951234567")
+        hits = dedup.likely_duplicates(db.session, "company", {"legal_name": "Romashka", "phone": "84951234567"})
+        assert [h.record.id for h in hits] == [existing] and "same phone" in hits[0].reasons
+    for thread in threading.enumerate():
+        if thread.name.startswith("dedup-index-"):
+            thread.join(timeout=30)
+    assert len(dedup._CACHE) == 1  # the background build finished and serves the next check

@@ -300,32 +300,89 @@ def is_dismissed(session: Session, kind: str, a: int, b: int) -> bool:
 
 
 class _BaseIndex:
-    """An engine index of the whole base kept per process; records changed after it was built are
-    checked separately, so a new record is found at once and the big index is rebuilt rarely."""
+    """An engine index of the whole base kept per process; records added after it was built are
+    checked separately (by id, an index range), so a new record is found at once and the big
+    index is rebuilt rarely."""
 
-    def __init__(self, index, built_at, built_mono):
-        self.index, self.built_at, self.built_mono = index, built_at, built_mono
+    def __init__(self, index, max_id: int, built_mono: float):
+        self.index, self.max_id, self.built_mono = index, max_id, built_mono
 
 
 class _Cache(dict):
     lock = threading.Lock()
+    building: set = set()
 
 
 _CACHE = _Cache()
 REBUILD_SECONDS = 600
+SYNC_BUILD_LIMIT = 50_000  # larger bases build their index in a background thread
 
 
-def _base_index(session: Session, kind: str, m):
+def _build(session: Session, kind: str, m) -> _BaseIndex:
+    model = MODELS[kind]
+    max_id = session.scalar(select(func.max(model.id))) or 0
+    return _BaseIndex(m.index(engine_records(session, kind, where=model.id <= max_id)), max_id, time.monotonic())
+
+
+def _build_in_background(app, key, kind: str) -> None:
+    def run():
+        from app.extensions import db
+
+        try:
+            with app.app_context():
+                _CACHE[key] = _build(db.session, kind, matcher(db.session, kind))
+                db.session.rollback()
+        finally:
+            _CACHE.building.discard(key)
+
+    with _CACHE.lock:
+        if key in _CACHE.building:
+            return
+        _CACHE.building.add(key)
+    threading.Thread(target=run, name=f"dedup-index-{kind}", daemon=True).start()
+
+
+def _base_index(session: Session, kind: str, m) -> _BaseIndex | None:
+    """The cached index, (re)built when missing or old; None while a large base is still being indexed."""
+    from flask import current_app
+
     key = (str(session.get_bind().url), kind)
     entry = _CACHE.get(key)
-    if entry is None or time.monotonic() - entry.built_mono > REBUILD_SECONDS:
-        with _CACHE.lock:
-            entry = _CACHE.get(key)
-            if entry is None or time.monotonic() - entry.built_mono > REBUILD_SECONDS:
-                built_at = utcnow()
-                entry = _BaseIndex(m.index(engine_records(session, kind)), built_at, time.monotonic())
-                _CACHE[key] = entry
+    if entry is not None and time.monotonic() - entry.built_mono <= REBUILD_SECONDS:
+        return entry
+    if count_records(session, kind) > SYNC_BUILD_LIMIT:
+        _build_in_background(current_app._get_current_object(), key, kind)
+        return entry  # the old index (or None) serves until the new one is ready
+    with _CACHE.lock:
+        entry = _CACHE.get(key)
+        if entry is None or time.monotonic() - entry.built_mono > REBUILD_SECONDS:
+            entry = _CACHE[key] = _build(session, kind, m)
     return entry
+
+
+def _exact_key_ids(session: Session, kind: str, record: dict) -> set[int]:
+    """Records sharing an INN, phone or email with the typed one: the check while the index is not ready."""
+    from app.dedup.normalize import normalise_email, normalise_phone
+
+    phones = {p for v in record["phones"] if (p := normalise_phone(v))}
+    emails = {e for v in record["emails"] if (e := normalise_email(v))}
+    ids: set[int] = set()
+    if kind == "company":
+        if record.get("inn"):
+            ids |= set(session.scalars(select(Company.id).where(Company.inn == _inn_digits(record["inn"]))))
+        if phones:
+            ids |= set(session.scalars(select(Phone.company_id).where(Phone.e164.in_(phones),
+                                                                      Phone.contact_id.is_(None))))
+        if emails:
+            ids |= set(session.scalars(select(Email.company_id).where(Email.address.in_(emails),
+                                                                      Email.contact_id.is_(None))))
+    else:
+        if phones:
+            ids |= set(session.scalars(select(Phone.contact_id).where(Phone.e164.in_(phones))))
+        if emails:
+            ids |= set(session.scalars(select(Email.contact_id).where(Email.address.in_(emails))))
+    ids.discard(None)
+    return ids
 
 
 def forget_index() -> None:
@@ -387,9 +444,13 @@ def likely_duplicates(session: Session, kind: str, fields: dict, limit: int = 5,
     m = matcher(session, kind)
     base = _base_index(session, kind, m)
     model = MODELS[kind]
-    indexes = [base.index]
-    if fresh:  # records saved since the big index was built
-        indexes.append(m.index(engine_records(session, kind, where=model.updated_at >= base.built_at)))
+    if base is None:  # a large base still being indexed: records sharing an exact key, scored by the engine
+        ids = _exact_key_ids(session, kind, record)
+        indexes = [m.index(engine_records(session, kind, where=model.id.in_(ids)))] if ids else []
+    else:
+        indexes = [base.index]
+        if fresh:  # records added since the big index was built
+            indexes.append(m.index(engine_records(session, kind, where=model.id > base.max_id)))
     scores: dict[int, Likely] = {}
     for idx in indexes:
         for c in m.check(record, idx):
