@@ -184,3 +184,15 @@ def test_a_merge_shows_on_the_survivors_timeline(app):
         with app.test_request_context():
             items = [i for i in company_timeline(db.session, a) if i.kind == "merge"]
         assert [i.title for i in items] == [f"Merged #{b} into this company"]
+
+
+def test_undo_after_later_edits_keeps_the_edits_and_restores_the_merged_in_values(app):
+    with app.app_context():
+        a, b, _other, _k = _base()
+        record = merge_service.merge(db.session, "company", a, [b], {"city": b, "website": b}, user_id=None)
+        survivor = db.session.get(Company, a)
+        survivor.notes, survivor.website = "called on Monday", "new-site.ru"
+        db.session.commit()
+        merge_service.undo(db.session, record.id, user_id=None)
+        survivor = db.session.get(Company, a)
+        assert (survivor.city, survivor.notes, survivor.website) == ("Москва", "called on Monday", "new-site.ru")

@@ -236,7 +236,6 @@ def fill_queue(session: Session, kind: str, candidates: list, job_id: str | None
     s = get_settings(session)
     threshold = min((c.score for c in candidates), default=s.review_threshold)
     groups = cluster(candidates, threshold)
-    by_pair = {_pair(c.a_id, c.b_id): c for c in candidates}
     rows = []
     for members in groups:
         inside = set(members)
@@ -246,7 +245,6 @@ def fill_queue(session: Session, kind: str, candidates: list, job_id: str | None
                      "status": "open", "scan_job_id": job_id, "created_at": utcnow(),
                      "pairs": [{"a": c.a_id, "b": c.b_id, "score": c.score, "reasons": reason_dicts(c.reasons)}
                                for c in pairs[:20]]})
-    del by_pair
     if rows:
         session.execute(DedupGroup.__table__.insert(), rows)
     session.commit()

@@ -358,6 +358,18 @@ def _reindex(session: Session, kind: str, ids: list[int]) -> None:
 
 def undo(session: Session, merge_id: int, user_id: int | None) -> Merge:
     """Restore the merged records, every moved or folded row, and the survivor's replaced values."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        return _undo(session, merge_id, user_id)
+    except IntegrityError as exc:
+        session.rollback()
+        raise MergeError(tr("A row restored by the undo conflicts with data entered since the merge; "
+                            "nothing was changed. (%(detail)s)",
+                            detail=str(exc.orig).splitlines()[0][:200])) from exc
+
+
+def _undo(session: Session, merge_id: int, user_id: int | None) -> Merge:
     record = session.get(Merge, merge_id)
     if record is None:
         raise MergeError(tr("This merge does not exist."))
