@@ -8,6 +8,7 @@ well under 2 GB, and a full scan costs about (records x small constant) comparis
 from __future__ import annotations
 
 import math
+import re
 import sys
 import zlib
 from array import array
@@ -38,7 +39,8 @@ FieldKind = Literal[
     "inn", "phone", "email", "company_name", "person_name", "legal_form", "address",
     "text", "code", "date", "category", "ref",
 ]
-BlockMethod = Literal["exact", "name_pairs", "name_suffix_pairs", "prefix", "token_prefix"]
+BlockMethod = Literal["exact", "name_pairs", "name_suffix_pairs", "prefix", "joined_prefix",
+                      "token_prefix"]
 
 _MASK32 = 0xFFFFFFFF
 # Mailboxes shared by a whole office: a match on them says "same company", not "same person".
@@ -186,19 +188,39 @@ def _normalise_value(f: Field, value: Any) -> Any:
 # --- similarity ---------------------------------------------------------------------------
 
 
+_DOUBLE = re.compile(r"([a-z])\1+")
+_NUMBER = re.compile(r"\d+")
+
+
+def _digits(text: str) -> list[str]:
+    return _NUMBER.findall(text) if any(ch.isdigit() for ch in text) else []
+
+
 def name_similarity(a: str, b: str) -> float:
     """Similarity (0-100) of two folded names that tolerates word order and joined/split words."""
     if a == b:
         return 100.0
+    if _digits(a) != _digits(b):
+        return min(60.0, fuzz.token_sort_ratio(a, b))  # «Завод №5» and «Завод №7» are two firms
     s = fuzz.token_sort_ratio(a, b)
     if " " in a or " " in b:
-        s = max(s, fuzz.ratio(a.replace(" ", ""), b.replace(" ", "")))
+        s = max(s, fuzz.ratio(_DOUBLE.sub(r"\1", a.replace(" ", "")), _DOUBLE.sub(r"\1", b.replace(" ", ""))))
         ta, tb = a.split(), b.split()
-        if len(ta) == len(tb) and 50 <= s < 95:  # word order changed and a typo moved a word
+        if {t for t in ta if len(t) == 1} != {t for t in tb if len(t) == 1}:
+            return min(s, 85.0)  # «Маякхим М» is not «Маякхим»
+        if len(ta) != len(tb):
+            joined = fuzz.ratio(_DOUBLE.sub(r"\1", a.replace(" ", "")), _DOUBLE.sub(r"\1", b.replace(" ", "")))
+            if joined < 99:
+                return min(s, 85.0)  # a word more or less («Альфа» vs «Альфа-М»): another firm
+            return max(s, joined)
+        if 50 <= s < 100:  # align words: order may differ, and one foreign word means another firm
             rest = list(tb)
             aligned = []
             for t in ta:
-                k = max(range(len(rest)), key=lambda i: fuzz.ratio(t, rest[i]))
+                scores = [fuzz.ratio(t, r) for r in rest]
+                k = max(range(len(rest)), key=scores.__getitem__)
+                if _different_words(t, rest[k], scores[k]):
+                    return min(s, 80.0)
                 aligned.append(rest.pop(k))
             s = max(s, fuzz.ratio(a, " ".join(aligned)))
     return s
@@ -451,13 +473,16 @@ def _block_keys(method: BlockMethod, length: int, value: Any, multi: bool) -> li
         if method == "prefix":
             keys.append(v[:length])
             continue
+        if method == "joined_prefix":  # "Green Red Robotics" and "GreenRedRobotics" meet here
+            keys.append(v.replace(" ", "")[:length])
+            continue
         toks = _tokens(v)
         if method == "token_prefix":
             keys.extend(t[:length] for t in toks)
             continue
         cut = (lambda t: t[:length]) if method == "name_pairs" else (lambda t: t[-length:])
         if len(toks) == 1:
-            keys.append("1 " + cut(toks[0]) + (" " + v.replace(" ", "")[:8] if method == "name_pairs" else ""))
+            keys.append("1 " + cut(toks[0]))
         for i in range(len(toks)):
             for j in range(i + 1, len(toks)):
                 x, y = cut(toks[i]), cut(toks[j])
