@@ -134,6 +134,8 @@ def typo(rng: random.Random, text: str) -> str:
     if len(text) < 4:
         return text
     i = rng.randrange(1, len(text) - 1)
+    if text[i].isdigit() or text[i - 1].isdigit() or text[i + 1].isdigit():
+        return text  # a slip inside a number names another firm («№11» -> «№1»): undetectable
     kind = rng.randrange(4)
     if kind == 0:
         return text[:i] + text[i + 1:]

@@ -8,11 +8,13 @@ well under 2 GB, and a full scan costs about (records x small constant) comparis
 from __future__ import annotations
 
 import math
+import re
+import sys
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from rapidfuzz import fuzz
@@ -37,7 +39,8 @@ FieldKind = Literal[
     "inn", "phone", "email", "company_name", "person_name", "legal_form", "address",
     "text", "code", "date", "category", "ref",
 ]
-BlockMethod = Literal["exact", "name_pairs", "name_suffix_pairs", "prefix", "token_prefix"]
+BlockMethod = Literal["exact", "name_pairs", "name_suffix_pairs", "prefix", "joined_prefix",
+                      "token_prefix"]
 
 _MASK32 = 0xFFFFFFFF
 # Mailboxes shared by a whole office: a match on them says "same company", not "same person".
@@ -168,36 +171,56 @@ def _normalise_value(f: Field, value: Any) -> Any:
         return normalise_inn(value)
     if kind == "company_name":
         core = normalise_company_name(str(value))[0]
-        return _name_key(core) or None
+        return sys.intern(_name_key(core)) or None
     if kind == "person_name":
         return normalise_person_name(str(value)) or None
     if kind == "legal_form":
-        return canonical_legal_form(str(value)) or None
+        return sys.intern(canonical_legal_form(str(value))) or None
     if kind == "text":
-        return normalise_text(str(value)) or None
+        return sys.intern(normalise_text(str(value))) or None
     if kind == "category":
-        return translit(str(value)) or None
+        return sys.intern(translit(str(value))) or None
     if kind in ("code", "date"):
         return "".join(ch for ch in str(value) if ch.isalnum()).lower() or None
-    return str(value)  # ref
+    return sys.intern(str(value))  # ref: few distinct values (company ids)
 
 
 # --- similarity ---------------------------------------------------------------------------
+
+
+_DOUBLE = re.compile(r"([a-z])\1+")
+_NUMBER = re.compile(r"\d+")
+
+
+def _digits(text: str) -> list[str]:
+    return _NUMBER.findall(text) if any(ch.isdigit() for ch in text) else []
 
 
 def name_similarity(a: str, b: str) -> float:
     """Similarity (0-100) of two folded names that tolerates word order and joined/split words."""
     if a == b:
         return 100.0
+    if _digits(a) != _digits(b):
+        return min(60.0, fuzz.token_sort_ratio(a, b))  # «Завод №5» and «Завод №7» are two firms
     s = fuzz.token_sort_ratio(a, b)
     if " " in a or " " in b:
-        s = max(s, fuzz.ratio(a.replace(" ", ""), b.replace(" ", "")))
+        s = max(s, fuzz.ratio(_DOUBLE.sub(r"\1", a.replace(" ", "")), _DOUBLE.sub(r"\1", b.replace(" ", ""))))
         ta, tb = a.split(), b.split()
-        if len(ta) == len(tb) and 50 <= s < 95:  # word order changed and a typo moved a word
+        if {t for t in ta if len(t) == 1} != {t for t in tb if len(t) == 1}:
+            return min(s, 85.0)  # «Маякхим М» is not «Маякхим»
+        if len(ta) != len(tb):
+            joined = fuzz.ratio(_DOUBLE.sub(r"\1", a.replace(" ", "")), _DOUBLE.sub(r"\1", b.replace(" ", "")))
+            if joined < 99:
+                return min(s, 85.0)  # a word more or less («Альфа» vs «Альфа-М»): another firm
+            return max(s, joined)
+        if 50 <= s < 100:  # align words: order may differ, and one foreign word means another firm
             rest = list(tb)
             aligned = []
             for t in ta:
-                k = max(range(len(rest)), key=lambda i: fuzz.ratio(t, rest[i]))
+                scores = [fuzz.ratio(t, r) for r in rest]
+                k = max(range(len(rest)), key=scores.__getitem__)
+                if _different_words(t, rest[k], scores[k]):
+                    return min(s, 80.0)
                 aligned.append(rest.pop(k))
             s = max(s, fuzz.ratio(a, " ".join(aligned)))
     return s
@@ -450,13 +473,16 @@ def _block_keys(method: BlockMethod, length: int, value: Any, multi: bool) -> li
         if method == "prefix":
             keys.append(v[:length])
             continue
+        if method == "joined_prefix":  # "Green Red Robotics" and "GreenRedRobotics" meet here
+            keys.append(v.replace(" ", "")[:length])
+            continue
         toks = _tokens(v)
         if method == "token_prefix":
             keys.extend(t[:length] for t in toks)
             continue
         cut = (lambda t: t[:length]) if method == "name_pairs" else (lambda t: t[-length:])
         if len(toks) == 1:
-            keys.append("1 " + cut(toks[0]) + (" " + v.replace(" ", "")[:8] if method == "name_pairs" else ""))
+            keys.append("1 " + cut(toks[0]))
         for i in range(len(toks)):
             for j in range(i + 1, len(toks)):
                 x, y = cut(toks[i]), cut(toks[j])
@@ -481,29 +507,42 @@ def _sort_value(f: Field, value: Any) -> str:
 # --- the index ----------------------------------------------------------------------------
 
 
+class SortedKeys(Sequence[str]):
+    """Sort keys computed on demand from the stored values, so bisect works without keeping a
+    million key strings in memory."""
+
+    def __init__(self, values: list[tuple[Any, ...]], key: Callable[[tuple[Any, ...]], str],
+                 ranks: array | None = None) -> None:
+        self._values, self._key, self._ranks = values, key, ranks
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __getitem__(self, i: int) -> str:  # type: ignore[override]
+        pos = self._ranks[i] if self._ranks is not None else i
+        return self._key(self._values[pos])
+
+
 @dataclass
 class Index:
     """Normalised records in sort order plus packed blocking arrays; built once, queried by check()."""
 
     ids: list[Hashable]
     values: list[tuple[Any, ...]]
-    sort_keys: list[list[str]]  # per SortKey: keys in sorted order
+    sort_keys: list[SortedKeys]  # per SortKey: keys in sorted order
     sort_ranks: list[array]  # per SortKey: record positions in that order (first is identity)
     entries: list[array]  # per BlockPass: sorted (crc << 32 | position)
     oversized: list[set[int]]  # per BlockPass: crcs of blocks larger than max_block
-    key_first: list[array]  # per BlockPass: first key crc of each record (0 = none)
-    key_extra: list[dict[int, tuple[int, ...]]]  # per BlockPass: all keys when a record has several
+    key_start: list[array]  # per BlockPass: offset of each record's keys in key_all (n + 1)
+    key_all: list[array]  # per BlockPass: every record's key crcs, back to back
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def keys_of(self, p: int, pos: int) -> tuple[int, ...]:
+    def keys_of(self, p: int, pos: int) -> array:
         """All block key crcs of one record in pass p."""
-        extra = self.key_extra[p].get(pos)
-        if extra is not None:
-            return extra
-        k = self.key_first[p][pos]
-        return (k,) if k else ()
+        st = self.key_start[p]
+        return self.key_all[p][st[pos]:st[pos + 1]]
 
 
 # --- the matcher -----------------------------------------------------------------------------
@@ -709,36 +748,31 @@ class Matcher:
         if self._sort_slots:
             keys0 = [self._sort_key(0, v) for v in values]
             order = sorted(range(n), key=keys0.__getitem__)
+            del keys0
             ids = [ids[i] for i in order]
             values = [values[i] for i in order]
-            sort_keys = [[keys0[i] for i in order]]
-            del keys0, order
-        else:
-            sort_keys = [[""] * n]
+            del order
+        sort_keys = [SortedKeys(values, lambda v: self._sort_key(0, v) if self._sort_slots else "")]
         sort_ranks = [array("I")]
         for k in range(1, len(self._sort_slots)):
             keys = [self._sort_key(k, v) for v in values]
-            order = sorted(range(n), key=keys.__getitem__)
-            sort_keys.append([keys[i] for i in order])
-            sort_ranks.append(array("I", order))
-            del keys, order
+            ranks = array("I", sorted(range(n), key=keys.__getitem__))
+            del keys
+            sort_ranks.append(ranks)
+            sort_keys.append(SortedKeys(values, lambda v, k=k: self._sort_key(k, v), ranks))
         entries: list[array] = []
         oversized: list[set[int]] = []
-        key_first: list[array] = []
-        key_extra: list[dict[int, tuple[int, ...]]] = []
+        key_start: list[array] = []
+        key_all: list[array] = []
         for p in range(len(self._block_slots)):
-            first = array("I", [0]) * n
-            extra: dict[int, tuple[int, ...]] = {}
+            starts = array("I", [0])
+            flat = array("I")
             packed = array("Q")
             for pos, vals in enumerate(values):
-                keys_p = self._record_keys(p, vals)
-                if not keys_p:
-                    continue
-                first[pos] = keys_p[0]
-                if len(keys_p) > 1:
-                    extra[pos] = tuple(keys_p)
-                for h in keys_p:
+                for h in self._record_keys(p, vals):
+                    flat.append(h)
                     packed.append(h << 32 | pos)
+                starts.append(len(flat))
             packed = array("Q", sorted(packed))
             big: set[int] = set()
             start, m = 0, len(packed)
@@ -751,28 +785,35 @@ class Matcher:
                 start = end
             entries.append(packed)
             oversized.append(big)
-            key_first.append(first)
-            key_extra.append(extra)
+            key_start.append(starts)
+            key_all.append(flat)
             if progress:
                 progress(0.3 + 0.1 * (p + 1) / max(1, len(self._block_slots)))
-        return Index(ids, values, sort_keys, sort_ranks, entries, oversized, key_first, key_extra)
+        return Index(ids, values, sort_keys, sort_ranks, entries, oversized, key_start, key_all)
 
     # -- full scan --
 
     @staticmethod
     def _shares_earlier(idx: Index, p: int, h: int, a: int, b: int) -> bool:
         """True when pair (a, b) already met in an earlier, not oversized block."""
-        firsts, extras, bigs = idx.key_first, idx.key_extra, idx.oversized
+        starts, alls, bigs = idx.key_start, idx.key_all, idx.oversized
         for q in range(p + 1):
-            ea, eb = extras[q].get(a), extras[q].get(b)
-            if ea is None and eb is None:
-                x = firsts[q][a]
-                if x and x == firsts[q][b] and x not in bigs[q] and (q < p or x < h):
+            st = starts[q]
+            sa, ea = st[a], st[a + 1]
+            if sa == ea:
+                continue
+            sb, eb = st[b], st[b + 1]
+            if sb == eb:
+                continue
+            flat = alls[q]
+            if ea - sa == 1 and eb - sb == 1:
+                x = flat[sa]
+                if x == flat[sb] and x not in bigs[q] and (q < p or x < h):
                     return True
                 continue
-            ka = ea if ea is not None else ((firsts[q][a],) if firsts[q][a] else ())
-            kb = eb if eb is not None else ((firsts[q][b],) if firsts[q][b] else ())
-            for x in ka:
+            kb = flat[sb:eb]
+            for i in range(sa, ea):
+                x = flat[i]
                 if x in kb and x not in bigs[q] and (q < p or x < h):
                     return True
         return False
@@ -780,25 +821,15 @@ class Matcher:
     def _shares_any(self, idx: Index, a: int, b: int) -> bool:
         return self._shares_earlier(idx, len(idx.entries) - 1, 1 << 40, a, b)
 
-    def scan(self, records: Iterable[dict[str, Any]] | Index,
-             progress: Callable[[float], None] | None = None) -> list[Candidate]:
-        """All pairs in the base scoring at least thresholds.review, best first."""
-        idx = records if isinstance(records, Index) else self.index(records, progress)
-        need = self._logit(self.thresholds.review)
-        values = idx.values
-        total = self._total
-        found: dict[tuple[int, int], None] = {}
+    def _pairs(self, idx: Index, progress: Callable[[float], None] | None = None
+               ) -> Iterator[tuple[int, int]]:
+        """Every candidate pair the blocking passes and sorted-neighbourhood windows propose.
+
+        A pair met in an earlier normal block is not proposed again; window pairs may repeat,
+        so callers de-duplicate what they keep."""
         window = self.schema.window
         n_stages = len(idx.entries) + len(idx.sort_keys)
-
-        def consider(a: int, b: int) -> None:
-            if a > b:
-                a, b = b, a
-            if (a, b) in found:
-                return
-            if total(values[a], values[b], need) is not None:
-                found[(a, b)] = None
-
+        shares_earlier, shares_any = self._shares_earlier, self._shares_any
         for p, packed in enumerate(idx.entries):
             big = idx.oversized[p]
             start, m = 0, len(packed)
@@ -811,35 +842,129 @@ class Matcher:
                         for i in range(len(members)):
                             for j in range(i + 1, min(i + 1 + window, len(members))):
                                 a, b = members[i], members[j]
-                                if not self._shares_any(idx, a, b):
-                                    consider(a, b)
+                                if not shares_any(idx, a, b):
+                                    yield a, b
                     else:
                         for i in range(len(members)):
                             a = members[i]
                             for j in range(i + 1, len(members)):
                                 b = members[j]
-                                if not self._shares_earlier(idx, p, h, a, b):
-                                    consider(a, b)
+                                if not shares_earlier(idx, p, h, a, b):
+                                    yield a, b
                 start = end
             if progress:
                 progress(0.4 + 0.6 * (p + 1) / n_stages)
+        n = len(idx.values)
         for k, sk in enumerate(self.schema.sort_keys):
             ranks = idx.sort_ranks[k]
-            n = len(values)
             for i in range(n):
                 a = ranks[i] if k else i
                 for j in range(i + 1, min(i + 1 + sk.window, n)):
                     b = ranks[j] if k else j
-                    if not self._shares_any(idx, a, b):
-                        consider(a, b)
+                    if not shares_any(idx, a, b):
+                        yield a, b
             if progress:
                 progress(0.4 + 0.6 * (len(idx.entries) + k + 1) / n_stages)
+
+    def scan(self, records: Iterable[dict[str, Any]] | Index,
+             progress: Callable[[float], None] | None = None) -> list[Candidate]:
+        """All pairs in the base scoring at least thresholds.review, best first."""
+        idx = records if isinstance(records, Index) else self.index(records, progress)
+        need = self._logit(self.thresholds.review)
+        values = idx.values
+        total = self._total
+        found: dict[tuple[int, int], None] = {}
+        for a, b in self._pairs(idx, progress):
+            if a > b:
+                a, b = b, a
+            if (a, b) not in found and total(values[a], values[b], need) is not None:
+                found[(a, b)] = None
         out: list[Candidate] = []
         for a, b in found:
             score, reasons = self.explain(values[a], values[b])
             out.append(Candidate(idx.ids[a], idx.ids[b], score, reasons))
         out.sort(key=lambda c: -c.score)
         return out
+
+    # -- learning weights from the base itself --
+
+    def _levels(self, va: tuple[Any, ...], vb: tuple[Any, ...]) -> tuple[int, ...]:
+        """Agreement level per field: 2 agree, 1 partly, 0 disagree, -1 not comparable."""
+        fields = self.schema.fields
+        out = [-1] * len(fields)
+
+        def level(f: Field, contrib: float) -> int:
+            if contrib >= f.agree - 1e-9:
+                return 2
+            if contrib <= -f.disagree + 1e-9:
+                return 0
+            return 1
+
+        for slot, f, cmp, alt, slot2, cmp2 in self._plan:
+            if cmp2 is not None:
+                for s, (contrib, _d) in self._swap_parts(va, vb, slot, slot2, cmp, cmp2)[1]:
+                    out[s] = level(fields[s], contrib)
+                continue
+            a, b = va[slot], vb[slot]
+            if a is None or b is None or (alt >= 0 and va[alt] is not None and vb[alt] is not None):
+                continue
+            out[slot] = level(f, cmp(a, b)[0])
+        return tuple(out)
+
+    def fit(self, records: Iterable[dict[str, Any]] | Index, max_pairs: int = 2_000_000,
+            iterations: int = 100) -> Schema:
+        """A copy of the schema whose weights and prior are estimated from the base itself by
+        Fellegi-Sunter expectation-maximisation over the blocked pairs (no labels needed), so
+        a score reads as the chance that a blocked pair is a true duplicate."""
+        idx = records if isinstance(records, Index) else self.index(records)
+        values = idx.values
+        seen: set[tuple[int, int]] = set()
+        patterns: dict[tuple[int, ...], int] = {}
+        for a, b in self._pairs(idx):
+            key = (a, b) if a < b else (b, a)
+            if key in seen:
+                continue
+            seen.add(key)
+            lv = self._levels(values[a], values[b])
+            patterns[lv] = patterns.get(lv, 0) + 1
+            if len(seen) >= max_pairs:
+                break
+        n_f = len(self.schema.fields)
+        m = [[0.05, 0.15, 0.80] for _ in range(n_f)]
+        u = [[0.80, 0.15, 0.05] for _ in range(n_f)]
+        prior = 0.05
+        items = list(patterns.items())
+        for _ in range(iterations):
+            m_acc = [[1e-6] * 3 for _ in range(n_f)]
+            u_acc = [[1e-6] * 3 for _ in range(n_f)]
+            g_sum = 0.0
+            total = 0
+            for lv, count in items:
+                pm, pu = prior, 1.0 - prior
+                for f_i, l in enumerate(lv):
+                    if l >= 0:
+                        pm *= m[f_i][l]
+                        pu *= u[f_i][l]
+                g = pm / (pm + pu) if pm + pu > 0 else 0.0
+                g_sum += g * count
+                total += count
+                for f_i, l in enumerate(lv):
+                    if l >= 0:
+                        m_acc[f_i][l] += g * count
+                        u_acc[f_i][l] += (1.0 - g) * count
+            m = [[x / sum(row) for x in row] for row in m_acc]
+            u = [[x / sum(row) for x in row] for row in u_acc]
+            prior = min(max(g_sum / max(1, total), 1e-6), 0.5)
+        fitted: list[Field] = []
+        for f_i, f in enumerate(self.schema.fields):
+            w = [max(-12.0, min(12.0, math.log(m[f_i][lv] / u[f_i][lv]))) for lv in range(3)]
+            agree = max(0.0, w[2])
+            disagree = max(0.0, -w[0])
+            partial = min(1.0, max(0.0, w[1] / agree)) if agree > 0 else 0.0
+            fitted.append(replace(f, agree=round(agree, 3), disagree=round(disagree, 3),
+                                  partial=round(partial, 3) if f.kind in ("code", "date") else f.partial))
+        offset = -math.log(prior / (1.0 - prior))
+        return replace(self.schema, fields=tuple(fitted), offset=round(offset, 3))
 
     def cannot_link(self, index: Index, below: float = 1.0) -> Callable[[Hashable, Hashable], bool]:
         """Predicate for cluster(): True when two indexed records carry strong evidence against

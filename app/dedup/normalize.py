@@ -66,7 +66,7 @@ _FOLDS: tuple[tuple[str, str], ...] = (
     ("cz", "ch"), ("tc", "c"), ("tz", "c"), ("ts", "c"), ("x", "ks"), ("q", "k"), ("w", "v"),
     ("j", "y"), ("y", "i"), ("ie", "e"), ("ou", "u"),
 )
-_DOUBLE = re.compile(r"(\w)\1+")
+_DOUBLE = re.compile(r"([a-z])\1+")
 
 
 @lru_cache(maxsize=200_000)
@@ -123,7 +123,7 @@ _LEGAL_TOKENS: dict[str, str] = {
     "пао": "PJSC", "pao": "PJSC", "pjsc": "PJSC",
     "зао": "CJSC", "zao": "CJSC", "cjsc": "CJSC",
     "оао": "OJSC", "oao": "OJSC", "ojsc": "OJSC",
-    "ип": "IE", "ip": "IE", "пбоюл": "IE",
+    "ип": "IE", "ip": "IE", "ie": "IE", "пбоюл": "IE",
     "нко": "NPO", "ано": "NPO", "нп": "NPO", "npo": "NPO",
     "гуп": "SUE", "фгуп": "SUE", "муп": "SUE",
     "тоо": "LLP", "llp": "LLP", "lp": "LP",

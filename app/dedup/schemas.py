@@ -9,7 +9,7 @@ COMPANY_SCHEMA = Schema(
     name="company",
     fields=(
         Field("inn", "inn", agree=10.0, disagree=12.0, label="INN"),
-        Field("name", "company_name", agree=6.0, disagree=4.0, lo=70.0, hi=97.0),
+        Field("name", "company_name", agree=6.0, disagree=4.0, lo=70.0, hi=90.0),
         Field("emails", "email", agree=6.0, disagree=0.5, partial=0.33, multi=True),
         Field("phones", "phone", agree=5.0, disagree=0.5, partial=1.0, multi=True),
         Field("addresses", "address", agree=2.0, disagree=1.5, lo=60.0, hi=90.0, multi=True),
@@ -22,6 +22,7 @@ COMPANY_SCHEMA = Schema(
         BlockPass("emails"),
         BlockPass("name", "name_pairs", 3),
         BlockPass("name", "name_suffix_pairs", 3),
+        BlockPass("name", "joined_prefix", 6),
         BlockPass("addresses"),
     ),
     sort_keys=(SortKey(("name",), window=6),),
