@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Activity, Address, AuditEntry, Company, Contact, DedupGroup, Deal, Email, JobRecord, Phone
-from app.services import dedup, jobs
+from app.services import dedup, jobs, search
 from app.services import merge as merge_service
 
 
@@ -84,6 +84,7 @@ def test_merge_keeps_chosen_values_unites_contact_points_and_moves_everything(ap
         assert db.session.scalar(select(Activity.company_id)) == a
         assert db.session.get(Company, b).deleted_at is not None
         assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "merge")) >= 2
+        assert [h.entity_id for h in search.search(db.session, "+7 495 765-43-21")] == [a]  # b's phone, now a's
     assert auth.get(f"/data/records/company/{b}").location.endswith(f"/data/records/company/{a}")
     page = auth.get(merge_url).get_data(as_text=True)
     assert "Undo merge" in page and "phones.company_id" in page
@@ -94,6 +95,7 @@ def test_merge_keeps_chosen_values_unites_contact_points_and_moves_everything(ap
         assert db.session.get(Company, a).city == "Москва"
         assert db.session.get(Contact, k).company_id == b
         assert len(db.session.get(Company, b).addresses) == 2
+        assert [h.entity_id for h in search.search(db.session, "+7 495 765-43-21")] == [b]
     assert "This merge was already undone" in auth.post(f"{merge_url}/undo", htmx=True).get_data(as_text=True)
 
 
