@@ -3,8 +3,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Company, Contact, Email, Phone
+from app.models import Company, Contact, Email
 from app.services import dedup
+from tests.duplicates_data import add_company
 
 
 @pytest.fixture(autouse=True)
@@ -14,20 +15,10 @@ def _fresh_index():
     dedup.forget_index()
 
 
-def _company(name, form="ООО", inn=None, phone=None, city="Москва"):
-    c = Company(legal_name=name, legal_form=form, name_sort=name.lower(), inn=inn, city=city)
-    db.session.add(c)
-    db.session.flush()
-    if phone:
-        db.session.add(Phone(company_id=c.id, e164=phone))
-    db.session.commit()
-    return c.id
-
-
 def test_a_transliterated_name_with_another_legal_form_is_recognised(app):
     with app.app_context():
-        existing = _company("Ромашка")
-        _company("Вектор")
+        existing = add_company("Ромашка")
+        add_company("Вектор")
         hits = dedup.likely_duplicates(db.session, "company", {"legal_name": "Romashka", "legal_form": "LLC"})
         assert [h.record.id for h in hits] == [existing]
         assert "name 100% similar" in hits[0].reasons
@@ -35,16 +26,16 @@ def test_a_transliterated_name_with_another_legal_form_is_recognised(app):
 
 def test_a_record_saved_after_the_index_was_built_is_found_at_once(app):
     with app.app_context():
-        _company("Вектор")
+        add_company("Вектор")
         assert dedup.likely_duplicates(db.session, "company", {"legal_name": "Гранит"}) == []
-        newer = _company("Гранит")
+        newer = add_company("Гранит")
         hits = dedup.likely_duplicates(db.session, "company", {"legal_name": "Granit", "legal_form": "ООО"})
         assert [h.record.id for h in hits] == [newer]
 
 
 def test_an_identical_inn_is_refused_even_when_confirmed(app):
     with app.app_context():
-        existing = _company("Альфа", inn="7707083893")
+        existing = add_company("Альфа", inn="7707083893")
         with pytest.raises(dedup.DuplicateError) as err:
             dedup.ensure_not_duplicate(db.session, "company", {"legal_name": "Совсем другая", "inn": "7707 083 893"},
                                        confirmed_different=True)
@@ -54,7 +45,7 @@ def test_an_identical_inn_is_refused_even_when_confirmed(app):
 
 def test_a_likely_duplicate_needs_an_explicit_different_client(app):
     with app.app_context():
-        _company("Ромашка", phone="+74951234567")
+        add_company("Ромашка", phone="+74951234567")
         fields = {"legal_name": "Romashka", "legal_form": "LLC", "phone": "8 (495) 123-45-67"}
         with pytest.raises(dedup.DuplicateError) as err:
             dedup.ensure_not_duplicate(db.session, "company", fields, confirmed_different=False)
@@ -67,7 +58,7 @@ def test_a_likely_duplicate_needs_an_explicit_different_client(app):
 
 def test_contacts_with_the_same_email_are_flagged(app):
     with app.app_context():
-        company = _company("Ромашка")
+        company = add_company("Ромашка")
         k = Contact(name="Иван Петров", company_id=company)
         db.session.add(k)
         db.session.flush()
@@ -79,7 +70,7 @@ def test_contacts_with_the_same_email_are_flagged(app):
 
 def test_the_check_endpoint_renders_the_likely_records(app, auth, make_user):
     with app.app_context():
-        existing = _company("Ромашка", inn="7707083893")
+        existing = add_company("Ромашка", inn="7707083893")
     auth.login(make_user("staff", "sales"))
     html = auth.get("/data/duplicates/check/company?legal_name=Romashka&legal_form=LLC", htmx=True).get_data(as_text=True)
     assert 'id="likely-duplicates"' in html and "Ромашка" in html and f"#{existing}" in html
@@ -91,7 +82,7 @@ def test_the_check_endpoint_renders_the_likely_records(app, auth, make_user):
 
 def test_the_quick_add_form_refuses_a_twin_until_confirmed(app, auth, make_user):
     with app.app_context():
-        _company("Ромашка")
+        add_company("Ромашка")
     auth.login(make_user("staff", "crm"))
     resp = auth.post("/data/duplicates/new/company", {"legal_name": "Romashka", "legal_form": "LLC"})
     assert resp.status_code == 422 and "confirm that this is a different client" in resp.get_data(as_text=True)
@@ -107,7 +98,7 @@ def test_a_large_base_still_being_indexed_is_checked_by_exact_keys(app, monkeypa
 
     monkeypatch.setattr(dedup, "SYNC_BUILD_LIMIT", 0)
     with app.app_context():
-        existing = _company("Ромашка", phone="+74951234567")
+        existing = add_company("Ромашка", phone="+74951234567")
         hits = dedup.likely_duplicates(db.session, "company", {"legal_name": "Romashka", "phone": "84951234567"})
         assert [h.record.id for h in hits] == [existing] and "same phone" in hits[0].reasons
     for thread in threading.enumerate():

@@ -7,10 +7,11 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Company, Phone
+from app.models import Company
 from app.services import dedup
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
+from tests.duplicates_data import add_company
 
 pytestmark = pytest.mark.browser
 
@@ -24,15 +25,9 @@ def crm_page(new_page, make_user):
     return page
 
 
-def _company(app, name, form, city="Москва", phone=None, website=None):
+def _company(app, name, form, **fields) -> int:
     with app.app_context():
-        c = Company(legal_name=name, legal_form=form, name_sort=name.lower(), city=city, website=website)
-        db.session.add(c)
-        db.session.flush()
-        if phone:
-            db.session.add(Phone(company_id=c.id, e164=phone))
-        db.session.commit()
-        return c.id
+        return add_company(name, form, **fields)
 
 
 def test_typing_a_known_company_in_another_script_and_legal_form_shows_a_warning(app, crm_page):
