@@ -27,7 +27,7 @@ translations: $(VENV)/.installed
 run: install
 	$(BIN)/flask bootstrap
 	@echo "Clientele: http://127.0.0.1:5000  (sign in as admin@demo.local / demo12345)"
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/gunicorn --workers 1 --threads 8 --bind 127.0.0.1:5000 --access-logfile - wsgi:app
 
 install-test: $(VENV)/.installed-test translations
 	@./scripts/ensure-chromium

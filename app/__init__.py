@@ -74,8 +74,11 @@ def _ensure_secret_key(app: Flask) -> None:
 
 def _sqlite_pragmas(app: Flask) -> None:
     """WAL and a busy timeout let the in-process worker write while pages read."""
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not uri.startswith("sqlite"):
         return
+    if uri.startswith("sqlite:///") and uri != "sqlite:///:memory:":
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 

@@ -56,7 +56,7 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-not-for-production"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
-    REDIS_URL = os.environ.get("TEST_REDIS_URL") or None
+    REDIS_URL = None  # the embedded worker; tests that need a real Redis and `rq worker` say so themselves
     AUTO_UPGRADE_DB = False
     LOGIN_MAX_ATTEMPTS = 5
     BABEL_DEFAULT_LOCALE = "en"

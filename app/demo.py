@@ -23,11 +23,12 @@ from app.services.org import seed_reference_data
 
 DEMO_PASSWORD = "demo12345"
 
-RU_ROOTS = ["Ромашк", "Василёк", "Север", "Вектор", "Альянс", "Гранит", "Меридиан", "Техно", "Строй", "Энерго",
-            "Агро", "Транс", "Сибир", "Урал", "Волг", "Дон", "Нев", "Балт", "Кедр", "Сокол", "Орион", "Алмаз",
-            "Прогресс", "Импульс", "Лидер", "Феникс", "Атлант", "Титан", "Зенит", "Полюс", "Радуг", "Березк"]
-RU_ENDINGS = ["а", "", "ия", "ика", "ь", "ово", "ин", "ск"]
-RU_SUFFIXES = ["", "", "Сервис", "Групп", "Плюс", "Трейд", "Инвест", "Пром", "Снаб", "Торг", "Логистик", "Софт"]
+RU_ROOTS = ["Ромашка", "Василёк", "Север", "Вектор", "Альянс", "Гранит", "Меридиан", "Техносфера", "Стройресурс",
+            "Энергомаш", "Агрокомплекс", "Трансойл", "Сибирь", "Урал", "Волга", "Дон", "Нева", "Балтика", "Кедр",
+            "Сокол", "Орион", "Алмаз", "Прогресс", "Импульс", "Лидер", "Феникс", "Атлант", "Титан", "Зенит", "Полюс",
+            "Радуга", "Берёзка", "Магистраль", "Горизонт", "Квант", "Спектр", "Аврора", "Вертикаль", "Славянка"]
+RU_SUFFIXES = ["", "", "", "Сервис", "Групп", "Плюс", "Трейд", "Инвест", "Пром", "Снаб", "Торг", "Логистик", "Софт",
+               "Холдинг", "Регион", "Центр", "М", "Юг", "Восток", "Партнёр"]
 EN_WORDS = ["Northwind", "Blue", "River", "Summit", "Atlas", "Nova", "Pioneer", "Harbor", "Crest", "Vertex",
             "Granite", "Silver", "Oak", "Maple", "Falcon", "Orbit", "Prime", "Delta", "Apex", "Beacon"]
 EN_SUFFIXES = ["Systems", "Trading", "Logistics", "Foods", "Industries", "Solutions", "Partners", "Supply", "Labs"]
@@ -106,12 +107,15 @@ def _typo(rng: random.Random, s: str) -> str:
 def _company_name(rng: random.Random) -> tuple[str, str, bool]:
     """(legal name, legal form, is Russian)."""
     if rng.random() < 0.85:
-        name = rng.choice(RU_ROOTS) + rng.choice(RU_ENDINGS)
+        name = rng.choice(RU_ROOTS)
+        if rng.random() < 0.3:
+            name = f"{name}-{rng.choice(RU_ROOTS)}"
         suffix = rng.choice(RU_SUFFIXES)
         if suffix:
-            name = f"{name}{suffix}" if rng.random() < 0.5 else f"{name} {suffix}"
+            name = f"{name} {suffix}" if rng.random() < 0.6 else f"{name}-{suffix}"
         return name, rng.choice(RU_FORMS), True
-    return f"{rng.choice(EN_WORDS)} {rng.choice(EN_SUFFIXES)}", rng.choice(EN_FORMS), False
+    words = rng.sample(EN_WORDS, 2 if rng.random() < 0.4 else 1)
+    return f"{' '.join(words)} {rng.choice(EN_SUFFIXES)}", rng.choice(EN_FORMS), False
 
 
 def _phone(rng: random.Random, code: str) -> str:
@@ -180,7 +184,7 @@ def seed_demo(session: Session, companies: int = 300, contacts_per_company: floa
     def flush_rows() -> None:
         for model in (Company, Contact, Phone, Email, Address, Deal, DealLine, Activity):
             if rows[model]:
-                session.execute(insert(model), rows[model])
+                session.execute(model.__table__.insert(), rows[model])
                 rows[model].clear()
         session.commit()
 

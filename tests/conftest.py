@@ -69,6 +69,13 @@ def _push_request_context():
     yield
 
 
+@pytest.fixture
+def client(app):
+    """A plain test client: pytest-flask's keeps the last request's context pushed, which would make a
+    second client's requests borrow it (and its signed-in user)."""
+    return app.test_client()
+
+
 @pytest.fixture(autouse=True)
 def clean_db(app):
     """Every test starts from the seeded org board and nothing else."""

@@ -67,6 +67,7 @@ class JobRuntime:
         with self._lock:
             if self._thread and self._thread.is_alive():
                 return
+            self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="clientele-worker", daemon=True)
             self._thread.start()
 
@@ -84,8 +85,12 @@ class JobRuntime:
         worker.flask_app = self.app
         worker.work(burst=True, logging_level="WARNING")
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop the embedded worker after its current job (tests, shutdown)."""
         self._stop.set()
+        if self._thread:
+            self._thread.join(timeout)
+            self._thread = None
 
 
 def runtime(app: Flask | None = None) -> JobRuntime:

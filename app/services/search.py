@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 from markupsafe import Markup, escape
-from sqlalchemy import delete, func, insert, select, tuple_
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.models.companies import Company
@@ -87,7 +87,7 @@ def reindex(session: Session, company_ids=(), contact_ids=()) -> None:
         rows += _contact_point_rows(session, Phone.contact_id.in_(contact_ids), Email.contact_id.in_(contact_ids),
                                     "contact", Phone.contact_id, Email.contact_id)
     if rows:
-        session.execute(insert(SearchToken), rows)
+        session.execute(SearchToken.__table__.insert(), rows)
 
 
 def _contact_point_rows(session, phone_where, email_where, kind, phone_owner, email_owner) -> list[dict]:

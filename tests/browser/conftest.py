@@ -14,15 +14,24 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
 @pytest.fixture(scope="session")
-def live_server_url(app):
-    """The app on a free local port, with the in-process job worker running as in the embedded default."""
-    app.config["START_INPROCESS_WORKER"] = True
+def _server(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+@pytest.fixture
+def live_server_url(app, _server):
+    """The app on a local port with the in-process job worker running, as in the embedded default;
+    the worker is stopped after each test so no job outlives the test that started it."""
+    from app.services.jobs import runtime
+
+    app.config["START_INPROCESS_WORKER"] = True
+    yield _server
     app.config["START_INPROCESS_WORKER"] = False
+    runtime(app).stop()
 
 
 @pytest.fixture(scope="session")
