@@ -30,7 +30,7 @@ PREVIEW_ROWS = 20
 FIELDS = {
     "company": [
         ("external_id", _l("External id"), ["external id", "id", "код", "внешний id", "внешний код", "ид"]),
-        ("legal_name", _l("Name"), ["name", "company", "company name", "название", "наименование", "компания",
+        ("legal_name", _l("Company name"), ["name", "company", "company name", "название", "наименование", "компания",
                                      "организация", "клиент"]),
         ("legal_form", _l("Legal form"), ["legal form", "form", "опф", "форма", "правовая форма"]),
         ("inn", _l("INN"), ["inn", "tax id", "vat", "инн"]),

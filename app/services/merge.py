@@ -25,7 +25,7 @@ from app.services.dedup import tr
 TABLES = {"company": "companies", "contact": "contacts"}
 # Fields a reviewer chooses between, with their labels; everything else stays the survivor's.
 MERGE_FIELDS = {
-    "company": [("legal_name", _l("Name")), ("legal_form", _l("Legal form")), ("inn", _l("INN")),
+    "company": [("legal_name", _l("Company name")), ("legal_form", _l("Legal form")), ("inn", _l("INN")),
                 ("country", _l("Country")), ("client_type_id", _l("Client type")), ("industry", _l("Industry")),
                 ("region", _l("Region")), ("city", _l("City")), ("status", _l("Status")),
                 ("account_manager_id", _l("Account manager")), ("source", _l("Source")),
