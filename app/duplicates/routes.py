@@ -1,6 +1,7 @@
 """Duplicate review, merge and undo, the live check while typing, and the thresholds (thin views)."""
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
@@ -24,6 +25,18 @@ def record_url(kind: str, record_id: int) -> str:
 @bp.app_context_processor
 def _helpers():
     return {"record_url": record_url}
+
+
+RELATION_LABELS = {"contacts": _l("Contacts"), "phones": _l("Phones"), "emails": _l("Emails"),
+                   "addresses": _l("Addresses"), "deals": _l("Deals"), "activities": _l("Activities"),
+                   "company_tags": _l("Tags")}
+
+
+@bp.app_template_filter("relation_label")
+def _relation_label(name: str) -> str:
+    """'deals.company_id' reads as 'Deals'; tables of other areas show their own name."""
+    table = name.split(".")[0]
+    return str(RELATION_LABELS.get(table, table.replace("_", " ")))
 
 
 @bp.app_template_filter("reason_text")
