@@ -198,3 +198,15 @@ def test_undo_after_later_edits_keeps_the_edits_and_restores_the_merged_in_value
         merge_service.undo(db.session, record.id, user_id=None)
         survivor = db.session.get(Company, a)
         assert (survivor.city, survivor.notes, survivor.website) == ("Москва", "called on Monday", "new-site.ru")
+
+
+def test_contacts_are_compared_with_their_company_names(app, auth, make_user):
+    with app.app_context():
+        a, b, _other, k = _base()
+        twin = Contact(company_id=a, name="Ivan Petrov")
+        db.session.add(twin)
+        db.session.commit()
+        twin_id = twin.id
+    auth.login(make_user("staff", "crm"))
+    page = auth.get(f"/data/duplicates/compare?kind=contact&ids={k},{twin_id}").get_data(as_text=True)
+    assert f"ООО Ромашка #{a}" in page and f"LLC Romashka #{b}" in page
