@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from .synthetic import LEGAL_FORMS, ROOTS_A, ROOTS_B, SURNAMES, MALE_NAMES, romanise, typo
+from .synthetic import LEGAL_FORMS, MALE_NAMES, ROOTS_A, ROOTS_B, SURNAMES, romanise, typo
 
 EN_WORDS = (
     "North Star Blue River Green Field Silver Line Red Rock Golden Gate Iron Bridge Oak Tree "

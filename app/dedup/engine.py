@@ -16,15 +16,15 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Literal
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import JaroWinkler, OSA
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from .normalize import (
     LEGAL_FORM_FAMILY,
     canonical_legal_form,
-    fold_latin,
     normalise_address,
     normalise_company_name,
     normalise_email,
@@ -271,7 +271,8 @@ _PATRONYMIC_ENDINGS = ("ovich", "evich", "ovna", "evna", "ichna", "inichna", "ic
 
 def _split_patronymic(tokens: list[str]) -> tuple[list[str], list[str]]:
     """(given name and surname words, patronymic words) of folded Russian name tokens."""
-    words, patr = [], []
+    words: list[str] = []
+    patr: list[str] = []
     for t in tokens:
         (patr if len(t) > 5 and t.endswith(_PATRONYMIC_ENDINGS) else words).append(t)
     return words, patr
@@ -530,6 +531,10 @@ def _sort_value(f: Field, value: Any) -> str:
 # --- the index ----------------------------------------------------------------------------
 
 
+def _no_key(_values: tuple[Any, ...]) -> str:
+    return ""
+
+
 class SortedKeys(Sequence[str]):
     """Sort keys computed on demand from the stored values, so bisect works without keeping a
     million key strings in memory."""
@@ -588,8 +593,9 @@ class Matcher:
         self._plan: list[tuple[int, Field, Comparator, int, int, Comparator | None]] = []
         for i in order:
             j = partner.get(i, -1)
+            alt_name = fields[i].alt_of
             self._plan.append((i, fields[i], _comparator(fields[i]),
-                               self._slots[fields[i].alt_of] if fields[i].alt_of else -1,
+                               self._slots[alt_name] if alt_name else -1,
                                j, _comparator(fields[j]) if j >= 0 else None))
         remaining = [0.0] * (len(order) + 1)
         for k in range(len(order) - 1, -1, -1):
@@ -610,7 +616,7 @@ class Matcher:
         for i, f in enumerate(self.schema.fields):
             # A legal form written inside the name counts when the form field is empty.
             if f.kind == "legal_form" and vals[i] is None:
-                for j, g in enumerate(self.schema.fields):
+                for g in self.schema.fields:
                     if g.kind == "company_name" and record.get(g.name):
                         vals[i] = normalise_company_name(str(record[g.name]))[1] or None
                         break
@@ -790,14 +796,14 @@ class Matcher:
             ids = [ids[i] for i in order]
             values = [values[i] for i in order]
             del order
-        sort_keys = [SortedKeys(values, lambda v: self._sort_key(0, v) if self._sort_slots else "")]
+        sort_keys = [SortedKeys(values, partial(self._sort_key, 0) if self._sort_slots else _no_key)]
         sort_ranks = [array("I")]
         for k in range(1, len(self._sort_slots)):
             keys = [self._sort_key(k, v) for v in values]
             ranks = array("I", sorted(range(n), key=keys.__getitem__))
             del keys
             sort_ranks.append(ranks)
-            sort_keys.append(SortedKeys(values, lambda v, k=k: self._sort_key(k, v), ranks))
+            sort_keys.append(SortedKeys(values, partial(self._sort_key, k), ranks))
         entries: list[array] = []
         oversized: list[set[int]] = []
         key_start: list[array] = []
@@ -979,17 +985,17 @@ class Matcher:
             total = 0
             for lv, count in items:
                 pm, pu = prior, 1.0 - prior
-                for f_i, l in enumerate(lv):
-                    if l >= 0:
-                        pm *= m[f_i][l]
-                        pu *= u[f_i][l]
+                for f_i, lvl in enumerate(lv):
+                    if lvl >= 0:
+                        pm *= m[f_i][lvl]
+                        pu *= u[f_i][lvl]
                 g = pm / (pm + pu) if pm + pu > 0 else 0.0
                 g_sum += g * count
                 total += count
-                for f_i, l in enumerate(lv):
-                    if l >= 0:
-                        m_acc[f_i][l] += g * count
-                        u_acc[f_i][l] += (1.0 - g) * count
+                for f_i, lvl in enumerate(lv):
+                    if lvl >= 0:
+                        m_acc[f_i][lvl] += g * count
+                        u_acc[f_i][lvl] += (1.0 - g) * count
             m = [[x / sum(row) for x in row] for row in m_acc]
             u = [[x / sum(row) for x in row] for row in u_acc]
             prior = min(max(g_sum / max(1, total), 1e-6), 0.5)

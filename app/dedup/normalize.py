@@ -172,7 +172,7 @@ def _upper_if_form(m: re.Match[str]) -> str:
 
 @lru_cache(maxsize=100_000)
 def normalise_company_name(name: str | None) -> tuple[str, str]:
-    """Split a company name into (core name, canonical legal form), so "ООО «Ромашка»" gives ("ромашка", "LLC")."""
+    """Split a name into (core, canonical legal form): "ООО «Ромашка»" gives ("ромашка", "LLC")."""
     if name:
         # "СистемаЛес" is two words, as in "Система Лес"; "GmbH" and "SpA" stay whole.
         name = _CAMEL.sub(r"\1 \2", _WORD.sub(_upper_if_form, str(name)))
@@ -186,9 +186,9 @@ def normalise_company_name(name: str | None) -> tuple[str, str]:
             form = form or code
     kept: list[str] = []
     for tok in norm.split():
-        code = _LEGAL_TOKENS.get(tok)
-        if code is not None:
-            form = form or code
+        token_form = _LEGAL_TOKENS.get(tok)
+        if token_form is not None:
+            form = form or token_form
         elif tok not in _COMPANY_STOP:
             kept.append(tok)
     if not kept:  # the name was only a legal form and stop words: keep what we have
