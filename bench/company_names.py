@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from .synthetic import LEGAL_FORMS, ROOTS_A, ROOTS_B, SURNAMES, MALE_NAMES, romanise, typo
+from .synthetic import LEGAL_FORMS, MALE_NAMES, ROOTS_A, ROOTS_B, SURNAMES, romanise, typo
 
 EN_WORDS = (
     "North Star Blue River Green Field Silver Line Red Rock Golden Gate Iron Bridge Oak Tree "
@@ -83,12 +83,15 @@ def company_name_set(n_entities: int = 2000, seed: int = 2026) -> list[dict[str,
             elif kind < 0.6:
                 core = f"{core} {rng.choice(NEAR_SUFFIXES)}"
             else:  # the same name under another legal-form family: a namesake, not a copy
-                other = rng.choice([lf for lf in LEGAL_FORMS if lf[0] not in (short, "ЗАО", "ПАО")])
+                stock = ("АО", "ЗАО", "ПАО")
+                other = rng.choice([lf for lf in LEGAL_FORMS if lf[0] != short
+                                    and not (lf[0] in stock and short in stock)])
                 short, full, latin = other[0], other[1], other[2]
         else:
             core, short, full, latin = _core(rng)
             english = latin == short and not any("а" <= ch.lower() <= "я" for ch in core)
-        key = (core.lower().replace(" ", ""), short)
+        family = {"АО": "stock", "ЗАО": "stock", "ПАО": "stock"}.get(short, short)
+        key = (core.lower().replace(" ", ""), family)
         if key in used:  # two firms with one registered name would be one firm
             continue
         used.add(key)

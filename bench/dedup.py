@@ -19,7 +19,7 @@ import sys
 import time
 from array import array
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 RESULT_TAG = "RESULT "
@@ -35,7 +35,7 @@ def prf(tp: int, predicted: int, actual: int) -> tuple[float, float, float]:
     return p, r, f
 
 
-def bcubed(groups: Sequence[Sequence[Hashable]], entity_of: Callable[[Hashable], Hashable],
+def bcubed(groups: Sequence[Sequence[Hashable]], entity_of: Callable[[Any], Hashable],
            all_ids: Iterable[Hashable], entity_sizes: dict[Hashable, int]) -> tuple[float, float, float]:
     """B-cubed precision/recall/F1 of predicted groups; records in no group are singletons."""
     p_sum = r_sum = 0.0
@@ -81,7 +81,7 @@ def job_ours_febrl(name: str, fitted: bool) -> dict[str, Any]:
     from .febrl import FEBRL_SCHEMA, entity, load, true_pairs
 
     records = load(name)
-    ids = [r["id"] for r in records]
+    ids = [str(r["id"]) for r in records]
     truth = true_pairs(ids)
     t0 = time.perf_counter()
     matcher = Matcher(FEBRL_SCHEMA)
@@ -360,7 +360,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     jobs = args.only.split(",") if args.only else plan(args.quick)
     results: dict[str, dict[str, Any]] = {}
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     for spec in jobs:
         print(f"… {spec}", file=sys.stderr, flush=True)
         results[spec] = spawn(spec)

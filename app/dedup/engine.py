@@ -7,6 +7,7 @@ well under 2 GB, and a full scan costs about (records x small constant) comparis
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 import sys
@@ -15,15 +16,15 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Literal
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import JaroWinkler, OSA
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from .normalize import (
     LEGAL_FORM_FAMILY,
     canonical_legal_form,
-    fold_latin,
     normalise_address,
     normalise_company_name,
     normalise_email,
@@ -84,6 +85,7 @@ class BlockPass:
     field: str
     method: BlockMethod = "exact"
     length: int = 4
+    max_block: int | None = None  # overrides Schema.max_block (an office line is shared by ~20)
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class SortKey:
 
     fields: tuple[str, ...]
     window: int = 6
+    joined: bool = False  # sort on the words as written, spaces removed ("Система Лес" = "СистемаЛес")
 
 
 @dataclass(frozen=True)
@@ -193,36 +196,45 @@ _NUMBER = re.compile(r"\d+")
 
 
 def _digits(text: str) -> list[str]:
-    return _NUMBER.findall(text) if any(ch.isdigit() for ch in text) else []
+    return _NUMBER.findall(text)
 
 
 def name_similarity(a: str, b: str) -> float:
-    """Similarity (0-100) of two folded names that tolerates word order and joined/split words."""
+    """Similarity (0-100) of two folded company names: tolerant of word order, joined or split
+    words and typos; strict about numbers, extra words and one-letter suffixes (another firm)."""
     if a == b:
         return 100.0
-    if _digits(a) != _digits(b):
-        return min(60.0, fuzz.token_sort_ratio(a, b))  # «Завод №5» and «Завод №7» are two firms
     s = fuzz.token_sort_ratio(a, b)
-    if " " in a or " " in b:
-        s = max(s, fuzz.ratio(_DOUBLE.sub(r"\1", a.replace(" ", "")), _DOUBLE.sub(r"\1", b.replace(" ", ""))))
-        ta, tb = a.split(), b.split()
-        if {t for t in ta if len(t) == 1} != {t for t in tb if len(t) == 1}:
-            return min(s, 85.0)  # «Маякхим М» is not «Маякхим»
-        if len(ta) != len(tb):
-            joined = fuzz.ratio(_DOUBLE.sub(r"\1", a.replace(" ", "")), _DOUBLE.sub(r"\1", b.replace(" ", "")))
-            if joined < 99:
-                return min(s, 85.0)  # a word more or less («Альфа» vs «Альфа-М»): another firm
-            return max(s, joined)
-        if 50 <= s < 100:  # align words: order may differ, and one foreign word means another firm
-            rest = list(tb)
-            aligned = []
-            for t in ta:
-                scores = [fuzz.ratio(t, r) for r in rest]
-                k = max(range(len(rest)), key=scores.__getitem__)
-                if _different_words(t, rest[k], scores[k]):
-                    return min(s, 80.0)
-                aligned.append(rest.pop(k))
-            s = max(s, fuzz.ratio(a, " ".join(aligned)))
+    if " " not in a and " " not in b:
+        if s >= 60.0 and _digits(a) != _digits(b):
+            return min(60.0, s)  # «Завод5» and «Завод7» are two firms
+        return s
+    ja, jb = a.replace(" ", ""), b.replace(" ", "")
+    j = fuzz.ratio(ja, jb)
+    if max(s, j) < 60.0:  # most pairs a block offers stop here
+        return max(s, j)
+    if _digits(a) != _digits(b):
+        return min(60.0, s)
+    ta, tb = a.split(), b.split()
+    if {t for t in ta if len(t) == 1} != {t for t in tb if len(t) == 1}:
+        return min(max(s, j), 85.0)  # «Маякхим М» is not «Маякхим»
+    if len(ta) != len(tb):
+        if j >= 90.0:  # "Дельта Авто" vs "Дельтаавто": doubled letters fold once joined
+            j = max(j, fuzz.ratio(_DOUBLE.sub(r"\1", ja), _DOUBLE.sub(r"\1", jb)))
+        if j < 99.0:
+            return min(max(s, j), 85.0)  # a word more or less («Альфа» vs «Альфа Плюс»)
+        return j
+    s = max(s, j)
+    if s < 100.0:  # align words: order may differ, and one foreign word means another firm
+        rest = list(tb)
+        aligned = []
+        for t in ta:
+            scores = [fuzz.ratio(t, r) for r in rest]
+            k = max(range(len(rest)), key=scores.__getitem__)
+            if _different_words(t, rest[k], scores[k]):
+                return min(s, 80.0)
+            aligned.append(rest.pop(k))
+        s = max(s, fuzz.ratio(a, " ".join(aligned)))
     return s
 
 
@@ -259,7 +271,8 @@ _PATRONYMIC_ENDINGS = ("ovich", "evich", "ovna", "evna", "ichna", "inichna", "ic
 
 def _split_patronymic(tokens: list[str]) -> tuple[list[str], list[str]]:
     """(given name and surname words, patronymic words) of folded Russian name tokens."""
-    words, patr = [], []
+    words: list[str] = []
+    patr: list[str] = []
     for t in tokens:
         (patr if len(t) > 5 and t.endswith(_PATRONYMIC_ENDINGS) else words).append(t)
     return words, patr
@@ -374,6 +387,16 @@ def _comparator(f: Field) -> Comparator:
         domain_share = f.partial
 
         def cmp_email(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, Any]:
+            if len(a) == 1 and len(b) == 1 and a[0] != b[0]:
+                la, _, da = a[0].partition("@")
+                lb, _, db = b[0].partition("@")
+                if da != db or da in _PUBLIC_DOMAINS:
+                    return -disagree * 0.2, 0.0
+                if domain_share > 0:
+                    return agree * domain_share, "domain"
+                if la not in _ROLE_MAILBOXES and lb not in _ROLE_MAILBOXES:
+                    return -disagree, "other_mailbox"
+                return 0.0, "domain"
             shared = [e for e in a if e in b]
             if shared:
                 if all(e.partition("@")[0] in _ROLE_MAILBOXES for e in shared):
@@ -454,9 +477,10 @@ def _comparator(f: Field) -> Comparator:
 
 
 def _tokens(value: str) -> list[str]:
+    """Distinct words worth a blocking key: no initials, no patronymics (Иванович says little)."""
     seen: list[str] = []
     for t in value.split():
-        if len(t) >= 2 and t not in seen:
+        if len(t) >= 2 and t not in seen and not (len(t) > 5 and t.endswith(_PATRONYMIC_ENDINGS)):
             seen.append(t)
     return seen[:4]
 
@@ -505,6 +529,10 @@ def _sort_value(f: Field, value: Any) -> str:
 
 
 # --- the index ----------------------------------------------------------------------------
+
+
+def _no_key(_values: tuple[Any, ...]) -> str:
+    return ""
 
 
 class SortedKeys(Sequence[str]):
@@ -565,8 +593,9 @@ class Matcher:
         self._plan: list[tuple[int, Field, Comparator, int, int, Comparator | None]] = []
         for i in order:
             j = partner.get(i, -1)
+            alt_name = fields[i].alt_of
             self._plan.append((i, fields[i], _comparator(fields[i]),
-                               self._slots[fields[i].alt_of] if fields[i].alt_of else -1,
+                               self._slots[alt_name] if alt_name else -1,
                                j, _comparator(fields[j]) if j >= 0 else None))
         remaining = [0.0] * (len(order) + 1)
         for k in range(len(order) - 1, -1, -1):
@@ -587,7 +616,7 @@ class Matcher:
         for i, f in enumerate(self.schema.fields):
             # A legal form written inside the name counts when the form field is empty.
             if f.kind == "legal_form" and vals[i] is None:
-                for j, g in enumerate(self.schema.fields):
+                for g in self.schema.fields:
                     if g.kind == "company_name" and record.get(g.name):
                         vals[i] = normalise_company_name(str(record[g.name]))[1] or None
                         break
@@ -595,6 +624,9 @@ class Matcher:
 
     def _sort_key(self, k: int, vals: tuple[Any, ...]) -> str:
         fields = self.schema.fields
+        if self.schema.sort_keys[k].joined:
+            return "".join(str(vals[s]).replace(" ", "") if vals[s] is not None else ""
+                           for s in self._sort_slots[k])
         return " ".join(_sort_value(fields[s], vals[s]) for s in self._sort_slots[k])
 
     def _record_keys(self, p: int, vals: tuple[Any, ...]) -> list[int]:
@@ -737,6 +769,18 @@ class Matcher:
     def index(self, records: Iterable[dict[str, Any]],
               progress: Callable[[float], None] | None = None) -> Index:
         """Normalise the base once and build the packed blocking arrays used by scan() and check()."""
+        # A million new tuples would trigger the cyclic collector's full passes again and
+        # again; nothing built here forms cycles, so pause it while building.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._build_index(records, progress)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _build_index(self, records: Iterable[dict[str, Any]],
+                     progress: Callable[[float], None] | None) -> Index:
         ids: list[Hashable] = []
         values: list[tuple[Any, ...]] = []
         for rec in records:
@@ -752,14 +796,14 @@ class Matcher:
             ids = [ids[i] for i in order]
             values = [values[i] for i in order]
             del order
-        sort_keys = [SortedKeys(values, lambda v: self._sort_key(0, v) if self._sort_slots else "")]
+        sort_keys = [SortedKeys(values, partial(self._sort_key, 0) if self._sort_slots else _no_key)]
         sort_ranks = [array("I")]
         for k in range(1, len(self._sort_slots)):
             keys = [self._sort_key(k, v) for v in values]
             ranks = array("I", sorted(range(n), key=keys.__getitem__))
             del keys
             sort_ranks.append(ranks)
-            sort_keys.append(SortedKeys(values, lambda v, k=k: self._sort_key(k, v), ranks))
+            sort_keys.append(SortedKeys(values, partial(self._sort_key, k), ranks))
         entries: list[array] = []
         oversized: list[set[int]] = []
         key_start: list[array] = []
@@ -776,7 +820,7 @@ class Matcher:
             packed = array("Q", sorted(packed))
             big: set[int] = set()
             start, m = 0, len(packed)
-            limit = self.schema.max_block
+            limit = self._block_slots[p][1].max_block or self.schema.max_block
             while start < m:
                 h = packed[start] >> 32
                 end = bisect_right(packed, h << 32 | _MASK32, start)
@@ -941,17 +985,17 @@ class Matcher:
             total = 0
             for lv, count in items:
                 pm, pu = prior, 1.0 - prior
-                for f_i, l in enumerate(lv):
-                    if l >= 0:
-                        pm *= m[f_i][l]
-                        pu *= u[f_i][l]
+                for f_i, lvl in enumerate(lv):
+                    if lvl >= 0:
+                        pm *= m[f_i][lvl]
+                        pu *= u[f_i][lvl]
                 g = pm / (pm + pu) if pm + pu > 0 else 0.0
                 g_sum += g * count
                 total += count
-                for f_i, l in enumerate(lv):
-                    if l >= 0:
-                        m_acc[f_i][l] += g * count
-                        u_acc[f_i][l] += (1.0 - g) * count
+                for f_i, lvl in enumerate(lv):
+                    if lvl >= 0:
+                        m_acc[f_i][lvl] += g * count
+                        u_acc[f_i][lvl] += (1.0 - g) * count
             m = [[x / sum(row) for x in row] for row in m_acc]
             u = [[x / sum(row) for x in row] for row in u_acc]
             prior = min(max(g_sum / max(1, total), 1e-6), 0.5)
@@ -993,7 +1037,7 @@ class Matcher:
             for h in self._record_keys(p, vals):
                 lo = bisect_left(packed, h << 32)
                 hi = bisect_right(packed, h << 32 | _MASK32, lo)
-                if hi - lo <= self.schema.max_block:
+                if h not in index.oversized[p]:
                     seen.update(e & _MASK32 for e in packed[lo:hi])
                 else:  # walk the neighbours of the record's place in sort order
                     mid = bisect_left(packed, h << 32 | pos0, lo, hi)

@@ -132,16 +132,16 @@ _LEGAL_TOKENS: dict[str, str] = {
     "srl": "SRL", "spa": "SPA", "oy": "OY", "ab": "AB", "kg": "KG", "sarl": "SARL",
 }
 
-# Forms in one family can describe the same firm (ЗАО became АО after 2014; LLC/Ltd/GmbH are
-# the same kind of entity in different countries), so only a change of family counts against.
+# Forms in one family can describe the same firm: ЗАО became АО after 2014, and ООО is put
+# into English as LLC or Ltd. Foreign forms belong to their own jurisdiction (a GmbH is not
+# the Russian ООО), so a change of family counts against the pair.
 LEGAL_FORM_FAMILY: dict[str, str] = {
-    "LLC": "limited", "LTD": "limited", "GMBH": "limited", "BV": "limited", "SRL": "limited",
-    "SARL": "limited", "OY": "limited", "LLP": "partnership", "LP": "partnership",
-    "KG": "partnership",
-    "JSC": "stock", "PJSC": "stock", "CJSC": "stock", "OJSC": "stock", "AG": "stock",
-    "NV": "stock", "SA": "stock", "PLC": "stock", "INC": "stock", "CORP": "stock",
-    "SPA": "stock", "AB": "stock",
-    "IE": "individual", "NPO": "nonprofit", "SUE": "state",
+    "LLC": "ru_limited", "LTD": "ru_limited",
+    "JSC": "ru_stock", "PJSC": "ru_stock", "CJSC": "ru_stock", "OJSC": "ru_stock",
+    "IE": "individual", "NPO": "nonprofit", "SUE": "state", "LLP": "partnership",
+    "LP": "partnership", "INC": "us_corp", "CORP": "us_corp",
+    "GMBH": "GMBH", "AG": "AG", "KG": "KG", "BV": "BV", "NV": "NV", "SA": "SA", "SARL": "SARL",
+    "SRL": "SRL", "SPA": "SPA", "PLC": "PLC", "OY": "OY", "AB": "AB",
 }
 
 _COMPANY_STOP = frozenset({
@@ -161,9 +161,21 @@ def _canonical_form(value: str | None) -> str:
     return norm.upper()
 
 
+_CAMEL = re.compile(r"([a-zа-яё])([A-ZА-ЯЁ])")
+_WORD = re.compile(r"[\w.]+")
+
+
+def _upper_if_form(m: re.Match[str]) -> str:
+    word = m.group(0)
+    return word.upper() if word.lower().replace(".", "") in _LEGAL_TOKENS else word
+
+
 @lru_cache(maxsize=100_000)
 def normalise_company_name(name: str | None) -> tuple[str, str]:
-    """Split a company name into (core name, canonical legal form), so "ООО «Ромашка»" gives ("ромашка", "LLC")."""
+    """Split a name into (core, canonical legal form): "ООО «Ромашка»" gives ("ромашка", "LLC")."""
+    if name:
+        # "СистемаЛес" is two words, as in "Система Лес"; "GmbH" and "SpA" stay whole.
+        name = _CAMEL.sub(r"\1 \2", _WORD.sub(_upper_if_form, str(name)))
     norm = normalise_text(name)
     if not norm:
         return "", ""
@@ -174,9 +186,9 @@ def normalise_company_name(name: str | None) -> tuple[str, str]:
             form = form or code
     kept: list[str] = []
     for tok in norm.split():
-        code = _LEGAL_TOKENS.get(tok)
-        if code is not None:
-            form = form or code
+        token_form = _LEGAL_TOKENS.get(tok)
+        if token_form is not None:
+            form = form or token_form
         elif tok not in _COMPANY_STOP:
             kept.append(tok)
     if not kept:  # the name was only a legal form and stop words: keep what we have

@@ -29,17 +29,17 @@ _TEMPLATES: dict[str, str] = {
 }
 
 
-def _make_reason(code: str, params: dict[str, Any]) -> "Reason":
+def _make_reason(code: str, params: dict[str, Any]) -> Reason:
     return Reason(code, **params)
 
 
 class Reason(str):
-    """A reason is its English text (so list[str] callers just work) plus `code` and `params` for translation."""
+    """A reason is its English text (list[str] callers just work) plus `code` and `params` to translate."""
 
     code: str
     params: dict[str, Any]
 
-    def __new__(cls, code: str, **params: Any) -> "Reason":
+    def __new__(cls, code: str, **params: Any) -> Reason:
         obj = super().__new__(cls, _TEMPLATES[code].format(**params))
         obj.code = code
         obj.params = params

@@ -20,12 +20,12 @@ COMPANY_SCHEMA = Schema(
         BlockPass("inn"),
         BlockPass("phones"),
         BlockPass("emails"),
-        BlockPass("name", "name_pairs", 3),
-        BlockPass("name", "name_suffix_pairs", 3),
-        BlockPass("name", "joined_prefix", 6),
+        BlockPass("name", "name_pairs", 4, max_block=20),
+        BlockPass("name", "name_suffix_pairs", 3, max_block=20),
+        BlockPass("name", "joined_prefix", 6, max_block=20),
         BlockPass("addresses"),
     ),
-    sort_keys=(SortKey(("name",), window=6),),
+    sort_keys=(SortKey(("name",), window=6), SortKey(("name",), window=4, joined=True)),
     offset=4.0,
 )
 
@@ -44,9 +44,9 @@ CONTACT_SCHEMA = Schema(
     ),
     blocks=(
         BlockPass("emails"),
-        BlockPass("phones"),
-        BlockPass("name", "name_pairs", 4),
-        BlockPass("name", "name_suffix_pairs", 3),
+        BlockPass("phones", max_block=8),  # colleagues share the office line: walk it by name
+        BlockPass("name", "name_pairs", 4, max_block=20),
+        BlockPass("name", "name_suffix_pairs", 3, max_block=20),
     ),
     sort_keys=(SortKey(("name",), window=6),),
     offset=4.0,
