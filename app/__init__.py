@@ -17,6 +17,9 @@ BLUEPRINTS = [
     ("app.crm", "/crm"),
     ("app.jobs", "/jobs"),
     ("app.admin", "/admin"),
+    ("app.workflows", None),
+    ("app.sales", "/sales"),
+    ("app.accounts", "/accounts"),
     ("app.duplicates", "/data"),
 ]
 

@@ -30,8 +30,10 @@ class Config:
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "clientele")
     INSTANCE_DIR = INSTANCE_DIR
     UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", INSTANCE_DIR / "uploads"))
+    MATERIAL_MAX_BYTES = int(os.environ.get("MATERIAL_MAX_BYTES", 20 * 1024 * 1024))  # sales materials upload limit
     EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", INSTANCE_DIR / "exports"))
     BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", INSTANCE_DIR / "backups"))
+    WORKFLOWS_DIR = Path(os.environ.get("WORKFLOWS_DIR", BASE_DIR / "workflows"))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
@@ -60,3 +62,4 @@ class TestConfig(Config):
     AUTO_UPGRADE_DB = False
     LOGIN_MAX_ATTEMPTS = 5
     BABEL_DEFAULT_LOCALE = "en"
+    WORKFLOWS_DIR = BASE_DIR / "tests" / "data" / "workflows"  # small definitions naming figures that exist

@@ -7,7 +7,10 @@ NAV = [
     ("main.home", _l("Home"), None),
     ("crm.companies", _l("Companies"), None),
     ("crm.contacts", _l("Contacts"), None),
+    ("workflows.my_tasks", _l("Tasks"), None),
+    ("sales.index", _l("Sales"), None),
     ("jobs.index", _l("Jobs"), None),
+    ("accounts.home", _l("Key accounts"), None),
     ("duplicates.queue", _l("Data quality"), None),
     ("admin.users", _l("Users"), "admin"),
 ]

@@ -23,6 +23,9 @@ class Scheduled:
 
 # Areas add their periodic jobs here.
 SCHEDULE: list[Scheduled] = [
+    Scheduled("app.workflows.tasks.roll_weekly_boards_job", "WORKFLOWS_WEEKLY_CRON", "0 3 * * 1"),
+    Scheduled("app.workflows.tasks.send_due_reminders_job", "WORKFLOWS_REMINDERS_CRON", "0 5 * * *"),
+    Scheduled("app.accounts.tasks.send_request_reminders", "REQUEST_REMINDERS_CRON", "0 * * * *"),
     Scheduled("app.duplicates.tasks.cleanup_uploads_job", "IMPORT_CLEANUP_CRON", "40 3 * * *"),
 ]
 

@@ -73,7 +73,7 @@ def test_the_verified_share_figure(app):
         assert empty.value is None and empty.note
         _company_with_data()
         fig = figures.compute(db.session, "verified_contact_data_share", date.today())
-        assert fig.value == 25.0 and fig.detail == {"verified": 1, "total": 4}
+        assert fig.value == 0.25 and fig.detail == {"verified": 1, "total": 4}
 
 
 def test_the_open_duplicates_figure_is_unknown_before_any_scan(app):

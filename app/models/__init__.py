@@ -1,4 +1,5 @@
 """Every model, imported so that metadata and Alembic see them all."""
+from app.models.accounts import AccountHandover, ClientRequest, KeyAccount, RequestAttachment, RequestRoute, RequestStep
 from app.models.audit import AuditEntry
 from app.models.companies import Address, ClientType, Company, Tag, company_tags
 from app.models.contacts import Contact, Email, Phone
@@ -7,7 +8,9 @@ from app.models.jobs import JobRecord
 from app.models.notifications import Notification
 from app.models.org import LoginAttempt, Unit, User
 from app.models.sales import Activity, Deal, DealLine, Product
+from app.models.sales_work import Material, MaterialUse, PlanTask, Survey, WeekPlan  # noqa: F401
 from app.models.search import SearchToken
+from app.models.workflows import Board, BoardColumn, Card, CardChecklistItem, CardComment, CardEvent, CardLink  # noqa: F401
 
 __all__ = [
     "Activity", "Address", "AuditEntry", "ClientType", "Company", "Contact", "Deal", "DealLine",

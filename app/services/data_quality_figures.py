@@ -20,7 +20,7 @@ def verified_contact_data_share(session: Session, today: date) -> Figure:
         return Figure("verified_contact_data_share", label, None, "percent", status="unknown",
                       note=_("There are no phones, emails or addresses yet."))
     share = ok / total
-    return Figure("verified_contact_data_share", label, round(100 * share, 1), "percent",
+    return Figure("verified_contact_data_share", label, round(share, 4), "percent",
                   status="ok" if share >= 0.8 else "bad",
                   note=_("%(ok)s of %(total)s verified within %(months)s months", ok=ok, total=total,
                          months=age_months(session)), detail={"verified": ok, "total": total})

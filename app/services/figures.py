@@ -19,7 +19,7 @@ class Figure:
     name: str
     label: str                      # already translated for the current locale by the caller's gettext
     value: float | int | None       # None: the data behind it does not exist yet
-    fmt: str = "int"                # int | percent | money | days | text
+    fmt: str = "int"                # int | percent (value is a fraction 0..1) | money | days | text
     status: str = "neutral"         # ok | bad | neutral | unknown
     note: str | None = None         # why it is unknown, or what it counts
     detail: dict = field(default_factory=dict)
@@ -46,7 +46,12 @@ def figure(name: str):
 
 
 # Modules that register figures; imported on first use so nothing runs at app import.
-FIGURE_MODULES: list[str] = ["app.services.crm_figures", "app.services.data_quality_figures"]
+FIGURE_MODULES: list[str] = [
+    "app.services.crm_figures",
+    "app.services.sales_figures",
+    "app.services.accounts_figures",
+    "app.services.data_quality_figures",
+]
 
 
 def _load() -> None:

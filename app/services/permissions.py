@@ -52,6 +52,56 @@ def require(allowed: bool) -> None:
         abort(403)
 
 
+def can_start_workflow(user, unit_id: int) -> bool:
+    """Heads start their own unit's workflows; admins any unit's; staff none."""
+    return can_manage_unit(user, unit_id)
+
+
+def can_manage_board(user, board) -> bool:
+    """The owning unit's head (or an admin) adds and assigns cards; other heads only read; closed boards are history."""
+    return board.status == "active" and can_manage_unit(user, board.unit_id)
+
+
+def can_work_on_card(user, card) -> bool:
+    """Moving, ticking and commenting: the board's managers and the card's assignee."""
+    return can_manage_board(user, card.board) or (card.board.status == "active" and card.assignee_id == user.id)
+
+
+def can_see_overview(user) -> bool:
+    """Heads and admins track every board."""
+    return is_admin(user) or user.role == "head"
+ACCOUNTS_UNIT = "accounts"
+
+
+def can_assign_accounts(user) -> bool:
+    """Naming a key account's manager and deputy is for admins and the head of account management."""
+    return is_admin(user) or (user.role == "head" and user.unit.code == ACCOUNTS_UNIT)
+
+
+def can_carry_for(user, manager, deputy_id: int | None) -> bool:
+    """The account manager, their deputy, their head and admins speak to the client about a request."""
+    if is_admin(user):
+        return True
+    if manager is not None and (manager.id == user.id or (user.role == "head" and user.unit_id == manager.unit_id)):
+        return True
+    return deputy_id is not None and deputy_id == user.id
+
+
+def can_register_request(user, manager, deputy_id: int | None) -> bool:
+    """Besides those who carry the account, a colleague in account management may register on their behalf."""
+    return can_carry_for(user, manager, deputy_id) or user.unit.code == ACCOUNTS_UNIT
+
+
+def can_see_request(user, manager, deputy_id: int | None, unit_ids) -> bool:
+    """A request's details are for those who carry it and the departments it went to."""
+    return can_carry_for(user, manager, deputy_id) or user.unit_id in set(unit_ids)
+
+
+def can_act_for_unit(user, unit_id: int) -> bool:
+    """A department's members (and admins) accept, answer or ask back on its share of a request."""
+    return is_admin(user) or user.unit_id == unit_id
+
+
 def can_manage_data(user) -> bool:
     """Duplicates, imports and verification are the CRM section's job (and admins')."""
     return is_admin(user) or (user.is_authenticated and user.unit is not None and user.unit.code == CRM_UNIT)
