@@ -35,7 +35,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     _ensure_secret_key(app)
 
     from app import extensions, i18n
-    from app.services import audit
+    from app.services import audit, search_sync
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(BASE_DIR / "migrations"))
@@ -46,6 +46,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     from flask_sqlalchemy.session import Session as AppSession
 
     audit.install(AppSession)
+    search_sync.install(AppSession)
     _sqlite_pragmas(app)
 
     import importlib

@@ -7,6 +7,7 @@ NAV = [
     ("main.home", _l("Home"), None),
     ("crm.companies", _l("Companies"), None),
     ("crm.contacts", _l("Contacts"), None),
+    ("crm.products", _l("Products"), None),
     ("workflows.my_tasks", _l("Tasks"), None),
     ("sales.index", _l("Sales"), None),
     ("jobs.index", _l("Jobs"), None),

@@ -1,38 +1,604 @@
 """Client base views (thin: parse, call a service, render)."""
-from flask import request
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import get_locale, to_user_timezone
+from flask_login import current_user
 from sqlalchemy import select
 
 from app.crm import bp
+from app.crm.forms import (ActivityForm, AddressForm, CompanyForm, ContactForm, DealForm, ProductForm,
+                           attach_errors, options)
 from app.extensions import db
-from app.models.companies import Company
+from app.models.companies import ClientType, Company, Tag
 from app.models.contacts import Contact
+from app.models.org import User
+from app.models.sales import Deal, Product
+from app.services import audit, crm
+from app.services import permissions as perm
+from app.services.timeline import company_timeline
 from app.web import render
 
+HISTORY_MODELS = {"companies": Company, "contacts": Contact, "deals": Deal}
+
+
+def _region() -> str:
+    return current_app.config["DEFAULT_PHONE_REGION"]
+
+
+def _company_or_404(company_id: int, include_deleted: bool = False) -> Company:
+    try:
+        return crm.get_company(db.session, company_id, include_deleted)
+    except LookupError:
+        abort(404)
+
+
+def _version(value) -> int | None:
+    return int(value) if str(value or "").isdigit() else None
+
+
+def _people_choices():
+    return options([(None, "—")] + [(u.id, u.name) for u in db.session.scalars(
+        select(User).where(User.is_active_user.is_(True)).order_by(User.name))])
+
+
+def _company_choices(form: CompanyForm) -> CompanyForm:
+    locale = str(get_locale())
+    form.client_type_id.choices = options([(None, "—")] + [(t.id, t.name(locale)) for t in db.session.scalars(
+        select(ClientType).where(ClientType.active.is_(True)).order_by(ClientType.id))])
+    form.account_manager_id.choices = _people_choices()
+    return form
+
+
+def _saved(form, save):
+    """Run one service save and commit; bad input goes next to its fields and nothing is kept.
+    A Conflict passes through to the caller, which answers 409."""
+    try:
+        result = save()
+        db.session.commit()
+        return result
+    except crm.FieldErrors as exc:
+        db.session.rollback()
+        attach_errors(form, exc.errors)
+        return None
+    except crm.Conflict:
+        db.session.rollback()
+        raise
+
+
+def _conflict_response(template: str, exc: crm.Conflict, form, status: int = 409, **ctx):
+    """Refuse a stale save: the person's input stays in the form, with what the other person changed."""
+    form.version.data = exc.current_version
+    return render_template(template, form=form, conflict=exc, **ctx), status
+
+
+@bp.app_template_global()
+def crm_label(kind: str, value) -> str:
+    """A stored code (status, stage, activity kind, address kind) in the reader's language."""
+    from app.crm import forms
+
+    table = {"status": forms.STATUS_LABELS, "stage": forms.STAGE_LABELS, "activity": forms.KIND_LABELS,
+             "address": forms.ADDRESS_LABELS}[kind]
+    return str(table.get(value, value or ""))
+
+
+bp.add_app_template_global(crm.format_phone, "format_phone")
+
+
+@bp.app_template_global()
+def crm_action(action: str) -> str:
+    return crm.action_label(action)
+
+
+@bp.app_template_global()
+def crm_field(name: str) -> str:
+    """The name of a field a search matched on."""
+    return {"phone": _("phone"), "email": _("email"), "inn": _("INN"), "city": _("city"), "name": _("name"),
+            "position": _("position"), "legal_form": _("legal form")}.get(name, name)
+
+
+@bp.app_template_global()
+def crm_user_name(user_id: int | None) -> str:
+    """Who verified or deleted something, by name."""
+    user = db.session.get(User, user_id) if user_id else None
+    return user.name if user else "—"
+
+
+# ---------------------------------------------------------------- companies
 
 @bp.route("/companies")
 def companies():
-    """All current companies, a page at a time."""
-    stmt = select(Company).where(Company.deleted_at.is_(None)).order_by(Company.name_sort, Company.id)
-    page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
-    return render("crm/companies.html", "crm/_companies_table.html", page=page)
+    """Current companies with filters, sorting and pagination; the filters live in the URL."""
+    args = request.args
+    filters = {"client_type": args.get("client_type", type=int), "status": args.get("status") or None,
+               "manager": args.get("manager", type=int), "region": (args.get("region") or "").strip()[:120],
+               "city": (args.get("city") or "").strip()[:120], "tag": args.get("tag", type=int)}
+    sort = args.get("sort", "name")
+    page = crm.company_list(db.session, filters, sort, args.get("page", 1, type=int),
+                            current_app.config["PAGE_SIZE"])
+    ctx = dict(page=page, filters=filters, sort=sort,
+               client_types=db.session.scalars(select(ClientType).order_by(ClientType.id)).all(),
+               managers=db.session.scalars(select(User).order_by(User.name)).all(),
+               tags=db.session.scalars(select(Tag).order_by(Tag.name)).all())
+    return render("crm/companies.html", "crm/_companies_table.html", **ctx)
 
+
+@bp.route("/companies/new", methods=["GET", "POST"])
+def company_new():
+    """Create a company; bad input is shown next to its field and nothing is saved."""
+    form = _company_choices(CompanyForm())
+    if form.validate_on_submit():
+        data = {k: form[k].data for k in crm.COMPANY_FIELDS}
+        company = _saved(form, lambda: crm.create_company(db.session, data, crm.parse_tags(form.tags.data)))
+        if company is not None:
+            flash(_("Company created."), "success")
+            return redirect(url_for("crm.company", company_id=company.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("crm/company_form.html", form=form, company=None), status
+
+
+@bp.route("/companies/<int:company_id>/edit", methods=["GET", "POST"])
+def company_edit(company_id: int):
+    """Edit every field of a company; a stale copy is refused with what changed meanwhile."""
+    company = _company_or_404(company_id)
+    perm.require(perm.can_edit_company(current_user, company))
+    form = _company_choices(CompanyForm(obj=company))
+    if request.method == "GET":
+        form.tags.data = ", ".join(t.name for t in company.tags)
+        form.legal_form.data = company.legal_form or ""
+    if form.validate_on_submit():
+        data = {k: form[k].data for k in crm.COMPANY_FIELDS}
+        try:
+            saved = _saved(form, lambda: crm.update_company(db.session, company_id, data, _version(form.version.data),
+                                                            crm.parse_tags(form.tags.data)))
+        except crm.Conflict as exc:
+            return _conflict_response("crm/company_form.html", exc, form, company=company)
+        if saved is not None:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("crm.company", company_id=company_id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("crm/company_form.html", form=form, company=company), status
+
+
+@bp.route("/companies/<int:company_id>")
+def company(company_id: int):
+    """The company page: its fields, contact points, contacts, deals and the timeline."""
+    company = _company_or_404(company_id)
+    return render_template("crm/company.html", company=company, **_company_page_parts(company))
+
+
+def _company_page_parts(company: Company) -> dict:
+    deals = db.session.scalars(select(Deal).where(Deal.company_id == company.id).order_by(Deal.created_at.desc())).all()
+    return dict(deals=deals, activity_form=_activity_form(company), timeline=company_timeline(db.session, company.id),
+                address_form=AddressForm(formdata=None), errors={}, editing=None, field_form=_company_choices(CompanyForm(obj=company, formdata=None)),
+                can_edit=perm.can_edit_company(current_user, company),
+                can_delete=perm.can_delete_company(current_user, company))
+
+
+@bp.route("/companies/<int:company_id>/field/<name>", methods=["GET", "POST"])
+def company_field(company_id: int, name: str):
+    """Click-to-edit one field: GET shows it, POST saves it (refused when the page was stale)."""
+    if name not in crm.INLINE_FIELDS:
+        abort(404)
+    company = _company_or_404(company_id)
+    form = _company_choices(CompanyForm(obj=company))
+    ctx = dict(company=company, name=name, form=form, editing=False,
+               can_edit=perm.can_edit_company(current_user, company))
+    if request.method == "POST":
+        perm.require(perm.can_edit_company(current_user, company))
+        ctx["editing"] = True
+        field = form[name]
+        if not field.validate(form):
+            return render_template("crm/_company_field.html", **ctx), 422
+        try:
+            crm.update_company(db.session, company_id, {name: field.data}, _version(form.version.data))
+            db.session.commit()
+        except crm.FieldErrors as exc:
+            db.session.rollback()
+            field.errors = list(exc.errors.values())
+            return render_template("crm/_company_field.html", **ctx), 422
+        except crm.Conflict as exc:
+            db.session.rollback()
+            form.version.data = exc.current_version
+            return render_template("crm/_company_field.html", conflict=exc, **ctx), 409
+        ctx.update(company=company, editing=False, saved=True)
+    elif request.args.get("edit"):
+        perm.require(perm.can_edit_company(current_user, company))
+        ctx["editing"] = True
+    return render_template("crm/_company_field.html", **ctx)
+
+
+@bp.route("/companies/<int:company_id>/delete", methods=["POST"])
+def company_delete(company_id: int):
+    """Soft delete: the company disappears from lists and search; an admin can restore it."""
+    company = _company_or_404(company_id)
+    perm.require(perm.can_delete_company(current_user, company))
+    crm.soft_delete_company(db.session, company_id, current_user.id)
+    db.session.commit()
+    flash(_("Company %(name)s deleted. An admin can restore it under “Deleted companies”.",
+            name=company.display_name), "success")
+    return redirect(url_for("crm.companies"))
+
+
+@bp.route("/companies/deleted")
+def deleted_companies():
+    """Admins see what was deleted, by whom and when, and can undo it."""
+    perm.require(perm.is_admin(current_user))
+    return render_template("crm/deleted.html", companies=crm.deleted_companies(db.session),
+                           users={u.id: u for u in db.session.scalars(select(User))})
+
+
+@bp.route("/companies/<int:company_id>/restore", methods=["POST"])
+def company_restore(company_id: int):
+    """Undo a soft delete."""
+    company = _company_or_404(company_id, include_deleted=True)
+    perm.require(perm.can_restore_company(current_user, company))
+    crm.restore_company(db.session, company_id)
+    db.session.commit()
+    flash(_("Company %(name)s restored.", name=company.display_name), "success")
+    return redirect(url_for("crm.company", company_id=company_id))
+
+
+# ---------------------------------------------------------------- phones, emails, addresses of a company
+
+def _points(company: Company, status: int = 200, errors: dict | None = None, address_form=None, editing=None):
+    db.session.refresh(company)
+    return render_template("crm/_points.html", company=company, errors=errors or {},
+                           address_form=address_form or AddressForm(formdata=None), editing=editing,
+                           can_edit=perm.can_edit_company(current_user, company)), status
+
+
+@bp.route("/companies/<int:company_id>/points", methods=["GET"])
+def company_points(company_id: int):
+    """The phones, emails and addresses section (also closes an address being edited)."""
+    return _points(_company_or_404(company_id))
+
+
+@bp.route("/companies/<int:company_id>/points/<kind>", methods=["POST"])
+def company_point_add(company_id: int, kind: str):
+    """Add a phone or email to the company itself, or an address."""
+    company = _company_or_404(company_id)
+    perm.require(perm.can_edit_company(current_user, company))
+    try:
+        if kind == "phone":
+            crm.add_company_phone(db.session, company_id, request.form.get("value", ""), _region())
+        elif kind == "email":
+            crm.add_company_email(db.session, company_id, request.form.get("value", ""))
+        elif kind == "address":
+            form = AddressForm()
+            if not form.validate():
+                return _points(company, 422, address_form=form)
+            crm.save_address(db.session, company_id, form.data)
+        else:
+            abort(404)
+        db.session.commit()
+    except crm.FieldErrors as exc:
+        db.session.rollback()
+        if kind == "address":
+            form = AddressForm()
+            attach_errors(form, exc.errors)
+            return _points(company, 422, address_form=form)
+        return _points(company, 422, errors={kind: next(iter(exc.errors.values())), "value": request.form.get("value")})
+    return _points(company)
+
+
+def _point_or_404(kind: str, point_id: int):
+    """A phone, email or address and its company; editing it follows its contact or company."""
+    try:
+        point = crm.get_point(db.session, kind, point_id)
+    except LookupError:
+        abort(404)
+    contact = getattr(point, "contact", None)
+    company = _company_or_404(point.company_id) if point.company_id else None
+    if contact is not None:
+        perm.require(perm.can_edit_contact(current_user, contact))
+    elif company is None:
+        abort(404)
+    else:
+        perm.require(perm.can_edit_company(current_user, company))
+    return point, company
+
+
+@bp.route("/points/<kind>/<int:point_id>/verify", methods=["POST"])
+def point_verify(kind: str, point_id: int):
+    """Someone checked this phone, email or address: record when and who."""
+    point, company = _point_or_404(kind, point_id)
+    crm.verify_point(db.session, kind, point_id, current_user.id)
+    db.session.commit()
+    if getattr(point, "contact_id", None):
+        return redirect(url_for("crm.contact", contact_id=point.contact_id))
+    return _points(company)
+
+
+@bp.route("/points/<kind>/<int:point_id>/remove", methods=["POST"])
+def point_remove(kind: str, point_id: int):
+    """Remove a phone, email or address."""
+    point, company = _point_or_404(kind, point_id)
+    contact_id = getattr(point, "contact_id", None)
+    crm.remove_point(db.session, kind, point_id)
+    db.session.commit()
+    if contact_id:
+        return redirect(url_for("crm.contact", contact_id=contact_id))
+    return _points(company)
+
+
+@bp.route("/addresses/<int:address_id>", methods=["GET", "POST"])
+def address_edit(address_id: int):
+    """Edit an address in place within the section."""
+    address, company = _point_or_404("address", address_id)
+    if request.method == "GET":
+        return _points(company, editing=(address.id, AddressForm(obj=address)))
+    form = AddressForm()
+    if form.validate() and _saved(form, lambda: crm.save_address(db.session, company.id, form.data, address_id)):
+        return _points(company)
+    return _points(company, 422, editing=(address.id, form))
+
+
+# ---------------------------------------------------------------- timeline and activities
+
+def _activity_form(company: Company, formdata=None) -> ActivityForm:
+    form = ActivityForm(formdata=formdata)
+    if formdata is None:
+        form.occurred_at.data = to_user_timezone(datetime.utcnow()).replace(tzinfo=None, second=0, microsecond=0)
+    form.contact_id.choices = options([(None, "—")] + [(c.id, c.name) for c in company.contacts])
+    form.deal_id.choices = options([(None, "—")] + [(d.id, d.title) for d in db.session.scalars(
+        select(Deal).where(Deal.company_id == company.id).order_by(Deal.created_at.desc()))])
+    return form
+
+
+@bp.route("/companies/<int:company_id>/timeline")
+def company_timeline_page(company_id: int):
+    """Older timeline items, fetched by the “Older” button."""
+    company = _company_or_404(company_id)
+    before = request.args.get("before")
+    try:
+        before_at = datetime.fromisoformat(before) if before else None
+    except ValueError:
+        abort(400)
+    return render_template("crm/_timeline_page.html", company=company,
+                           timeline=company_timeline(db.session, company.id, before_at))
+
+
+@bp.route("/companies/<int:company_id>/activities", methods=["POST"])
+def activity_new(company_id: int):
+    """Log a call, meeting, email or note; the timeline updates in the same response."""
+    company = _company_or_404(company_id)
+    perm.require(perm.can_log_activity(current_user, company))
+    form = _activity_form(company, request.form)
+    if form.validate() and _saved(form, lambda: crm.log_activity(
+            db.session, author_id=current_user.id, company_id=company.id, kind=form.kind.data,
+            occurred_at=form.occurred_utc(), contact_id=form.contact_id.data, deal_id=form.deal_id.data,
+            subject=form.subject.data or "", outcome=form.outcome.data)):
+        return render_template("crm/_activity_form.html", company=company, activity_form=_activity_form(company),
+                               timeline=company_timeline(db.session, company.id), logged=True)
+    return render_template("crm/_activity_form.html", company=company, activity_form=form), 422
+
+
+# ---------------------------------------------------------------- contacts
 
 @bp.route("/contacts")
 def contacts():
-    """All current contacts, a page at a time."""
-    stmt = select(Contact).where(Contact.deleted_at.is_(None)).order_by(Contact.name, Contact.id)
-    page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
-    return render("crm/contacts.html", "crm/_contacts_table.html", page=page)
+    """Current contacts: search by name, position, phone or email; filter by do-not-contact."""
+    args = request.args
+    filters = {"q": (args.get("q") or "").strip()[:200], "dnc": args.get("dnc") or None,
+               "company": args.get("company", type=int)}
+    sort = args.get("sort", "name")
+    page = crm.contact_list(db.session, filters, sort, args.get("page", 1, type=int),
+                            current_app.config["PAGE_SIZE"], _region())
+    return render("crm/contacts.html", "crm/_contacts_table.html", page=page, filters=filters, sort=sort)
+
+
+def _contact_or_404(contact_id: int) -> Contact:
+    try:
+        return crm.get_contact(db.session, contact_id)
+    except LookupError:
+        abort(404)
+
+
+@bp.route("/contacts/<int:contact_id>")
+def contact(contact_id: int):
+    """A person: position, company, phones and emails with their verification, do-not-contact."""
+    contact = _contact_or_404(contact_id)
+    return render_template("crm/contact.html", contact=contact,
+                           can_edit=perm.can_edit_contact(current_user, contact))
+
+
+def _contact_form_rows(form: ContactForm) -> None:
+    """Add or remove a phone/email row when the person pressed one of those buttons instead of Save."""
+    action = request.form.get("row_action", "")
+    if action in ("add-phones", "add-emails"):
+        getattr(form, action[4:]).append_entry()
+    elif action.startswith("remove-"):
+        _verb, name, index = action.split("-")
+        rows = getattr(form, name)
+        kept = [e.data for i, e in enumerate(rows.entries) if i != int(index)]
+        while rows.entries:
+            rows.pop_entry()
+        for value in kept or [""]:
+            rows.append_entry(value)
+
+
+def _save_contact(form: ContactForm, contact: Contact | None):
+    if request.form.get("row_action"):
+        _contact_form_rows(form)
+        return None
+    if not form.validate_on_submit():
+        return None
+    data = {k: form[k].data for k in crm.CONTACT_FIELDS}
+    if contact is not None and form.company_id.data != contact.company_id:
+        target = db.session.get(Company, form.company_id.data) if form.company_id.data else None
+        if target is not None:
+            perm.require(perm.can_edit_company(current_user, target))
+    saved = _saved(form, lambda: crm.save_contact(
+        db.session, data, [e.data for e in form.phones], [e.data for e in form.emails], _region(),
+        contact.id if contact else None, _version(form.version.data) if contact else None))
+    if saved is None:
+        return None
+    flash(_("Contact saved."), "success")
+    return redirect(url_for("crm.contact", contact_id=saved.id))
+
+
+@bp.route("/contacts/new", methods=["GET", "POST"])
+def contact_new():
+    """Add a person, usually from their company's page."""
+    form = ContactForm()
+    company_id = request.args.get("company_id", type=int) or form.company_id.data
+    company = db.session.get(Company, company_id) if company_id else None
+    if company is not None:
+        perm.require(perm.can_edit_company(current_user, company))
+        if request.method == "GET":
+            form.company_id.data = company.id
+    done = _save_contact(form, None)
+    if done is not None:
+        return done
+    status = 422 if form.is_submitted() and not request.form.get("row_action") else 200
+    return render_template("crm/contact_form.html", form=form, contact=None, company=company), status
+
+
+@bp.route("/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
+def contact_edit(contact_id: int):
+    """Edit a person and their phones and emails; a stale copy is refused."""
+    contact = _contact_or_404(contact_id)
+    perm.require(perm.can_edit_contact(current_user, contact))
+    form = ContactForm(obj=contact)
+    if request.method == "GET":
+        form.phones.entries.clear()
+        form.emails.entries.clear()
+        for p in contact.phones:
+            form.phones.append_entry(crm.format_phone(p.e164))
+        for e in contact.emails:
+            form.emails.append_entry(e.address)
+        form.phones.append_entry("") if not contact.phones else None
+        form.emails.append_entry("") if not contact.emails else None
+    try:
+        done = _save_contact(form, contact)
+    except crm.Conflict as exc:
+        return _conflict_response("crm/contact_form.html", exc, form, contact=contact, company=contact.company)
+    if done is not None:
+        return done
+    status = 422 if form.is_submitted() and not request.form.get("row_action") else 200
+    return render_template("crm/contact_form.html", form=form, contact=contact, company=contact.company), status
+
+
+@bp.route("/contacts/<int:contact_id>/delete", methods=["POST"])
+def contact_delete(contact_id: int):
+    """Remove a person from the base (kept in history)."""
+    contact = _contact_or_404(contact_id)
+    perm.require(perm.can_edit_contact(current_user, contact))
+    company_id = contact.company_id
+    crm.soft_delete_contact(db.session, contact_id, current_user.id)
+    db.session.commit()
+    flash(_("Contact deleted."), "success")
+    return redirect(url_for("crm.company", company_id=company_id) if company_id else url_for("crm.contacts"))
+
+
+# ---------------------------------------------------------------- deals and products
+
+def _deal_form(company: Company, deal: Deal | None) -> DealForm:
+    form = DealForm(obj=deal)
+    if deal is not None and request.method == "GET":
+        while form.lines.entries:
+            form.lines.pop_entry()
+        for line in deal.lines:
+            form.lines.append_entry({"product_id": line.product_id, "quantity": line.quantity, "amount": line.amount})
+        form.lines.append_entry()
+    form.contact_id.choices = options([(None, "—")] + [(c.id, c.name) for c in company.contacts])
+    form.owner_id.choices = _people_choices()
+    _product_choices(form)
+    if deal is None and request.method == "GET":
+        form.owner_id.data = current_user.id
+    return form
+
+
+def _product_choices(form: DealForm) -> None:
+    products = options([(None, "—")] + [(p.id, f"{p.name} ({p.product_line})") for p in db.session.scalars(
+        select(Product).where(Product.active.is_(True)).order_by(Product.product_line, Product.name))])
+    for entry in form.lines:
+        entry.form.product_id.choices = products
+
+
+def _save_deal(company: Company, deal: Deal | None):
+    if deal is not None:
+        perm.require(perm.can_edit_deal(current_user, deal))
+    form = _deal_form(company, deal)
+    if request.form.get("row_action") == "add-line":
+        form.lines.append_entry()
+        _product_choices(form)
+        return render_template("crm/deal_form.html", form=form, company=company, deal=deal)
+    if form.validate_on_submit():
+        data = {k: form[k].data for k in ("title", "contact_id", "owner_id", "stage", "lost_reason", "expected_close")}
+        lines = [e.form.data for e in form.lines]
+        try:
+            saved = _saved(form, lambda: crm.save_deal(db.session, company.id, data, lines, deal.id if deal else None,
+                                                       _version(form.version.data) if deal else None))
+        except crm.Conflict as exc:
+            return _conflict_response("crm/deal_form.html", exc, form, company=company, deal=deal)
+        if saved is not None:
+            flash(_("Deal saved."), "success")
+            return redirect(url_for("crm.company", company_id=company.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("crm/deal_form.html", form=form, company=company, deal=deal), status
+
+
+@bp.route("/companies/<int:company_id>/deals/new", methods=["GET", "POST"])
+def deal_new(company_id: int):
+    """Open a deal with this company; anyone who sells may."""
+    return _save_deal(_company_or_404(company_id), None)
+
+
+@bp.route("/deals/<int:deal_id>/edit", methods=["GET", "POST"])
+def deal_edit(deal_id: int):
+    """Change a deal: its owner, their unit or an admin."""
+    deal = db.session.get(Deal, deal_id)
+    if deal is None:
+        abort(404)
+    return _save_deal(_company_or_404(deal.company_id), deal)
+
+
+@bp.route("/products")
+def products():
+    """The catalogue: what the company sells, by product line."""
+    items = db.session.scalars(select(Product).order_by(Product.product_line, Product.name)).all()
+    return render_template("crm/products.html", products=items, can_edit=perm.can_edit_products(current_user))
+
+
+@bp.route("/products/new", methods=["GET", "POST"], defaults={"product_id": None})
+@bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
+def product_edit(product_id: int | None):
+    """Admins add and change catalogue entries."""
+    perm.require(perm.can_edit_products(current_user))
+    product = db.session.get(Product, product_id) if product_id else None
+    if product_id and product is None:
+        abort(404)
+    form = ProductForm(obj=product)
+    if form.validate_on_submit() and _saved(form, lambda: crm.save_product(db.session, form.data, product_id)):
+        flash(_("Product saved."), "success")
+        return redirect(url_for("crm.products"))
+    return render_template("crm/product_form.html", form=form, product=product), 422 if form.is_submitted() else 200
+
+
+# ---------------------------------------------------------------- history and search
+
+@bp.route("/history/<entity_type>/<int:entity_id>")
+def history(entity_type: str, entity_id: int):
+    """Who changed what and when, field by field."""
+    model = HISTORY_MODELS.get(entity_type)
+    record = db.session.get(model, entity_id) if model else None
+    if record is None:
+        abort(404)
+    return render_template("crm/history.html", record=record, entity_type=entity_type,
+                           entries=audit.history(db.session, entity_type, entity_id))
 
 
 @bp.route("/search")
 def search():
     """Active search: companies and contacts by name, phone in any format, email, INN or city."""
-    from flask import current_app
-
     from app.services import search as search_service
 
     q = request.args.get("q", "").strip()[:200]
-    hits = search_service.search(db.session, q, current_app.config["DEFAULT_PHONE_REGION"]) if q else []
-    return render("crm/search.html", "crm/_search_results.html", q=q, hits=hits,
-                  highlight=search_service.highlight)
+    hits = search_service.search(db.session, q, _region()) if q else []
+    return render("crm/search.html", "crm/_search_results.html", q=q,
+                  hits=crm.describe_hits(db.session, hits, q, _region()), highlight=search_service.highlight)

@@ -102,6 +102,40 @@ def can_act_for_unit(user, unit_id: int) -> bool:
     return is_admin(user) or user.unit_id == unit_id
 
 
+def can_restore_company(user, company) -> bool:
+    """Undoing a deletion is an admin's call."""
+    return is_admin(user)
+
+
+def can_edit_contact(user, contact) -> bool:
+    """A contact, with its phones and emails, follows its company; a contact without one is anyone's to keep."""
+    if contact.company is not None:
+        return can_edit_company(user, contact.company)
+    return True
+
+
+def can_edit_deal(user, deal) -> bool:
+    """A deal belongs to its owner and their unit; without an owner, to whoever may edit the company."""
+    if deal.owner is None:
+        return can_edit_company(user, deal.company)
+    return can_edit_owned(user, deal.owner)
+
+
+def can_edit_activity(user, activity) -> bool:
+    """An activity is its author's, and the company's editors may correct it."""
+    return activity.author_id == user.id or can_edit_company(user, activity.company)
+
+
+def can_log_activity(user, company) -> bool:
+    """Anyone who talks to a current client records it: sales actions must land in the database."""
+    return company.deleted_at is None
+
+
+def can_edit_products(user) -> bool:
+    """The catalogue is kept by admins."""
+    return is_admin(user)
+
+
 def can_manage_data(user) -> bool:
     """Duplicates, imports and verification are the CRM section's job (and admins')."""
     return is_admin(user) or (user.is_authenticated and user.unit is not None and user.unit.code == CRM_UNIT)

@@ -211,12 +211,12 @@ def set_status(session: Session, user, plan: WeekPlan, status: str) -> WeekPlan:
 
 
 def log_task_activity(session: Session, author_id: int, task: PlanTask, outcome: str | None = None) -> Activity:
-    """Write the activity a task called for into the client's history (to be unified with crm.log_activity)."""
-    activity = Activity(kind=ACTION_ACTIVITY[task.action], occurred_at=utcnow(), author_id=author_id,
-                        company_id=task.company_id, contact_id=task.contact_id, deal_id=task.deal_id,
+    """Write the activity a task called for into the client's history, by the CRM's own rule."""
+    from app.services.crm import log_activity
+
+    return log_activity(session, author_id=author_id, company_id=task.company_id, kind=ACTION_ACTIVITY[task.action],
+                        occurred_at=utcnow(), contact_id=task.contact_id, deal_id=task.deal_id,
                         subject=f"{action_label(task.action)}: {task.expected_result}"[:300], outcome=outcome)
-    session.add(activity)
-    return activity
 
 
 def complete_task(session: Session, user, task: PlanTask, outcome: str | None = None) -> PlanTask:

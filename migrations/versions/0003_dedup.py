@@ -1,7 +1,7 @@
 """Data quality: duplicate review queue and decisions, undoable merges, import runs and mappings, settings
 
 Revision ID: 0003_dedup
-Revises: 0001_foundation
+Revises: 0008_accounts
 Create Date: 2026-11-27 07:02:36.668419
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003_dedup'
-down_revision = '0001_foundation'
+down_revision = '0008_accounts'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """workflows: boards, their columns, cards with checklists, comments, links and history
 
 Revision ID: 0005_workflows
-Revises: 0001_foundation
+Revises: 0002_crm
 Create Date: 2026-11-27 07:04:10.761661
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005_workflows'
-down_revision = '0001_foundation'
+down_revision = '0002_crm'
 branch_labels = None
 depends_on = None
 

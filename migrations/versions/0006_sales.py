@@ -1,7 +1,7 @@
 """Sales work: materials library (with products, client types, sellers, uses), weekly plans and tasks, surveys.
 
 Revision ID: 0006_sales
-Revises: 0001_foundation
+Revises: 0005_workflows
 Create Date: 2026-11-27 (surveys.campaign_id is a plain integer until campaigns are merged)
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006_sales'
-down_revision = '0001_foundation'
+down_revision = '0005_workflows'
 branch_labels = None
 depends_on = None
 

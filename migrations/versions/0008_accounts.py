@@ -2,7 +2,7 @@
 client requests with their department routes, steps and attachments.
 
 Revision ID: 0008_accounts
-Revises: 0001_foundation
+Revises: 0006_sales
 Create Date: 2026-11-27 07:18:24.746890
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008_accounts'
-down_revision = '0001_foundation'
+down_revision = '0006_sales'
 branch_labels = None
 depends_on = None
 
