@@ -210,3 +210,13 @@ def test_contacts_are_compared_with_their_company_names(app, auth, make_user):
     auth.login(make_user("staff", "crm"))
     page = auth.get(f"/data/duplicates/compare?kind=contact&ids={k},{twin_id}").get_data(as_text=True)
     assert f"ООО Ромашка #{a}" in page and f"LLC Romashka #{b}" in page
+
+
+def test_a_merged_companys_page_leads_to_the_survivor_with_the_merge_on_its_timeline(app, auth, make_user):
+    with app.app_context():
+        a, b, _other, _k = _base()
+        merge_service.merge(db.session, "company", a, [b], {}, user_id=None)
+    auth.login(make_user("staff", "crm"))
+    resp = auth.get(f"/crm/companies/{b}")
+    assert resp.status_code == 302 and resp.location.endswith(f"/crm/companies/{a}")
+    assert f"Merged #{b} into this company" in auth.get(f"/crm/companies/{a}").get_data(as_text=True)
