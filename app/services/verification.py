@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session
 
 from app.models.base import utcnow
 from app.models.companies import Address, Company
-from app.models.contacts import Contact, Email, Phone
+from app.models.contacts import Contact
+from app.services.crm import POINT_MODELS, get_point
 from app.services.dedup import tr
 
-ITEM_MODELS = {"phone": Phone, "email": Email, "address": Address}
+ITEM_MODELS = POINT_MODELS
 
 
 class VerifyError(ValueError):
@@ -95,14 +96,6 @@ def count_stale(session: Session, today: date | None = None) -> int:
                for m in ITEM_MODELS.values())
 
 
-def _item(session: Session, kind: str, item_id: int):
-    model = ITEM_MODELS.get(kind)
-    obj = session.get(model, item_id) if model else None
-    if obj is None:
-        raise LookupError(item_id)
-    return obj
-
-
 def _reindex(session: Session, obj) -> None:
     from app.services import search
 
@@ -114,7 +107,7 @@ def _reindex(session: Session, obj) -> None:
 
 def mark_verified(session: Session, kind: str, item_id: int, user_id: int | None):
     """The value was checked and is right: it leaves the queue for another age."""
-    obj = _item(session, kind, item_id)
+    obj = get_point(session, kind, item_id)
     obj.verified_at, obj.verified_by_id, obj.flagged_invalid, obj.flag_reason = utcnow(), user_id, False, None
     session.commit()
     return obj
@@ -124,7 +117,7 @@ def mark_changed(session: Session, kind: str, item_id: int, value: str, user_id:
     """The value was wrong and the right one is typed in: saved and verified at once."""
     from app.dedup.normalize import normalise_email, normalise_phone
 
-    obj = _item(session, kind, item_id)
+    obj = get_point(session, kind, item_id)
     value = (value or "").strip()
     if kind == "phone":
         e164 = normalise_phone(value)
@@ -149,7 +142,7 @@ def mark_changed(session: Session, kind: str, item_id: int, value: str, user_id:
 
 def mark_invalid(session: Session, kind: str, item_id: int, user_id: int | None) -> None:
     """The value is dead (no such number, mailbox gone): removed, its history keeps what it was."""
-    obj = _item(session, kind, item_id)
+    obj = get_point(session, kind, item_id)
     session.delete(obj)
     session.flush()
     _reindex(session, obj)
@@ -158,7 +151,7 @@ def mark_invalid(session: Session, kind: str, item_id: int, user_id: int | None)
 
 def flag_wrong(session: Session, kind: str, item_id: int, reason: str, user_id: int | None):
     """Anyone who meets a bounced email or a wrong number flags it for the CRM section."""
-    obj = _item(session, kind, item_id)
+    obj = get_point(session, kind, item_id)
     obj.flagged_invalid, obj.flag_reason = True, (reason or "").strip()[:200] or tr("flagged as wrong")
     session.commit()
     return obj
