@@ -22,6 +22,7 @@ BLUEPRINTS = [
     ("app.accounts", "/accounts"),
     ("app.promotion", "/promotion"),
     ("app.backups", "/admin/backups"),
+    ("app.duplicates", "/data"),
 ]
 
 

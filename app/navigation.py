@@ -13,6 +13,7 @@ NAV = [
     ("promotion.index", _l("Promotion"), None),
     ("jobs.index", _l("Jobs"), None),
     ("accounts.home", _l("Key accounts"), None),
+    ("duplicates.queue", _l("Data quality"), None),
     ("admin.users", _l("Users"), "admin"),
     ("backups.index", _l("Backups"), "admin"),
 ]

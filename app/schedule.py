@@ -28,6 +28,7 @@ SCHEDULE: list[Scheduled] = [
     Scheduled("app.accounts.tasks.send_request_reminders", "REQUEST_REMINDERS_CRON", "0 * * * *"),
     Scheduled("app.promotion.tasks.purge_expired_lists_job", "LIST_PURGE_CRON", "30 3 * * *"),
     Scheduled("app.backups.tasks.nightly_backup", "BACKUP_CRON", "0 2 * * *"),
+    Scheduled("app.duplicates.tasks.cleanup_uploads_job", "IMPORT_CLEANUP_CRON", "40 3 * * *"),
 ]
 
 

@@ -4,6 +4,7 @@ from app.models.audit import AuditEntry
 from app.models.companies import Address, ClientType, Company, Tag, company_tags
 from app.models.contacts import Contact, Email, Phone
 from app.models import crm as _crm_indexes  # noqa: F401
+from app.models.duplicates import DedupDecision, DedupGroup, DedupSettings, ImportMapping, ImportRun, Merge, MergedRecord  # noqa: F401
 from app.models.jobs import JobRecord
 from app.models.notifications import Notification
 from app.models.org import LoginAttempt, Unit, User

@@ -48,6 +48,7 @@ def figure(name: str):
 # Modules that register figures; imported on first use so nothing runs at app import.
 FIGURE_MODULES: list[str] = [
     "app.services.crm_figures",
+    "app.services.data_quality_figures",
     "app.services.promotion_figures",
     "app.services.sales_figures",
     "app.services.accounts_figures",

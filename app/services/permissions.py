@@ -137,3 +137,8 @@ def can_edit_products(user) -> bool:
 def can_manage_promotion(user) -> bool:
     """Campaigns, the plan and address lists: promotion staff, their head and admins."""
     return bool(user and user.is_authenticated and (user.role == "admin" or user.unit.code == "promotion"))
+
+
+def can_manage_data(user) -> bool:
+    """Duplicates, imports and verification are the CRM section's job (and admins')."""
+    return is_admin(user) or (user.is_authenticated and user.unit is not None and user.unit.code == CRM_UNIT)

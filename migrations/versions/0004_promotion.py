@@ -1,7 +1,7 @@
 """Promotion: channels, campaigns and spend, the year's plan, responses, form rate limit, segments, address lists.
 
 Revision ID: 0004_promotion
-Revises: 0002_crm
+Revises: 0003_dedup
 Create Date: 2026-11-27 07:00:31.937839
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004_promotion'
-down_revision = '0002_crm'
+down_revision = '0003_dedup'
 branch_labels = None
 depends_on = None
 

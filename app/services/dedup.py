@@ -1,0 +1,558 @@
+"""Duplicates in the client base: engine records from the database, the review queue, the live check.
+
+The matching itself lives in app.dedup (a pure engine); this module feeds it from the database,
+remembers reviewers' decisions, and turns its reasons into words a person reads.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from flask import has_request_context
+from flask_babel import gettext
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models.base import utcnow
+from app.models.companies import Address, Company
+from app.models.contacts import Contact, Email, Phone
+from app.models.duplicates import DedupDecision, DedupGroup, DedupSettings
+
+def tr(message: str, **params) -> str:
+    """Translate for the person in a request; jobs, commands and tests without one get the English."""
+    if has_request_context():
+        return gettext(message, **params)
+    return message % params if params else message
+
+
+def _l(message: str) -> str:
+    """Mark a string for translation where it is defined; tr() translates it where it is shown."""
+    return message
+
+
+KINDS = ("company", "contact")
+MODELS = {"company": Company, "contact": Contact}
+
+# What a reviewer reads for each engine reason code; params fill the braces.
+REASON_TEXT = {
+    "same_inn": _l("same INN"),
+    "different_inn": _l("different INN"),
+    "same_phone": _l("same phone"),
+    "same_email": _l("same email"),
+    "same_shared_mailbox": _l("same shared mailbox"),
+    "same_email_domain": _l("same email domain"),
+    "same_email_domain_similar_name": _l("same email domain and similar name"),
+    "name_similar": _l("name %(pct)s%% similar"),
+    "name_different": _l("names differ (%(pct)s%% similar)"),
+    "same_legal_form": _l("same legal form"),
+    "compatible_legal_form": _l("compatible legal forms (%(a)s / %(b)s)"),
+    "different_legal_form": _l("different legal form (%(a)s vs %(b)s)"),
+    "address_similar": _l("address %(pct)s%% similar"),
+    "address_different": _l("different address"),
+    "field_same": _l("same %(field)s"),
+    "field_similar": _l("%(field)s %(pct)s%% similar"),
+    "field_close": _l("%(field)s differs by one character"),
+    "field_different": _l("different %(field)s"),
+    "fields_swapped": _l("%(a)s and %(b)s swapped"),
+}
+FIELD_WORDS = {"INN": _l("INN"), "company": _l("company"), "legal form": _l("legal form"), "city": _l("city"),
+               "position": _l("position"), "name": _l("name"), "phones": _l("phone"), "emails": _l("email")}
+
+
+def reason_text(reason: dict) -> str:
+    """One stored reason ({code, params}) in the reader's language."""
+    template = REASON_TEXT.get(reason.get("code"))
+    params = {k: tr(FIELD_WORDS[v]) if isinstance(v, str) and v in FIELD_WORDS else v
+              for k, v in (reason.get("params") or {}).items()}
+    if template is None:
+        return reason.get("code", "")
+    try:
+        return tr(template, **params)
+    except (KeyError, TypeError, ValueError):
+        return tr(template.replace("%%", "%"))
+
+
+def reason_dicts(reasons) -> list[dict]:
+    """Engine reasons as plain data for the database and CSV."""
+    return [{"code": getattr(r, "code", str(r)), "params": dict(getattr(r, "params", {}) or {})} for r in reasons]
+
+
+# --- settings ---------------------------------------------------------------------------------
+
+
+def get_settings(session: Session) -> DedupSettings:
+    """The single settings row, created with the engine's precise defaults on first use."""
+    from app.dedup import Thresholds
+
+    row = session.scalar(select(DedupSettings).order_by(DedupSettings.id).limit(1))
+    if row is None:
+        default = Thresholds()
+        row = DedupSettings(review_threshold=default.review, strong_threshold=default.strong, verify_age_months=12)
+        session.add(row)
+        session.flush()
+    return row
+
+
+class SettingsError(ValueError):
+    """Thresholds that make no sense; the message names the field."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def save_settings(session: Session, review: float, strong: float, verify_age_months: int,
+                  user_id: int | None) -> DedupSettings:
+    """An admin tunes the thresholds: review must sit below strong, both within 0-100."""
+    if not 1 <= review <= 100:
+        raise SettingsError("review_threshold", tr("The review threshold must be between 1 and 100."))
+    if not review <= strong <= 100:
+        raise SettingsError("strong_threshold",
+                            tr("The strong threshold must be between the review threshold and 100."))
+    if not 1 <= verify_age_months <= 120:
+        raise SettingsError("verify_age_months", tr("The age must be between 1 and 120 months."))
+    row = get_settings(session)
+    row.review_threshold, row.strong_threshold = float(review), float(strong)
+    row.verify_age_months, row.updated_by_id = int(verify_age_months), user_id
+    session.commit()
+    _CACHE.clear()
+    return row
+
+
+def matcher(session: Session, kind: str, review: float | None = None):
+    """An engine matcher for companies or contacts with the admin's thresholds."""
+    from app.dedup import COMPANY_SCHEMA, CONTACT_SCHEMA, Matcher, Thresholds
+
+    s = get_settings(session)
+    thresholds = Thresholds(review=s.review_threshold if review is None else review,
+                            strong=max(s.strong_threshold, review or 0))
+    return Matcher(COMPANY_SCHEMA if kind == "company" else CONTACT_SCHEMA, thresholds=thresholds)
+
+
+# --- engine records from the database ---------------------------------------------------------
+
+
+def _address_text(row) -> str:
+    return ", ".join(p for p in (row.postcode, row.city, row.street) if p)
+
+
+def _company_batch(session: Session, companies: list) -> list[dict]:
+    ids = [c.id for c in companies]
+    phones: dict[int, list[str]] = {}
+    emails: dict[int, list[str]] = {}
+    addresses: dict[int, list[str]] = {}
+    for cid, e164 in session.execute(select(Phone.company_id, Phone.e164)
+                                     .where(Phone.company_id.in_(ids), Phone.contact_id.is_(None))):
+        phones.setdefault(cid, []).append(e164)
+    for cid, address in session.execute(select(Email.company_id, Email.address)
+                                        .where(Email.company_id.in_(ids), Email.contact_id.is_(None))):
+        emails.setdefault(cid, []).append(address)
+    for a in session.execute(select(Address.company_id, Address.postcode, Address.city, Address.street)
+                             .where(Address.company_id.in_(ids))):
+        addresses.setdefault(a.company_id, []).append(_address_text(a))
+    return [{"id": c.id, "name": c.legal_name, "legal_form": c.legal_form, "inn": c.inn, "city": c.city,
+             "phones": phones.get(c.id, []), "emails": emails.get(c.id, []),
+             "addresses": addresses.get(c.id, [])} for c in companies]
+
+
+def _contact_batch(session: Session, contacts: list) -> list[dict]:
+    ids = [c.id for c in contacts]
+    phones: dict[int, list[str]] = {}
+    emails: dict[int, list[str]] = {}
+    for kid, e164 in session.execute(select(Phone.contact_id, Phone.e164).where(Phone.contact_id.in_(ids))):
+        phones.setdefault(kid, []).append(e164)
+    for kid, address in session.execute(select(Email.contact_id, Email.address).where(Email.contact_id.in_(ids))):
+        emails.setdefault(kid, []).append(address)
+    return [{"id": c.id, "name": c.name, "company_id": c.company_id, "position": c.position,
+             "phones": phones.get(c.id, []), "emails": emails.get(c.id, [])} for c in contacts]
+
+
+def _columns(kind: str):
+    if kind == "company":
+        return (Company.id, Company.legal_name, Company.legal_form, Company.inn, Company.city)
+    return (Contact.id, Contact.name, Contact.company_id, Contact.position)
+
+
+def engine_records(session: Session, kind: str, batch: int = 5000, where=None) -> Iterator[dict]:
+    """Every current company or contact as an engine record, read in id batches so memory stays flat."""
+    model = MODELS[kind]
+    build = _company_batch if kind == "company" else _contact_batch
+    last = 0
+    while True:
+        stmt = select(*_columns(kind)).where(model.id > last, model.deleted_at.is_(None))
+        if where is not None:
+            stmt = stmt.where(where)
+        rows = session.execute(stmt.order_by(model.id).limit(batch)).all()
+        if not rows:
+            return
+        yield from build(session, rows)
+        last = rows[-1].id
+
+
+def count_records(session: Session, kind: str) -> int:
+    model = MODELS[kind]
+    return session.scalar(select(func.count(model.id)).where(model.deleted_at.is_(None))) or 0
+
+
+# --- decisions and the review queue ----------------------------------------------------------
+
+
+def _pair(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
+
+
+def decided_pairs(session: Session, kind: str) -> set[tuple[int, int]]:
+    return set(session.execute(select(DedupDecision.a_id, DedupDecision.b_id).where(DedupDecision.kind == kind)))
+
+
+def scan(session: Session, kind: str, threshold: float | None = None,
+         progress: Callable[[float], None] | None = None) -> list:
+    """Candidate pairs of the whole base, best first, without pairs a reviewer already called different."""
+    m = matcher(session, kind, review=threshold)
+    total = max(1, count_records(session, kind))
+    seen = 0
+
+    def counted() -> Iterator[dict]:
+        nonlocal seen
+        for rec in engine_records(session, kind):
+            seen += 1
+            if progress and seen % 2000 == 0:
+                progress(0.3 * seen / total)
+            yield rec
+
+    candidates = m.scan(counted(), progress=progress)
+    skip = decided_pairs(session, kind)
+    return [c for c in candidates if _pair(c.a_id, c.b_id) not in skip]
+
+
+def fill_queue(session: Session, kind: str, candidates: list, job_id: str | None = None) -> int:
+    """Replace the open groups of this kind with the scan's clusters; returns how many groups."""
+    from app.dedup import cluster
+
+    session.execute(DedupGroup.__table__.delete().where(DedupGroup.kind == kind, DedupGroup.status == "open"))
+    s = get_settings(session)
+    threshold = min((c.score for c in candidates), default=s.review_threshold)
+    groups = cluster(candidates, threshold)
+    rows = []
+    for members in groups:
+        inside = set(members)
+        pairs = [c for c in candidates if c.a_id in inside and c.b_id in inside]
+        pairs.sort(key=lambda c: -c.score)
+        rows.append({"kind": kind, "member_ids": sorted(members), "score": pairs[0].score if pairs else 0.0,
+                     "status": "open", "scan_job_id": job_id, "created_at": utcnow(),
+                     "pairs": [{"a": c.a_id, "b": c.b_id, "score": c.score, "reasons": reason_dicts(c.reasons)}
+                               for c in pairs[:20]]})
+    if rows:
+        session.execute(DedupGroup.__table__.insert(), rows)
+    session.commit()
+    return len(rows)
+
+
+def open_groups(session: Session, kind: str, limit: int = 50, offset: int = 0) -> list[DedupGroup]:
+    """The review queue: open groups, best first."""
+    stmt = (select(DedupGroup).where(DedupGroup.kind == kind, DedupGroup.status == "open")
+            .order_by(DedupGroup.score.desc(), DedupGroup.id).limit(limit).offset(offset))
+    return list(session.scalars(stmt))
+
+
+def count_open_groups(session: Session, kind: str | None = None) -> int:
+    stmt = select(func.count(DedupGroup.id)).where(DedupGroup.status == "open")
+    if kind:
+        stmt = stmt.where(DedupGroup.kind == kind)
+    return session.scalar(stmt) or 0
+
+
+def group_records(session: Session, group: DedupGroup) -> list:
+    """The group's records that still exist, in the group's order."""
+    model = MODELS[group.kind]
+    found = {r.id: r for r in session.scalars(select(model).where(model.id.in_(group.member_ids),
+                                                                  model.deleted_at.is_(None)))}
+    return [found[i] for i in group.member_ids if i in found]
+
+
+def dismiss_group(session: Session, group_id: int, user_id: int | None, record_ids: Iterable[int] | None = None) -> None:
+    """'Not duplicates': remember every pair of the group so no scan proposes it again."""
+    group = session.get(DedupGroup, group_id)
+    if group is None:
+        raise LookupError(group_id)
+    ids = sorted(set(record_ids or group.member_ids))
+    known = decided_pairs(session, group.kind)
+    for i, a in enumerate(ids):
+        for b in ids[i + 1:]:
+            if (a, b) not in known:
+                session.add(DedupDecision(kind=group.kind, a_id=a, b_id=b, decided_by_id=user_id))
+    group.status, group.resolved_at, group.resolved_by_id = "dismissed", utcnow(), user_id
+    session.commit()
+
+
+def is_dismissed(session: Session, kind: str, a: int, b: int) -> bool:
+    a, b = _pair(a, b)
+    return session.scalar(select(func.count(DedupDecision.id)).where(
+        DedupDecision.kind == kind, DedupDecision.a_id == a, DedupDecision.b_id == b)) > 0
+
+
+# --- the live check while typing -------------------------------------------------------------
+
+
+class _BaseIndex:
+    """An engine index of the whole base kept per process; records added after it was built are
+    checked separately (by id, an index range), so a new record is found at once and the big
+    index is rebuilt rarely."""
+
+    def __init__(self, index, max_id: int, built_mono: float):
+        self.index, self.max_id, self.built_mono = index, max_id, built_mono
+
+
+class _Cache(dict):
+    lock = threading.Lock()
+    building: set = set()
+
+
+_CACHE = _Cache()
+REBUILD_SECONDS = 600
+SYNC_BUILD_LIMIT = 50_000  # larger bases build their index in a background thread
+
+
+def _build(session: Session, kind: str, m) -> _BaseIndex:
+    model = MODELS[kind]
+    max_id = session.scalar(select(func.max(model.id))) or 0
+    return _BaseIndex(m.index(engine_records(session, kind, where=model.id <= max_id)), max_id, time.monotonic())
+
+
+def _build_in_background(app, key, kind: str) -> None:
+    def run():
+        from app.extensions import db
+
+        try:
+            with app.app_context():
+                _CACHE[key] = _build(db.session, kind, matcher(db.session, kind))
+                db.session.rollback()
+        finally:
+            _CACHE.building.discard(key)
+
+    with _CACHE.lock:
+        if key in _CACHE.building:
+            return
+        _CACHE.building.add(key)
+    threading.Thread(target=run, name=f"dedup-index-{kind}", daemon=True).start()
+
+
+def _base_index(session: Session, kind: str, m) -> _BaseIndex | None:
+    """The cached index, (re)built when missing or old; None while a large base is still being indexed."""
+    from flask import current_app
+
+    key = (str(session.get_bind().url), kind)
+    entry = _CACHE.get(key)
+    if entry is not None and time.monotonic() - entry.built_mono <= REBUILD_SECONDS:
+        return entry
+    if count_records(session, kind) > SYNC_BUILD_LIMIT:
+        _build_in_background(current_app._get_current_object(), key, kind)
+        return entry  # the old index (or None) serves until the new one is ready
+    with _CACHE.lock:
+        entry = _CACHE.get(key)
+        if entry is None or time.monotonic() - entry.built_mono > REBUILD_SECONDS:
+            entry = _CACHE[key] = _build(session, kind, m)
+    return entry
+
+
+def _exact_key_ids(session: Session, kind: str, record: dict) -> set[int]:
+    """Records sharing an INN, phone or email with the typed one: the check while the index is not ready."""
+    from app.dedup.normalize import normalise_email, normalise_phone
+
+    phones = {p for v in record["phones"] if (p := normalise_phone(v))}
+    emails = {e for v in record["emails"] if (e := normalise_email(v))}
+    ids: set[int] = set()
+    if kind == "company":
+        if record.get("inn"):
+            ids |= set(session.scalars(select(Company.id).where(Company.inn == _inn_digits(record["inn"]))))
+        if phones:
+            ids |= set(session.scalars(select(Phone.company_id).where(Phone.e164.in_(phones),
+                                                                      Phone.contact_id.is_(None))))
+        if emails:
+            ids |= set(session.scalars(select(Email.company_id).where(Email.address.in_(emails),
+                                                                      Email.contact_id.is_(None))))
+    else:
+        if phones:
+            ids |= set(session.scalars(select(Phone.contact_id).where(Phone.e164.in_(phones))))
+        if emails:
+            ids |= set(session.scalars(select(Email.contact_id).where(Email.address.in_(emails))))
+    ids.discard(None)
+    return ids
+
+
+def forget_index() -> None:
+    """Drop the cached indexes (tests and admin changes)."""
+    _CACHE.clear()
+
+
+def _record_from_fields(kind: str, fields: dict) -> dict:
+    def many(name: str) -> list[str]:
+        value = fields.get(name)
+        if isinstance(value, (list, tuple)):
+            return [v for v in value if v]
+        return [v for v in re.split(r"[,;\n]", value or "") if v.strip()]
+
+    if kind == "company":
+        return {"id": None, "name": (fields.get("legal_name") or fields.get("name") or "").strip(),
+                "legal_form": fields.get("legal_form") or None, "inn": (fields.get("inn") or "").strip() or None,
+                "city": fields.get("city") or None, "phones": many("phones") + many("phone"),
+                "emails": many("emails") + many("email"), "addresses": many("addresses") + many("address")}
+    company_id = fields.get("company_id")
+    return {"id": None, "name": (fields.get("name") or "").strip(),
+            "company_id": int(company_id) if str(company_id or "").isdigit() else None,
+            "company_name": fields.get("company_name") or None, "position": fields.get("position") or None,
+            "phones": many("phones") + many("phone"), "emails": many("emails") + many("email")}
+
+
+@dataclass
+class Likely:
+    """An existing record that looks like the one being typed."""
+
+    kind: str
+    record: object
+    score: float
+    reasons: list[str]
+    same_inn: bool = False
+
+
+def _inn_digits(value: str | None) -> str:
+    return re.sub(r"\D", "", value or "")
+
+
+def same_inn(session: Session, inn: str | None, exclude_id: int | None = None) -> Company | None:
+    """A current company already holding this INN (digits compared), if any."""
+    digits = _inn_digits(inn)
+    if len(digits) < 10:
+        return None
+    stmt = select(Company).where(Company.deleted_at.is_(None), Company.inn.in_({digits, (inn or "").strip()}))
+    if exclude_id:
+        stmt = stmt.where(Company.id != exclude_id)
+    return session.scalars(stmt.order_by(Company.id).limit(1)).first()
+
+
+def likely_duplicates(session: Session, kind: str, fields: dict, limit: int = 5,
+                      exclude_id: int | None = None, fresh: bool = True) -> list[Likely]:
+    """Existing records that look like the one being typed, best first (an identical INN on top)."""
+    record = _record_from_fields(kind, fields)
+    if not (record["name"] or record["phones"] or record["emails"] or record.get("inn")):
+        return []
+    m = matcher(session, kind)
+    base = _base_index(session, kind, m)
+    model = MODELS[kind]
+    if base is None:  # a large base still being indexed: records sharing an exact key, scored by the engine
+        ids = _exact_key_ids(session, kind, record)
+        indexes = [m.index(engine_records(session, kind, where=model.id.in_(ids)))] if ids else []
+    else:
+        indexes = [base.index]
+        if fresh:  # records added since the big index was built
+            indexes.append(m.index(engine_records(session, kind, where=model.id > base.max_id)))
+    scores: dict[int, Likely] = {}
+    for idx in indexes:
+        for c in m.check(record, idx):
+            if c.b_id == exclude_id:
+                continue
+            if c.b_id not in scores or scores[c.b_id].score < c.score:
+                scores[c.b_id] = Likely(kind, None, c.score, [reason_text(r) for r in reason_dicts(c.reasons)])
+    out: list[Likely] = []
+    if kind == "company":
+        twin = same_inn(session, record.get("inn"), exclude_id)
+        if twin is not None:
+            hit = scores.pop(twin.id, Likely(kind, None, 100.0, [tr(REASON_TEXT["same_inn"])]))
+            hit.record, hit.same_inn, hit.score = twin, True, 100.0
+            out.append(hit)
+    if scores:
+        live = {r.id: r for r in session.scalars(select(model).where(model.id.in_(list(scores)),
+                                                                      model.deleted_at.is_(None)))}
+        for rid, hit in sorted(scores.items(), key=lambda kv: -kv[1].score):
+            if rid in live:
+                hit.record = live[rid]
+                out.append(hit)
+    return out[:limit]
+
+
+class DuplicateError(Exception):
+    """Saving would create a duplicate: an identical INN (refused) or a likely twin (needs confirmation)."""
+
+    def __init__(self, message: str, existing: list[Likely], refused: bool):
+        super().__init__(message)
+        self.existing = existing
+        self.refused = refused  # True: cannot be overridden (identical INN)
+
+    @property
+    def existing_id(self) -> int | None:
+        return self.existing[0].record.id if self.existing else None
+
+
+def ensure_not_duplicate(session: Session, kind: str, fields: dict, confirmed_different: bool,
+                         exclude_id: int | None = None) -> None:
+    """Refuse an identical INN outright; refuse a likely duplicate unless the person confirmed it differs."""
+    if kind == "company":
+        twin = same_inn(session, fields.get("inn"), exclude_id)
+        if twin is not None:
+            raise DuplicateError(tr("A company with this INN already exists: %(name)s (#%(id)s).",
+                                        name=twin.display_name, id=twin.id),
+                                 [Likely(kind, twin, 100.0, [tr(REASON_TEXT["same_inn"])], True)], refused=True)
+    if confirmed_different:
+        return
+    hits = likely_duplicates(session, kind, fields, exclude_id=exclude_id)
+    if hits:
+        raise DuplicateError(tr("This looks like an existing record. Open it, or confirm that this is a "
+                                    "different client."), hits, refused=False)
+
+
+def engine_defaults():
+    """The engine's own precise defaults, shown next to the admin's values."""
+    from app.dedup import Thresholds
+
+    return Thresholds()
+
+
+def create_checked(session: Session, kind: str, fields: dict, confirmed_different: bool):
+    """Create a company or contact (with its phone and email) only when it passes the duplicate rule."""
+    from app.dedup.normalize import normalise_email, normalise_phone
+    from app.services import search
+    from app.services.actor import current_actor_id
+
+    name = (fields.get("legal_name") or fields.get("name") or "").strip()
+    if not name:
+        raise ValueError(tr("Enter a name."))
+    ensure_not_duplicate(session, kind, fields, confirmed_different)
+    lookalikes = [h.record.id for h in likely_duplicates(session, kind, fields)] if confirmed_different else []
+    phone = normalise_phone(fields.get("phone") or "")
+    email = normalise_email(fields.get("email") or "")
+    if kind == "company":
+        obj = Company(legal_name=name, legal_form=(fields.get("legal_form") or "").strip() or None,
+                      name_sort=name.lower(), inn=_inn_digits(fields.get("inn")) or None,
+                      city=(fields.get("city") or "").strip() or None)
+        session.add(obj)
+        session.flush()
+        owner = {"company_id": obj.id}
+    else:
+        company_id = fields.get("company_id")
+        obj = Contact(name=name, position=(fields.get("position") or "").strip() or None,
+                      company_id=int(company_id) if str(company_id or "").isdigit() else None)
+        session.add(obj)
+        session.flush()
+        owner = {"company_id": obj.company_id, "contact_id": obj.id}
+    if phone:
+        session.add(Phone(e164=phone, **owner))
+    if email:
+        session.add(Email(address=email, **owner))
+    session.flush()
+    search.reindex(session, **({"company_ids": [obj.id]} if kind == "company" else {"contact_ids": [obj.id]}))
+    remember_different(session, kind, obj.id, lookalikes, current_actor_id())
+    session.commit()
+    return obj
+
+
+def remember_different(session: Session, kind: str, record_id: int, other_ids: Iterable[int],
+                       user_id: int | None) -> None:
+    """A person confirmed "this is a different client": scans will not propose these pairs again."""
+    known = decided_pairs(session, kind)
+    for other in set(other_ids) - {record_id}:
+        a, b = _pair(record_id, other)
+        if (a, b) not in known:
+            session.add(DedupDecision(kind=kind, a_id=a, b_id=b, decided_by_id=user_id))

@@ -1,0 +1,171 @@
+"""Keeping contact data current: which phones, emails and addresses need a check, and the one-click answers."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.models.base import utcnow
+from app.models.companies import Address, Company
+from app.models.contacts import Contact
+from app.services.crm import POINT_MODELS, get_point
+from app.services.dedup import tr
+
+ITEM_MODELS = POINT_MODELS
+
+
+class VerifyError(ValueError):
+    """A value that cannot be saved as a phone, email or address."""
+
+
+def age_months(session: Session) -> int:
+    from app.services.dedup import get_settings
+
+    return get_settings(session).verify_age_months
+
+
+def cutoff(session: Session, today: date | None = None) -> datetime:
+    """Data last confirmed before this instant is stale (the admin's age, 12 months by default)."""
+    today = today or date.today()
+    return datetime.combine(today, time.min, tzinfo=timezone.utc) - timedelta(days=round(30.44 * age_months(session)))
+
+
+def _stale(model, limit_at: datetime):
+    # Never verified: it counts from when it was entered.
+    return or_(model.flagged_invalid.is_(True), func.coalesce(model.verified_at, model.created_at) < limit_at)
+
+
+def _live(model):
+    """Items of current companies (and of current contacts, when they belong to one)."""
+    cond = [Company.deleted_at.is_(None)]
+    if model is not Address:
+        cond.append(or_(model.contact_id.is_(None), Contact.deleted_at.is_(None)))
+    return and_(*cond)
+
+
+def _query(model, limit_at: datetime):
+    stmt = select(model, Company).join(Company, Company.id == model.company_id)
+    if model is not Address:
+        stmt = stmt.outerjoin(Contact, Contact.id == model.contact_id)
+    return stmt.where(_stale(model, limit_at), _live(model))
+
+
+@dataclass
+class StaleItem:
+    """One phone, email or address that needs checking, with whose it is."""
+
+    kind: str
+    obj: object
+    company: Company
+
+    @property
+    def value(self) -> str:
+        if self.kind == "phone":
+            return self.obj.e164 + (f" ({self.obj.extension})" if self.obj.extension else "")
+        if self.kind == "email":
+            return self.obj.address
+        return self.obj.one_line
+
+    @property
+    def contact(self):
+        return getattr(self.obj, "contact", None)
+
+
+def stale_items(session: Session, company_id: int | None = None, kind: str | None = None, limit: int = 100,
+                offset: int = 0, today: date | None = None) -> list[StaleItem]:
+    """What needs verifying, flagged items first then the oldest; for the queue or one company's page."""
+    limit_at = cutoff(session, today)
+    out: list[StaleItem] = []
+    for name, model in ITEM_MODELS.items():
+        if kind and kind != name:
+            continue
+        stmt = _query(model, limit_at)
+        if company_id is not None:
+            stmt = stmt.where(model.company_id == company_id)
+        stmt = stmt.order_by(model.flagged_invalid.desc(), func.coalesce(model.verified_at, model.created_at), model.id)
+        out += [StaleItem(name, obj, company) for obj, company in session.execute(stmt.limit(limit + offset))]
+    out.sort(key=lambda i: (not i.obj.flagged_invalid, i.obj.verified_at or i.obj.created_at))
+    return out[offset:offset + limit]
+
+
+def count_stale(session: Session, today: date | None = None) -> int:
+    limit_at = cutoff(session, today)
+    return sum(session.scalar(select(func.count()).select_from(_query(m, limit_at).subquery())) or 0
+               for m in ITEM_MODELS.values())
+
+
+def _reindex(session: Session, obj) -> None:
+    from app.services import search
+
+    if getattr(obj, "contact_id", None):
+        search.reindex(session, contact_ids=[obj.contact_id])
+    else:
+        search.reindex(session, company_ids=[obj.company_id])
+
+
+def mark_verified(session: Session, kind: str, item_id: int, user_id: int | None):
+    """The value was checked and is right: it leaves the queue for another age."""
+    obj = get_point(session, kind, item_id)
+    obj.verified_at, obj.verified_by_id, obj.flagged_invalid, obj.flag_reason = utcnow(), user_id, False, None
+    session.commit()
+    return obj
+
+
+def mark_changed(session: Session, kind: str, item_id: int, value: str, user_id: int | None):
+    """The value was wrong and the right one is typed in: saved and verified at once."""
+    from app.dedup.normalize import normalise_email, normalise_phone
+
+    obj = get_point(session, kind, item_id)
+    value = (value or "").strip()
+    if kind == "phone":
+        e164 = normalise_phone(value)
+        if e164 is None:
+            raise VerifyError(tr("This is not a phone number."))
+        obj.e164 = e164
+    elif kind == "email":
+        email = normalise_email(value)
+        if email is None:
+            raise VerifyError(tr("This is not an email address."))
+        obj.address = email
+    else:
+        if not value:
+            raise VerifyError(tr("Enter the street address."))
+        obj.street = value[:300]
+    obj.verified_at, obj.verified_by_id, obj.flagged_invalid, obj.flag_reason = utcnow(), user_id, False, None
+    session.flush()
+    _reindex(session, obj)
+    session.commit()
+    return obj
+
+
+def mark_invalid(session: Session, kind: str, item_id: int, user_id: int | None) -> None:
+    """The value is dead (no such number, mailbox gone): removed, its history keeps what it was."""
+    obj = get_point(session, kind, item_id)
+    session.delete(obj)
+    session.flush()
+    _reindex(session, obj)
+    session.commit()
+
+
+def flag_wrong(session: Session, kind: str, item_id: int, reason: str, user_id: int | None):
+    """Anyone who meets a bounced email or a wrong number flags it for the CRM section."""
+    obj = get_point(session, kind, item_id)
+    obj.flagged_invalid, obj.flag_reason = True, (reason or "").strip()[:200] or tr("flagged as wrong")
+    session.commit()
+    return obj
+
+
+def verified_share(session: Session, today: date | None = None) -> tuple[int, int]:
+    """(verified within the age, all) over current phones, emails and addresses."""
+    limit_at = cutoff(session, today)
+    ok = total = 0
+    for model in ITEM_MODELS.values():
+        base = select(func.count()).select_from(model).join(Company, Company.id == model.company_id)
+        if model is not Address:
+            base = base.outerjoin(Contact, Contact.id == model.contact_id)
+        base = base.where(_live(model))
+        total += session.scalar(base) or 0
+        ok += session.scalar(base.where(model.verified_at >= limit_at, model.flagged_invalid.is_(False))) or 0
+    return ok, total
