@@ -1,4 +1,5 @@
-"""The main menu; each area adds its entry here: (endpoint, label, who may see it)."""
+"""The main menu; each area adds its entry here: (endpoint, label, who may see it: None for everyone,
+"admin", or the name of a rule in app.services.permissions that takes the user)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -13,7 +14,7 @@ NAV = [
     ("promotion.index", _l("Promotion"), None),
     ("jobs.index", _l("Jobs"), None),
     ("accounts.home", _l("Key accounts"), None),
-    ("duplicates.queue", _l("Data quality"), None),
+    ("duplicates.queue", _l("Data quality"), "can_manage_data"),
     ("admin.users", _l("Users"), "admin"),
     ("backups.index", _l("Backups"), "admin"),
 ]
@@ -23,9 +24,13 @@ def nav_items(user) -> list[tuple[str, str]]:
     """Menu entries this user may open."""
     from flask import current_app
 
+    from app.services import permissions
+
     items = []
-    for endpoint, label, role in NAV:
-        if role == "admin" and user.role != "admin":
+    for endpoint, label, rule in NAV:
+        if rule == "admin" and user.role != "admin":
+            continue
+        if rule not in (None, "admin") and not getattr(permissions, rule)(user):
             continue
         if endpoint.split(".")[0] in current_app.blueprints:
             items.append((endpoint, label))

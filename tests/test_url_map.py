@@ -47,3 +47,14 @@ def test_staff_cannot_open_admin_pages(auth, make_user, path):
 def test_staff_cannot_start_admin_jobs(auth, make_user):
     auth.login(make_user("staff", "sales"))
     assert auth.post("/jobs/demo", {"companies": 5}).status_code == 403
+
+
+def test_the_menu_offers_only_what_the_person_may_open(auth, make_user, app):
+    from tests.conftest import Auth
+
+    auth.login(make_user("staff", "sales"))
+    page = auth.get("/").get_data(as_text=True)
+    assert "/data/duplicates" not in page and "/admin/users" not in page
+    crm = Auth(app.test_client())
+    crm.login(make_user("staff", "crm"))
+    assert "/data/duplicates" in crm.get("/").get_data(as_text=True)
