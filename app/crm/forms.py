@@ -58,6 +58,7 @@ class CompanyForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), _len(20000)])
     tags = StringField(_l("Tags"), validators=[Optional(), _len(600)])
     version = HiddenField()
+    confirmed_different = BooleanField(_l("This is a different client"))
 
 
 class ContactForm(FlaskForm):

@@ -129,15 +129,28 @@ def companies():
 @bp.route("/companies/new", methods=["GET", "POST"])
 def company_new():
     """Create a company; bad input is shown next to its field and nothing is saved."""
+    from app.services import dedup
+
     form = _company_choices(CompanyForm())
+    duplicate = None
     if form.validate_on_submit():
         data = {k: form[k].data for k in crm.COMPANY_FIELDS}
-        company = _saved(form, lambda: crm.create_company(db.session, data, crm.parse_tags(form.tags.data)))
+
+        def save():
+            dedup.ensure_not_duplicate(db.session, "company", data, form.confirmed_different.data)
+            return crm.create_company(db.session, data, crm.parse_tags(form.tags.data))
+
+        try:
+            company = _saved(form, save)
+        except dedup.DuplicateError as exc:
+            db.session.rollback()
+            company, duplicate = None, exc
         if company is not None:
             flash(_("Company created."), "success")
             return redirect(url_for("crm.company", company_id=company.id))
     status = 422 if form.is_submitted() else 200
-    return render_template("crm/company_form.html", form=form, company=None), status
+    return render_template("crm/company_form.html", form=form, company=None, duplicate=duplicate,
+                           hits=duplicate.existing if duplicate else []), status
 
 
 @bp.route("/companies/<int:company_id>/edit", methods=["GET", "POST"])
