@@ -121,3 +121,23 @@ def test_responses_show_on_the_company_timeline(app):
         with app.test_request_context():
             items = company_timeline(db.session, company_id)
         assert [i.title for i in items if i.kind == "response"] == ["Response: Webinar"]
+
+
+def test_a_responder_from_a_known_company_written_another_way_is_matched_to_it(app):
+    """«ООО Ромашка» with info@romashka-pumps.ru in the base; the form says "Romashka LLC" and a colleague's
+    address at the same domain: the response goes to that company, not to a new prospect. A name alone does not."""
+    from app.models import Company, Email
+    from app.services import promotion
+
+    with app.app_context():
+        known = Company(legal_name="Ромашка", legal_form="ООО", name_sort="ромашка", city="Москва")
+        db.session.add(known)
+        db.session.flush()
+        db.session.add(Email(company_id=known.id, address="info@romashka-pumps.ru"))
+        db.session.commit()
+        company_id, contact_id = promotion.match_responder(db.session, "Anna", "anna@romashka-pumps.ru", None,
+                                                           "Romashka LLC")
+        assert (company_id, contact_id) == (known.id, None)
+        assert promotion.match_responder(db.session, "Anna", None, None, "Romashka LLC") == (None, None)
+        assert promotion.match_responder(db.session, "Bob", "bob@other.example", None,
+                                         "Totally Unrelated Trading") == (None, None)

@@ -371,7 +371,9 @@ def match_responder(session: Session, name: str | None, email: str | None, phone
                     company_name: str | None) -> tuple[int | None, int | None]:
     """Find the responder in the base: (company id, contact id), or (None, None) when nobody matches.
 
-    The one seam for the duplicate engine: today an exact match on a normalised email, then on a phone.
+    An exact normalised email, then phone, names the person; failing that, the duplicate engine may name
+    the company when the responder gave an email or phone to corroborate the name (a name alone never
+    links: there are many «Ромашка»s) and the score reaches the review threshold.
     """
     email, phone = normalise_email(email), normalise_phone(phone)
     for model, column, value in ((Email, Email.address, email), (Phone, Phone.e164, phone)):
@@ -383,6 +385,14 @@ def match_responder(session: Session, name: str | None, email: str | None, phone
                               .order_by(model.contact_id.is_(None), model.id).limit(1)).first()
         if row:
             return _with_company(session, row.company_id, row.contact_id)
+    if (company_name or "").strip() and (email or phone):
+        from app.services import dedup
+
+        threshold = dedup.get_settings(session).review_threshold
+        hits = dedup.likely_duplicates(session, "company", {"legal_name": company_name, "email": email or "",
+                                                            "phone": phone or ""}, limit=1)
+        if hits and hits[0].score >= threshold:
+            return _with_company(session, hits[0].record.id, None)
     return None, None
 
 
