@@ -8,7 +8,6 @@ NAV = [
     ("main.home", _l("Home"), None),
     ("crm.companies", _l("Companies"), None),
     ("crm.contacts", _l("Contacts"), None),
-    ("crm.products", _l("Products"), None),
     ("workflows.my_tasks", _l("Tasks"), None),
     ("sales.index", _l("Sales"), None),
     ("promotion.index", _l("Promotion"), None),
@@ -16,7 +15,6 @@ NAV = [
     ("accounts.home", _l("Key accounts"), None),
     ("duplicates.queue", _l("Data quality"), "can_manage_data"),
     ("admin.users", _l("Users"), "admin"),
-    ("backups.index", _l("Backups"), "admin"),
 ]
 
 
