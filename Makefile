@@ -36,9 +36,11 @@ install-test: $(VENV)/.installed-test translations
 test: install-test
 	./scripts/run-tests
 
+## Benchmark extras; then run any of them, e.g. `.venv/bin/python -m bench.search` (see README).
 bench: install
 	$(BIN)/pip install -q -e '.[bench]'
-	$(BIN)/python -m bench.all
+	@ls bench/*.py | grep -v -e __init__ -e _common -e synthetic -e febrl | sed 's|bench/\(.*\)\.py|  .venv/bin/python -m bench.\1|'
+
 
 clean:
 	rm -rf $(VENV) .pytest_cache
