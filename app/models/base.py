@@ -72,3 +72,10 @@ class VerifiedMixin:
     @declared_attr
     def verified_by_id(cls) -> Mapped[int | None]:  # noqa: N805
         return mapped_column(ForeignKey("users.id"))
+
+
+class BilingualNameMixin:
+    """Reference rows named in Russian and English (units, client types, channels)."""
+
+    def name(self, locale: str = "ru") -> str:
+        return self.name_ru if str(locale) == "ru" else self.name_en

@@ -7,14 +7,14 @@ from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import SoftDeleteMixin, TimestampMixin, VerifiedMixin, VersionedMixin
+from app.models.base import BilingualNameMixin, SoftDeleteMixin, TimestampMixin, VerifiedMixin, VersionedMixin
 
 COMPANY_STATUSES = ("prospect", "client", "former")
 LEGAL_FORMS = ("ООО", "АО", "ПАО", "ЗАО", "ОАО", "ИП", "НКО", "LLC", "Ltd", "Inc", "GmbH", "AG", "JSC", "PLC", "B.V.", "N.V.")
 ADDRESS_KINDS = ("legal", "postal", "delivery")
 
 
-class ClientType(db.Model):
+class ClientType(BilingualNameMixin, db.Model):
     """A segment of clients (corporate, SMB, government ...); admins edit the list."""
 
     __tablename__ = "client_types"
@@ -25,8 +25,6 @@ class ClientType(db.Model):
     name_en: Mapped[str] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(default=True)
 
-    def name(self, locale: str = "ru") -> str:
-        return self.name_ru if locale == "ru" else self.name_en
 
 
 company_tags = Table(

@@ -9,12 +9,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
-from app.models.base import TimestampMixin, UTCDateTime, utcnow
+from app.models.base import BilingualNameMixin, TimestampMixin, UTCDateTime, utcnow
 
 ROLES = ("admin", "head", "staff")
 
 
-class Unit(db.Model):
+class Unit(BilingualNameMixin, db.Model):
     """A division, department or section; requests and tasks are routed to units."""
 
     __tablename__ = "units"
@@ -29,8 +29,6 @@ class Unit(db.Model):
     parent: Mapped[Unit | None] = relationship(remote_side=[id])
     users: Mapped[list[User]] = relationship(back_populates="unit")
 
-    def name(self, locale: str = "ru") -> str:
-        return self.name_ru if locale == "ru" else self.name_en
 
     def __repr__(self) -> str:
         return f"<Unit {self.code}>"

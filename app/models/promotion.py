@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Numeric, String, T
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import TimestampMixin, UTCDateTime, VersionedMixin, utcnow
+from app.models.base import BilingualNameMixin, TimestampMixin, UTCDateTime, VersionedMixin, utcnow
 
 CAMPAIGN_STATUSES = ("planned", "running", "finished")
 RESPONSE_STATUSES = ("new", "qualified", "converted", "disqualified")
@@ -28,7 +28,7 @@ campaign_products = Table(
 )
 
 
-class Channel(db.Model):
+class Channel(BilingualNameMixin, db.Model):
     """A way of reaching clients (email, postal mailing, exhibition ...); promotion staff edit the list."""
 
     __tablename__ = "promotion_channels"
@@ -39,8 +39,6 @@ class Channel(db.Model):
     name_en: Mapped[str] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(default=True)
 
-    def name(self, locale: str = "ru") -> str:
-        return self.name_ru if locale == "ru" else self.name_en
 
 
 class PromotionPlan(TimestampMixin, db.Model):

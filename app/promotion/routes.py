@@ -28,13 +28,6 @@ def _locale() -> str:
     return str(get_locale() or "ru")
 
 
-def _campaign(campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    return campaign
-
-
 # ---------------------------------------------------------------- campaigns
 
 @bp.route("/")
@@ -76,7 +69,7 @@ def new_campaign():
 def edit_campaign(campaign_id: int):
     """Change a campaign; a save based on a stale copy is refused and shows what changed."""
     require(can_manage_promotion(current_user))
-    campaign = _campaign(campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     if request.method == "POST":
         return _save_campaign(campaign)
     return render_template("promotion/campaign_form.html", **_campaign_form_context(campaign, preset={}))
@@ -105,7 +98,7 @@ def _save_campaign(campaign: Campaign | None):
 @bp.route("/campaigns/<int:campaign_id>")
 def campaign_detail(campaign_id: int):
     """A campaign: its figures, spend, responses, public form link and embeddable snippet."""
-    campaign = _campaign(campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     stats = service.campaign_summary(db.session, campaign, _locale())
     token = service.form_token(campaign.id)
     return render_template("promotion/campaign.html", campaign=campaign, stats=stats,
@@ -119,7 +112,7 @@ def campaign_detail(campaign_id: int):
 def add_spend(campaign_id: int):
     """Record an actual spend entry on a campaign."""
     require(can_manage_promotion(current_user))
-    campaign = _campaign(campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     errors = FormErrors()
     spent_on, amount = parse_date(request.form, "spent_on", errors), parse_money(request.form, "amount", errors)
     if not errors:
@@ -138,7 +131,7 @@ def add_spend(campaign_id: int):
 def mark_analysed(campaign_id: int):
     """Mark a campaign's results as analysed, with the notes of what was learnt."""
     require(can_manage_promotion(current_user))
-    campaign = _campaign(campaign_id)
+    campaign = db.get_or_404(Campaign, campaign_id)
     errors = FormErrors()
     try:
         service.mark_analysed(db.session, campaign.id, request.form.get("analysis_notes", ""))
@@ -511,7 +504,7 @@ def attach_list(list_id: int):
     """Attach a list to a campaign so its responses can be traced to the list."""
     _require_lists()
     lst = db.session.get(AddressList, list_id) or abort(404)
-    campaign = _campaign(request.form.get("campaign_id", type=int) or 0)
+    campaign = db.get_or_404(Campaign, request.form.get("campaign_id", type=int) or 0)
     campaign.address_list_id = lst.id
     db.session.commit()
     return redirect(url_for("promotion.campaign_detail", campaign_id=campaign.id))

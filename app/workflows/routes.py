@@ -28,20 +28,6 @@ def _locale() -> str:
     return str(get_locale() or "ru")
 
 
-def _board(board_id: int) -> Board:
-    board = db.session.get(Board, board_id)
-    if board is None:
-        abort(404)
-    return board
-
-
-def _card(card_id: int) -> Card:
-    card = db.session.get(Card, card_id)
-    if card is None:
-        abort(404)
-    return card
-
-
 # --- workflows and boards -------------------------------------------------------------------------------------------
 
 @bp.route("/workflows/")
@@ -86,7 +72,7 @@ def _board_context(board: Board, **extra) -> dict:
 @bp.route("/boards/<int:board_id>")
 def board(board_id: int):
     """A board: live figures, the columns and their cards; heads of the unit add and assign cards."""
-    board = _board(board_id)
+    board = db.get_or_404(Board, board_id)
     ctx = _board_context(board)
     if htmx and not htmx.boosted:
         return render_template("workflows/_board.html", **ctx)
@@ -98,7 +84,7 @@ def board(board_id: int):
 @bp.route("/boards/<int:board_id>/figures")
 def board_figures(board_id: int):
     """The board's live figures, refreshed on their own."""
-    board = _board(board_id)
+    board = db.get_or_404(Board, board_id)
     return render_template("workflows/_figures.html", board=board, figures=service.board_figures(
         db.session, registry.workflow(board.workflow_key), _today()))
 
@@ -115,11 +101,11 @@ def _board_answer(board: Board, status: int = 200, message: str | None = None):
 @bp.route("/boards/<int:board_id>/columns/<int:column_id>/cards", methods=["POST"])
 def drop(board_id: int, column_id: int):
     """Sortable's drop: the column form posts its card ids in order, the moved card and its version."""
-    board = _board(board_id)
+    board = db.get_or_404(Board, board_id)
     column = db.session.get(BoardColumn, column_id)
     if column is None or column.board_id != board.id:
         abort(404)
-    card = _card(request.form.get("moved", type=int) or 0)
+    card = db.get_or_404(Card, request.form.get("moved", type=int) or 0)
     return _move_on_board(board, card, parse_version(request.form), column, parse_order(request.form))
 
 
@@ -138,7 +124,7 @@ def _move_on_board(board: Board, card: Card, version: int, column: BoardColumn, 
 @bp.route("/boards/<int:board_id>/cards", methods=["POST"])
 def add_card(board_id: int):
     """A head adds a card; the form comes back empty and the board refreshed beside it."""
-    board = _board(board_id)
+    board = db.get_or_404(Board, board_id)
     permissions.require(permissions.can_manage_board(current_user, board))
     values, errors = parse_card(request.form)
     column_id = request.form.get("column_id", type=int)
@@ -177,20 +163,20 @@ def _panel(card: Card, status: int = 200, message: str | None = None, errors: di
 @bp.route("/cards/<int:card_id>")
 def card(card_id: int):
     """One card: its fields, checklist, comments, links and history."""
-    return _panel(_card(card_id), compact=False)
+    return _panel(db.get_or_404(Card, card_id), compact=False)
 
 
 @bp.route("/boards/<int:board_id>/move", methods=["POST"])
 def board_move(board_id: int):
     """The board's keyboard "Move to" menu: card, target column and the version the board was drawn with."""
-    card = _card(request.form.get("card_id", type=int) or 0)
-    return _move_on_board(_board(board_id), card, parse_version(request.form, "card_version"), _target_column(card))
+    card = db.get_or_404(Card, request.form.get("card_id", type=int) or 0)
+    return _move_on_board(db.get_or_404(Board, board_id), card, parse_version(request.form, "card_version"), _target_column(card))
 
 
 @bp.route("/cards/<int:card_id>/move", methods=["POST"])
 def move(card_id: int):
     """The "Move to" buttons on a card's page and under My tasks."""
-    card = _card(card_id)
+    card = db.get_or_404(Card, card_id)
     permissions.require(permissions.can_work_on_card(current_user, card))
     try:
         service.move_card(db.session, card, current_user, parse_version(request.form, "card_version"),
@@ -210,7 +196,7 @@ def _target_column(card: Card) -> BoardColumn:
 @bp.route("/cards/<int:card_id>/edit", methods=["POST"])
 def edit(card_id: int):
     """Change a card's fields; only the unit's head reassigns it."""
-    card = _card(card_id)
+    card = db.get_or_404(Card, card_id)
     permissions.require(permissions.can_work_on_card(current_user, card))
     values, errors = parse_card(request.form)
     if errors:
@@ -229,7 +215,7 @@ def edit(card_id: int):
 @bp.route("/cards/<int:card_id>/checklist/<int:item_id>", methods=["POST"])
 def check(card_id: int, item_id: int):
     """Tick or untick a checklist step."""
-    card = _card(card_id)
+    card = db.get_or_404(Card, card_id)
     permissions.require(permissions.can_work_on_card(current_user, card))
     item = db.session.get(CardChecklistItem, item_id)
     if item is None or item.card_id != card.id:
@@ -240,7 +226,7 @@ def check(card_id: int, item_id: int):
 
 def _change_card(card_id: int, change):
     """The card writes of the assignee and the managers: check who, apply, answer with the panel."""
-    card = _card(card_id)
+    card = db.get_or_404(Card, card_id)
     permissions.require(permissions.can_work_on_card(current_user, card))
     try:
         change(card)
