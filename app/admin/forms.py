@@ -1,10 +1,11 @@
 """Forms for managing people and reference lists."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from app.forms import options
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-ROLE_CHOICES = [("staff", _l("Staff")), ("head", _l("Head of unit")), ("admin", _l("Administrator"))]
+ROLE_CHOICES = options([("staff", _l("Staff")), ("head", _l("Head of unit")), ("admin", _l("Administrator"))])
 
 
 class UserForm(FlaskForm):
@@ -14,7 +15,7 @@ class UserForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     unit = SelectField(_l("Unit"), choices=[])
-    locale = SelectField(_l("Language"), choices=[("", _l("Browser default")), ("ru", "Русский"), ("en", "English")])
+    locale = SelectField(_l("Language"), choices=options([("", _l("Browser default")), ("ru", "Русский"), ("en", "English")]))
     password = PasswordField(_l("Password"), validators=[Optional(), Length(min=8, max=200)])
     active = BooleanField(_l("May sign in"), default=True)
 

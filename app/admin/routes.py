@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app.admin import bp
 from app.admin.forms import ClientTypeForm, UserForm
+from app.forms import options
 from app.extensions import db
 from app.models.companies import ClientType
 from app.models.org import Unit, User
@@ -23,7 +24,7 @@ def admins_only():
 def _user_form(obj=None) -> UserForm:
     form = UserForm(obj=obj)
     lang = str(current_user.locale or "ru")
-    form.unit.choices = [(u.code, u.name(lang)) for u in db.session.scalars(select(Unit).order_by(Unit.id))]
+    form.unit.choices = options((u.code, u.name(lang)) for u in db.session.scalars(select(Unit).order_by(Unit.id)))
     return form
 
 

@@ -8,9 +8,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, FieldList, Form, FormField,
                      HiddenField, IntegerField, SelectField, StringField, TextAreaField)
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.forms import options  # noqa: F401  (routes import it from here too)
 from app.models.companies import ADDRESS_KINDS, LEGAL_FORMS
 from app.models.sales import ACTIVITY_KINDS, DEAL_STAGES
 
@@ -21,11 +21,6 @@ BAD_DATE = _l("Enter a date like 2026-01-31.")
 
 def _len(n: int) -> Length:
     return Length(max=n, message=TOO_LONG)
-
-
-def options(pairs) -> list[SelectChoice]:
-    """(value, label) pairs as the select options WTForms wants."""
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _int_or_none(value):
