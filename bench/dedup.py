@@ -330,6 +330,9 @@ def tables(results: dict[str, dict[str, Any]]) -> str:
     scans = [k for k in results if k.startswith("scan:")]
     if scans:
         lines += ["### Full scans of synthetic bases", "",
+                  "Wall and CPU cover index + scan while the records stream from the generator "
+                  "(so they include generating them); 'generator alone' is one extra pass that only "
+                  "generates. Peak MB is the job process's maximum resident set.", "",
                   "| base | records | index+scan wall s | CPU s | peak MB | generator alone s | "
                   "candidates | pairs P | pairs R | check() median ms | check() p99 ms | check finds original |",
                   "|---|---|---|---|---|---|---|---|---|---|---|---|"]

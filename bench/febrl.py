@@ -43,6 +43,9 @@ FEBRL_SCHEMA = Schema(
     sort_keys=(SortKey(("surname", "given_name"), window=6), SortKey(("soc_sec_id",), window=4)),
     offset=4.5,
     swaps=(("given_name", "surname"), ("address_1", "address_2")),
+    # FEBRL files hold 1,000-10,000 records; the default cap of 60 is sized for a million.
+    # With 60, two FEBRL2 pairs that share only a common surname ("white") were never compared.
+    max_block=200,
 )
 
 

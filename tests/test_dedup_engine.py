@@ -352,3 +352,39 @@ def test_importing_the_package_loads_no_matching_libraries() -> None:
     code = "import sys, app.dedup; print('rapidfuzz' in sys.modules, 'phonenumbers' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+# --- learning weights -----------------------------------------------------------------------
+
+
+def test_weights_learnt_from_the_base_itself_find_the_copies() -> None:
+    import random
+
+    from app.dedup import BlockPass, Field, Schema, SortKey
+
+    schema = Schema(
+        name="people",
+        fields=(
+            Field("passport", "code", agree=1.0, disagree=1.0, partial=0.5),
+            Field("born", "date", agree=1.0, disagree=1.0, partial=0.5),
+            Field("surname", "text", agree=1.0, disagree=1.0),
+            Field("town", "category", agree=1.0, disagree=1.0),
+        ),
+        blocks=(BlockPass("passport"), BlockPass("born"), BlockPass("surname"), BlockPass("town")),
+        sort_keys=(SortKey(("surname",), window=4),),
+    )
+    rng = random.Random(5)
+    surnames = ["ivanov", "petrov", "sidorov", "smirnov", "kuznetsov", "popov", "volkov", "orlov"]
+    towns = ["tver", "omsk", "perm", "kazan"]
+    base = [{"id": i, "passport": f"{rng.randrange(10**6):06d}",
+             "born": f"19{rng.randrange(40, 99)}{rng.randrange(1, 13):02d}{rng.randrange(1, 29):02d}",
+             "surname": rng.choice(surnames), "town": rng.choice(towns)} for i in range(300)]
+    copies = [dict(base[i], id=f"copy-{i}", town=rng.choice(towns)) for i in range(0, 300, 15)]
+    matcher = Matcher(schema)
+    index = matcher.index(base + copies)
+    learnt = matcher.fit(index)
+    by_name = {f.name: f for f in learnt.fields}
+    # Passports almost never agree by chance, towns often do: the weights must say so.
+    assert by_name["passport"].agree > by_name["town"].agree
+    found = pair_ids(Matcher(learnt).scan(index))
+    assert found == {frozenset((i, f"copy-{i}")) for i in range(0, 300, 15)}
