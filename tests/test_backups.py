@@ -44,7 +44,9 @@ def _every_table() -> dict[str, list[tuple]]:
     content = {}
     with db.engine.connect() as conn:
         for table in db.metadata.sorted_tables:
-            rows = conn.execute(select(table).order_by(*table.columns)).all()
+            # by primary key (or every sortable column): JSON columns cannot be ordered on PostgreSQL
+            keys = list(table.primary_key.columns) or [c for c in table.columns if c.type.__class__.__name__ != "JSON"]
+            rows = conn.execute(select(table).order_by(*keys)).all()
             content[table.name] = [tuple(r) for r in rows]
     return content
 
