@@ -207,6 +207,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--freeze-gc", action="store_true",
+                        help="gc.freeze() after seeding, as wsgi.py does after start-up, so full collections skip "
+                             "long-lived objects")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-requests-") as tmp:
         run(args, Path(tmp))
@@ -227,6 +230,11 @@ def run(args, base: Path) -> None:
         db.create_all()
         t0 = time.perf_counter()
         info = seed(args.requests)
+        if args.freeze_gc:
+            import gc
+
+            gc.collect()
+            gc.freeze()
         print(f"engine: {db.engine.dialect.name}; seeded {args.requests:,} requests in "
               f"{time.perf_counter() - t0:.1f} s; busiest inbox: {info['unit_code']} with {info['waiting']:,} waiting")
         today, unit = info["today"], info["unit_id"]
