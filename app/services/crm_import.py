@@ -383,7 +383,7 @@ def apply(session: Session, path: Path, kind: str, mapping: dict, on_duplicate: 
           all_or_nothing: bool = False, dry_run: bool = False, overrides: dict | None = None,
           progress: Callable[[float], None] | None = None, user_id: int | None = None) -> dict:
     """Import the file in one transaction, a savepoint per row; returns the report."""
-    from app.services import dedup, search
+    from app.services import dedup
     from app.services.actor import acting_as
 
     if on_duplicate not in ON_DUPLICATE:
@@ -432,8 +432,6 @@ def apply(session: Session, path: Path, kind: str, mapping: dict, on_duplicate: 
                 made[row.number] = rid
                 touched.add(rid)
                 _log(report, row, "created" if action == "create" else "updated", rid, _match_text(row))
-            if touched:
-                search.reindex(session, **({"company_ids": touched} if kind == "company" else {"contact_ids": touched}))
             if dry_run or (all_or_nothing and report["failed"]):
                 raise _Rollback
         session.commit()

@@ -513,7 +513,6 @@ def engine_defaults():
 def create_checked(session: Session, kind: str, fields: dict, confirmed_different: bool):
     """Create a company or contact (with its phone and email) only when it passes the duplicate rule."""
     from app.dedup.normalize import normalise_email, normalise_phone
-    from app.services import search
     from app.services.actor import current_actor_id
 
     name = (fields.get("legal_name") or fields.get("name") or "").strip()
@@ -541,8 +540,7 @@ def create_checked(session: Session, kind: str, fields: dict, confirmed_differen
         session.add(Phone(e164=phone, **owner))
     if email:
         session.add(Email(address=email, **owner))
-    session.flush()
-    search.reindex(session, **({"company_ids": [obj.id]} if kind == "company" else {"contact_ids": [obj.id]}))
+    session.flush()  # the search index follows through app.services.search_sync
     remember_different(session, kind, obj.id, lookalikes, current_actor_id())
     session.commit()
     return obj

@@ -22,7 +22,6 @@ from app.models.org import User
 from app.models.promotion import (CAMPAIGN_STATUSES, RESPONSE_STATUSES, Campaign, CampaignSpend, Channel,
                                   PlanBudgetLine, PromotionPlan, PublicFormHit, Response)
 from app.models.sales import Activity, Deal
-from app.services import search
 
 DEFAULT_CHANNELS = [
     ("email", "Email-рассылка", "Email"), ("postal", "Почтовая рассылка", "Postal mailing"),
@@ -421,8 +420,7 @@ def create_prospect(session: Session, name: str | None, email: str | None, phone
         session.add(Email(company_id=company.id, contact_id=contact_id, address=email))
     if phone:
         session.add(Phone(company_id=company.id, contact_id=contact_id, e164=phone, kind="work"))
-    session.flush()
-    search.reindex(session, company_ids=[company.id], contact_ids=[contact_id] if contact_id else [])
+    session.flush()  # the search index follows through app.services.search_sync
     return company.id, contact_id
 
 

@@ -96,15 +96,6 @@ def count_stale(session: Session, today: date | None = None) -> int:
                for m in ITEM_MODELS.values())
 
 
-def _reindex(session: Session, obj) -> None:
-    from app.services import search
-
-    if getattr(obj, "contact_id", None):
-        search.reindex(session, contact_ids=[obj.contact_id])
-    else:
-        search.reindex(session, company_ids=[obj.company_id])
-
-
 def mark_verified(session: Session, kind: str, item_id: int, user_id: int | None):
     """The value was checked and is right: it leaves the queue for another age."""
     obj = get_point(session, kind, item_id)
@@ -134,9 +125,7 @@ def mark_changed(session: Session, kind: str, item_id: int, value: str, user_id:
             raise VerifyError(tr("Enter the street address."))
         obj.street = value[:300]
     obj.verified_at, obj.verified_by_id, obj.flagged_invalid, obj.flag_reason = utcnow(), user_id, False, None
-    session.flush()
-    _reindex(session, obj)
-    session.commit()
+    session.commit()  # the search index follows through app.services.search_sync
     return obj
 
 
@@ -144,9 +133,7 @@ def mark_invalid(session: Session, kind: str, item_id: int, user_id: int | None)
     """The value is dead (no such number, mailbox gone): removed, its history keeps what it was."""
     obj = get_point(session, kind, item_id)
     session.delete(obj)
-    session.flush()
-    _reindex(session, obj)
-    session.commit()
+    session.commit()  # the search index follows through app.services.search_sync
 
 
 def flag_wrong(session: Session, kind: str, item_id: int, reason: str, user_id: int | None):
