@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import phonenumbers
 from markupsafe import Markup, escape
 from sqlalchemy import delete, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.models.companies import Company
 from app.models.contacts import Contact, Email, Phone
@@ -196,7 +196,8 @@ def _hydrate(session, keys, matched_fields, limit) -> list[Hit]:
             hits.append(Hit("company", c.id, c.display_name, " · ".join(x for x in (c.inn, c.city) if x),
                             _main_field(fields), "", c.id, fields))
     if contact_ids and len(hits) < limit:
-        for k in session.scalars(select(Contact).where(Contact.id.in_(contact_ids[:500]), Contact.deleted_at.is_(None))
+        for k in session.scalars(select(Contact).options(selectinload(Contact.company))  # one query, not one per hit
+                                 .where(Contact.id.in_(contact_ids[:500]), Contact.deleted_at.is_(None))
                                  .order_by(Contact.name).limit(limit - len(hits))):
             fields = matched_fields[("contact", k.id)]
             hits.append(Hit("contact", k.id, k.name, " · ".join(x for x in (k.position, k.company.display_name if k.company else None) if x),
