@@ -1,5 +1,5 @@
 """Duplicate review, merge and undo, the live check while typing, and the thresholds (thin views)."""
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -248,7 +248,8 @@ def new_record(kind: str):
     fields, error, hits = dict(request.form), None, []
     if request.method == "POST":
         try:
-            created = dedup.create_checked(db.session, kind, fields, bool(request.form.get("confirmed_different")))
+            created = dedup.create_checked(db.session, kind, fields, bool(request.form.get("confirmed_different")),
+                                           current_app.config["DEFAULT_PHONE_REGION"])
             return redirect(url_for("duplicates.record", kind=kind, record_id=created.id), 303)
         except dedup.DuplicateError as exc:
             db.session.rollback()

@@ -510,9 +510,9 @@ def engine_defaults():
     return Thresholds()
 
 
-def create_checked(session: Session, kind: str, fields: dict, confirmed_different: bool):
+def create_checked(session: Session, kind: str, fields: dict, confirmed_different: bool, region: str = "RU"):
     """Create a company or contact (with its phone and email) only when it passes the duplicate rule."""
-    from app.dedup.normalize import normalise_email, normalise_phone
+    from app.services import crm
     from app.services.actor import current_actor_id
 
     name = (fields.get("legal_name") or fields.get("name") or "").strip()
@@ -520,26 +520,20 @@ def create_checked(session: Session, kind: str, fields: dict, confirmed_differen
         raise ValueError(tr("Enter a name."))
     ensure_not_duplicate(session, kind, fields, confirmed_different)
     lookalikes = [h.record.id for h in likely_duplicates(session, kind, fields)] if confirmed_different else []
-    phone = normalise_phone(fields.get("phone") or "")
-    email = normalise_email(fields.get("email") or "")
-    if kind == "company":
-        obj = Company(legal_name=name, legal_form=(fields.get("legal_form") or "").strip() or None,
-                      name_sort=name.lower(), inn=_inn_digits(fields.get("inn")) or None,
-                      city=(fields.get("city") or "").strip() or None)
-        session.add(obj)
-        session.flush()
-        owner = {"company_id": obj.id}
+    phone, email = (fields.get("phone") or "").strip(), (fields.get("email") or "").strip()
+    if kind == "company":  # the CRM's own rules: INN check digits, lengths, phone and email formats
+        obj = crm.create_company(session, {"legal_name": name, "legal_form": (fields.get("legal_form") or "").strip() or None,
+                                           "inn": _inn_digits(fields.get("inn")) or None,
+                                           "city": (fields.get("city") or "").strip() or None})
+        if phone:
+            crm.add_company_phone(session, obj.id, phone, region)
+        if email:
+            crm.add_company_email(session, obj.id, email)
     else:
-        company_id = fields.get("company_id")
-        obj = Contact(name=name, position=(fields.get("position") or "").strip() or None,
-                      company_id=int(company_id) if str(company_id or "").isdigit() else None)
-        session.add(obj)
-        session.flush()
-        owner = {"company_id": obj.company_id, "contact_id": obj.id}
-    if phone:
-        session.add(Phone(e164=phone, **owner))
-    if email:
-        session.add(Email(address=email, **owner))
+        company_id = str(fields.get("company_id") or "")
+        obj = crm.save_contact(session, {"name": name, "position": (fields.get("position") or "").strip() or None,
+                                         "company_id": int(company_id) if company_id.isdigit() else None},
+                               [phone] if phone else [], [email] if email else [], region)
     session.flush()  # the search index follows through app.services.search_sync
     remember_different(session, kind, obj.id, lookalikes, current_actor_id())
     session.commit()
