@@ -93,4 +93,7 @@ def init_app(app: Flask) -> None:
 
             return unread_count(db.session, current_user.id) if current_user.is_authenticated else 0
 
-        return {"nav_items": nav_items, "unread_notifications": unread_notifications}
+        from app.services import permissions
+
+        # Templates ask the same rules the views enforce (`can.can_manage_promotion(current_user)`), never restate them.
+        return {"nav_items": nav_items, "unread_notifications": unread_notifications, "can": permissions}

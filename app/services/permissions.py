@@ -70,6 +70,8 @@ def can_work_on_card(user, card) -> bool:
 def can_see_overview(user) -> bool:
     """Heads and admins track every board."""
     return is_admin(user) or user.role == "head"
+
+
 ACCOUNTS_UNIT = "accounts"
 
 
@@ -134,6 +136,8 @@ def can_log_activity(user, company) -> bool:
 def can_edit_products(user) -> bool:
     """The catalogue is kept by admins."""
     return is_admin(user)
+
+
 def can_manage_promotion(user) -> bool:
     """Campaigns, the plan and address lists: promotion staff, their head and admins."""
     return bool(user and user.is_authenticated and (user.role == "admin" or user.unit.code == "promotion"))
