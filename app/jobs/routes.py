@@ -1,5 +1,5 @@
 """Job list and the polling progress fragment."""
-from flask import abort, render_template
+from flask import abort, render_template, request
 from flask_htmx.responses import HTMXResponseStopPolling
 from flask_login import current_user
 from sqlalchemy import select
@@ -7,8 +7,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.jobs import bp
 from app.models.jobs import JobRecord
-from app.services.jobs import live_state
-from app.services.permissions import is_admin
+from app.services.jobs import enqueue, live_state
+from app.services.permissions import is_admin, require
+from app.tasks import seed_demo_job
 from app.web import render
 
 
@@ -42,12 +43,6 @@ def progress(job_id: str):
 @bp.route("/demo", methods=["POST"])
 def start_demo_seed():
     """An admin adds demo clients in the background and watches the progress bar."""
-    from flask import request
-
-    from app.services.jobs import enqueue
-    from app.services.permissions import require
-    from app.tasks import seed_demo_job
-
     require(is_admin(current_user))
     companies = max(1, min(request.form.get("companies", 200, type=int) or 200, 100_000))
     record = enqueue(seed_demo_job, companies, request.form.get("seed", 7, type=int) or 7, kind="demo_seed",

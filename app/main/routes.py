@@ -1,11 +1,13 @@
 """Home page and language choice."""
-from flask import current_app, redirect, render_template, request, session
+from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from app.auth.routes import _safe_next
 from app.extensions import db
 from app.main import bp
+from app.models.notifications import Notification
 from app.services import dashboard
+from app.services import notifications as notification_service
 
 
 @bp.route("/")
@@ -29,9 +31,7 @@ def set_language():
 @bp.route("/notifications")
 def notifications():
     """The person's notifications, newest first."""
-    from app.services import notifications as service
-
-    items = service.recent(db.session, current_user.id, limit=100)
+    items = notification_service.recent(db.session, current_user.id, limit=100)
     return render_template("main/notifications.html", items=items)
 
 
@@ -44,23 +44,15 @@ def notification_bell():
 @bp.route("/notifications/<int:notification_id>/open", methods=["POST"])
 def open_notification(notification_id: int):
     """Mark read and go to the thing it is about."""
-    from flask import abort, redirect, url_for
-
-    from app.models.notifications import Notification
-    from app.services import notifications as service
-
     item = db.session.get(Notification, notification_id)
     if item is None or item.user_id != current_user.id:
         abort(404)
-    service.mark_read(db.session, current_user.id, notification_id)
+    notification_service.mark_read(db.session, current_user.id, notification_id)
     return redirect(item.url or url_for("main.notifications"))
 
 
 @bp.route("/notifications/read-all", methods=["POST"])
 def read_all_notifications():
-    from flask import redirect, url_for
-
-    from app.services import notifications as service
-
-    service.mark_read(db.session, current_user.id)
+    """Clear the bell in one go."""
+    notification_service.mark_read(db.session, current_user.id)
     return redirect(url_for("main.notifications"))
