@@ -1,16 +1,19 @@
 """Time to back up and restore a demo base of about 1 GB, next to the raw tools on the same file in the same run:
 `sqlite3 .backup`/`.restore` on SQLite, `pg_dump -Fc`/`pg_restore` on PostgreSQL.
 
-    python -m bench.backup [--target-mb 1000] [--companies 20000] [--pg postgresql+psycopg://.../db]
+    python -m bench.backup [--target-mb 1000] [--companies 20000] [--repeat 3] [--pg postgresql+psycopg://.../db]
 
-The portal's figures include what the raw tools do not: checksums, the zip, the manifest's row counts, and for
-restore the safety backup taken first and the checks of the file before it is used.
+Each figure is the median of --repeat runs, the raw tool and the portal taking turns, so a busy moment of the
+machine does not land on one side only. The portal's figures include what the raw tools do not: checksums,
+the zip, the manifest's row counts, and for restore the checks of the file and the safety backup taken first.
+The SQLite base is kept under bench/out/ between runs (delete it to rebuild).
 """
 from __future__ import annotations
 
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -19,6 +22,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
+
+from bench._common import OUT
 
 PAD = ("INSERT INTO activities (kind, occurred_at, author_id, company_id, contact_id, deal_id, subject, created_at, "
        "updated_at, outcome) SELECT kind, occurred_at, author_id, company_id, contact_id, deal_id, subject, created_at, "
@@ -65,6 +70,9 @@ def build(app, companies: int, target_mb: int) -> None:
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text("ANALYZE"))
             db.session.commit()
+        else:
+            db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            db.session.commit()
 
 
 def clock(fn) -> float:
@@ -73,35 +81,57 @@ def clock(fn) -> float:
     return time.perf_counter() - start
 
 
+def _line(what: str, ours: list[float], raw_name: str, raw: list[float], note: str = "") -> str:
+    a, b = statistics.median(ours), statistics.median(raw)
+    spread = f"(runs {', '.join(f'{x:.1f}' for x in ours)} / {', '.join(f'{x:.1f}' for x in raw)})"
+    return f"    {what:8}: portal {a:6.1f} s   {raw_name:17} {b:6.1f} s   ratio {a / b:4.2f}  {spread}{note}"
+
+
+def _forget_backups(app) -> None:
+    from app.services import backups
+
+    for item in backups.list_backups(app.config):
+        item.path.unlink()
+        backups._status_path(item.path).unlink(missing_ok=True)
+
+
 def bench_sqlite(args, work: Path) -> list[str]:
     work.mkdir(parents=True)
-    base = work / "base.db"
+    OUT.mkdir(exist_ok=True)
+    base = OUT / f"backup-base-{args.companies}-{args.target_mb}.db"
     app = _app(f"sqlite:///{base}", work)
-    build(app, args.companies, args.target_mb)
+    if not base.exists():
+        build(app, args.companies, args.target_mb)
     from app.extensions import db
     from app.services import backups
 
-    lines = [f"SQLite base: {base.stat().st_size / 2**20:.0f} MB"]
+    lines = [f"SQLite base: {base.stat().st_size / 2**20:.0f} MB ({base})"]
     raw_copy = work / "raw.db"
-    t_raw = clock(lambda: subprocess.run(["sqlite3", str(base), f".backup '{raw_copy}'"], check=True))
-    t_raw_restore = clock(lambda: subprocess.run(["sqlite3", str(base), f".restore '{raw_copy}'"], check=True))
     with app.app_context():
-        for level in (1, 0):
+        for level in args.levels:
             app.config["BACKUP_COMPRESSLEVEL"] = level
-            box = {}
-            t_ours = clock(lambda: box.setdefault("info", backups.create_backup(db.engine, app.config)))
-            info = box["info"]
-            t_verify = clock(lambda: backups.verify_backup(db.engine, app.config, info.path))
-            t_restore = clock(lambda: backups.restore_in_portal(info.path))
+            t_raw, t_raw_restore, t_ours, t_restore, t_verify = [], [], [], [], []
+            size = 0
+            for _ in range(args.repeat):
+                raw_copy.unlink(missing_ok=True)
+                t_raw.append(clock(lambda: subprocess.run(["sqlite3", str(base), f".backup '{raw_copy}'"],
+                                                          check=True)))
+                box = {}
+                t_ours.append(clock(lambda: box.setdefault("info", backups.create_backup(db.engine, app.config))))
+                info = box["info"]
+                size = info.size
+                t_verify.append(clock(lambda: backups.verify_backup(db.engine, app.config, info.path)))
+                t_raw_restore.append(clock(lambda: subprocess.run(["sqlite3", str(base), f".restore '{raw_copy}'"],
+                                                                  check=True)))
+                t_restore.append(clock(lambda: backups.restore_in_portal(info.path)))
+                _forget_backups(app)
             lines += [
-                f"  compress level {level}: file {info.size / 2**20:.0f} MB",
-                f"    backup : portal {t_ours:6.1f} s   sqlite3 .backup  {t_raw:6.1f} s   ratio {t_ours / t_raw:4.2f}",
-                f"    restore: portal {t_restore:6.1f} s   sqlite3 .restore {t_raw_restore:6.1f} s   ratio "
-                f"{t_restore / t_raw_restore:4.2f}  (portal: checks + safety backup + restore)",
-                f"    verify (scratch restore + counts): {t_verify:6.1f} s",
+                f"  BACKUP_COMPRESSLEVEL={level}: backup file {size / 2**20:.0f} MB",
+                _line("backup", t_ours, "sqlite3 .backup", t_raw),
+                _line("restore", t_restore, "sqlite3 .restore", t_raw_restore,
+                      "  (portal: checks + safety backup + restore)"),
+                f"    verify  : {statistics.median(t_verify):6.1f} s (extract, checksums, integrity_check, counts)",
             ]
-            for leftover in backups.list_backups(app.config):
-                leftover.path.unlink()
         db.engine.dispose()
     return lines
 
@@ -112,41 +142,50 @@ def bench_pg(args, work: Path) -> list[str]:
     work.mkdir(parents=True)
     url = args.pg
     engine = create_engine(url, poolclass=NullPool)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
     app = _app(url, work)
-    build(app, args.companies, args.pg_target_mb)
+    if not args.reuse_pg:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        build(app, args.companies, args.pg_target_mb)
+    engine.dispose()
     from app.extensions import db
     from app.services import backups
 
     dsn, env = _libpq(engine.url)
     dump = work / "raw.pgdump"
-    t_dump = clock(lambda: subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--file={dump}",
-                                           f"--dbname={dsn}"], check=True, env=env))
     scratch = f"{engine.url.database}_bench_raw"
-    admin = create_engine(engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}"'))
-        conn.execute(text(f'CREATE DATABASE "{scratch}" TEMPLATE template0'))
     sdsn, _ = _libpq(engine.url.set(database=scratch))
-    t_raw_restore = clock(lambda: subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", "--single-transaction",
-                                                  f"--dbname={sdsn}", str(dump)], check=True, env=env))
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{scratch}"'))
+    admin = create_engine(engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+    def raw_restore():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}"'))
+            conn.execute(text(f'CREATE DATABASE "{scratch}" TEMPLATE template0'))
+        return clock(lambda: subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", "--single-transaction",
+                                             f"--dbname={sdsn}", str(dump)], check=True, env=env))
+
+    t_dump, t_raw_restore, t_ours, t_restore, t_verify = [], [], [], [], []
     with app.app_context():
         size = _size_mb(app)
-        box = {}
-        t_ours = clock(lambda: box.setdefault("info", backups.create_backup(db.engine, app.config)))
-        info = box["info"]
-        t_verify = clock(lambda: backups.verify_backup(db.engine, app.config, info.path))
-        t_restore = clock(lambda: backups.restore_in_portal(info.path))
+        for _ in range(args.repeat):
+            t_dump.append(clock(lambda: subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--file={dump}",
+                                                        f"--dbname={dsn}"], check=True, env=env)))
+            box = {}
+            t_ours.append(clock(lambda: box.setdefault("info", backups.create_backup(db.engine, app.config))))
+            info = box["info"]
+            t_verify.append(clock(lambda: backups.verify_backup(db.engine, app.config, info.path)))
+            t_raw_restore.append(raw_restore())
+            t_restore.append(clock(lambda: backups.restore_in_portal(info.path)))
+            _forget_backups(app)
         db.engine.dispose()
-    return [f"PostgreSQL base: {size:.0f} MB (dump {dump.stat().st_size / 2**20:.0f} MB)",
-            f"  backup : portal {t_ours:6.1f} s   pg_dump -Fc  {t_dump:6.1f} s   ratio {t_ours / t_dump:4.2f}",
-            f"  restore: portal {t_restore:6.1f} s   pg_restore   {t_raw_restore:6.1f} s   ratio "
-            f"{t_restore / t_raw_restore:4.2f}  (portal: checks + safety backup + restore)",
-            f"  verify (scratch restore + counts): {t_verify:6.1f} s"]
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}"'))
+    admin.dispose()
+    return [f"PostgreSQL base: {size:.0f} MB (pg_dump -Fc file {dump.stat().st_size / 2**20:.0f} MB, "
+            f"portal backup file {info.size / 2**20:.0f} MB)",
+            _line("backup", t_ours, "pg_dump -Fc", t_dump),
+            _line("restore", t_restore, "pg_restore", t_raw_restore, "  (portal: checks + safety backup + restore)"),
+            f"    verify  : {statistics.median(t_verify):6.1f} s (scratch database restore, counts, drop)"]
 
 
 def main() -> None:
@@ -154,10 +193,15 @@ def main() -> None:
     parser.add_argument("--target-mb", type=int, default=1000)
     parser.add_argument("--pg-target-mb", type=int, default=1000)
     parser.add_argument("--companies", type=int, default=20000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--levels", type=lambda s: [int(x) for x in s.split(",")], default=[1],
+                        help="BACKUP_COMPRESSLEVEL values to measure, e.g. 1,0")
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL"), help="a PostgreSQL database to overwrite")
+    parser.add_argument("--reuse-pg", action="store_true", help="the --pg database already holds the base")
     parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
-    print(f"bench.backup {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores")
+    print(f"bench.backup {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
+          f"median of {args.repeat}", flush=True)
     work = Path(tempfile.mkdtemp(prefix="clientele-bench-backup-"))
     try:
         if not args.skip_sqlite:

@@ -148,3 +148,30 @@ class Auth:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+@pytest.fixture
+def scratch_database_url(tmp_path):
+    """An empty database of the engine under test, apart from the session's: a SQLite file, or a PostgreSQL
+    database created for the test and dropped after it."""
+    main = os.environ.get("TEST_DATABASE_URL")
+    if not (main and main.startswith("postgresql")):
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    import secrets
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    url = make_url(main)
+    name = f"{url.database[:40]}_scratch_{secrets.token_hex(4)}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text, update
+from sqlalchemy import inspect as sa_inspect
 
 from app.extensions import db
 from app.models import Company, Contact, Deal, JobRecord
@@ -119,6 +120,38 @@ def test_backup_taken_while_another_thread_writes_restores_consistent(app, backu
         assert {n for _, n in per_company} == {2} and len(per_company) == companies
 
 
+def test_parallel_deflate_writes_one_ordinary_deflate_stream():
+    """Blocks deflated on several threads join into a stream plain zlib inflates, whatever the block edges."""
+    import random
+    import zlib
+
+    rng = random.Random(7)
+    words = [b"pump", b"meter", b"invoice", b"Moscow", b"\x00\x01\x02", bytes(range(256))]
+    data = b"".join(rng.choice(words) for _ in range(600_000))  # ~28 MB: several 8 MB blocks, a ragged tail
+    squeezer = backups.ParallelDeflate(level=1, workers=3)
+    pieces = [squeezer.compress(data[i:i + 1_000_003]) for i in range(0, len(data), 1_000_003)]
+    stream = b"".join(pieces) + squeezer.flush()
+    inflater = zlib.decompressobj(-15)
+    assert inflater.decompress(stream) + inflater.flush() == data and inflater.eof
+    empty = backups.ParallelDeflate(level=1)
+    assert zlib.decompress(empty.flush(), -15) == b""
+
+
+def test_a_backup_opens_with_any_unzip(app, backup_dirs):
+    """The zip is standard: Python's own zipfile (plain zlib) reads every member and its CRC holds."""
+    import hashlib
+
+    with app.app_context():
+        _seed(5)
+        info = backups.create_backup(db.engine, app.config)
+    manifest = backups.read_manifest(info.path)
+    with zipfile.ZipFile(info.path) as zf:
+        assert zf.testzip() is None
+        database = zf.read(manifest["database"]["path"])
+        assert zf.getinfo(manifest["database"]["path"]).compress_type == zipfile.ZIP_DEFLATED
+    assert hashlib.sha256(database).hexdigest() == manifest["database"]["sha256"]
+
+
 def _altered(path: Path, at: float) -> Path:
     """A copy with one byte flipped inside the database member."""
     data = bytearray(path.read_bytes())
@@ -179,6 +212,41 @@ def test_a_backup_from_a_newer_schema_is_refused(app, backup_dirs):
         finally:
             db.session.execute(text("DROP TABLE alembic_version"))
             db.session.commit()
+
+
+def test_a_backup_of_an_older_schema_is_restored_then_upgraded(scratch_database_url, tmp_path):
+    """A portal at an older revision is backed up; the code moves on; the restore brings the data back at head."""
+    from alembic.script import ScriptDirectory
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.config import TestConfig
+
+    portal = create_app({**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
+                         "SQLALCHEMY_DATABASE_URI": scratch_database_url, "BACKUP_DIR": tmp_path / "backups",
+                         "UPLOAD_DIR": tmp_path / "uploads", "START_INPROCESS_WORKER": False})
+    with portal.app_context():
+        directory = portal.extensions["migrate"].directory
+        head = ScriptDirectory(directory).get_current_head()
+        older = ScriptDirectory(directory).get_revision(head).down_revision
+        upgrade(directory=directory, revision=older)
+        db.session.add(Company(legal_name="Written under the older schema"))
+        db.session.commit()
+        info = backups.create_backup(db.engine, portal.config)
+        assert backups.read_manifest(info.path)["alembic_revision"] == older
+
+        upgrade(directory=directory)  # the portal is upgraded and goes on working
+        db.session.execute(text("DELETE FROM companies"))
+        db.session.commit()
+
+        outcome = backups.restore_in_portal(info.path)
+        assert outcome["upgraded"] is True
+        assert db.session.scalar(text("SELECT version_num FROM alembic_version")) == head
+        assert db.session.scalars(select(Company.legal_name)).all() == ["Written under the older schema"]
+        tables = set(sa_inspect(db.engine).get_table_names()) - {"alembic_version"}
+        assert tables == set(db.metadata.tables), "every table of the current schema is there"
+        db.session.remove()
+        db.engine.dispose()
 
 
 KILL_SCRIPT = textwrap.dedent("""
