@@ -451,16 +451,29 @@ def test_the_page_speaks_russian(app, auth, make_user, backup_dirs):
     assert "Нет ни одной проверенной резервной копии" in page
 
 
-def test_postgresql_verify_restores_into_a_scratch_database_and_drops_it(app, backup_dirs):
+def test_postgresql_verify_restores_into_a_scratch_database_and_drops_it_and_abandoned_ones(app, backup_dirs):
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("the scratch database is PostgreSQL's; SQLite verifies an extracted file")
         _seed(5)
-        info = backups.backup_now("manual")
-        assert info.verified
-        for thread in threading.enumerate():
-            if thread.name.startswith("drop-"):
-                thread.join(600)
-        left = db.session.scalars(text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
-                                  {"p": f"{db.engine.url.database}_verify_%"}).all()
-        assert left == []
+        database = db.engine.url.database
+        killed_yesterday = backups._scratch_name(database, datetime.now(timezone.utc).timestamp() - 2 * 86400)
+        running_now = backups._scratch_name(database, datetime.now(timezone.utc).timestamp() - 60)
+        admin = backups._admin_engine(db.engine.url)
+        with admin.connect() as conn:
+            for name in (killed_yesterday, running_now):
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
+        try:
+            info = backups.backup_now("manual")
+            assert info.verified
+            for thread in threading.enumerate():
+                if thread.name.startswith("drop-"):
+                    thread.join(600)
+            left = db.session.scalars(text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                                      {"p": f"{database}_verify_%"}).all()
+            assert left == [running_now], "its own scratch and a day-old abandoned one are dropped, not a running one"
+        finally:
+            with admin.connect() as conn:
+                for name in (killed_yesterday, running_now):
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            admin.dispose()

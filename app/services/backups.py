@@ -515,13 +515,29 @@ def _drop_scratch_soon(url, scratch: str) -> None:
     threading.Thread(target=_drop_scratch, args=(url, scratch), name=f"drop-{scratch}").start()
 
 
+def _scratch_name(database: str, at: float) -> str:
+    return f"{database[:40]}_verify_{int(at):x}_{secrets.token_hex(3)}"
+
+
+def _abandoned_scratches(conn, database: str, now: float) -> list[str]:
+    """Scratch databases of verifications that died before dropping theirs (their name carries their start)."""
+    pattern = re.compile(re.escape(database[:40]) + r"_verify_([0-9a-f]+)_[0-9a-f]{6}$")
+    names = conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                         {"p": database[:40].replace("_", r"\_") + r"\_verify\_%"}).scalars()
+    return [n for n in names if (m := pattern.match(n)) and now - int(m.group(1), 16) > STALE_WORK_SECONDS]
+
+
 def _scratch_counts_pg(engine: Engine, config: Mapping, dump: Path) -> dict[str, int]:
-    """Restore into `<db>_verify_<random>`, count, and drop it whatever happens."""
+    """Restore into `<db>_verify_<start>_<random>`, count, and drop it whatever happens; also drop the scratch
+    databases of verifications killed more than a day ago."""
     url = engine.url
-    scratch = f"{url.database[:40]}_verify_{secrets.token_hex(4)}"
+    now = time.time()
+    scratch = _scratch_name(url.database, now)
     admin = _admin_engine(url)
     try:
         with admin.connect() as conn:
+            for abandoned in _abandoned_scratches(conn, url.database, now):
+                _drop_scratch_soon(url, abandoned)
             conn.execute(text(f'CREATE DATABASE "{scratch}" TEMPLATE template0'))
         try:
             dsn, env = _libpq(url.set(database=scratch))
