@@ -2,7 +2,6 @@
 a backup taken while the portal writes is consistent, and only admins reach the page."""
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -137,19 +136,34 @@ def test_parallel_deflate_writes_one_ordinary_deflate_stream():
     assert zlib.decompress(empty.flush(), -15) == b""
 
 
-def test_a_backup_opens_with_any_unzip(app, backup_dirs):
-    """The zip is standard: Python's own zipfile (plain zlib) reads every member and its CRC holds."""
+def test_a_backup_opens_with_any_unzip(app, backup_dirs, tmp_path):
+    """The zip is standard: Python's own zipfile (plain zlib) reads every member, CRCs hold, the database opens;
+    the manifest's SHA-256 is of the member's bytes as they lie in the file (format 2)."""
     import hashlib
+    import sqlite3
+    import struct
 
     with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("opens the extracted SQLite database")
         _seed(5)
         info = backups.create_backup(db.engine, app.config)
     manifest = backups.read_manifest(info.path)
+    member = manifest["database"]
     with zipfile.ZipFile(info.path) as zf:
         assert zf.testzip() is None
-        database = zf.read(manifest["database"]["path"])
-        assert zf.getinfo(manifest["database"]["path"]).compress_type == zipfile.ZIP_DEFLATED
-    assert hashlib.sha256(database).hexdigest() == manifest["database"]["sha256"]
+        entry = zf.getinfo(member["path"])
+        assert entry.compress_type == zipfile.ZIP_DEFLATED
+        (tmp_path / "out").mkdir()
+        extracted = Path(zf.extract(member["path"], tmp_path / "out"))
+    raw = info.path.read_bytes()
+    name_length, extra_length = struct.unpack("<HH", raw[entry.header_offset + 26:entry.header_offset + 30])
+    start = entry.header_offset + 30 + name_length + extra_length
+    assert hashlib.sha256(raw[start:start + entry.compress_size]).hexdigest() == member["sha256"]
+    assert extracted.stat().st_size == member["size"]
+    conn = sqlite3.connect(extracted)
+    assert conn.execute("SELECT count(*) FROM companies").fetchone()[0] == manifest["tables"]["companies"]
+    conn.close()
 
 
 def _altered(path: Path, at: float) -> Path:
@@ -183,21 +197,45 @@ def test_truncated_or_altered_files_are_refused_by_verify_and_restore(app, backu
             "a refused restore takes no safety backup"
 
 
-def test_a_manifest_that_lies_about_row_counts_fails_verification(app, backup_dirs):
+def test_a_manifest_that_lies_about_row_counts_fails_verification(app, backup_dirs, monkeypatch):
+    """Checksums all right, but the manifest promises a company the database does not hold: verify refuses."""
     with app.app_context():
         _seed(5)
-        good = backups.create_backup(db.engine, app.config).path
-    forged = good.with_name(good.name.replace("-manual-", "-nightly-"))
-    with zipfile.ZipFile(good) as src, zipfile.ZipFile(forged, "w") as dst:
-        for item in src.infolist():
-            data = src.read(item)
-            if item.filename == "manifest.json":
-                manifest = json.loads(data)
-                manifest["tables"]["companies"] += 1
-                data = json.dumps(manifest).encode()
-            dst.writestr(item, data)
-    with app.app_context(), pytest.raises(backups.BackupError, match="companies: 6 expected, 5 restored"):
-        backups.verify_in_portal(forged)
+        counter = "_sqlite_tables" if db.engine.dialect.name == "sqlite" else "_pg_tables"
+        honest = getattr(backups, counter)
+        monkeypatch.setattr(backups, counter, lambda conn: {**honest(conn), "companies": honest(conn)["companies"] + 1})
+        forged = backups.create_backup(db.engine, app.config).path
+        monkeypatch.undo()
+        with pytest.raises(backups.BackupError, match="companies: 6 expected, 5 restored"):
+            backups.verify_in_portal(forged)
+        assert backups.backup_info(forged).status == "failed"
+
+
+def test_a_format_1_backup_from_the_previous_release_still_verifies_and_restores(app, backup_dirs):
+    """Format 1 checksummed each member's content; such files, written with plain zipfile, stay usable."""
+    import hashlib
+    import json
+
+    with app.app_context():
+        _seed(5)
+        before = _every_table()
+        current = backups.create_backup(db.engine, app.config).path
+        old = current.with_name(current.name.replace("-manual-", "-nightly-"))
+        with zipfile.ZipFile(current) as src, zipfile.ZipFile(old, "w", zipfile.ZIP_DEFLATED) as dst:
+            manifest = json.loads(src.read("manifest.json"))
+            for member in [manifest["database"], *manifest["files"]]:
+                data = src.read(member["path"])
+                member["sha256"] = hashlib.sha256(data).hexdigest()
+                dst.writestr(member["path"], data)
+            manifest["format"] = 1
+            manifest["payload_sha256"] = backups.payload_digest([manifest["database"], *manifest["files"]])
+            dst.writestr("manifest.json", json.dumps(manifest))
+        current.unlink()
+        assert backups.verify_in_portal(old).verified
+        db.session.execute(text("DELETE FROM deal_lines"))
+        db.session.commit()
+        backups.restore_in_portal(old)
+        assert _every_table() == before
 
 
 def test_a_backup_from_a_newer_schema_is_refused(app, backup_dirs):

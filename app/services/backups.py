@@ -14,6 +14,7 @@ import re
 import secrets
 import shutil
 import sqlite3
+import struct
 import subprocess
 import tempfile
 import threading
@@ -34,7 +35,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
-FORMAT = 1
+FORMAT = 2  # 2: each member's SHA-256 is of its bytes as stored in the zip; 1 (still read): of its content
+READABLE_FORMATS = (1, 2)
 MANIFEST = "manifest.json"
 DB_MEMBER = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 UPLOADS_PREFIX = "uploads/"
@@ -252,9 +254,9 @@ def _snapshot_pg(engine: Engine, config: Mapping, target: Path) -> tuple[dict[st
 
 # ---------------------------------------------------------------- making a backup
 
-def _hash_into(src, dest, size_hint: int, progress: Progress | None) -> tuple[str, int]:
+def _hash_into(src, dest, size_hint: int, progress: Progress | None, chunk_size: int = CHUNK) -> tuple[str, int]:
     digest, done = hashlib.sha256(), 0
-    while chunk := src.read(CHUNK):
+    while chunk := src.read(chunk_size):
         digest.update(chunk)
         if dest is not None:
             dest.write(chunk)
@@ -275,6 +277,8 @@ class ParallelDeflate:
 
     def __init__(self, level: int, workers: int | None = None):
         self.level = max(0, min(3, level))  # ISA-L's levels
+        self.digest = hashlib.sha256()  # of the stream as emitted: the member's bytes in the zip
+        self.emitted = 0
         workers = workers or os.cpu_count() or 1
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="deflate")
         self._ahead = 2 * workers  # blocks in flight: enough to keep every core busy, bounded memory
@@ -288,9 +292,15 @@ class ParallelDeflate:
         out = []
         while self._pending and (len(self._pending) > wait_beyond or self._pending[0].done()):
             out.append(self._pending.popleft().result())
-        return b"".join(out)
+        data = b"".join(out)
+        self.digest.update(data)
+        self.emitted += len(data)
+        return data
 
     def compress(self, data: bytes) -> bytes:
+        if not self._buffer and len(data) == DEFLATE_BLOCK:  # the usual case: whole blocks, no copying
+            self._submit(bytes(data), last=False)
+            return self._ready(wait_beyond=self._ahead)
         self._buffer += data
         while len(self._buffer) >= DEFLATE_BLOCK:
             self._submit(bytes(self._buffer[:DEFLATE_BLOCK]), last=False)
@@ -327,19 +337,65 @@ def _open_for_reading(zf: zipfile.ZipFile, name: str):
 
 def _add_member(zf: zipfile.ZipFile, source: Path, arcname: str, level: int,
                 progress: Progress | None = None) -> dict:
-    """Level 0 stores the file; 1-3 deflate it (ISA-L levels)."""
+    """Level 0 stores the file; 1-3 deflate it (ISA-L levels). The checksum is of the bytes as stored, a quarter
+    of the data to hash when deflated; the zip's own CRC guards the content when it is inflated."""
     info = zipfile.ZipInfo(arcname, date_time=time.gmtime(source.stat().st_mtime)[:6])
     info.compress_type = zipfile.ZIP_DEFLATED if level > 0 else zipfile.ZIP_STORED
     writer = _open_for_writing(zf, info, level)
+    compressor = getattr(writer, "_compressor", None)
+    parallel = isinstance(compressor, ParallelDeflate)
     try:
         with open(source, "rb") as src:
-            sha, size = _hash_into(src, writer, source.stat().st_size, progress)
+            if parallel:
+                size = _copy_into(src, writer, source.stat().st_size, progress)
+            else:
+                sha, size = _hash_into(src, writer, source.stat().st_size, progress, chunk_size=DEFLATE_BLOCK)
     finally:
-        compressor = getattr(writer, "_compressor", None)
         writer.close()
-        if isinstance(compressor, ParallelDeflate):
+        if parallel:
             compressor.close()
+    if parallel:
+        sha = compressor.digest.hexdigest()
+    elif info.compress_type != zipfile.ZIP_STORED:  # zipfile's own deflate (an interpreter without the hook)
+        sha = _stored_digest(zf.fp, zf.getinfo(arcname))
     return {"path": arcname, "sha256": sha, "size": size}
+
+
+def _copy_into(src, dest, size_hint: int, progress: Progress | None) -> int:
+    done = 0
+    while chunk := src.read(DEFLATE_BLOCK):
+        dest.write(chunk)
+        done += len(chunk)
+        if progress and size_hint:
+            progress(100 * done / size_hint)
+    return done
+
+
+def _data_offset(fp, info: zipfile.ZipInfo) -> int:
+    """Where a member's stored bytes start: after its local header, whose name and extra lengths vary."""
+    fp.seek(info.header_offset)
+    header = fp.read(30)
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        raise BackupError(f"{info.filename}: its header is damaged.")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    return info.header_offset + 30 + name_length + extra_length
+
+
+def _stored_digest(fp, info: zipfile.ZipInfo) -> str:
+    """SHA-256 of a member's bytes as they are in the zip file."""
+    position = fp.tell()
+    try:
+        fp.seek(_data_offset(fp, info))
+        digest, left = hashlib.sha256(), info.compress_size
+        while left > 0:
+            chunk = fp.read(min(DEFLATE_BLOCK, left))
+            if not chunk:
+                raise EOFError(f"{info.filename} is cut short")
+            digest.update(chunk)
+            left -= len(chunk)
+        return digest.hexdigest()
+    finally:
+        fp.seek(position)
 
 
 def payload_digest(members: list[dict]) -> str:
@@ -394,7 +450,7 @@ def create_backup(engine: Engine, config: Mapping, kind: str = "manual", progres
         uploads = _upload_files(config)
         level = compress_level(config)
         try:
-            with open(partial, "wb") as raw:
+            with open(partial, "w+b") as raw:  # readable too: a member's stored bytes are hashed back
                 with zipfile.ZipFile(raw, "w", allowZip64=True) as zf:
                     members = [_add_member(zf, snapshot, DB_MEMBER[dbkind], level, progress=_step(progress, 40, 85))]
                     for i, (path, arcname) in enumerate(uploads):
@@ -447,13 +503,14 @@ def read_manifest(path: Path) -> dict:
         raise BackupError(f"{path.name} has no manifest: it is not a complete backup.") from exc
     except ValueError as exc:
         raise BackupError(f"{path.name} has an unreadable manifest.") from exc
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+    if not isinstance(manifest, dict) or manifest.get("format") not in READABLE_FORMATS:
         raise BackupError(f"{path.name} is not a backup this portal can read.")
     return manifest
 
 
 def check_file(path: Path, work: Path, progress: Progress | None = None) -> tuple[dict, Path]:
-    """Recompute every member's SHA-256 against the manifest; returns the manifest and the extracted database."""
+    """Check every member against the manifest (SHA-256, size, the zip's CRC on inflating); returns the manifest
+    and the database, extracted into `work`."""
     manifest = read_manifest(path)
     members = [manifest["database"], *manifest["files"]]
     if payload_digest(members) != manifest.get("payload_sha256"):
@@ -467,20 +524,35 @@ def check_file(path: Path, work: Path, progress: Progress | None = None) -> tupl
             for member in members:
                 if member["path"] not in names:
                     raise BackupError(f"{path.name}: {member['path']} is missing.")
-                with _open_for_reading(zf, member["path"]) as src:
-                    if member is members[0]:
-                        with open(db_file, "wb") as out:
-                            sha, size = _hash_into(src, out, 0, None)
-                    else:
-                        sha, size = _hash_into(src, None, 0, None)
+                if manifest["format"] >= 2 and _stored_digest(zf.fp, zf.getinfo(member["path"])) != member["sha256"]:
+                    raise BackupError(f"{path.name}: {member['path']} does not match its checksum; the file was altered.")
+                with _open_for_reading(zf, member["path"]) as src, \
+                        open(db_file, "wb") if member is members[0] else _Discard() as out:
+                    if manifest["format"] == 1:
+                        sha, size = _hash_into(src, out, 0, None)
+                    else:  # the stored bytes were checked above; reading through checks the CRC
+                        sha, size = member["sha256"], _copy_into(src, out, 0, None)
                 if sha != member["sha256"] or size != member["size"]:
                     raise BackupError(f"{path.name}: {member['path']} does not match its checksum; the file was altered.")
                 done += size
                 if progress:
                     progress(100 * done / total)
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, zlib.error, isal_zlib.error, OSError, EOFError, ValueError) as exc:
         raise BackupError(f"{path.name} is damaged: {exc}") from exc
     return manifest, db_file
+
+
+class _Discard:
+    """A file that keeps nothing: reading a member through to its end is how zipfile checks its CRC."""
+
+    def write(self, data: bytes) -> int:
+        return len(data)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
 
 
 def _scratch_counts_sqlite(db_file: Path) -> dict[str, int]:
