@@ -55,8 +55,9 @@ def _uploads(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def test_round_trip_gives_back_every_table_and_file_exactly(app, backup_dirs, make_user):
+def test_round_trip_gives_back_every_table_and_file_exactly(app, backup_dirs, make_user, monkeypatch):
     make_user("admin", "crm")
+    monkeypatch.setattr(backups, "RESTORE_STEP_PAGES", 1)  # a SQLite restore in many steps, one commit
     with app.app_context():
         _seed()
         before, files_before = _every_table(), _uploads(backup_dirs / "uploads")
@@ -236,6 +237,29 @@ def test_a_format_1_backup_from_the_previous_release_still_verifies_and_restores
         db.session.commit()
         backups.restore_in_portal(old)
         assert _every_table() == before
+
+
+def test_a_safety_backup_that_fails_restores_nothing(app, backup_dirs, monkeypatch):
+    """The restore copies pages while the safety backup is zipped, but commits only once that is on disk."""
+    with app.app_context():
+        _seed(5)
+        info = backups.create_backup(db.engine, app.config)
+        db.session.execute(text("DELETE FROM deal_lines"))
+        db.session.commit()
+        before = _every_table()
+        honest = backups.package
+
+        def failing(config, snapshot, kind, *args, **kwargs):
+            if kind == "safety":
+                raise backups.BackupError("The backup disk is full.")
+            return honest(config, snapshot, kind, *args, **kwargs)
+
+        monkeypatch.setattr(backups, "package", failing)
+        monkeypatch.setattr(backups, "RESTORE_STEP_PAGES", 1)  # many steps even on this small base
+        with pytest.raises(backups.BackupError, match="disk is full"):
+            backups.restore_in_portal(info.path)
+        assert _every_table() == before
+        assert [b.name for b in backups.list_backups(app.config)] == [info.name]
 
 
 def test_a_backup_from_a_newer_schema_is_refused(app, backup_dirs):

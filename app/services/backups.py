@@ -44,6 +44,7 @@ NAME_RE = re.compile(r"^clientele-(\d{8}T\d{6}Z)-([a-z]+)-[0-9a-f]{6}\.zip$")
 KINDS = ("manual", "nightly", "safety")
 CHUNK = 1 << 20
 DEFLATE_BLOCK = 8 << 20
+RESTORE_STEP_PAGES = 1024  # at least this many pages per step of a SQLite restore (about 20 steps in all)
 STALE_WORK_SECONDS = 24 * 3600
 
 Progress = Callable[[float], None]
@@ -424,54 +425,82 @@ def _remove_stale_work(folder: Path) -> None:
             pass
 
 
-def create_backup(engine: Engine, config: Mapping, kind: str = "manual", progress: Progress | None = None,
-                  portal_version: str | None = None) -> BackupInfo:
-    """Snapshot the database and uploads into one zip; it gets its real name only once complete and synced."""
+@dataclass
+class Snapshot:
+    """A consistent copy of the database in a work folder, and what the manifest will say of it."""
+
+    engine: str
+    file: Path
+    tables: dict[str, int]
+    revision: str | None
+    taken_at: datetime
+
+
+def take_snapshot(engine: Engine, config: Mapping, work: Path) -> Snapshot:
+    """The database as of one moment, copied into `work` while the portal goes on writing."""
+    dbkind = engine_kind(engine)
+    work.mkdir(parents=True, exist_ok=True)
+    taken_at = datetime.now(timezone.utc).replace(microsecond=0)
+    target = work / DB_MEMBER[dbkind]
+    if dbkind == "sqlite":
+        tables, revision = _snapshot_sqlite(engine, target)
+    else:
+        tables, revision = _snapshot_pg(engine, config, target)
+    return Snapshot(dbkind, target, tables, revision, taken_at)
+
+
+def package(config: Mapping, snapshot: Snapshot, kind: str, progress: Progress | None = None,
+            portal_version: str | None = None) -> BackupInfo:
+    """Zip a snapshot with the uploads and the manifest; the file gets its real name only once complete and synced."""
     if kind not in KINDS:
         raise ValueError(kind)
     from app import __version__
 
-    dbkind = engine_kind(engine)
     folder = backup_dir(config)
     folder.mkdir(parents=True, exist_ok=True)
-    _remove_stale_work(folder)
-    now = datetime.now(timezone.utc).replace(microsecond=0)
-    name = f"clientele-{now:%Y%m%dT%H%M%SZ}-{kind}-{secrets.token_hex(3)}.zip"
+    name = f"clientele-{snapshot.taken_at:%Y%m%dT%H%M%SZ}-{kind}-{secrets.token_hex(3)}.zip"
     final, partial = folder / name, folder / (name + ".partial")
     report = _step(progress, 0, 100)
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".work-") as work:
-        snapshot = Path(work) / DB_MEMBER[dbkind]
-        report(2)
-        if dbkind == "sqlite":
-            tables, revision = _snapshot_sqlite(engine, snapshot)
-        else:
-            tables, revision = _snapshot_pg(engine, config, snapshot)
-        report(40)
-        uploads = _upload_files(config)
-        level = compress_level(config)
-        try:
-            with open(partial, "w+b") as raw:  # readable too: a member's stored bytes are hashed back
-                with zipfile.ZipFile(raw, "w", allowZip64=True) as zf:
-                    members = [_add_member(zf, snapshot, DB_MEMBER[dbkind], level, progress=_step(progress, 40, 85))]
-                    for i, (path, arcname) in enumerate(uploads):
-                        members.append(_add_member(zf, path, arcname, level))
-                        report(85 + 10 * (i + 1) / len(uploads))
-                    manifest = {
-                        "format": FORMAT, "created_at": now.isoformat(), "kind": kind,
-                        "portal_version": portal_version or __version__, "engine": dbkind,
-                        "alembic_revision": revision, "tables": tables,
-                        "database": members[0], "files": members[1:], "payload_sha256": payload_digest(members),
-                    }
-                    zf.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
-                raw.flush()
-                os.fsync(raw.fileno())
-            os.replace(partial, final)
-            _fsync_dir(folder)
-        finally:
-            partial.unlink(missing_ok=True)
+    uploads = _upload_files(config)
+    level = compress_level(config)
+    try:
+        with open(partial, "w+b") as raw:  # readable too: a member's stored bytes are hashed back
+            with zipfile.ZipFile(raw, "w", allowZip64=True) as zf:
+                members = [_add_member(zf, snapshot.file, DB_MEMBER[snapshot.engine], level,
+                                       progress=_step(progress, 0, 75))]
+                for i, (path, arcname) in enumerate(uploads):
+                    members.append(_add_member(zf, path, arcname, level))
+                    report(75 + 17 * (i + 1) / len(uploads))
+                manifest = {
+                    "format": FORMAT, "created_at": snapshot.taken_at.isoformat(), "kind": kind,
+                    "portal_version": portal_version or __version__, "engine": snapshot.engine,
+                    "alembic_revision": snapshot.revision, "tables": snapshot.tables,
+                    "database": members[0], "files": members[1:], "payload_sha256": payload_digest(members),
+                }
+                zf.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(partial, final)
+        _fsync_dir(folder)
+    finally:
+        partial.unlink(missing_ok=True)
     _copy_elsewhere(config, final)
     report(100)
     return backup_info(final)
+
+
+def create_backup(engine: Engine, config: Mapping, kind: str = "manual", progress: Progress | None = None,
+                  portal_version: str | None = None) -> BackupInfo:
+    """Snapshot the database, then zip it with the uploads and the manifest."""
+    if kind not in KINDS:
+        raise ValueError(kind)
+    folder = backup_dir(config)
+    folder.mkdir(parents=True, exist_ok=True)
+    _remove_stale_work(folder)
+    _step(progress, 0, 100)(2)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".work-") as work:
+        snapshot = take_snapshot(engine, config, Path(work))
+        return package(config, snapshot, kind, _step(progress, 40, 100), portal_version)
 
 
 def _copy_elsewhere(config: Mapping, path: Path) -> None:
@@ -513,6 +542,7 @@ def check_file(path: Path, work: Path, progress: Progress | None = None) -> tupl
     and the database, extracted into `work`."""
     manifest = read_manifest(path)
     members = [manifest["database"], *manifest["files"]]
+    work.mkdir(parents=True, exist_ok=True)
     if payload_digest(members) != manifest.get("payload_sha256"):
         raise BackupError(f"{path.name}: the manifest's checksums do not add up; the file was altered.")
     db_file = work / Path(manifest["database"]["path"]).name
@@ -791,8 +821,11 @@ def schema_relation(revision: str | None, migrations_dir: str) -> str:
     return "older"
 
 
-def _restore_sqlite(engine: Engine, db_file: Path) -> None:
-    """Copy pages into the live file with the backup API, so open connections see a whole database at once."""
+def _restore_sqlite(engine: Engine, db_file: Path, before_commit: Callable[[], object] = lambda: None,
+                    progress: Progress | None = None) -> None:
+    """Copy pages into the live file with the backup API, in one write transaction, so open connections see the
+    old database or the restored one, never a mix. `before_commit` runs before the step that commits: an
+    exception from it rolls everything back."""
     engine.dispose()
     source = sqlite3.connect(db_file)
     dest = sqlite3.connect(_sqlite_file(engine), timeout=120)
@@ -800,7 +833,18 @@ def _restore_sqlite(engine: Engine, db_file: Path) -> None:
         wal = dest.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         if wal:  # the WAL is synced by the checkpoint below instead of at commit: once, not twice
             dest.execute("PRAGMA synchronous=NORMAL")
-        source.backup(dest)
+        total = source.execute("PRAGMA page_count").fetchone()[0]
+        step = max(RESTORE_STEP_PAGES, total // 20)
+        if total <= step:
+            before_commit()
+
+        def between_steps(status: int, remaining: int, pages: int) -> None:
+            if progress and pages:
+                progress(100 * (pages - remaining) / pages)
+            if 0 < remaining <= step:  # the next step copies the rest and commits
+                before_commit()
+
+        source.backup(dest, pages=step, progress=between_steps)  # an exception here abandons the copy
         if wal:
             dest.execute("PRAGMA wal_checkpoint(PASSIVE)")  # syncs the WAL first: the restore is durable
     finally:
@@ -824,7 +868,7 @@ def _restore_pg(engine: Engine, config: Mapping, dump: Path) -> None:
     engine.dispose()
 
 
-def _restore_uploads(config: Mapping, path: Path, files: list[dict], work: Path) -> None:
+def _restore_uploads(config: Mapping, path: Path, files: list[dict]) -> None:
     """Unpack beside the upload folder, then swap folders, so a failure never leaves half the files."""
     root = Path(config["UPLOAD_DIR"])
     root.parent.mkdir(parents=True, exist_ok=True)
@@ -849,8 +893,9 @@ def restore_backup(engine: Engine, config: Mapping, path: Path, migrations_dir: 
                    progress: Progress | None = None, upgrade: Callable[[], None] | None = None) -> dict:
     """Refuse a damaged or too-new backup; take a safety backup; restore database and uploads; upgrade an old schema.
 
-    The file's checks and the safety backup run side by side (one reads the backup, the other the live database);
-    the live database is only touched once both have succeeded, and a refused file leaves no safety backup behind."""
+    Work overlaps where it is safe: the file is checked while the current database is snapshotted, and on SQLite
+    the safety copy is zipped while the restore copies pages, the restore's commit waiting until the safety backup
+    is whole on disk. A refused file leaves no safety backup behind; a failed safety backup restores nothing."""
     path = Path(path)
     report = _step(progress, 0, 100)
     manifest = read_manifest(path)
@@ -858,23 +903,26 @@ def restore_backup(engine: Engine, config: Mapping, path: Path, migrations_dir: 
         raise BackupError(f"This backup is of a {manifest['engine']} database; the portal runs on "
                           f"{engine_kind(engine)}.")
     relation = schema_relation(manifest.get("alembic_revision"), migrations_dir)
-    with tempfile.TemporaryDirectory(dir=_work_parent(config), prefix=".work-") as work, \
-            ThreadPoolExecutor(1, thread_name_prefix="restore-check") as pool:
-        checking = pool.submit(check_file, path, Path(work))
-        try:
-            safety = create_backup(engine, config, kind="safety", progress=_step(progress, 0, 60))
-        except BaseException:
-            checking.cancel()
-            raise
+    folder = backup_dir(config)
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".work-") as work, \
+            ThreadPoolExecutor(2, thread_name_prefix="restore") as pool:
+        checking = pool.submit(check_file, path, Path(work) / "incoming")
+        report(2)
+        snapshot = take_snapshot(engine, config, Path(work) / "safety")
+        report(30)
+        packaging = pool.submit(package, config, snapshot, "safety")
         try:
             manifest, db_file = checking.result()
         except BaseException:
-            _remove_backup(config, safety.path)  # nothing was restored: the safety copy would only confuse
+            _discard(config, packaging)  # nothing was restored: the safety copy would only confuse
             raise
-        report(60)
+        report(40)
         if manifest["engine"] == "sqlite":
-            _restore_sqlite(engine, db_file)
+            _restore_sqlite(engine, db_file, before_commit=packaging.result, progress=_step(progress, 40, 85))
+            safety = packaging.result()
         else:
+            safety = packaging.result()  # the schema is dropped next: the safety backup must be whole first
             _restore_pg(engine, config, db_file)
             with engine.connect() as conn:
                 try:
@@ -882,7 +930,7 @@ def restore_backup(engine: Engine, config: Mapping, path: Path, migrations_dir: 
                 except BackupError as exc:
                     raise BackupError(f"{exc} The state before the restore is in {safety.name}.") from exc
         report(85)
-        _restore_uploads(config, path, manifest["files"], Path(work))
+        _restore_uploads(config, path, manifest["files"])
     report(92)
     upgraded = relation == "older"
     if upgraded and upgrade is not None:
@@ -890,6 +938,14 @@ def restore_backup(engine: Engine, config: Mapping, path: Path, migrations_dir: 
     report(100)
     return {"safety": safety.name, "upgraded": upgraded, "tables": manifest["tables"],
             "created_at": manifest["created_at"]}
+
+
+def _discard(config: Mapping, packaging: Future) -> None:
+    """Wait for a safety backup that is no longer wanted, and remove it."""
+    try:
+        _remove_backup(config, packaging.result().path)
+    except Exception:
+        log.exception("the unwanted safety backup could not be made or removed")
 
 
 def _remove_backup(config: Mapping, path: Path) -> None:
