@@ -279,7 +279,7 @@ class ParallelDeflate:
     def __init__(self, level: int, workers: int | None = None):
         self.level = max(0, min(3, level))  # ISA-L's levels
         self.digest = hashlib.sha256()  # of the stream as emitted: the member's bytes in the zip
-        self.emitted = 0
+        self.blocks: list[int] = []  # each block's deflated length: where a reader can cut to inflate in parallel
         workers = workers or os.cpu_count() or 1
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="deflate")
         self._ahead = 2 * workers  # blocks in flight: enough to keep every core busy, bounded memory
@@ -293,9 +293,9 @@ class ParallelDeflate:
         out = []
         while self._pending and (len(self._pending) > wait_beyond or self._pending[0].done()):
             out.append(self._pending.popleft().result())
+            self.blocks.append(len(out[-1]))
         data = b"".join(out)
         self.digest.update(data)
-        self.emitted += len(data)
         return data
 
     def compress(self, data: bytes) -> bytes:
@@ -356,8 +356,8 @@ def _add_member(zf: zipfile.ZipFile, source: Path, arcname: str, level: int,
         if parallel:
             compressor.close()
     if parallel:
-        sha = compressor.digest.hexdigest()
-    elif info.compress_type != zipfile.ZIP_STORED:  # zipfile's own deflate (an interpreter without the hook)
+        return {"path": arcname, "sha256": compressor.digest.hexdigest(), "size": size, "blocks": compressor.blocks}
+    if info.compress_type != zipfile.ZIP_STORED:  # zipfile's own deflate (an interpreter without the hook)
         sha = _stored_digest(zf.fp, zf.getinfo(arcname))
     return {"path": arcname, "sha256": sha, "size": size}
 
@@ -414,12 +414,73 @@ def _upload_files(config: Mapping) -> list[tuple[Path, str]]:
     return [(p, UPLOADS_PREFIX + p.relative_to(root).as_posix()) for p in sorted(root.rglob("*")) if p.is_file()]
 
 
+WORK_PREFIX = ".clientele-backup-work-"
+MEMORY_DIR = Path("/dev/shm")
+
+
+def _memory_available() -> int | None:
+    """MemAvailable from /proc/meminfo (Linux), in bytes; None where there is no such file."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def scratch_parent(config: Mapping, needed: int) -> Path:
+    """Where the intermediate copies (the snapshot, an extracted database) go: memory (/dev/shm) when it can
+    spare twice what they need, so the disk only writes the backup itself; else beside the backups, the disk
+    sized for them. BACKUP_SCRATCH_DIR overrides."""
+    if config.get("BACKUP_SCRATCH_DIR"):
+        return Path(config["BACKUP_SCRATCH_DIR"])
+    if MEMORY_DIR.is_dir() and os.access(MEMORY_DIR, os.W_OK):
+        available = _memory_available()
+        if 2 * needed < shutil.disk_usage(MEMORY_DIR).free and available is not None and 2 * needed < available:
+            return MEMORY_DIR
+    folder = backup_dir(config)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _scratch(config: Mapping, needed: int) -> tempfile.TemporaryDirectory:
+    """A work folder named after this process, so a later run can tell one whose process was killed."""
+    parent = scratch_parent(config, needed)
+    _remove_stale_work(parent)
+    return tempfile.TemporaryDirectory(dir=parent, prefix=f"{WORK_PREFIX}{os.getpid()}-")
+
+
+def _dead_owner(folder: Path) -> bool:
+    """A work folder in memory whose process no longer runs (memory is this machine's own, so pids are too)."""
+    if folder.parent != MEMORY_DIR:
+        return False
+    try:
+        os.kill(int(folder.name[len(WORK_PREFIX):].split("-")[0]), 0)
+    except ProcessLookupError:
+        return True
+    except (ValueError, PermissionError):
+        return False
+    return False
+
+
+def _database_bytes(engine: Engine) -> int:
+    """About what a snapshot of the live database takes."""
+    if engine_kind(engine) == "sqlite":
+        main = _sqlite_file(engine)
+        return sum(p.stat().st_size for p in (main, main.with_name(main.name + "-wal")) if p.exists())
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar())
+
+
 def _remove_stale_work(folder: Path) -> None:
-    """A backup killed midway leaves its temporary file; sweep those older than a day."""
+    """A backup killed midway leaves its temporary files; sweep those older than a day."""
     cutoff = time.time() - STALE_WORK_SECONDS
-    for leftover in list(folder.glob("*.partial")) + list(folder.glob(".work-*")):
+    leftovers = list(folder.glob("*.partial")) + list(folder.glob(".work-*")) + list(folder.glob(WORK_PREFIX + "*"))
+    for leftover in leftovers:
         try:
-            if leftover.stat().st_mtime < cutoff:
+            if leftover.stat().st_mtime < cutoff or _dead_owner(leftover):
                 shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
         except FileNotFoundError:
             pass
@@ -498,7 +559,7 @@ def create_backup(engine: Engine, config: Mapping, kind: str = "manual", progres
     folder.mkdir(parents=True, exist_ok=True)
     _remove_stale_work(folder)
     _step(progress, 0, 100)(2)
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".work-") as work:
+    with _scratch(config, _database_bytes(engine)) as work:
         snapshot = take_snapshot(engine, config, Path(work))
         return package(config, snapshot, kind, _step(progress, 40, 100), portal_version)
 
@@ -554,14 +615,15 @@ def check_file(path: Path, work: Path, progress: Progress | None = None) -> tupl
             for member in members:
                 if member["path"] not in names:
                     raise BackupError(f"{path.name}: {member['path']} is missing.")
-                if manifest["format"] >= 2 and _stored_digest(zf.fp, zf.getinfo(member["path"])) != member["sha256"]:
-                    raise BackupError(f"{path.name}: {member['path']} does not match its checksum; the file was altered.")
-                with _open_for_reading(zf, member["path"]) as src, \
-                        open(db_file, "wb") if member is members[0] else _Discard() as out:
-                    if manifest["format"] == 1:
-                        sha, size = _hash_into(src, out, 0, None)
-                    else:  # the stored bytes were checked above; reading through checks the CRC
-                        sha, size = member["sha256"], _copy_into(src, out, 0, None)
+                target = db_file if member is members[0] else None
+                if target and member.get("blocks") and manifest["format"] >= 2:
+                    with open(target, "wb") as out:
+                        sha, size = _inflate_blocks(zf.fp, zf.getinfo(member["path"]), member["blocks"], out)
+                else:
+                    if manifest["format"] >= 2 and _stored_digest(zf.fp, zf.getinfo(member["path"])) != member["sha256"]:
+                        raise BackupError(f"{path.name}: {member['path']} does not match its checksum; "
+                                          "the file was altered.")
+                    sha, size = _read_member(zf, member, manifest["format"], target)
                 if sha != member["sha256"] or size != member["size"]:
                     raise BackupError(f"{path.name}: {member['path']} does not match its checksum; the file was altered.")
                 done += size
@@ -570,6 +632,45 @@ def check_file(path: Path, work: Path, progress: Progress | None = None) -> tupl
     except (zipfile.BadZipFile, zlib.error, isal_zlib.error, OSError, EOFError, ValueError) as exc:
         raise BackupError(f"{path.name} is damaged: {exc}") from exc
     return manifest, db_file
+
+
+def _read_member(zf: zipfile.ZipFile, member: dict, fmt: int, target: Path | None) -> tuple[str, int]:
+    """Read a member through (zipfile checks its CRC at the end), into `target` if given; format 1's checksum is
+    of the content, so it is computed here; format 2's was checked on the stored bytes before."""
+    with _open_for_reading(zf, member["path"]) as src, open(target, "wb") if target else _Discard() as out:
+        if fmt == 1:
+            return _hash_into(src, out, 0, None)
+        return member["sha256"], _copy_into(src, out, 0, None)
+
+
+def _inflate_block(raw: bytes, last: bool) -> bytes:
+    inflater = isal_zlib.decompressobj(-15)
+    data = inflater.decompress(raw)
+    if inflater.unconsumed_tail or inflater.eof != last:
+        raise BackupError("a block of the database does not inflate whole; the file was altered.")
+    return data
+
+
+def _inflate_blocks(fp, info: zipfile.ZipInfo, blocks: list[int], out) -> tuple[str, int]:
+    """Inflate a member ParallelDeflate wrote, block by block on every core, hashing its stored bytes on the way;
+    returns that SHA-256 and the inflated size."""
+    if sum(blocks) != info.compress_size:
+        raise BackupError(f"{info.filename}: its block list does not match the file; the file was altered.")
+    fp.seek(_data_offset(fp, info))
+    digest, size, workers = hashlib.sha256(), 0, os.cpu_count() or 1
+    with ThreadPoolExecutor(workers, thread_name_prefix="inflate") as pool:
+        pending: deque[Future] = deque()
+        for i, length in enumerate(blocks):
+            raw = fp.read(length)
+            if len(raw) != length:
+                raise EOFError(f"{info.filename} is cut short")
+            digest.update(raw)
+            pending.append(pool.submit(_inflate_block, raw, i == len(blocks) - 1))
+            while len(pending) > 2 * workers or (pending and pending[0].done()):
+                size += out.write(pending.popleft().result())
+        while pending:
+            size += out.write(pending.popleft().result())
+    return digest.hexdigest(), size
 
 
 class _Discard:
@@ -670,7 +771,7 @@ def verify_backup(engine: Engine, config: Mapping, path: Path, progress: Progres
     path = Path(path)
     error = None
     try:
-        with tempfile.TemporaryDirectory(dir=_work_parent(config), prefix=".work-") as work:
+        with _scratch(config, read_manifest(path)["database"]["size"]) as work:
             manifest, db_file = check_file(path, Path(work), _step(progress, 0, 50))
             if manifest["engine"] == "sqlite":
                 found = _scratch_counts_sqlite(db_file)
@@ -686,11 +787,6 @@ def verify_backup(engine: Engine, config: Mapping, path: Path, progress: Progres
     if error:
         raise BackupError(error)
     return backup_info(path)
-
-
-def _work_parent(config: Mapping) -> Path | None:
-    """Scratch files go beside the backups (the disk sized for them), else to the system's temp folder."""
-    return backup_dir(config) if backup_dir(config).is_dir() else None
 
 
 def _record_status(path: Path, status: str, error: str | None) -> None:
@@ -894,8 +990,8 @@ def restore_backup(engine: Engine, config: Mapping, path: Path, migrations_dir: 
     """Refuse a damaged or too-new backup; take a safety backup; restore database and uploads; upgrade an old schema.
 
     Work overlaps where it is safe: the file is checked while the current database is snapshotted, and on SQLite
-    the safety copy is zipped while the restore copies pages, the restore's commit waiting until the safety backup
-    is whole on disk. A refused file leaves no safety backup behind; a failed safety backup restores nothing."""
+    the snapshot is zipped into the safety backup while the restore copies pages, the restore's commit waiting
+    until the safety backup is whole on disk. A refused file leaves no safety backup; a failed one restores nothing."""
     path = Path(path)
     report = _step(progress, 0, 100)
     manifest = read_manifest(path)
@@ -903,20 +999,14 @@ def restore_backup(engine: Engine, config: Mapping, path: Path, migrations_dir: 
         raise BackupError(f"This backup is of a {manifest['engine']} database; the portal runs on "
                           f"{engine_kind(engine)}.")
     relation = schema_relation(manifest.get("alembic_revision"), migrations_dir)
-    folder = backup_dir(config)
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".work-") as work, \
+    with _scratch(config, manifest["database"]["size"] + _database_bytes(engine)) as work, \
             ThreadPoolExecutor(2, thread_name_prefix="restore") as pool:
         checking = pool.submit(check_file, path, Path(work) / "incoming")
         report(2)
         snapshot = take_snapshot(engine, config, Path(work) / "safety")
         report(30)
+        manifest, db_file = checking.result()  # a refused file stops here, before any safety backup is written
         packaging = pool.submit(package, config, snapshot, "safety")
-        try:
-            manifest, db_file = checking.result()
-        except BaseException:
-            _discard(config, packaging)  # nothing was restored: the safety copy would only confuse
-            raise
         report(40)
         if manifest["engine"] == "sqlite":
             _restore_sqlite(engine, db_file, before_commit=packaging.result, progress=_step(progress, 40, 85))
@@ -938,14 +1028,6 @@ def restore_backup(engine: Engine, config: Mapping, path: Path, migrations_dir: 
     report(100)
     return {"safety": safety.name, "upgraded": upgraded, "tables": manifest["tables"],
             "created_at": manifest["created_at"]}
-
-
-def _discard(config: Mapping, packaging: Future) -> None:
-    """Wait for a safety backup that is no longer wanted, and remove it."""
-    try:
-        _remove_backup(config, packaging.result().path)
-    except Exception:
-        log.exception("the unwanted safety backup could not be made or removed")
 
 
 def _remove_backup(config: Mapping, path: Path) -> None:
