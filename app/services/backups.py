@@ -320,11 +320,11 @@ class ParallelDeflate:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _open_for_writing(zf: zipfile.ZipFile, info: zipfile.ZipInfo, level: int):
+def _open_for_writing(zf: zipfile.ZipFile, info: zipfile.ZipInfo, level: int, workers: int | None = None):
     """A member writer whose deflate runs in parallel on ISA-L; zipfile still frames the member and its CRC."""
     writer = zf.open(info, "w", force_zip64=True)
     if info.compress_type == zipfile.ZIP_DEFLATED and hasattr(writer, "_compressor"):
-        writer._compressor = ParallelDeflate(level)  # not yet used: zipfile only makes it in open()
+        writer._compressor = ParallelDeflate(level, workers)  # not yet used: zipfile only makes it in open()
     return writer
 
 
@@ -337,12 +337,12 @@ def _open_for_reading(zf: zipfile.ZipFile, name: str):
 
 
 def _add_member(zf: zipfile.ZipFile, source: Path, arcname: str, level: int,
-                progress: Progress | None = None) -> dict:
+                progress: Progress | None = None, workers: int | None = None) -> dict:
     """Level 0 stores the file; 1-3 deflate it (ISA-L levels). The checksum is of the bytes as stored, a quarter
     of the data to hash when deflated; the zip's own CRC guards the content when it is inflated."""
     info = zipfile.ZipInfo(arcname, date_time=time.gmtime(source.stat().st_mtime)[:6])
     info.compress_type = zipfile.ZIP_DEFLATED if level > 0 else zipfile.ZIP_STORED
-    writer = _open_for_writing(zf, info, level)
+    writer = _open_for_writing(zf, info, level, workers)
     compressor = getattr(writer, "_compressor", None)
     parallel = isinstance(compressor, ParallelDeflate)
     try:
@@ -511,8 +511,9 @@ def take_snapshot(engine: Engine, config: Mapping, work: Path) -> Snapshot:
 
 
 def package(config: Mapping, snapshot: Snapshot, kind: str, progress: Progress | None = None,
-            portal_version: str | None = None) -> BackupInfo:
-    """Zip a snapshot with the uploads and the manifest; the file gets its real name only once complete and synced."""
+            portal_version: str | None = None, workers: int | None = None) -> BackupInfo:
+    """Zip a snapshot with the uploads and the manifest; the file gets its real name only once complete and synced.
+    `workers` threads deflate (default: one per core)."""
     if kind not in KINDS:
         raise ValueError(kind)
     from app import __version__
@@ -528,7 +529,7 @@ def package(config: Mapping, snapshot: Snapshot, kind: str, progress: Progress |
         with open(partial, "w+b") as raw:  # readable too: a member's stored bytes are hashed back
             with zipfile.ZipFile(raw, "w", allowZip64=True) as zf:
                 members = [_add_member(zf, snapshot.file, DB_MEMBER[snapshot.engine], level,
-                                       progress=_step(progress, 0, 75))]
+                                       progress=_step(progress, 0, 75), workers=workers)]
                 for i, (path, arcname) in enumerate(uploads):
                     members.append(_add_member(zf, path, arcname, level))
                     report(75 + 17 * (i + 1) / len(uploads))
@@ -1006,7 +1007,8 @@ def restore_backup(engine: Engine, config: Mapping, path: Path, migrations_dir: 
         snapshot = take_snapshot(engine, config, Path(work) / "safety")
         report(30)
         manifest, db_file = checking.result()  # a refused file stops here, before any safety backup is written
-        packaging = pool.submit(package, config, snapshot, "safety")
+        # one deflate thread: the other core is the page copy's, which the safety backup only has to beat
+        packaging = pool.submit(package, config, snapshot, "safety", workers=1 if manifest["engine"] == "sqlite" else None)
         report(40)
         if manifest["engine"] == "sqlite":
             _restore_sqlite(engine, db_file, before_commit=packaging.result, progress=_step(progress, 40, 85))
