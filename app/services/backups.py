@@ -44,6 +44,7 @@ NAME_RE = re.compile(r"^clientele-(\d{8}T\d{6}Z)-([a-z]+)-[0-9a-f]{6}\.zip$")
 KINDS = ("manual", "nightly", "safety")
 CHUNK = 1 << 20
 DEFLATE_BLOCK = 8 << 20
+MMAP_BYTES = 1 << 40  # SQLite caps it at its compile-time maximum
 RESTORE_STEP_PAGES = 1024  # at least this many pages per step of a SQLite restore (about 20 steps in all)
 STALE_WORK_SECONDS = 24 * 3600
 
@@ -178,6 +179,7 @@ def _snapshot_sqlite(engine: Engine, target: Path) -> tuple[dict[str, int], str 
     source = sqlite3.connect(_sqlite_file(engine), timeout=60)
     dest = sqlite3.connect(target)
     try:
+        source.execute(f"PRAGMA mmap_size={MMAP_BYTES}")  # pages read straight from the OS cache, one copy fewer
         # a scratch copy on its way into the zip: the zip is what gets synced to disk, not this file
         dest.execute("PRAGMA synchronous=OFF")
         dest.execute("PRAGMA journal_mode=OFF")
@@ -690,6 +692,7 @@ class _Discard:
 def _scratch_counts_sqlite(db_file: Path) -> dict[str, int]:
     conn = sqlite3.connect(db_file)
     try:
+        conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         result = conn.execute("PRAGMA integrity_check").fetchone()[0]
         if result != "ok":
             raise BackupError(f"The restored database is damaged: {result}")
@@ -927,6 +930,7 @@ def _restore_sqlite(engine: Engine, db_file: Path, before_commit: Callable[[], o
     source = sqlite3.connect(db_file)
     dest = sqlite3.connect(_sqlite_file(engine), timeout=120)
     try:
+        source.execute(f"PRAGMA mmap_size={MMAP_BYTES}")  # pages read straight from the OS cache, one copy fewer
         wal = dest.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         if wal:  # the WAL is synced by the checkpoint below instead of at commit: once, not twice
             dest.execute("PRAGMA synchronous=NORMAL")
