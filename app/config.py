@@ -36,6 +36,7 @@ class Config:
     WORKFLOWS_DIR = Path(os.environ.get("WORKFLOWS_DIR", BASE_DIR / "workflows"))
     BACKUP_COPY_DIR = os.environ.get("BACKUP_COPY_DIR") or None  # a second disk or a mounted remote
     BACKUP_CRON = os.environ.get("BACKUP_CRON", "0 2 * * *")
+    BACKUP_SCRATCH_DIR = os.environ.get("BACKUP_SCRATCH_DIR") or None  # intermediate copies; default BACKUP_DIR
     BACKUP_COMPRESSLEVEL = int(os.environ.get("BACKUP_COMPRESSLEVEL", 1))  # 0 stores; 1-3 deflate (ISA-L levels)
     BACKUP_KEEP_DAILY, BACKUP_KEEP_WEEKLY, BACKUP_KEEP_MONTHLY = (
         int(os.environ.get(f"BACKUP_KEEP_{k}", d)) for k, d in (("DAILY", 7), ("WEEKLY", 4), ("MONTHLY", 12)))

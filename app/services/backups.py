@@ -417,63 +417,21 @@ def _upload_files(config: Mapping) -> list[tuple[Path, str]]:
 
 
 WORK_PREFIX = ".clientele-backup-work-"
-MEMORY_DIR = Path("/dev/shm")
 
 
-def _memory_available() -> int | None:
-    """MemAvailable from /proc/meminfo (Linux), in bytes; None where there is no such file."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        return None
-    return None
-
-
-def scratch_parent(config: Mapping, needed: int) -> Path:
-    """Where the intermediate copies (the snapshot, an extracted database) go: memory (/dev/shm) when it can
-    spare twice what they need, so the disk only writes the backup itself; else beside the backups, the disk
-    sized for them. BACKUP_SCRATCH_DIR overrides."""
-    if config.get("BACKUP_SCRATCH_DIR"):
-        return Path(config["BACKUP_SCRATCH_DIR"])
-    if MEMORY_DIR.is_dir() and os.access(MEMORY_DIR, os.W_OK):
-        available = _memory_available()
-        if 2 * needed < shutil.disk_usage(MEMORY_DIR).free and available is not None and 2 * needed < available:
-            return MEMORY_DIR
-    folder = backup_dir(config)
+def scratch_parent(config: Mapping) -> Path:
+    """Where the intermediate copies (the snapshot, an extracted database) go: beside the backups, the disk sized
+    for them, unless BACKUP_SCRATCH_DIR says otherwise. They are never synced, so they cost little disk time
+    (measured: memory, /dev/shm, made restores no faster)."""
+    folder = Path(config["BACKUP_SCRATCH_DIR"]) if config.get("BACKUP_SCRATCH_DIR") else backup_dir(config)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
-def _scratch(config: Mapping, needed: int) -> tempfile.TemporaryDirectory:
-    """A work folder named after this process, so a later run can tell one whose process was killed."""
-    parent = scratch_parent(config, needed)
+def _scratch(config: Mapping) -> tempfile.TemporaryDirectory:
+    parent = scratch_parent(config)
     _remove_stale_work(parent)
-    return tempfile.TemporaryDirectory(dir=parent, prefix=f"{WORK_PREFIX}{os.getpid()}-")
-
-
-def _dead_owner(folder: Path) -> bool:
-    """A work folder in memory whose process no longer runs (memory is this machine's own, so pids are too)."""
-    if folder.parent != MEMORY_DIR:
-        return False
-    try:
-        os.kill(int(folder.name[len(WORK_PREFIX):].split("-")[0]), 0)
-    except ProcessLookupError:
-        return True
-    except (ValueError, PermissionError):
-        return False
-    return False
-
-
-def _database_bytes(engine: Engine) -> int:
-    """About what a snapshot of the live database takes."""
-    if engine_kind(engine) == "sqlite":
-        main = _sqlite_file(engine)
-        return sum(p.stat().st_size for p in (main, main.with_name(main.name + "-wal")) if p.exists())
-    with engine.connect() as conn:
-        return int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar())
+    return tempfile.TemporaryDirectory(dir=parent, prefix=WORK_PREFIX)
 
 
 def _remove_stale_work(folder: Path) -> None:
@@ -482,7 +440,7 @@ def _remove_stale_work(folder: Path) -> None:
     leftovers = list(folder.glob("*.partial")) + list(folder.glob(".work-*")) + list(folder.glob(WORK_PREFIX + "*"))
     for leftover in leftovers:
         try:
-            if leftover.stat().st_mtime < cutoff or _dead_owner(leftover):
+            if leftover.stat().st_mtime < cutoff:
                 shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
         except FileNotFoundError:
             pass
@@ -562,7 +520,7 @@ def create_backup(engine: Engine, config: Mapping, kind: str = "manual", progres
     folder.mkdir(parents=True, exist_ok=True)
     _remove_stale_work(folder)
     _step(progress, 0, 100)(2)
-    with _scratch(config, _database_bytes(engine)) as work:
+    with _scratch(config) as work:
         snapshot = take_snapshot(engine, config, Path(work))
         return package(config, snapshot, kind, _step(progress, 40, 100), portal_version)
 
@@ -775,7 +733,7 @@ def verify_backup(engine: Engine, config: Mapping, path: Path, progress: Progres
     path = Path(path)
     error = None
     try:
-        with _scratch(config, read_manifest(path)["database"]["size"]) as work:
+        with _scratch(config) as work:
             manifest, db_file = check_file(path, Path(work), _step(progress, 0, 50))
             if manifest["engine"] == "sqlite":
                 found = _scratch_counts_sqlite(db_file)
@@ -1004,7 +962,7 @@ def restore_backup(engine: Engine, config: Mapping, path: Path, migrations_dir: 
         raise BackupError(f"This backup is of a {manifest['engine']} database; the portal runs on "
                           f"{engine_kind(engine)}.")
     relation = schema_relation(manifest.get("alembic_revision"), migrations_dir)
-    with _scratch(config, manifest["database"]["size"] + _database_bytes(engine)) as work, \
+    with _scratch(config) as work, \
             ThreadPoolExecutor(2, thread_name_prefix="restore") as pool:
         checking = pool.submit(check_file, path, Path(work) / "incoming")
         report(2)
