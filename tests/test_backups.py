@@ -81,6 +81,28 @@ def test_round_trip_gives_back_every_table_and_file_exactly(app, backup_dirs, ma
         assert backups.read_manifest(safety)["kind"] == "safety"
 
 
+def test_a_restore_copying_pages_while_the_file_is_still_being_extracted_gives_back_every_table(
+        app, backup_dirs, monkeypatch):
+    """Small deflate blocks, a slow extraction and one page per step: the copy has to wait for the extraction
+    again and again, and still commits exactly the backed-up content."""
+    import time as clock
+
+    monkeypatch.setattr(backups, "DEFLATE_BLOCK", 16 * 1024)
+    monkeypatch.setattr(backups, "RESTORE_STEP_PAGES", 1)
+    slow_inflate = backups._inflate_block
+    monkeypatch.setattr(backups, "_inflate_block", lambda raw, last: (clock.sleep(0.01), slow_inflate(raw, last))[1])
+    with app.app_context():
+        _seed(8)
+        before = _every_table()
+        info = backups.create_backup(db.engine, app.config)
+        assert len(backups.read_manifest(info.path)["database"]["blocks"]) > 5
+        _seed(4, seed=11)
+        db.session.execute(text("DELETE FROM deal_lines"))
+        db.session.commit()
+        backups.restore_in_portal(info.path)
+        assert _every_table() == before
+
+
 def test_backup_taken_while_another_thread_writes_restores_consistent(app, backup_dirs):
     """Each writer transaction adds a company with exactly two contacts; a restore never shows half of one."""
     stop, written = threading.Event(), []

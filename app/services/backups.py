@@ -559,15 +559,29 @@ def read_manifest(path: Path) -> dict:
     return manifest
 
 
-def check_file(path: Path, work: Path, progress: Progress | None = None) -> tuple[dict, Path]:
+def extracted_path(manifest: dict, work: Path) -> Path:
+    """Where check_file puts the database."""
+    return work / Path(manifest["database"]["path"]).name
+
+
+def check_file(path: Path, work: Path, progress: Progress | None = None,
+               written: "Watermark | None" = None) -> tuple[dict, Path]:
     """Check every member against the manifest (SHA-256, size, the zip's CRC on inflating); returns the manifest
-    and the database, extracted into `work`."""
+    and the database, extracted into `work`. `written` follows the extraction, for a reader that keeps behind."""
+    try:
+        return _check_file(path, work, progress, written)
+    finally:
+        if written is not None:
+            written.close()
+
+
+def _check_file(path: Path, work: Path, progress: Progress | None, written: "Watermark | None") -> tuple[dict, Path]:
     manifest = read_manifest(path)
     members = [manifest["database"], *manifest["files"]]
     work.mkdir(parents=True, exist_ok=True)
     if payload_digest(members) != manifest.get("payload_sha256"):
         raise BackupError(f"{path.name}: the manifest's checksums do not add up; the file was altered.")
-    db_file = work / Path(manifest["database"]["path"]).name
+    db_file = extracted_path(manifest, work)
     total = sum(m["size"] for m in members) or 1
     done = 0
     try:
@@ -579,12 +593,18 @@ def check_file(path: Path, work: Path, progress: Progress | None = None) -> tupl
                 target = db_file if member is members[0] else None
                 if target and member.get("blocks") and manifest["format"] >= 2:
                     with open(target, "wb") as out:
-                        sha, size = _inflate_blocks(zf.fp, zf.getinfo(member["path"]), member["blocks"], out)
+                        # full length at once: SQLite refuses a file shorter than its header says, and a restore
+                        # reads this one while it is being written (never past what `written` says is there)
+                        out.truncate(member["size"])
+                        sha, size = _inflate_blocks(zf.fp, zf.getinfo(member["path"]), member["blocks"], out,
+                                                    written.advance if written else None)
                 else:
                     if manifest["format"] >= 2 and _stored_digest(zf.fp, zf.getinfo(member["path"])) != member["sha256"]:
                         raise BackupError(f"{path.name}: {member['path']} does not match its checksum; "
                                           "the file was altered.")
                     sha, size = _read_member(zf, member, manifest["format"], target)
+                    if target and written:
+                        written.advance(size)
                 if sha != member["sha256"] or size != member["size"]:
                     raise BackupError(f"{path.name}: {member['path']} does not match its checksum; the file was altered.")
                 done += size
@@ -612,7 +632,8 @@ def _inflate_block(raw: bytes, last: bool) -> bytes:
     return data
 
 
-def _inflate_blocks(fp, info: zipfile.ZipInfo, blocks: list[int], out) -> tuple[str, int]:
+def _inflate_blocks(fp, info: zipfile.ZipInfo, blocks: list[int], out,
+                    written: Callable[[int], None] | None = None) -> tuple[str, int]:
     """Inflate a member ParallelDeflate wrote, block by block on every core, hashing its stored bytes on the way;
     returns that SHA-256 and the inflated size."""
     if sum(blocks) != info.compress_size:
@@ -629,9 +650,41 @@ def _inflate_blocks(fp, info: zipfile.ZipInfo, blocks: list[int], out) -> tuple[
             pending.append(pool.submit(_inflate_block, raw, i == len(blocks) - 1))
             while len(pending) > 2 * workers or (pending and pending[0].done()):
                 size += out.write(pending.popleft().result())
+                if written:
+                    out.flush()
+                    written(size)
         while pending:
             size += out.write(pending.popleft().result())
+            if written:
+                out.flush()
+                written(size)
     return digest.hexdigest(), size
+
+
+class Watermark:
+    """How far a file has been written, so a reader can follow the writer without overtaking it."""
+
+    def __init__(self):
+        self._changed = threading.Condition()
+        self.value = 0
+        self.closed = False
+
+    def advance(self, value: int) -> None:
+        with self._changed:
+            self.value = value
+            self._changed.notify_all()
+
+    def close(self) -> None:
+        """The writer is done, whole or not: nobody waits any longer."""
+        with self._changed:
+            self.closed = True
+            self._changed.notify_all()
+
+    def wait_for(self, value: int) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: self.value >= value or self.closed)
+            if self.value < value:
+                raise BackupError("The backup's database ended before it was whole.")
 
 
 class _Discard:
@@ -879,12 +932,29 @@ def schema_relation(revision: str | None, migrations_dir: str) -> str:
     return "older"
 
 
+def _sqlite_header_size(db_file: Path) -> tuple[int, int | None]:
+    """Page size and page count from a SQLite file's header (https://sqlite.org/fileformat.html); the count is
+    None when the header says it may be stale."""
+    with open(db_file, "rb") as f:
+        header = f.read(100)
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        raise BackupError("The backup's database is not a SQLite database.")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    valid = header[24:28] == header[92:96] and pages > 0
+    return page_size, pages if valid else None
+
+
 def _restore_sqlite(engine: Engine, db_file: Path, before_commit: Callable[[], object] = lambda: None,
-                    progress: Progress | None = None) -> None:
+                    progress: Progress | None = None, available: Callable[[int], None] = lambda size: None,
+                    expected_size: int | None = None) -> None:
     """Copy pages into the live file with the backup API, in one write transaction, so open connections see the
-    old database or the restored one, never a mix. `before_commit` runs before the step that commits: an
-    exception from it rolls everything back."""
+    old database or the restored one, never a mix. `available(n)` returns once the first n bytes of `db_file`
+    are written (it may still be being extracted); `before_commit` runs before the step that commits, and an
+    exception from either rolls everything back."""
     engine.dispose()
+    available(min(expected_size or 1, 65536))  # the header, to learn the page size and count
     source = sqlite3.connect(db_file)
     dest = sqlite3.connect(_sqlite_file(engine), timeout=120)
     try:
@@ -892,16 +962,27 @@ def _restore_sqlite(engine: Engine, db_file: Path, before_commit: Callable[[], o
         wal = dest.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         if wal:  # the WAL is synced by the checkpoint below instead of at commit: once, not twice
             dest.execute("PRAGMA synchronous=NORMAL")
-        total = source.execute("PRAGMA page_count").fetchone()[0]
+        # from the header, not by a query: a query would read the schema, which may not be extracted yet
+        page_size, total = _sqlite_header_size(db_file)
+        if total is None or (expected_size is not None and total * page_size != expected_size):
+            available(expected_size or 0)  # the header cannot be trusted for the size: follow only a whole file
+            total = db_file.stat().st_size // page_size
         step = max(RESTORE_STEP_PAGES, total // 20)
+
+        def ready_through(copied: int) -> None:
+            available(min(total, copied + step) * page_size)
+
         if total <= step:
             before_commit()
+        ready_through(0)
 
         def between_steps(status: int, remaining: int, pages: int) -> None:
             if progress and pages:
                 progress(100 * (pages - remaining) / pages)
             if 0 < remaining <= step:  # the next step copies the rest and commits
                 before_commit()
+            elif remaining:
+                ready_through(pages - remaining)
 
         source.backup(dest, pages=step, progress=between_steps)  # an exception here abandons the copy
         if wal:
@@ -952,9 +1033,11 @@ def restore_backup(engine: Engine, config: Mapping, path: Path, migrations_dir: 
                    progress: Progress | None = None, upgrade: Callable[[], None] | None = None) -> dict:
     """Refuse a damaged or too-new backup; take a safety backup; restore database and uploads; upgrade an old schema.
 
-    Work overlaps where it is safe: the file is checked while the current database is snapshotted, and on SQLite
-    the snapshot is zipped into the safety backup while the restore copies pages, the restore's commit waiting
-    until the safety backup is whole on disk. A refused file leaves no safety backup; a failed one restores nothing."""
+    Work overlaps where it is safe. The file is checked and extracted while the current database is snapshotted;
+    on SQLite the page copy follows the extraction (never overtaking it) while the snapshot is zipped into the
+    safety backup, and the copy's single commit waits until the whole file has passed its checks and the safety
+    backup is on disk. Any failure before that commit rolls the copy back: nothing is restored, and a refused file
+    leaves no safety backup behind."""
     path = Path(path)
     report = _step(progress, 0, 100)
     manifest = read_manifest(path)
@@ -962,27 +1045,40 @@ def restore_backup(engine: Engine, config: Mapping, path: Path, migrations_dir: 
         raise BackupError(f"This backup is of a {manifest['engine']} database; the portal runs on "
                           f"{engine_kind(engine)}.")
     relation = schema_relation(manifest.get("alembic_revision"), migrations_dir)
-    with _scratch(config) as work, \
-            ThreadPoolExecutor(2, thread_name_prefix="restore") as pool:
-        checking = pool.submit(check_file, path, Path(work) / "incoming")
+    sqlite = manifest["engine"] == "sqlite"
+    with _scratch(config) as work, ThreadPoolExecutor(2, thread_name_prefix="restore") as pool:
+        incoming, written = Path(work) / "incoming", Watermark()
+        checking = pool.submit(check_file, path, incoming, None, written)
         report(2)
         snapshot = take_snapshot(engine, config, Path(work) / "safety")
         report(30)
-        manifest, db_file = checking.result()  # a refused file stops here, before any safety backup is written
-        # one deflate thread: the other core is the page copy's, which the safety backup only has to beat
-        packaging = pool.submit(package, config, snapshot, "safety", workers=1 if manifest["engine"] == "sqlite" else None)
-        report(40)
-        if manifest["engine"] == "sqlite":
-            _restore_sqlite(engine, db_file, before_commit=packaging.result, progress=_step(progress, 40, 85))
-            safety = packaging.result()
-        else:
-            safety = packaging.result()  # the schema is dropped next: the safety backup must be whole first
-            _restore_pg(engine, config, db_file)
-            with engine.connect() as conn:
-                try:
-                    _compare_counts(manifest["tables"], _pg_tables(conn))
-                except BackupError as exc:
-                    raise BackupError(f"{exc} The state before the restore is in {safety.name}.") from exc
+        # on SQLite one deflate thread: the other core is the page copy's, which the safety backup only has to beat
+        packaging = pool.submit(package, config, snapshot, "safety", workers=1 if sqlite else None)
+        try:
+            if sqlite:
+                def before_commit() -> None:
+                    checking.result()
+                    packaging.result()
+
+                _restore_sqlite(engine, extracted_path(manifest, incoming), before_commit=before_commit,
+                                progress=_step(progress, 30, 85), available=written.wait_for,
+                                expected_size=manifest["database"]["size"])
+                safety = packaging.result()
+            else:
+                checking.result()
+                safety = packaging.result()  # the schema is dropped next: the safety backup must be whole first
+                _restore_pg(engine, config, extracted_path(manifest, incoming))
+                with engine.connect() as conn:
+                    try:
+                        _compare_counts(manifest["tables"], _pg_tables(conn))
+                    except BackupError as exc:
+                        raise BackupError(f"{exc} The state before the restore is in {safety.name}.") from exc
+        except BaseException:
+            refused = checking.exception()  # waits for the check; if it failed, nothing was committed
+            if refused is not None:
+                _discard(config, packaging)
+                raise refused from None
+            raise
         report(85)
         _restore_uploads(config, path, manifest["files"])
     report(92)
@@ -992,6 +1088,14 @@ def restore_backup(engine: Engine, config: Mapping, path: Path, migrations_dir: 
     report(100)
     return {"safety": safety.name, "upgraded": upgraded, "tables": manifest["tables"],
             "created_at": manifest["created_at"]}
+
+
+def _discard(config: Mapping, packaging: Future) -> None:
+    """Wait for a safety backup that is no longer wanted, and remove it."""
+    try:
+        _remove_backup(config, packaging.result().path)
+    except Exception:
+        log.exception("an unwanted safety backup could not be made or removed")
 
 
 def _remove_backup(config: Mapping, path: Path) -> None:
