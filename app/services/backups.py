@@ -86,7 +86,7 @@ def backup_dir(config: Mapping) -> Path:
 
 
 def compress_level(config: Mapping) -> int:
-    """0 stores the files as they are; 1 (default) to 3 deflate them, faster than a disk writes at level 1."""
+    """0 stores the files as they are; 1 (default) to 3 deflate them (ISA-L levels, 1 the fastest)."""
     return max(0, min(3, int(config.get("BACKUP_COMPRESSLEVEL", 1))))
 
 
