@@ -94,8 +94,7 @@ def _forget_backups(app) -> None:
     from app.services import backups
 
     for item in backups.list_backups(app.config):
-        item.path.unlink()
-        backups._status_path(item.path).unlink(missing_ok=True)
+        backups.remove_backup(app.config, item.path)
 
 
 def bench_sqlite(args, work: Path) -> list[str]:

@@ -189,6 +189,16 @@ def test_a_backup_opens_with_any_unzip(app, backup_dirs, tmp_path):
     conn.close()
 
 
+def test_level_0_stores_the_members_and_still_verifies(app, backup_dirs, monkeypatch):
+    monkeypatch.setitem(app.config, "BACKUP_COMPRESSLEVEL", 0)
+    with app.app_context():
+        _seed(5)
+        info = backups.backup_now("manual")
+        assert info.verified
+    with zipfile.ZipFile(info.path) as zf:
+        assert {i.compress_type for i in zf.infolist() if i.filename != "manifest.json"} == {zipfile.ZIP_STORED}
+
+
 def _altered(path: Path, at: float) -> Path:
     """A copy with one byte flipped inside the database member."""
     data = bytearray(path.read_bytes())

@@ -23,6 +23,7 @@ import zipfile
 import zlib
 from collections import deque
 from collections.abc import Mapping
+from contextlib import nullcontext
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -257,16 +258,20 @@ def _snapshot_pg(engine: Engine, config: Mapping, target: Path) -> tuple[dict[st
 
 # ---------------------------------------------------------------- making a backup
 
-def _hash_into(src, dest, size_hint: int, progress: Progress | None, chunk_size: int = CHUNK) -> tuple[str, int]:
-    digest, done = hashlib.sha256(), 0
+def _pump(src, dest, size_hint: int = 0, progress: Progress | None = None, chunk_size: int = CHUNK,
+          digest: bool = True) -> tuple[str | None, int]:
+    """Copy src into dest (None: read only, which is how zipfile checks a member's CRC), reporting progress;
+    returns the SHA-256 of what passed (None if not asked) and its size."""
+    sha, done = hashlib.sha256() if digest else None, 0
     while chunk := src.read(chunk_size):
-        digest.update(chunk)
+        if sha:
+            sha.update(chunk)
         if dest is not None:
             dest.write(chunk)
         done += len(chunk)
         if progress and size_hint:
             progress(100 * done / size_hint)
-    return digest.hexdigest(), done
+    return (sha.hexdigest() if sha else None), done
 
 
 def _deflate_block(block: bytes, level: int, last: bool) -> bytes:
@@ -349,10 +354,9 @@ def _add_member(zf: zipfile.ZipFile, source: Path, arcname: str, level: int,
     parallel = isinstance(compressor, ParallelDeflate)
     try:
         with open(source, "rb") as src:
-            if parallel:
-                size = _copy_into(src, writer, source.stat().st_size, progress)
-            else:
-                sha, size = _hash_into(src, writer, source.stat().st_size, progress, chunk_size=DEFLATE_BLOCK)
+            # a stored member's bytes are its content, hashed here; a deflated one's are hashed as they come out
+            sha, size = _pump(src, writer, source.stat().st_size, progress, DEFLATE_BLOCK,
+                              digest=info.compress_type == zipfile.ZIP_STORED)
     finally:
         writer.close()
         if parallel:
@@ -362,16 +366,6 @@ def _add_member(zf: zipfile.ZipFile, source: Path, arcname: str, level: int,
     if info.compress_type != zipfile.ZIP_STORED:  # zipfile's own deflate (an interpreter without the hook)
         sha = _stored_digest(zf.fp, zf.getinfo(arcname))
     return {"path": arcname, "sha256": sha, "size": size}
-
-
-def _copy_into(src, dest, size_hint: int, progress: Progress | None) -> int:
-    done = 0
-    while chunk := src.read(DEFLATE_BLOCK):
-        dest.write(chunk)
-        done += len(chunk)
-        if progress and size_hint:
-            progress(100 * done / size_hint)
-    return done
 
 
 def _data_offset(fp, info: zipfile.ZipInfo) -> int:
@@ -618,10 +612,9 @@ def _check_file(path: Path, work: Path, progress: Progress | None, written: "Wat
 def _read_member(zf: zipfile.ZipFile, member: dict, fmt: int, target: Path | None) -> tuple[str, int]:
     """Read a member through (zipfile checks its CRC at the end), into `target` if given; format 1's checksum is
     of the content, so it is computed here; format 2's was checked on the stored bytes before."""
-    with _open_for_reading(zf, member["path"]) as src, open(target, "wb") if target else _Discard() as out:
-        if fmt == 1:
-            return _hash_into(src, out, 0, None)
-        return member["sha256"], _copy_into(src, out, 0, None)
+    with _open_for_reading(zf, member["path"]) as src, open(target, "wb") if target else nullcontext() as out:
+        sha, size = _pump(src, out, digest=fmt == 1)
+    return (sha if fmt == 1 else member["sha256"]), size
 
 
 def _inflate_block(raw: bytes, last: bool) -> bytes:
@@ -685,19 +678,6 @@ class Watermark:
             self._changed.wait_for(lambda: self.value >= value or self.closed)
             if self.value < value:
                 raise BackupError("The backup's database ended before it was whole.")
-
-
-class _Discard:
-    """A file that keeps nothing: reading a member through to its end is how zipfile checks its CRC."""
-
-    def write(self, data: bytes) -> int:
-        return len(data)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
 
 
 def _scratch_counts_sqlite(db_file: Path) -> dict[str, int]:
@@ -905,7 +885,7 @@ def prune(config: Mapping) -> list[str]:
     for item in items:
         if item.fate != "expiring":
             continue
-        _remove_backup(config, item.path)
+        remove_backup(config, item.path)
         removed.append(item.name)
     return removed
 
@@ -1093,12 +1073,12 @@ def restore_backup(engine: Engine, config: Mapping, path: Path, migrations_dir: 
 def _discard(config: Mapping, packaging: Future) -> None:
     """Wait for a safety backup that is no longer wanted, and remove it."""
     try:
-        _remove_backup(config, packaging.result().path)
+        remove_backup(config, packaging.result().path)
     except Exception:
         log.exception("an unwanted safety backup could not be made or removed")
 
 
-def _remove_backup(config: Mapping, path: Path) -> None:
+def remove_backup(config: Mapping, path: Path) -> None:
     """A backup, its status file and its copy in the second directory."""
     copy_dir = Path(config["BACKUP_COPY_DIR"]) if config.get("BACKUP_COPY_DIR") else None
     for leftover in (path, _status_path(path), copy_dir / path.name if copy_dir else None):
