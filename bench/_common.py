@@ -28,6 +28,21 @@ def timed(fn, repeat: int) -> list[float]:
     return out
 
 
+def timed_wall_cpu(fn, runs: int, warmup: int = 1) -> tuple[float, float, float, float]:
+    """p50 and p95 of wall time, then of this process's CPU time, in milliseconds, after `warmup` calls.
+    CPU time is what other processes on a shared machine cannot inflate (SQLite works inside this process;
+    PostgreSQL's own work is in its server)."""
+    for _ in range(warmup):
+        fn()
+    wall, cpu = [], []
+    for _ in range(runs):
+        t0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        wall.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
+    return statistics.median(wall), percentile(wall, 95), statistics.median(cpu), percentile(cpu, 95)
+
+
 def seeded_app(companies: int, contacts_per_company: float = 2.5, seed: int = 1):
     """An app on a SQLite demo base of this size, seeded once and kept under bench/out/ for later runs."""
     OUT.mkdir(exist_ok=True)

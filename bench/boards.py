@@ -8,11 +8,11 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
 import tempfile
-import time
 from datetime import date, timedelta
 from pathlib import Path
+
+from bench._common import timed_wall_cpu
 
 DEFINITION = """
 unit = "promotion"
@@ -34,22 +34,9 @@ title = { ru = "Готово", en = "Done" }
 """
 
 
-def pct(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 def timed(fn, runs: int) -> tuple[float, float, float, float]:
-    """Wall-clock and CPU p50/p95 in milliseconds after two warm-up calls (CPU time is what other
-    processes on a shared machine cannot inflate)."""
-    fn(), fn()
-    wall, cpu = [], []
-    for _ in range(runs):
-        t0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        wall.append((time.perf_counter() - t0) * 1000)
-        cpu.append((time.process_time() - c0) * 1000)
-    return statistics.median(wall), pct(wall, 0.95), statistics.median(cpu), pct(cpu, 0.95)
+    """Wall-clock and CPU p50/p95 in milliseconds after two warm-up calls."""
+    return timed_wall_cpu(fn, runs, warmup=2)
 
 
 def seed(app, cards: int, other_boards: int, other_cards: int) -> dict:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
 import tempfile
 import time
 from datetime import date, datetime, time as dtime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import insert, select, text
+
+from bench._common import timed_wall_cpu
 
 YEARS = 3
 ACCOUNT_MANAGERS = 20
@@ -185,24 +186,6 @@ def plain_figures(conn, today, since) -> int:
     return len(counts)
 
 
-def timed(fn, runs: int) -> tuple[float, float, float, float]:
-    """p50 and p95 of wall time, then of this process's CPU time (SQLite works inside this process, so its
-    CPU time shows the work itself when the machine is shared; PostgreSQL's work is in the server)."""
-    fn()  # warm the caches once, as a page that is opened every day would be
-    wall, cpu = [], []
-    for _ in range(runs):
-        t0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        wall.append((time.perf_counter() - t0) * 1000)
-        cpu.append((time.process_time() - c0) * 1000)
-    return (*_p50_p95(wall), *_p50_p95(cpu))
-
-
-def _p50_p95(samples: list[float]) -> tuple[float, float]:
-    samples.sort()
-    return statistics.median(samples), samples[max(0, int(round(0.95 * len(samples))) - 1)]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=100_000)
@@ -263,7 +246,7 @@ def run(args, base: Path) -> None:
             rows.append(("live figures requests_overdue + closed_on_time_share",
                          lambda: (figures.compute(db.session, "requests_overdue"),
                                   figures.compute(db.session, "requests_closed_on_time_share")), None))
-            results = [(name, timed(portal, args.runs), timed(plain, args.runs) if plain else None)
+            results = [(name, timed_wall_cpu(portal, args.runs), timed_wall_cpu(plain, args.runs) if plain else None)
                        for name, portal, plain in rows]
         db.session.rollback()
 
@@ -277,7 +260,7 @@ def run(args, base: Path) -> None:
     client.post("/login", data={"email": f"{info['unit_code']}0@bench.local", "password": "bench-password-1"})
     for path in ("/accounts/inbox", "/accounts/figures"):
         assert client.get(path).status_code == 200, path
-        results.append((f"page GET {path} (whole request)", timed(lambda p=path: client.get(p), args.runs), None))
+        results.append((f"page GET {path} (whole request)", timed_wall_cpu(lambda p=path: client.get(p), args.runs), None))
 
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; times in ms")
     print(f"{'what':55} | {'portal wall p50':>15} {'p95':>7} | {'cpu p50':>7} {'p95':>7} | "
