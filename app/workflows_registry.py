@@ -122,22 +122,18 @@ class _Reader:
         value = data[key]
         if kind is int and isinstance(value, bool) or not isinstance(value, kind):
             names = {str: "a text", int: "a whole number", list: "a list", dict: "a table", bool: "true or false",
-                     (int, float): "a number"}
+                     (int, float): "a number", (str, dict): "a text or a table with ru and en"}
             self.fail(field, f"must be {names.get(kind, kind)}, not {value!r}")
         return value
 
     def text(self, data: dict, key: str, where: str, required: bool = True) -> Text | None:
         """A text is a table {ru = "...", en = "..."}; a plain string serves both languages."""
-        field = f"{where}.{key}" if where else key
-        if key not in data:
-            if required:
-                self.fail(field, "is missing")
+        value = self.get(data, key, (str, dict), where, required)
+        if value is None:
             return None
-        value = data[key]
+        field = f"{where}.{key}" if where else key
         if isinstance(value, str):
             return self._nonblank(Text(value, value), field)
-        if not isinstance(value, dict):
-            self.fail(field, f"must be a text or a table with ru and en, not {value!r}")
         ru = self.get(value, "ru", str, field)
         en = self.get(value, "en", str, field)
         return self._nonblank(Text(ru, en), field)
