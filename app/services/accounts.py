@@ -250,9 +250,7 @@ def register_request(session: Session, data: NewRequest, by_id: int, upload_dir:
     company = session.get(Company, data.company_id)
     if company is None or session.get(KeyAccount, data.company_id) is None:
         raise AccountsError(_msg("Requests are carried for key accounts only."), "company_id")
-    subject = (data.subject or "").strip()
-    if not subject:
-        raise AccountsError(_msg("Say what the client asked for."), "subject")
+    subject = _required(data.subject, _msg("Say what the client asked for."), "subject")
     unit_ids = sorted(set(data.unit_ids or []))
     units = list(session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))) if unit_ids else []
     if not units or len(units) != len(unit_ids):
@@ -372,9 +370,7 @@ def _take_up(session: Session, route_id: int, text: str, by_id: int, allowed: tu
              empty_message: str, state_message: str) -> tuple[RequestRoute, str, datetime]:
     """A department's reply needs its text and a route still waiting for it; replying also accepts."""
     route = _route(session, route_id)
-    text = (text or "").strip()
-    if not text:
-        raise AccountsError(empty_message, "text")
+    text = _required(text, empty_message, "text")
     if route.status not in allowed:
         raise AccountsError(state_message)
     now = utcnow()
@@ -425,9 +421,7 @@ def ask_back(session: Session, route_id: int, question: str, by_id: int) -> Requ
 def clarify(session: Session, route_id: int, text: str, by_id: int) -> RequestRoute:
     """The account manager brings the client's reply to the department's question."""
     route = _route(session, route_id)
-    text = (text or "").strip()
-    if not text:
-        raise AccountsError(_msg("Write the client's reply."), "text")
+    text = _required(text, _msg("Write the client's reply."), "text")
     if route.status != "asked":
         raise AccountsError(_msg("The department has not asked anything."))
     now = utcnow()
@@ -454,9 +448,7 @@ def relay(session: Session, route_id: int, text: str, by_id: int) -> RequestRout
 def close(session: Session, request_id: int, confirmation: str, by_id: int) -> ClientRequest:
     """Close with the client's confirmation; whether it was closed by the agreed date is kept for the figures."""
     req = _get(session, request_id)
-    confirmation = (confirmation or "").strip()
-    if not confirmation:
-        raise AccountsError(_msg("Write who confirmed and how."), "confirmation")
+    confirmation = _required(confirmation, _msg("Write who confirmed and how."), "confirmation")
     if req.status == "closed":
         raise AccountsError(_msg("This request is already closed."))
     if not any(r.status == "answered" for r in req.routes) and not any(c.status == "closed" for c in req.children):
@@ -476,9 +468,7 @@ def close(session: Session, request_id: int, confirmation: str, by_id: int) -> C
 def reopen(session: Session, request_id: int, reason: str, by_id: int) -> ClientRequest:
     """The client came back: the departments get it in their inboxes again and the count of reopenings grows."""
     req = _get(session, request_id)
-    reason = (reason or "").strip()
-    if not reason:
-        raise AccountsError(_msg("Say why the client came back."), "reason")
+    reason = _required(reason, _msg("Say why the client came back."), "reason")
     if req.status != "closed":
         raise AccountsError(_msg("Only a closed request can be reopened."))
     now = utcnow()
@@ -662,6 +652,14 @@ def _msg(message: str, **variables) -> str:
         return _(message, **variables)
     with force_locale(_locale()):
         return _(message, **variables)
+
+
+def _required(value: str | None, message, field: str) -> str:
+    """The stripped text, or an AccountsError naming the field when it is blank."""
+    value = (value or "").strip()
+    if not value:
+        raise AccountsError(message, field)
+    return value
 
 
 def _localized(ru: str, en: str) -> str:
