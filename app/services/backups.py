@@ -576,6 +576,10 @@ def _check_file(path: Path, work: Path, progress: Progress | None, written: "Wat
     if payload_digest(members) != manifest.get("payload_sha256"):
         raise BackupError(f"{path.name}: the manifest's checksums do not add up; the file was altered.")
     db_file = extracted_path(manifest, work)
+
+    def altered(member: dict) -> BackupError:
+        return BackupError(f"{path.name}: {member['path']} does not match its checksum; the file was altered.")
+
     total = sum(m["size"] for m in members) or 1
     done = 0
     try:
@@ -594,18 +598,17 @@ def _check_file(path: Path, work: Path, progress: Progress | None, written: "Wat
                                                     written.advance if written else None)
                 else:
                     if manifest["format"] >= 2 and _stored_digest(zf.fp, zf.getinfo(member["path"])) != member["sha256"]:
-                        raise BackupError(f"{path.name}: {member['path']} does not match its checksum; "
-                                          "the file was altered.")
+                        raise altered(member)
                     sha, size = _read_member(zf, member, manifest["format"], target)
                     if target and written:
                         written.advance(size)
                 if sha != member["sha256"] or size != member["size"]:
-                    raise BackupError(f"{path.name}: {member['path']} does not match its checksum; the file was altered.")
+                    raise altered(member)
                 done += size
                 if progress:
                     progress(100 * done / total)
-    except (zipfile.BadZipFile, zlib.error, isal_zlib.error, OSError, EOFError, ValueError) as exc:
-        raise BackupError(f"{path.name} is damaged: {exc}") from exc
+    except (zipfile.BadZipFile, zlib.error, isal_zlib.error, OSError, EOFError, ValueError, KeyError, TypeError) as exc:
+        raise BackupError(f"{path.name} is damaged: {exc}") from exc  # KeyError, TypeError: a manifest out of shape
     return manifest, db_file
 
 
