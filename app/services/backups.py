@@ -809,19 +809,23 @@ def backup_info(path: Path) -> BackupInfo:
     return info
 
 
-def list_backups(config: Mapping) -> list[BackupInfo]:
-    """Every complete backup in the backup directory, newest first, with how long retention keeps it."""
+def _newest_first(config: Mapping):
+    """The complete backups in the backup directory, newest first, each read (its status file) only when reached."""
     folder = backup_dir(config)
     if not folder.is_dir():
-        return []
-    items = []
-    for path in folder.iterdir():
-        if _parse_name(path.name) and path.is_file():
-            try:
-                items.append(backup_info(path))
-            except FileNotFoundError:  # pruned meanwhile
-                continue
-    items.sort(key=lambda b: (b.created_at, b.name), reverse=True)
+        return
+    named = sorted(((_parse_name(p.name)[0], p.name) for p in folder.iterdir() if _parse_name(p.name) and p.is_file()),
+                   reverse=True)
+    for _, name in named:
+        try:
+            yield backup_info(folder / name)
+        except FileNotFoundError:  # pruned meanwhile
+            continue
+
+
+def list_backups(config: Mapping) -> list[BackupInfo]:
+    """Every complete backup in the backup directory, newest first, with how long retention keeps it."""
+    items = list(_newest_first(config))
     kept = _keepers(items, keep_policy(config))
     newest_verified = next((i.created_at for i in items if i.verified), None)
     for item in items:
@@ -839,7 +843,7 @@ def newest_verified_backup_age(session_or_config) -> timedelta | None:
         from flask import current_app
 
         config = current_app.config
-    for item in list_backups(config):
+    for item in _newest_first(config):  # every admin page asks: stop at the first verified one
         if item.verified:
             return datetime.now(timezone.utc) - item.created_at
     return None
