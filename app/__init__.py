@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from app import legacy_jobs
 from app.config import BASE_DIR, Config
 
 __version__ = "0.1.0"
@@ -19,10 +20,10 @@ BLUEPRINTS = [
     ("app.admin", "/admin"),
     ("app.workflows", None),
     ("app.sales", "/sales"),
-    ("app.accounts", "/accounts"),
+    ("app.key_accounts", "/accounts"),
     ("app.promotion", "/promotion"),
     ("app.backups", "/admin/backups"),
-    ("app.duplicates", "/data"),
+    ("app.data_quality", "/data"),
 ]
 
 
@@ -103,3 +104,4 @@ def _sqlite_pragmas(app: Flask) -> None:
 
 
 logging.getLogger("rq.worker").setLevel(logging.WARNING)
+legacy_jobs.install()  # a worker importing a job queued under an old path imports `app` first

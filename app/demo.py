@@ -17,8 +17,21 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.models import (Activity, Address, ClientType, Company, Contact, Deal, DealLine, Email, Phone, Product,
-                        Unit, User)
+from app.models import (
+    Activity,
+    Address,
+    ClientType,
+    Company,
+    Contact,
+    Deal,
+    DealLine,
+    Email,
+    Phone,
+    Product,
+    Unit,
+    User,
+)
+from app.services.jobs import job_entry, report_progress
 from app.services.org import seed_reference_data
 
 DEMO_PASSWORD = "demo12345"
@@ -356,3 +369,10 @@ def register_cli(app: Flask) -> None:
         counts = seed_demo(db.session, companies=companies, contacts_per_company=contacts_per_company, seed=seed,
                            progress=lambda p: click.echo(f"\r{p:5.1f} %", nl=False))
         click.echo(f"\nseeded {counts} in {time.perf_counter() - start:.1f}s; sign in as admin@demo.local / {DEMO_PASSWORD}")
+
+
+@job_entry("demo_seed")
+def seed_demo_job(companies: int, seed: int) -> dict:
+    """Generate more demo clients in the background (the job machinery's proof, end to end)."""
+    counts = seed_demo(db.session, companies=companies, seed=seed, progress=report_progress, batch=500)
+    return {"text": f"{counts['companies']} companies, {counts['contacts']} contacts"}

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, current_app, request, session
-from flask_babel import format_currency, format_date, format_datetime, get_locale
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import format_currency, format_date, format_datetime, get_locale, gettext
 from flask_login import current_user
 
 from app.extensions import babel
@@ -57,3 +57,15 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(get_locale=get_locale)
     app.jinja_env.filters.update(money=money, date=lambda d, fmt="medium": format_date(d, fmt) if d else "—",
                                  datetime=lambda d, fmt="short": format_datetime(d, fmt) if d else "—")
+
+
+def tr(message: str, **params) -> str:
+    """Translate for the person in a request; jobs, commands and tests without one get the English."""
+    if has_request_context():
+        return gettext(message, **params)
+    return message % params if params else message
+
+
+def mark(message: str) -> str:
+    """Mark a string for extraction where it is defined; tr() translates it where it is shown."""
+    return message

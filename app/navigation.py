@@ -12,8 +12,8 @@ NAV = [
     ("sales.index", _l("Sales"), None),
     ("promotion.index", _l("Promotion"), None),
     ("jobs.index", _l("Jobs"), None),
-    ("accounts.home", _l("Key accounts"), None),
-    ("duplicates.queue", _l("Data quality"), "can_manage_data"),
+    ("key_accounts.home", _l("Key accounts"), None),
+    ("data_quality.queue", _l("Data quality"), "can_manage_data"),
     ("admin.users", _l("Users"), "admin"),
 ]
 

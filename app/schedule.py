@@ -23,12 +23,12 @@ class Scheduled:
 
 # Areas add their periodic jobs here.
 SCHEDULE: list[Scheduled] = [
-    Scheduled("app.workflows.tasks.roll_weekly_boards_job", "WORKFLOWS_WEEKLY_CRON", "0 3 * * 1"),
-    Scheduled("app.workflows.tasks.send_due_reminders_job", "WORKFLOWS_REMINDERS_CRON", "0 5 * * *"),
-    Scheduled("app.accounts.tasks.send_request_reminders", "REQUEST_REMINDERS_CRON", "0 * * * *"),
-    Scheduled("app.promotion.tasks.purge_expired_lists_job", "LIST_PURGE_CRON", "30 3 * * *"),
-    Scheduled("app.backups.tasks.nightly_backup", "BACKUP_CRON", "0 2 * * *"),
-    Scheduled("app.duplicates.tasks.cleanup_uploads_job", "IMPORT_CLEANUP_CRON", "40 3 * * *"),
+    Scheduled("app.workflows.jobs.roll_weekly_boards_job", "WORKFLOWS_WEEKLY_CRON", "0 3 * * 1"),
+    Scheduled("app.workflows.jobs.send_due_reminders_job", "WORKFLOWS_REMINDERS_CRON", "0 5 * * *"),
+    Scheduled("app.key_accounts.jobs.send_request_reminders", "REQUEST_REMINDERS_CRON", "0 * * * *"),
+    Scheduled("app.promotion.jobs.purge_expired_lists_job", "LIST_PURGE_CRON", "30 3 * * *"),
+    Scheduled("app.backups.jobs.nightly_backup", "BACKUP_CRON", "0 2 * * *"),
+    Scheduled("app.data_quality.jobs.cleanup_uploads_job", "IMPORT_CLEANUP_CRON", "40 3 * * *"),
 ]
 
 

@@ -44,10 +44,10 @@ def seed(app, cards: int, other_boards: int, other_cards: int) -> dict:
     from sqlalchemy import insert
 
     from app.extensions import db
-    from app.models.workflows import Card, CardChecklistItem, CardComment
+    from app.models.boards import Card, CardChecklistItem, CardComment
     from app.services import boards
     from app.services.org import create_user, seed_reference_data
-    from app.workflows_registry import workflow
+    from app.services.workflow_definitions import workflow
 
     rng = random.Random(7)
     with app.app_context():
@@ -112,7 +112,7 @@ def main() -> None:
     ids = seed(app, args.cards, other_boards=9, other_cards=50)
 
     from app.extensions import db
-    from app.models.workflows import Board, Card
+    from app.models.boards import Board, Card
     from app.services import boards
 
     client = app.test_client()

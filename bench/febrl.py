@@ -6,7 +6,7 @@ import csv
 import importlib.util
 from pathlib import Path
 
-from app.dedup.engine import BlockPass, Field, Schema, SortKey
+from app.matching.engine import BlockPass, Field, Schema, SortKey
 
 FEBRL_FILES = {
     "febrl1": ("dataset1.csv",),

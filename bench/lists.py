@@ -6,7 +6,7 @@ Seeds a demo base of about --contacts contacts with app.demo.seed_demo (kept in 
 SQLite), then, in the same run:
   * raw:    `sqlite3 -csv` (or `COPY (...) TO STDOUT` through psql on PostgreSQL) running the very SELECT
             the portal streams, written to a file;
-  * portal: `flask lists export`'s code path (lists.write_list) in a child process, exclusions and
+  * portal: `flask lists export`'s code path (address_lists.write_list) in a child process, exclusions and
             formula neutralisation included.
 Reports wall time of each and the portal process's peak resident memory (sampled every 20 ms).
 """
@@ -59,11 +59,11 @@ def seed(url: str, contacts: int) -> int:
 def raw_sql(url: str, fmt: str) -> str:
     """The portal's export SELECT as literal SQL for the database's own tool."""
     from app.extensions import db
-    from app.services import lists
+    from app.services import address_lists
 
     app = _app(url)
     with app.app_context():
-        stmt = lists.export_statement({}, fmt, {})
+        stmt = address_lists.export_statement({}, fmt, {})
         return str(stmt.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
 
 
@@ -101,12 +101,12 @@ def run_measured(cmd: list[str], stdout=None, env=None) -> tuple[float, int, str
 def child_export(url: str, fmt: str, file_type: str, output: str) -> None:
     """The portal's side, in its own process so its memory is measured alone."""
     from app.extensions import db
-    from app.services import lists
+    from app.services import address_lists
 
     app = _app(url)
     with app.app_context():
         t0 = time.perf_counter()
-        summary = lists.write_list(db.session, {}, fmt, file_type, Path(output), {"bom": True})
+        summary = address_lists.write_list(db.session, {}, fmt, file_type, Path(output), {"bom": True})
         print(f"EXPORT_SECONDS={time.perf_counter() - t0:.3f}", flush=True)
         print(f"portal rows={summary.rows} exclusions={summary.exclusions}", flush=True)
 

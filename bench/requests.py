@@ -12,7 +12,8 @@ import os
 import random
 import tempfile
 import time
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from datetime import time as dtime
 from pathlib import Path
 
 from sqlalchemy import insert, select, text
@@ -204,7 +205,7 @@ def run(args, base: Path) -> None:
     app = build_app(url, base)
     from app.extensions import db
     from app.services import accounts, figures
-    from app.services.accounts_figures import request_figures
+    from app.services.client_request_figures import request_figures
 
     with app.app_context():
         if url.startswith("postgresql"):
@@ -252,8 +253,9 @@ def run(args, base: Path) -> None:
 
     client = app.test_client()
     with app.app_context():
-        from app.models.org import User
         from werkzeug.security import generate_password_hash
+
+        from app.models.org import User
 
         db.session.execute(User.__table__.update().values(password_hash=generate_password_hash("bench-password-1")))
         db.session.commit()

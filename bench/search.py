@@ -16,9 +16,9 @@ import sqlite3
 
 from sqlalchemy import select
 
-from bench._common import seeded_app, signed_in_client, summary_ms, timed
 from app.extensions import db
 from app.models import Company, Contact, Email, Phone
+from bench._common import seeded_app, signed_in_client, summary_ms, timed
 
 
 def sample_queries(app, n: int = 40) -> list[tuple[str, str]]:

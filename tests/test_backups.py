@@ -518,7 +518,7 @@ def test_embedded_default_starts_the_nightly_scheduler_with_its_worker(tmp_path)
     from app.config import TestConfig
     from app.schedule import SCHEDULE
 
-    assert any(s.func == "app.backups.tasks.nightly_backup" and s.config_key == "BACKUP_CRON" for s in SCHEDULE)
+    assert any(s.func == "app.backups.jobs.nightly_backup" and s.config_key == "BACKUP_CRON" for s in SCHEDULE)
     settings = {**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'cron.db'}", "REDIS_URL": None}
     quiet = create_app({**settings, "START_INPROCESS_WORKER": False})

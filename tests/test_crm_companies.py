@@ -61,11 +61,11 @@ def test_a_stale_save_is_refused_with_what_changed_and_keeps_the_input(app, auth
     auth.login(make_user("staff", "crm", name="Первый"))
     # Someone else saves first, from version 1.
     other = make_user("staff", "crm", name="Вторая")
-    from app.services import crm
+    from app.services import companies
     from app.services.actor import acting_as
 
     with app.app_context(), acting_as(other.id):
-        crm.update_company(db.session, cid, {"city": "Казань"}, version=1)
+        companies.update_company(db.session, cid, {"city": "Казань"}, version=1)
         db.session.commit()
     resp = auth.post(f"/crm/companies/{cid}/edit", company_form(city="Самара", industry="Насосы", version="1"))
     html = resp.get_data(as_text=True)
@@ -81,7 +81,9 @@ def test_a_stale_save_is_refused_with_what_changed_and_keeps_the_input(app, auth
 def test_sqlalchemys_own_version_check_also_becomes_a_conflict(app, make_user):
     from sqlalchemy import update
 
-    from app.services import crm
+    from app.services import companies, errors
+
+
 
     cid = make_company(app)
     with app.app_context():
@@ -91,8 +93,8 @@ def test_sqlalchemys_own_version_check_also_becomes_a_conflict(app, make_user):
         with db.engine.begin() as other:
             other.execute(update(Company.__table__).where(Company.id == cid).values(version=2, city="Казань"))
         try:
-            crm.update_company(db.session, cid, {"city": "Самара"}, version=1)
-        except crm.Conflict as exc:
+            companies.update_company(db.session, cid, {"city": "Самара"}, version=1)
+        except errors.Conflict as exc:
             assert exc.current_version == 2
         else:
             raise AssertionError("the stale save went through")
@@ -220,13 +222,14 @@ def test_a_verification_cannot_be_dated_in_the_future(app, make_user):
     import pytest
 
     from app.models.contacts import Phone
-    from app.services import crm
+    from app.services import contact_points, errors
+
 
     user = make_user("staff", "crm")
     cid = make_company(app, phone="+74951234567")
     with app.app_context():
         phone_id = db.session.scalar(select(Phone.id).where(Phone.company_id == cid))
-        with pytest.raises(crm.FieldErrors) as exc:
-            crm.verify_point(db.session, "phone", phone_id, user.id, datetime.now(timezone.utc) + timedelta(days=1))
+        with pytest.raises(errors.FieldErrors) as exc:
+            contact_points.verify_point(db.session, "phone", phone_id, user.id, datetime.now(timezone.utc) + timedelta(days=1))
         assert "in the future" in exc.value.errors["verified_at"]
         assert db.session.get(Phone, phone_id).verified_at is None

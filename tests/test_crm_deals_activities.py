@@ -7,14 +7,14 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models.sales import Activity, Deal, Product
-from app.services import crm
+from app.services import activities, companies, deals, errors, products
 from app.services.timeline import company_timeline
 from tests.crm_support import make_company, make_contact
 
 
 def _product(app, name="Насос НП-100", price="1000.00") -> int:
     with app.app_context():
-        product = crm.save_product(db.session, {"name": name, "product_line": "Насосы", "price": price})
+        product = products.save_product(db.session, {"name": name, "product_line": "Насосы", "price": price})
         db.session.commit()
         return product.id
 
@@ -49,7 +49,7 @@ def test_only_the_owner_unit_or_an_admin_edits_a_deal(app, auth, make_user):
     cid = make_company(app)
     owner = make_user("staff", "sales")
     with app.app_context():
-        deal = crm.save_deal(db.session, cid, {"title": "Сделка", "stage": "new", "owner_id": owner.id}, [])
+        deal = deals.save_deal(db.session, cid, {"title": "Сделка", "stage": "new", "owner_id": owner.id}, [])
         db.session.commit()
         deal_id = deal.id
     auth.login(make_user("staff", "promotion"))
@@ -94,8 +94,8 @@ def test_log_activity_refuses_a_contact_of_another_company(app):
     cid, other = make_company(app), make_company(app, legal_name="Другая")
     kid = make_contact(app, other)
     with app.app_context():
-        with pytest.raises(crm.FieldErrors) as exc:
-            crm.log_activity(db.session, author_id=None, company_id=cid, kind="call",
+        with pytest.raises(errors.FieldErrors) as exc:
+            activities.log_activity(db.session, author_id=None, company_id=cid, kind="call",
                              occurred_at=datetime.now(timezone.utc), contact_id=kid)
         assert "contact_id" in exc.value.errors
 
@@ -105,7 +105,7 @@ def test_the_timeline_is_newest_first_and_pages_back(app, auth, make_user):
     base = datetime(2025, 1, 1, tzinfo=timezone.utc)
     with app.app_context():
         for i in range(60):
-            crm.log_activity(db.session, author_id=None, company_id=cid, kind="note",
+            activities.log_activity(db.session, author_id=None, company_id=cid, kind="note",
                              occurred_at=base + timedelta(days=i), subject=f"Заметка {i:02d}")
         db.session.commit()
         items = company_timeline(db.session, cid)
@@ -124,7 +124,7 @@ def test_changes_of_contacts_appear_on_the_company_timeline(app, auth, make_user
     cid = make_company(app)
     make_contact(app, cid, "Кузнецов Олег")
     with app.app_context():
-        crm.update_company(db.session, cid, {"city": "Казань"}, version=1)
+        companies.update_company(db.session, cid, {"city": "Казань"}, version=1)
         db.session.commit()
         items = company_timeline(db.session, cid)
     texts = " ".join(f"{i.title} {i.body or ''}" for i in items)

@@ -1,6 +1,6 @@
 """Search: phones in any format, emails, INN and city, kept current as records change, shown highlighted."""
 from app.extensions import db
-from app.services import crm
+from app.services import companies
 from tests.crm_support import VALID_INN, make_company, make_contact
 
 
@@ -31,7 +31,7 @@ def test_the_index_follows_edits_and_deletes(app, auth, make_user):
     auth.login(make_user("head", "crm"))
     assert "Вектор" in auth.get("/crm/search?q=вектор", htmx=True).get_data(as_text=True)
     with app.app_context():
-        crm.update_company(db.session, cid, {"legal_name": "Меридиан"}, version=1)
+        companies.update_company(db.session, cid, {"legal_name": "Меридиан"}, version=1)
         db.session.commit()
     assert "Nothing found" in auth.get("/crm/search?q=вектор", htmx=True).get_data(as_text=True)
     assert "<mark>Мерид</mark>иан" in auth.get("/crm/search?q=мерид", htmx=True).get_data(as_text=True)

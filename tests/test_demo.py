@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from app.demo import make_inn, seed_demo
 from app.extensions import db
 from app.models import Activity, Company, Contact
-from app.services.crm import log_activity
+from app.services.activities import log_activity
 
 
 def test_the_same_seed_gives_the_same_base_and_later_inserts_still_work(app):
@@ -35,7 +35,7 @@ def test_the_same_seed_gives_the_same_base_and_later_inserts_still_work(app):
 def test_generated_inns_carry_valid_check_digits():
     import random
 
-    from app.services.crm import inn_error
+    from app.services.contact_points import inn_error
 
     rng = random.Random(1)
     for person in (False, True):

@@ -8,10 +8,10 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
+from app.demo import seed_demo_job
 from app.extensions import db
 from app.models import Company, JobRecord
 from app.services import jobs
-from app.tasks import seed_demo_job
 from tests.conftest import require_service
 
 

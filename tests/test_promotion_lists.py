@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Address, ClientType, Email, JobRecord
 from app.models.promotion import AddressList
-from app.services import jobs, lists
+from app.services import address_lists, jobs
 from tests.promotion_helpers import make_client
 
 
@@ -46,7 +46,7 @@ def test_an_email_list_leaves_out_opted_out_unreachable_and_duplicate_rows_and_n
     saved = auth.post("/promotion/segments/new", {"name": "Moscow", "cities": "Москва"})
     assert saved.status_code == 302
     with app.app_context():
-        segment_id = db.session.scalar(select(lists.Segment.id))
+        segment_id = db.session.scalar(select(address_lists.Segment.id))
     started = auth.post("/promotion/lists", {"segment_id": segment_id, "fmt": "email", "file_type": "csv",
                                              "semicolon": "1", "bom": "1"}, htmx=True)
     assert 'role="progressbar"' in started.get_data(as_text=True)
@@ -75,7 +75,7 @@ def test_a_postal_list_as_xlsx_has_a_row_per_company_with_its_address(app, make_
     with app.app_context():
         from openpyxl import load_workbook
 
-        summary = lists.write_list(db.session, {"cities": ["Москва"]}, "postal", "xlsx", tmp_path / "p.xlsx")
+        summary = address_lists.write_list(db.session, {"cities": ["Москва"]}, "postal", "xlsx", tmp_path / "p.xlsx")
         rows = list(load_workbook(tmp_path / "p.xlsx").active.iter_rows(values_only=True))
     assert rows[0][0] == "company"
     assert [r for r in rows if r[0] == "Формула"][0][6] == "'+ул. Плюсовая, 1"
@@ -90,7 +90,7 @@ def test_unverified_data_can_be_left_out(app, tmp_path):
         for email in db.session.scalars(select(Email)):
             email.verified_at = datetime.now(timezone.utc) if email.address == "anna@alfa.ru" else old
         db.session.commit()
-        summary = lists.write_list(db.session, {"cities": ["Москва"]}, "email", "csv", tmp_path / "e.csv",
+        summary = address_lists.write_list(db.session, {"cities": ["Москва"]}, "email", "csv", tmp_path / "e.csv",
                                    {"unverified_days": 365})
     assert summary.rows == 1 and summary.exclusions["unverified"] == 1
 
@@ -107,10 +107,10 @@ def test_only_promotion_staff_their_head_and_admins_use_lists(app, auth, make_us
 
 def _expired_list(app, user_id) -> AddressList:
     """An email list of the whole base, generated, whose download period has just ended."""
-    seg = lists.save_segment(db.session, "All", {}, user_id)
-    lst = lists.create_list(db.session, seg, "email", "csv", {}, user_id, expiry_days=1)
+    seg = address_lists.save_segment(db.session, "All", {}, user_id)
+    lst = address_lists.create_list(db.session, seg, "email", "csv", {}, user_id, expiry_days=1)
     db.session.commit()
-    lst = lists.generate(db.session, lst.id, app.config["EXPORT_DIR"])
+    lst = address_lists.generate(db.session, lst.id, app.config["EXPORT_DIR"])
     lst.expires_at = datetime.now(timezone.utc) - timedelta(seconds=1)
     db.session.commit()
     return lst
@@ -128,7 +128,7 @@ def test_an_expired_list_can_no_longer_be_downloaded(app, auth, make_user):
 def test_cli_exports_a_saved_segment(app, tmp_path):
     _base(app)
     with app.app_context():
-        lists.save_segment(db.session, "Piter", {"cities": ["Санкт-Петербург"]}, None)
+        address_lists.save_segment(db.session, "Piter", {"cities": ["Санкт-Петербург"]}, None)
         db.session.commit()
     out = tmp_path / "piter.csv"
     result = app.test_cli_runner().invoke(
@@ -144,7 +144,7 @@ def test_the_nightly_purge_removes_expired_files_but_keeps_the_record(app, make_
     _base(app)
     user = make_user("staff", "promotion")
     with app.app_context():
-        from app.promotion.tasks import purge_expired_lists_job
+        from app.promotion.jobs import purge_expired_lists_job
 
         lst = _expired_list(app, user.id)
         path = app.config["EXPORT_DIR"] / lst.file_name

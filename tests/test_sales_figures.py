@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 from app.extensions import db
 from app.models.sales import Activity
 from app.models.sales_work import Material, PlanTask, WeekPlan
-from app.services import figures, plans
+from app.services import figures, week_plans
 from tests import sales_data
 
 NAMES = ("materials_coverage_share", "materials_in_won_deals_share", "sellers_with_plan_share",
@@ -40,7 +40,7 @@ def test_figures_follow_the_data(app, make_user):
         m = Material(title="Sheet", kind="data_sheet", link="https://x.example", products=[pump],
                      client_types=[sales_data.client_type(db.session, "corporate")])
         db.session.add(m)
-        week = plans.monday(today)
+        week = week_plans.monday(today)
         for i, (done_share, ws) in enumerate(((1, week - timedelta(days=14)), (0.5, week - timedelta(days=7)))):
             p = WeekPlan(seller_id=seller.id, week_start=ws)
             p.tasks = [PlanTask(company_id=corp.id, action="call", expected_result="x", done=True),

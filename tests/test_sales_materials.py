@@ -166,7 +166,7 @@ def test_only_the_deals_people_record_materials_in_it(app, auth, make_user):
 
 
 def test_a_request_to_dept_5_lands_as_a_card_on_their_running_board(app, auth, make_user, client):
-    from app.models.workflows import Card
+    from app.models.boards import Card
     from tests.conftest import Auth
 
     star = make_user("staff", "sales", name="Star Seller")

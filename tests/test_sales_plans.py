@@ -8,10 +8,10 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models.sales import Activity
 from app.models.sales_work import PlanTask, WeekPlan
-from app.services import plans
+from app.services import week_plans
 from tests import sales_data
 
-MONDAY = plans.monday(date.today())
+MONDAY = week_plans.monday(date.today())
 
 
 def _seller_with_clients(app, make_user):
@@ -111,13 +111,13 @@ def test_plan_vs_actual_counts_meetings_and_won_revenue(app, make_user):
                       PlanTask(company_id=c.id, action="proposal", expected_result="y")]
         db.session.add(plan)
         db.session.commit()
-        user = db.session.get(plans.User, seller.id)
-        pva = plans.plan_vs_actual(db.session, [user], MONDAY)
+        user = db.session.get(week_plans.User, seller.id)
+        pva = week_plans.plan_vs_actual(db.session, [user], MONDAY)
         row = pva["rows"][0]
         assert (row["tasks"], row["done"], row["meetings"], row["meetings_planned"]) == (2, 1, 1, 1)
         assert (row["proposals_planned"], row["proposals_sent"], row["deals_won"]) == (1, 0, 1)
         assert row["revenue"] == 1500 and row["realism"] == 0.5
-        weeks = plans.history(db.session, [seller.id], MONDAY, weeks=2)
+        weeks = week_plans.history(db.session, [seller.id], MONDAY, weeks=2)
         assert weeks[-1]["realism"] == 0.5 and weeks[0]["realism"] is None
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Activity, Company, Notification
-from app.models.workflows import Board, Card
+from app.models.boards import Board, Card
 from app.services import boards
 
 
@@ -270,9 +270,9 @@ def test_the_weekly_workflow_rolls_over_and_carries_undone_cards(app, auth, make
               htmx=True)
     next_monday = boards.monday_of(date.today()) + timedelta(days=7)
     with app.app_context():
-        from app import workflows_registry
+        from app.services import workflow_definitions
 
-        definitions = workflows_registry.registry().workflows
+        definitions = workflow_definitions.registry().workflows
         created = boards.roll_weekly_boards(db.session, next_monday, definitions)
         assert len(created) == 1 and created[0].period_start == next_monday
         new_id = created[0].id

@@ -8,7 +8,7 @@ from app import create_app
 from app.config import BASE_DIR, TestConfig
 from app.services import figures
 from app.services.org import ORG_BOARD
-from app.workflows_registry import DefinitionError, load_folder
+from app.services.workflow_definitions import DefinitionError, load_folder
 
 GOOD = """
 unit = "promotion"
@@ -52,7 +52,7 @@ def test_a_good_definition_starts_the_portal(tmp_path):
     (tmp_path / "count.toml").write_text(GOOD, encoding="utf-8")
     app = _start(tmp_path)
     with app.app_context():
-        from app.workflows_registry import workflow
+        from app.services.workflow_definitions import workflow
 
         definition = workflow("count")
         assert [c.key for c in definition.columns] == ["todo", "done"]

@@ -4,7 +4,7 @@ from app.extensions import db
 from app.models import Activity, Company
 from app.services.figures import Figure
 from app.services.signs import evaluate
-from app.workflows_registry import Condition, SignDef, Text
+from app.services.workflow_definitions import Condition, SignDef, Text
 
 SIGN_3 = SignDef(3, Text("Не ведется учет откликов", "Responses are not counted"),
                  (Condition("responses_known_source_share", "below", 0.8),

@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from app.admin import bp
 from app.admin.forms import ClientTypeForm, UserForm
-from app.forms import options
 from app.extensions import db
+from app.forms import options
 from app.models.companies import ClientType
 from app.models.org import Unit, User
 from app.services.org import UserError, create_user

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.backups import bp
 from app.backups.forms import RestoreForm
-from app.backups.tasks import backup_now_job, restore_job
+from app.backups.jobs import backup_now_job, restore_job
 from app.extensions import db
 from app.models.jobs import JobRecord
 from app.services import backups

@@ -4,8 +4,8 @@ from flask import Blueprint
 from app.services import timeline
 
 bp = Blueprint("crm", __name__)
-timeline.register("app.services.crm.activity_timeline")
-timeline.register("app.services.crm.deal_timeline")
-timeline.register("app.services.crm.change_timeline")
+timeline.register("app.services.activities.activity_timeline")
+timeline.register("app.services.deals.deal_timeline")
+timeline.register("app.services.audit.change_timeline")
 
 from app.crm import routes  # noqa: E402,F401

@@ -1,13 +1,25 @@
-"""Client base forms: they parse and check lengths; the rules themselves live in app.services.crm."""
+"""Client base forms: they parse and check lengths; the rules themselves live in the services of each concept (companies, contacts, contact_points, deals)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask_babel import to_utc
 from flask_babel import lazy_gettext as _l
+from flask_babel import to_utc
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, FieldList, Form, FormField,
-                     HiddenField, IntegerField, SelectField, StringField, TextAreaField)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.forms import options  # noqa: F401  (routes import it from here too)

@@ -4,21 +4,35 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_babel import get_locale, to_user_timezone
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.crm import bp
-from app.crm.forms import (ActivityForm, AddressForm, CompanyForm, ContactForm, DealForm, ProductForm,
-                           attach_errors, options)
+from app.crm.forms import (
+    ActivityForm,
+    AddressForm,
+    CompanyForm,
+    ContactForm,
+    DealForm,
+    ProductForm,
+    attach_errors,
+    options,
+)
 from app.extensions import db
 from app.models.companies import ClientType, Company, Tag
 from app.models.contacts import Contact
 from app.models.org import User
 from app.models.sales import Deal, Product
-from app.services import audit, crm
+from app.services import activities, audit, contact_points
+from app.services import companies as companies_service
+from app.services import contacts as contacts_service
+from app.services import deals as deals_service
+from app.services import errors as errors_service
 from app.services import permissions as perm
+from app.services import products as products_service
+from app.services import search as search_service
 from app.services.timeline import company_timeline
 from app.web import render
 
@@ -31,7 +45,7 @@ def _region() -> str:
 
 def _company_or_404(company_id: int, include_deleted: bool = False) -> Company:
     try:
-        return crm.get_company(db.session, company_id, include_deleted)
+        return companies_service.get_company(db.session, company_id, include_deleted)
     except LookupError:
         abort(404)
 
@@ -60,16 +74,16 @@ def _saved(form, save):
         result = save()
         db.session.commit()
         return result
-    except crm.FieldErrors as exc:
+    except errors_service.FieldErrors as exc:
         db.session.rollback()
         attach_errors(form, exc.errors)
         return None
-    except crm.Conflict:
+    except errors_service.Conflict:
         db.session.rollback()
         raise
 
 
-def _conflict_response(template: str, exc: crm.Conflict, form, status: int = 409, **ctx):
+def _conflict_response(template: str, exc: errors_service.Conflict, form, status: int = 409, **ctx):
     """Refuse a stale save: the person's input stays in the form, with what the other person changed."""
     form.version.data = exc.current_version
     return render_template(template, form=form, conflict=exc, **ctx), status
@@ -85,12 +99,12 @@ def crm_label(kind: str, value) -> str:
     return str(table.get(value, value or ""))
 
 
-bp.add_app_template_global(crm.format_phone, "format_phone")
+bp.add_app_template_global(contact_points.format_phone, "format_phone")
 
 
 @bp.app_template_global()
 def crm_action(action: str) -> str:
-    return crm.action_label(action)
+    return audit.action_label(action)
 
 
 @bp.app_template_global()
@@ -117,7 +131,7 @@ def companies():
                "manager": args.get("manager", type=int), "region": (args.get("region") or "").strip()[:120],
                "city": (args.get("city") or "").strip()[:120], "tag": args.get("tag", type=int)}
     sort = args.get("sort", "name")
-    page = crm.company_list(db.session, filters, sort, args.get("page", 1, type=int),
+    page = companies_service.company_list(db.session, filters, sort, args.get("page", 1, type=int),
                             current_app.config["PAGE_SIZE"])
     ctx = dict(page=page, filters=filters, sort=sort,
                client_types=db.session.scalars(select(ClientType).order_by(ClientType.id)).all(),
@@ -134,11 +148,11 @@ def company_new():
     form = _company_choices(CompanyForm())
     duplicate = None
     if form.validate_on_submit():
-        data = {k: form[k].data for k in crm.COMPANY_FIELDS}
+        data = {k: form[k].data for k in companies_service.COMPANY_FIELDS}
 
         def save():
             dedup.ensure_not_duplicate(db.session, "company", data, form.confirmed_different.data)
-            return crm.create_company(db.session, data, crm.parse_tags(form.tags.data))
+            return companies_service.create_company(db.session, data, companies_service.parse_tags(form.tags.data))
 
         try:
             company = _saved(form, save)
@@ -163,11 +177,11 @@ def company_edit(company_id: int):
         form.tags.data = ", ".join(t.name for t in company.tags)
         form.legal_form.data = company.legal_form or ""
     if form.validate_on_submit():
-        data = {k: form[k].data for k in crm.COMPANY_FIELDS}
+        data = {k: form[k].data for k in companies_service.COMPANY_FIELDS}
         try:
-            saved = _saved(form, lambda: crm.update_company(db.session, company_id, data, _version(form.version.data),
-                                                            crm.parse_tags(form.tags.data)))
-        except crm.Conflict as exc:
+            saved = _saved(form, lambda: companies_service.update_company(db.session, company_id, data, _version(form.version.data),
+                                                            companies_service.parse_tags(form.tags.data)))
+        except errors_service.Conflict as exc:
             return _conflict_response("crm/company_form.html", exc, form, company=company)
         if saved is not None:
             flash(_("Changes saved."), "success")
@@ -194,7 +208,7 @@ def _company_page_parts(company: Company) -> dict:
 @bp.route("/companies/<int:company_id>/field/<name>", methods=["GET", "POST"])
 def company_field(company_id: int, name: str):
     """Click-to-edit one field: GET shows it, POST saves it (refused when the page was stale)."""
-    if name not in crm.INLINE_FIELDS:
+    if name not in companies_service.INLINE_FIELDS:
         abort(404)
     company = _company_or_404(company_id)
     form = _company_choices(CompanyForm(obj=company))
@@ -207,13 +221,13 @@ def company_field(company_id: int, name: str):
         if not field.validate(form):
             return render_template("crm/_company_field.html", **ctx), 422
         try:
-            crm.update_company(db.session, company_id, {name: field.data}, _version(form.version.data))
+            companies_service.update_company(db.session, company_id, {name: field.data}, _version(form.version.data))
             db.session.commit()
-        except crm.FieldErrors as exc:
+        except errors_service.FieldErrors as exc:
             db.session.rollback()
             field.errors = list(exc.errors.values())
             return render_template("crm/_company_field.html", **ctx), 422
-        except crm.Conflict as exc:
+        except errors_service.Conflict as exc:
             db.session.rollback()
             form.version.data = exc.current_version
             return render_template("crm/_company_field.html", conflict=exc, **ctx), 409
@@ -229,7 +243,7 @@ def company_delete(company_id: int):
     """Soft delete: the company disappears from lists and search; an admin can restore it."""
     company = _company_or_404(company_id)
     perm.require(perm.can_delete_company(current_user, company))
-    crm.soft_delete_company(db.session, company_id, current_user.id)
+    companies_service.soft_delete_company(db.session, company_id, current_user.id)
     db.session.commit()
     flash(_("Company %(name)s deleted. An admin can restore it under “Deleted companies”.",
             name=company.display_name), "success")
@@ -240,7 +254,7 @@ def company_delete(company_id: int):
 def deleted_companies():
     """Admins see what was deleted, by whom and when, and can undo it."""
     perm.require(perm.is_admin(current_user))
-    return render_template("crm/deleted.html", companies=crm.deleted_companies(db.session),
+    return render_template("crm/deleted.html", companies=companies_service.deleted_companies(db.session),
                            users={u.id: u for u in db.session.scalars(select(User))})
 
 
@@ -249,7 +263,7 @@ def company_restore(company_id: int):
     """Undo a soft delete."""
     company = _company_or_404(company_id, include_deleted=True)
     perm.require(perm.can_restore_company(current_user, company))
-    crm.restore_company(db.session, company_id)
+    companies_service.restore_company(db.session, company_id)
     db.session.commit()
     flash(_("Company %(name)s restored.", name=company.display_name), "success")
     return redirect(url_for("crm.company", company_id=company_id))
@@ -277,18 +291,18 @@ def company_point_add(company_id: int, kind: str):
     perm.require(perm.can_edit_company(current_user, company))
     try:
         if kind == "phone":
-            crm.add_company_phone(db.session, company_id, request.form.get("value", ""), _region())
+            contact_points.add_company_phone(db.session, company_id, request.form.get("value", ""), _region())
         elif kind == "email":
-            crm.add_company_email(db.session, company_id, request.form.get("value", ""))
+            contact_points.add_company_email(db.session, company_id, request.form.get("value", ""))
         elif kind == "address":
             form = AddressForm()
             if not form.validate():
                 return _points(company, 422, address_form=form)
-            crm.save_address(db.session, company_id, form.data)
+            contact_points.save_address(db.session, company_id, form.data)
         else:
             abort(404)
         db.session.commit()
-    except crm.FieldErrors as exc:
+    except errors_service.FieldErrors as exc:
         db.session.rollback()
         if kind == "address":
             form = AddressForm()
@@ -301,7 +315,7 @@ def company_point_add(company_id: int, kind: str):
 def _point_or_404(kind: str, point_id: int):
     """A phone, email or address and its company; editing it follows its contact or company."""
     try:
-        point = crm.get_point(db.session, kind, point_id)
+        point = contact_points.get_point(db.session, kind, point_id)
     except LookupError:
         abort(404)
     contact = getattr(point, "contact", None)
@@ -319,7 +333,7 @@ def _point_or_404(kind: str, point_id: int):
 def point_verify(kind: str, point_id: int):
     """Someone checked this phone, email or address: record when and who."""
     point, company = _point_or_404(kind, point_id)
-    crm.verify_point(db.session, kind, point_id, current_user.id)
+    contact_points.verify_point(db.session, kind, point_id, current_user.id)
     db.session.commit()
     if getattr(point, "contact_id", None):
         return redirect(url_for("crm.contact", contact_id=point.contact_id))
@@ -331,7 +345,7 @@ def point_remove(kind: str, point_id: int):
     """Remove a phone, email or address."""
     point, company = _point_or_404(kind, point_id)
     contact_id = getattr(point, "contact_id", None)
-    crm.remove_point(db.session, kind, point_id)
+    contact_points.remove_point(db.session, kind, point_id)
     db.session.commit()
     if contact_id:
         return redirect(url_for("crm.contact", contact_id=contact_id))
@@ -345,7 +359,7 @@ def address_edit(address_id: int):
     if request.method == "GET":
         return _points(company, editing=(address.id, AddressForm(obj=address)))
     form = AddressForm()
-    if form.validate() and _saved(form, lambda: crm.save_address(db.session, company.id, form.data, address_id)):
+    if form.validate() and _saved(form, lambda: contact_points.save_address(db.session, company.id, form.data, address_id)):
         return _points(company)
     return _points(company, 422, editing=(address.id, form))
 
@@ -381,7 +395,7 @@ def activity_new(company_id: int):
     company = _company_or_404(company_id)
     perm.require(perm.can_log_activity(current_user, company))
     form = _activity_form(company, request.form)
-    if form.validate() and _saved(form, lambda: crm.log_activity(
+    if form.validate() and _saved(form, lambda: activities.log_activity(
             db.session, author_id=current_user.id, company_id=company.id, kind=form.kind.data,
             occurred_at=form.occurred_utc(), contact_id=form.contact_id.data, deal_id=form.deal_id.data,
             subject=form.subject.data or "", outcome=form.outcome.data)):
@@ -399,14 +413,14 @@ def contacts():
     filters = {"q": (args.get("q") or "").strip()[:200], "dnc": args.get("dnc") or None,
                "company": args.get("company", type=int)}
     sort = args.get("sort", "name")
-    page = crm.contact_list(db.session, filters, sort, args.get("page", 1, type=int),
+    page = contacts_service.contact_list(db.session, filters, sort, args.get("page", 1, type=int),
                             current_app.config["PAGE_SIZE"], _region())
     return render("crm/contacts.html", "crm/_contacts_table.html", page=page, filters=filters, sort=sort)
 
 
 def _contact_or_404(contact_id: int) -> Contact:
     try:
-        return crm.get_contact(db.session, contact_id)
+        return contacts_service.get_contact(db.session, contact_id)
     except LookupError:
         abort(404)
 
@@ -440,12 +454,12 @@ def _save_contact(form: ContactForm, contact: Contact | None):
         return None
     if not form.validate_on_submit():
         return None
-    data = {k: form[k].data for k in crm.CONTACT_FIELDS}
+    data = {k: form[k].data for k in contacts_service.CONTACT_FIELDS}
     if contact is not None and form.company_id.data != contact.company_id:
         target = db.session.get(Company, form.company_id.data) if form.company_id.data else None
         if target is not None:
             perm.require(perm.can_edit_company(current_user, target))
-    saved = _saved(form, lambda: crm.save_contact(
+    saved = _saved(form, lambda: contacts_service.save_contact(
         db.session, data, [e.data for e in form.phones], [e.data for e in form.emails], _region(),
         contact.id if contact else None, _version(form.version.data) if contact else None))
     if saved is None:
@@ -481,14 +495,14 @@ def contact_edit(contact_id: int):
         form.phones.entries.clear()
         form.emails.entries.clear()
         for p in contact.phones:
-            form.phones.append_entry(crm.format_phone(p.e164))
+            form.phones.append_entry(contact_points.format_phone(p.e164))
         for e in contact.emails:
             form.emails.append_entry(e.address)
         form.phones.append_entry("") if not contact.phones else None
         form.emails.append_entry("") if not contact.emails else None
     try:
         done = _save_contact(form, contact)
-    except crm.Conflict as exc:
+    except errors_service.Conflict as exc:
         return _conflict_response("crm/contact_form.html", exc, form, contact=contact, company=contact.company)
     if done is not None:
         return done
@@ -502,7 +516,7 @@ def contact_delete(contact_id: int):
     contact = _contact_or_404(contact_id)
     perm.require(perm.can_edit_contact(current_user, contact))
     company_id = contact.company_id
-    crm.soft_delete_contact(db.session, contact_id, current_user.id)
+    contacts_service.soft_delete_contact(db.session, contact_id, current_user.id)
     db.session.commit()
     flash(_("Contact deleted."), "success")
     return redirect(url_for("crm.company", company_id=company_id) if company_id else url_for("crm.contacts"))
@@ -545,9 +559,9 @@ def _save_deal(company: Company, deal: Deal | None):
         data = {k: form[k].data for k in ("title", "contact_id", "owner_id", "stage", "lost_reason", "expected_close")}
         lines = [e.form.data for e in form.lines]
         try:
-            saved = _saved(form, lambda: crm.save_deal(db.session, company.id, data, lines, deal.id if deal else None,
+            saved = _saved(form, lambda: deals_service.save_deal(db.session, company.id, data, lines, deal.id if deal else None,
                                                        _version(form.version.data) if deal else None))
-        except crm.Conflict as exc:
+        except errors_service.Conflict as exc:
             return _conflict_response("crm/deal_form.html", exc, form, company=company, deal=deal)
         if saved is not None:
             flash(_("Deal saved."), "success")
@@ -587,7 +601,7 @@ def product_edit(product_id: int | None):
     if product_id and product is None:
         abort(404)
     form = ProductForm(obj=product)
-    if form.validate_on_submit() and _saved(form, lambda: crm.save_product(db.session, form.data, product_id)):
+    if form.validate_on_submit() and _saved(form, lambda: products_service.save_product(db.session, form.data, product_id)):
         flash(_("Product saved."), "success")
         return redirect(url_for("crm.products"))
     return render_template("crm/product_form.html", form=form, product=product), 422 if form.is_submitted() else 200
@@ -609,9 +623,7 @@ def history(entity_type: str, entity_id: int):
 @bp.route("/search")
 def search():
     """Active search: companies and contacts by name, phone in any format, email, INN or city."""
-    from app.services import search as search_service
-
     q = request.args.get("q", "").strip()[:200]
     hits = search_service.search(db.session, q, _region()) if q else []
     return render("crm/search.html", "crm/_search_results.html", q=q,
-                  hits=crm.describe_hits(db.session, hits, q, _region()), highlight=search_service.highlight)
+                  hits=search_service.describe_hits(db.session, hits, q, _region()), highlight=search_service.highlight)

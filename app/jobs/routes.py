@@ -4,12 +4,12 @@ from flask_htmx.responses import HTMXResponseStopPolling
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.demo import seed_demo_job
 from app.extensions import db
 from app.jobs import bp
 from app.models.jobs import JobRecord
 from app.services.jobs import enqueue, live_state
 from app.services.permissions import is_admin, require
-from app.tasks import seed_demo_job
 from app.web import render
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models.promotion import LIST_FORMATS, Segment
-from app.services import lists
+from app.services import address_lists
 
 
 def register_cli(app: Flask) -> None:
@@ -32,6 +32,6 @@ def register_cli(app: Flask) -> None:
         if segment is None:
             raise click.ClickException(f"no segment named {segment_name!r}")
         options = {"bom": bom, "semicolon": semicolon, "unverified_days": unverified_days}
-        summary = lists.write_list(db.session, segment.definition, fmt, file_type, output, options)
+        summary = address_lists.write_list(db.session, segment.definition, fmt, file_type, output, options)
         excluded = ", ".join(f"{k}: {v}" for k, v in summary.exclusions.items())
         click.echo(f"{summary.rows} rows written to {output} (excluded {excluded})")

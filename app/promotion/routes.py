@@ -12,12 +12,21 @@ from sqlalchemy import select
 from app.extensions import csrf, db
 from app.models.companies import ClientType, Tag
 from app.models.org import User
-from app.models.promotion import (CAMPAIGN_STATUSES, LIST_FORMATS, PLAN_STATUSES, RESPONSE_STATUSES, AddressList, Campaign,
-                                  Response, Segment)
+from app.models.promotion import (
+    CAMPAIGN_STATUSES,
+    LIST_FORMATS,
+    PLAN_STATUSES,
+    RESPONSE_STATUSES,
+    AddressList,
+    Campaign,
+    Response,
+    Segment,
+)
 from app.models.sales import Product
 from app.promotion import bp
 from app.promotion.forms import FormErrors, campaign_input, parse_date, parse_money, response_input
-from app.services import audit, lists
+from app.services import address_lists as address_list_service
+from app.services import audit
 from app.services import promotion as service
 from app.services.jobs import enqueue
 from app.services.permissions import can_manage_promotion, require
@@ -401,13 +410,13 @@ def _require_lists():
 
 
 def _definition_from(form) -> dict:
-    return lists.clean_definition({k: form.getlist(k) if k.endswith("_ids") or k in ("regions", "cities", "industries", "statuses")
-                                   else form.get(k) for k in lists.LIST_FIELDS})
+    return address_list_service.clean_definition({k: form.getlist(k) if k.endswith("_ids") or k in ("regions", "cities", "industries", "statuses")
+                                   else form.get(k) for k in address_list_service.LIST_FIELDS})
 
 
 def _builder_context(segment: Segment | None, definition: dict, errors=None, name: str = ""):
     return dict(segment=segment, d=definition, errors=errors or {}, name=name or (segment.name if segment else ""),
-                counts=lists.count(db.session, definition), choices=lists.choices(db.session),
+                counts=address_list_service.count(db.session, definition), choices=address_list_service.choices(db.session),
                 client_types=list(db.session.scalars(select(ClientType).order_by(ClientType.id))),
                 products=list(db.session.scalars(select(Product).order_by(Product.name))),
                 tags=list(db.session.scalars(select(Tag).order_by(Tag.name))),
@@ -421,7 +430,7 @@ def address_lists():
     rows = list(db.session.scalars(select(AddressList).order_by(AddressList.id.desc()).limit(200)))
     return render("promotion/lists.html", "promotion/_lists.html", lists=rows,
                   segments=list(db.session.scalars(select(Segment).order_by(Segment.name))),
-                  export_dir=current_app.config["EXPORT_DIR"], downloadable=lists.is_downloadable,
+                  export_dir=current_app.config["EXPORT_DIR"], downloadable=address_list_service.is_downloadable,
                   formats=LIST_FORMATS,
                   campaigns=list(db.session.scalars(select(Campaign).order_by(Campaign.id.desc()).limit(200))))
 
@@ -437,11 +446,11 @@ def segment(segment_id: int | None = None):
     if request.method == "POST":
         definition = _definition_from(request.form)
         try:
-            seg = lists.save_segment(db.session, request.form.get("name", ""), definition, current_user.id,
+            seg = address_list_service.save_segment(db.session, request.form.get("name", ""), definition, current_user.id,
                                      seg.id if seg else None)
             db.session.commit()
             return redirect(url_for("promotion.segment", segment_id=seg.id, saved=1))
-        except (lists.ListError, ValueError) as exc:
+        except (address_list_service.ListError, ValueError) as exc:
             db.session.rollback()
             field = getattr(exc, "field", None) or "name"
             return render_template("promotion/segment.html", **_builder_context(
@@ -458,7 +467,7 @@ def segment_count():
         definition = _definition_from(request.form)
     except ValueError:
         definition = {}
-    return render_template("promotion/_segment_count.html", counts=lists.count(db.session, definition))
+    return render_template("promotion/_segment_count.html", counts=address_list_service.count(db.session, definition))
 
 
 @bp.route("/lists", methods=["POST"])
@@ -469,16 +478,16 @@ def generate_list():
     if seg is None:
         abort(404)
     try:
-        lst = lists.create_list(db.session, seg, request.form.get("fmt", ""), request.form.get("file_type", "csv"),
+        lst = address_list_service.create_list(db.session, seg, request.form.get("fmt", ""), request.form.get("file_type", "csv"),
                                 {"bom": request.form.get("bom"), "semicolon": request.form.get("semicolon"),
                                  "unverified_days": request.form.get("unverified_days", type=int)
                                  if request.form.get("exclude_unverified") else None},
                                 current_user.id, service.setting("LIST_EXPIRY_DAYS"))
         db.session.commit()
-    except lists.ListError as exc:
+    except address_list_service.ListError as exc:
         db.session.rollback()
         return render_template("errors/_message.html", code=422, message=_(str(exc))), 422
-    from app.promotion.tasks import generate_list_job
+    from app.promotion.jobs import generate_list_job
 
     record = enqueue(generate_list_job, lst.id, kind="address_list", user_id=current_user.id,
                      title=_("Address list: %(name)s (%(fmt)s)", name=lst.name, fmt=lst.fmt))
@@ -493,7 +502,7 @@ def download_list(list_id: int):
     _require_lists()
     lst = db.session.get(AddressList, list_id)
     export_dir = current_app.config["EXPORT_DIR"]
-    if lst is None or not lists.is_downloadable(lst, export_dir):
+    if lst is None or not address_list_service.is_downloadable(lst, export_dir):
         abort(404)
     name = f"{lst.name}-{lst.fmt}.{lst.file_type}"
     return send_file(export_dir / lst.file_name, as_attachment=True, download_name=name)

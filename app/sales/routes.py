@@ -4,8 +4,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from flask import (Response, abort, current_app, flash, redirect, render_template, request, send_file,
-                   url_for)
+from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,9 +15,8 @@ from app.models.companies import ClientType, Company
 from app.models.org import User
 from app.models.sales import Activity, Deal, Product
 from app.models.sales_work import MATERIAL_KINDS, TASK_ACTIONS, Material, PlanTask, Survey, WeekPlan
-from app.sales import bp
-from app.sales import forms
-from app.services import custody, figures, materials, plans, revenue, surveys
+from app.sales import bp, forms
+from app.services import custody, figures, materials, revenue, surveys, week_plans
 from app.services.permissions import can_edit_owned, require
 from app.web import public, render
 
@@ -46,7 +44,7 @@ def _material_choices() -> dict:
                                            .order_by(Product.product_line, Product.name)).all(),
             "client_types": db.session.scalars(select(ClientType).where(ClientType.active.is_(True))
                                                .order_by(ClientType.id)).all(),
-            "sellers": plans.sellers(db.session)}
+            "sellers": week_plans.sellers(db.session)}
 
 
 @bp.route("/materials")
@@ -160,23 +158,23 @@ def _uses_view(deal: Deal | None = None, activity: Activity | None = None):
 # --- weekly plans (Dept 6) -------------------------------------------------------------------------------
 
 def _plan_context(seller: User, week_start: date, days: int) -> dict:
-    plan = plans.get_plan(db.session, seller.id, week_start)
+    plan = week_plans.get_plan(db.session, seller.id, week_start)
     return {"seller": seller, "plan": plan, "week_start": week_start, "days": days,
             "prev_week": (week_start - timedelta(days=7)).isoformat(),
             "next_week": (week_start + timedelta(days=7)).isoformat(),
-            "suggestions": plans.suggestions(db.session, seller.id, week_start, days),
-            "last": plans.last_review(db.session, seller.id, week_start), "actions": TASK_ACTIONS,
-            "action_label": plans.action_label, "clients": plans.seller_clients(db.session, seller.id),
-            "deals": plans.open_deals(db.session, seller.id),
-            "can_edit": plans.can_plan_for(current_user, seller),
-            "team": plans.sellers(db.session) if current_user.role in ("head", "admin") else [],
-            "can_review": plan is not None and plans.can_review(current_user, plan)}
+            "suggestions": week_plans.suggestions(db.session, seller.id, week_start, days),
+            "last": week_plans.last_review(db.session, seller.id, week_start), "actions": TASK_ACTIONS,
+            "action_label": week_plans.action_label, "clients": week_plans.seller_clients(db.session, seller.id),
+            "deals": week_plans.open_deals(db.session, seller.id),
+            "can_edit": week_plans.can_plan_for(current_user, seller),
+            "team": week_plans.sellers(db.session) if current_user.role in ("head", "admin") else [],
+            "can_review": plan is not None and week_plans.can_review(current_user, plan)}
 
 
 def _seller_arg(value) -> User:
     seller_id = forms.int_or_none(value) or current_user.id
     seller = db.get_or_404(User, seller_id)
-    require(plans.can_plan_for(current_user, seller))
+    require(week_plans.can_plan_for(current_user, seller))
     return seller
 
 
@@ -184,7 +182,7 @@ def _seller_arg(value) -> User:
 def plan():
     """A seller's week: the plan, suggestions to draft from, and last week's lessons."""
     seller = _seller_arg(request.args.get("seller"))
-    week_start = plans.parse_week(request.args.get("week"), date.today())
+    week_start = week_plans.parse_week(request.args.get("week"), date.today())
     days = request.args.get("days", 14, type=int)
     return render("sales/plan.html", "sales/_plan.html", **_plan_context(seller, week_start, days))
 
@@ -193,10 +191,10 @@ def plan():
 def plan_draft():
     """Add the chosen suggestions to the week's plan."""
     seller = _seller_arg(request.form.get("seller"))
-    week_start = plans.parse_week(request.form.get("week"), date.today())
+    week_start = week_plans.parse_week(request.form.get("week"), date.today())
     days = forms.int_or_none(request.form.get("days")) or 14
     try:
-        plans.add_suggested(db.session, current_user, seller.id, week_start, request.form.getlist("keys"), days)
+        week_plans.add_suggested(db.session, current_user, seller.id, week_start, request.form.getlist("keys"), days)
     except PermissionError:
         abort(403)
     return render("sales/plan.html", "sales/_plan.html", **_plan_context(seller, week_start, days))
@@ -206,16 +204,16 @@ def plan_draft():
 def plan_add_task():
     """Add a task by hand: the client, the action and the result expected."""
     seller = _seller_arg(request.form.get("seller"))
-    week_start = plans.parse_week(request.form.get("week"), date.today())
-    plan_row = plans.get_plan(db.session, seller.id, week_start, create=True)
+    week_start = week_plans.parse_week(request.form.get("week"), date.today())
+    plan_row = week_plans.get_plan(db.session, seller.id, week_start, create=True)
     error = None
     try:
-        plans.add_task(db.session, current_user, plan_row, forms.int_or_none(request.form.get("company_id")),
+        week_plans.add_task(db.session, current_user, plan_row, forms.int_or_none(request.form.get("company_id")),
                        request.form.get("action", ""), request.form.get("expected_result", ""),
                        deal_id=forms.int_or_none(request.form.get("deal_id")))
     except PermissionError:
         abort(403)
-    except plans.PlanError as exc:
+    except week_plans.PlanError as exc:
         db.session.rollback()
         error = {exc.field: str(exc)}
     ctx = _plan_context(seller, week_start, 14)
@@ -227,7 +225,7 @@ def plan_complete(task_id: int):
     """Do the task: log the activity it called for, in one click."""
     task = db.get_or_404(PlanTask, task_id)
     try:
-        plans.complete_task(db.session, current_user, task, request.form.get("outcome", "").strip() or None)
+        week_plans.complete_task(db.session, current_user, task, request.form.get("outcome", "").strip() or None)
     except PermissionError:
         abort(403)
     return render("sales/plan.html", "sales/_plan.html",
@@ -239,7 +237,7 @@ def plan_status(plan_id: int):
     """Submit a plan for approval, or (the head) approve it or send it back."""
     plan_row = db.get_or_404(WeekPlan, plan_id)
     try:
-        plans.set_status(db.session, current_user, plan_row, request.form.get("status", ""))
+        week_plans.set_status(db.session, current_user, plan_row, request.form.get("status", ""))
     except PermissionError:
         abort(403)
     if request.form.get("back") == "team":
@@ -252,28 +250,28 @@ def plan_status(plan_id: int):
 def plan_review(plan_id: int):
     """The week-end review: each task's result, what worked and what did not."""
     plan_row = db.get_or_404(WeekPlan, plan_id)
-    require(plans.can_edit_plan(current_user, plan_row))
+    require(week_plans.can_edit_plan(current_user, plan_row))
     if request.method == "POST":
         try:
-            plans.review(db.session, current_user, plan_row,
+            week_plans.review(db.session, current_user, plan_row,
                          forms.review_updates(request.form, [t.id for t in plan_row.tasks]),
                          request.form.get("worked", ""), request.form.get("not_worked", ""))
         except PermissionError:
             abort(403)
         flash(_("The week's review is saved."), "success")
         return redirect(url_for("sales.plan_review", plan_id=plan_id))
-    pva = plans.plan_vs_actual(db.session, [plan_row.seller], plan_row.week_start)
-    return render_template("sales/review.html", plan=plan_row, pva=pva, action_label=plans.action_label)
+    pva = week_plans.plan_vs_actual(db.session, [plan_row.seller], plan_row.week_start)
+    return render_template("sales/review.html", plan=plan_row, pva=pva, action_label=week_plans.action_label)
 
 
 @bp.route("/plans/team")
 def team():
     """The head's view of the week: every seller's plan to approve, and plan against actual."""
-    week_start = plans.parse_week(request.args.get("week"), date.today())
-    team_list = plans.sellers(db.session)
-    pva = plans.plan_vs_actual(db.session, team_list, week_start)
+    week_start = week_plans.parse_week(request.args.get("week"), date.today())
+    team_list = week_plans.sellers(db.session)
+    pva = week_plans.plan_vs_actual(db.session, team_list, week_start)
     return render_template("sales/team.html", pva=pva, week_start=week_start,
-                           can_review=lambda p: plans.can_review(current_user, p))
+                           can_review=lambda p: week_plans.can_review(current_user, p))
 
 
 @bp.route("/plans/history")
@@ -284,12 +282,12 @@ def history():
         seller = _seller_arg(seller_id)
         ids, who = [seller.id], seller.name
     else:
-        ids, who = [s.id for s in plans.sellers(db.session)], _("The whole team")
-    weeks = plans.history(db.session, ids, date.today(), weeks=request.args.get("weeks", 8, type=int))
+        ids, who = [s.id for s in week_plans.sellers(db.session)], _("The whole team")
+    weeks = week_plans.history(db.session, ids, date.today(), weeks=request.args.get("weeks", 8, type=int))
     reviews = db.session.scalars(select(WeekPlan).where(WeekPlan.seller_id.in_(ids), WeekPlan.reviewed_at.is_not(None))
                                  .order_by(WeekPlan.week_start.desc()).limit(20)).all()
     return render_template("sales/history.html", weeks=weeks, who=who, reviews=reviews,
-                           sellers=plans.sellers(db.session), seller_id=seller_id)
+                           sellers=week_plans.sellers(db.session), seller_id=seller_id)
 
 
 # --- revenue analysis (Dept 4) ---------------------------------------------------------------------------

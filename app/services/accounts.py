@@ -13,8 +13,17 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
-from app.models.accounts import (CHANNELS, OPEN_STATUSES, ROUTE_WAITING, AccountHandover, ClientRequest, KeyAccount,
-                                 RequestAttachment, RequestRoute, RequestStep)
+from app.models.accounts import (
+    CHANNELS,
+    OPEN_STATUSES,
+    ROUTE_WAITING,
+    AccountHandover,
+    ClientRequest,
+    KeyAccount,
+    RequestAttachment,
+    RequestRoute,
+    RequestStep,
+)
 from app.models.base import utcnow
 from app.models.companies import Company
 from app.models.contacts import Contact
@@ -512,9 +521,9 @@ def _request_url(request_id: int) -> str:
     from flask import current_app, has_request_context, url_for
 
     if has_request_context():
-        return url_for("accounts.request_detail", request_id=request_id)
+        return url_for("key_accounts.request_detail", request_id=request_id)
     with current_app.test_request_context():
-        return url_for("accounts.request_detail", request_id=request_id)
+        return url_for("key_accounts.request_detail", request_id=request_id)
 
 
 def _unit_members(session: Session, unit_ids) -> dict[int, list[int]]:
@@ -628,7 +637,7 @@ def timeline_items(session: Session, company_id: int, before: datetime | None, l
     for step, subject, unit_ru, unit_en, author in session.execute(stmt):
         unit = _localized(unit_ru, unit_en) if unit_ru else None
         title = f"{STEP_LABELS.get(step.kind, step.kind)}: {subject}"
-        url = url_for("accounts.request_detail", request_id=step.request_id) if has_request_context() else None
+        url = url_for("key_accounts.request_detail", request_id=step.request_id) if has_request_context() else None
         items.append(TimelineItem(at=step.at, kind="request", title=title, body=unit, url=url, author=author))
     return items
 

@@ -7,9 +7,11 @@ from decimal import Decimal
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
+from app.i18n import tr as _
 from app.models.audit import AuditEntry
 from app.models.base import utcnow
 from app.services.actor import current_actor_id
+from app.services.timeline import TimelineItem
 
 SKIPPED_FIELDS = {"created_at", "updated_at", "version", "name_sort", "deleted_by_id"}
 
@@ -102,3 +104,34 @@ def changes_since(session: Session, entity_type: str, entity_id: int, version: i
                                      AuditEntry.version > version, AuditEntry.field.is_not(None))
             .order_by(AuditEntry.id))
     return list(session.scalars(stmt))
+
+
+
+def change_timeline(session: Session, company_id: int, before: datetime | None, limit: int) -> list[TimelineItem]:
+    """Changes to the company and its contacts, phones, emails and addresses, one item per save."""
+    stmt = select(AuditEntry).where(AuditEntry.company_id == company_id)
+    stmt = stmt.where(~((AuditEntry.entity_type == "deals") & (AuditEntry.action == "create")))
+    if before is not None:
+        stmt = stmt.where(AuditEntry.at < before)
+    rows = list(session.scalars(stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit * 8)))
+    groups: dict[tuple, list[AuditEntry]] = {}
+    for row in rows:
+        groups.setdefault((row.at, row.entity_type, row.entity_id, row.user_id), []).append(row)
+    items = []
+    for (at, etype, eid, _uid), entries in groups.items():
+        action = entries[0].action
+        title = f"{entity_label(etype)} #{eid}: {action_label(action)}"
+        body = "; ".join(f"{e.field}: {e.old_value or '—'} → {e.new_value or '—'}" for e in entries if e.field)
+        items.append(TimelineItem(at, "change", title, body or None, None,
+                                  entries[0].user.name if entries[0].user else None))
+    return items[:limit]
+
+
+def entity_label(entity_type: str) -> str:
+    return {"companies": _("Company"), "contacts": _("Contact"), "phones": _("Phone"), "emails": _("Email"),
+            "addresses": _("Address"), "deals": _("Deal")}.get(entity_type, entity_type)
+
+
+def action_label(action: str) -> str:
+    return {"create": _("created"), "update": _("changed"), "delete": _("removed"), "soft_delete": _("deleted"),
+            "restore": _("restored")}.get(action, action)

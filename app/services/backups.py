@@ -23,8 +23,8 @@ import zipfile
 import zlib
 from collections import deque
 from collections.abc import Mapping
-from contextlib import nullcontext
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path

@@ -14,14 +14,23 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.models.base import utcnow
+from app.models.boards import (
+    LINK_KINDS,
+    PRIORITIES,
+    Board,
+    BoardColumn,
+    Card,
+    CardChecklistItem,
+    CardComment,
+    CardEvent,
+    CardLink,
+)
 from app.models.companies import Company
 from app.models.org import Unit, User
 from app.models.sales import Deal
-from app.models.workflows import (LINK_KINDS, PRIORITIES, Board, BoardColumn, Card, CardChecklistItem, CardComment,
-                                  CardEvent, CardLink)
 from app.services.figures import Figure
 from app.services.notifications import notify
-from app.workflows_registry import WorkflowDef
+from app.services.workflow_definitions import WorkflowDef
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from app.models.companies import Company
 from app.models.contacts import Contact
-from app.models.sales import Activity, Deal, OPEN_STAGES
+from app.models.sales import OPEN_STAGES, Activity, Deal
 
 
 def summary(session: Session, user) -> dict:

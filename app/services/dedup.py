@@ -1,6 +1,6 @@
 """Duplicates in the client base: engine records from the database, the review queue, the live check.
 
-The matching itself lives in app.dedup (a pure engine); this module feeds it from the database,
+The matching itself lives in app.matching (a pure engine); this module feeds it from the database,
 remembers reviewers' decisions, and turns its reasons into words a person reads.
 """
 from __future__ import annotations
@@ -20,6 +20,7 @@ from app.models.base import utcnow
 from app.models.companies import Address, Company
 from app.models.contacts import Contact, Email, Phone
 from app.models.duplicates import DedupDecision, DedupGroup, DedupSettings
+
 
 def tr(message: str, **params) -> str:
     """Translate for the person in a request; jobs, commands and tests without one get the English."""
@@ -85,7 +86,7 @@ def reason_dicts(reasons) -> list[dict]:
 
 def get_settings(session: Session) -> DedupSettings:
     """The single settings row, created with the engine's precise defaults on first use."""
-    from app.dedup import Thresholds
+    from app.matching import Thresholds
 
     row = session.scalar(select(DedupSettings).order_by(DedupSettings.id).limit(1))
     if row is None:
@@ -124,7 +125,7 @@ def save_settings(session: Session, review: float, strong: float, verify_age_mon
 
 def matcher(session: Session, kind: str, review: float | None = None):
     """An engine matcher for companies or contacts with the admin's thresholds."""
-    from app.dedup import COMPANY_SCHEMA, CONTACT_SCHEMA, Matcher, Thresholds
+    from app.matching import COMPANY_SCHEMA, CONTACT_SCHEMA, Matcher, Thresholds
 
     s = get_settings(session)
     thresholds = Thresholds(review=s.review_threshold if review is None else review,
@@ -230,7 +231,7 @@ def scan(session: Session, kind: str, threshold: float | None = None,
 
 def fill_queue(session: Session, kind: str, candidates: list, job_id: str | None = None) -> int:
     """Replace the open groups of this kind with the scan's clusters; returns how many groups."""
-    from app.dedup import cluster
+    from app.matching import cluster
 
     session.execute(DedupGroup.__table__.delete().where(DedupGroup.kind == kind, DedupGroup.status == "open"))
     s = get_settings(session)
@@ -360,7 +361,7 @@ def _base_index(session: Session, kind: str, m) -> _BaseIndex | None:
 
 def _exact_key_ids(session: Session, kind: str, record: dict) -> set[int]:
     """Records sharing an INN, phone or email with the typed one: the check while the index is not ready."""
-    from app.dedup.normalize import normalise_email, normalise_phone
+    from app.matching.normalize import normalise_email, normalise_phone
 
     phones = {p for v in record["phones"] if (p := normalise_phone(v))}
     emails = {e for v in record["emails"] if (e := normalise_email(v))}
@@ -505,14 +506,16 @@ def ensure_not_duplicate(session: Session, kind: str, fields: dict, confirmed_di
 
 def engine_defaults():
     """The engine's own precise defaults, shown next to the admin's values."""
-    from app.dedup import Thresholds
+    from app.matching import Thresholds
 
     return Thresholds()
 
 
 def create_checked(session: Session, kind: str, fields: dict, confirmed_different: bool, region: str = "RU"):
     """Create a company or contact (with its phone and email) only when it passes the duplicate rule."""
-    from app.services import crm
+    from app.services import companies as companies_service
+    from app.services import contact_points
+    from app.services import contacts as contacts_service
     from app.services.actor import current_actor_id
 
     name = (fields.get("legal_name") or fields.get("name") or "").strip()
@@ -522,16 +525,16 @@ def create_checked(session: Session, kind: str, fields: dict, confirmed_differen
     lookalikes = [h.record.id for h in likely_duplicates(session, kind, fields)] if confirmed_different else []
     phone, email = (fields.get("phone") or "").strip(), (fields.get("email") or "").strip()
     if kind == "company":  # the CRM's own rules: INN check digits, lengths, phone and email formats
-        obj = crm.create_company(session, {"legal_name": name, "legal_form": (fields.get("legal_form") or "").strip() or None,
+        obj = companies_service.create_company(session, {"legal_name": name, "legal_form": (fields.get("legal_form") or "").strip() or None,
                                            "inn": _inn_digits(fields.get("inn")) or None,
                                            "city": (fields.get("city") or "").strip() or None})
         if phone:
-            crm.add_company_phone(session, obj.id, phone, region)
+            contact_points.add_company_phone(session, obj.id, phone, region)
         if email:
-            crm.add_company_email(session, obj.id, email)
+            contact_points.add_company_email(session, obj.id, email)
     else:
         company_id = str(fields.get("company_id") or "")
-        obj = crm.save_contact(session, {"name": name, "position": (fields.get("position") or "").strip() or None,
+        obj = contacts_service.save_contact(session, {"name": name, "position": (fields.get("position") or "").strip() or None,
                                          "company_id": int(company_id) if company_id.isdigit() else None},
                                [phone] if phone else [], [email] if email else [], region)
     session.flush()  # the search index follows through app.services.search_sync

@@ -51,7 +51,7 @@ FIGURE_MODULES: list[str] = [
     "app.services.data_quality_figures",
     "app.services.promotion_figures",
     "app.services.sales_figures",
-    "app.services.accounts_figures",
+    "app.services.client_request_figures",
     "app.services.backup_figures",
 ]
 

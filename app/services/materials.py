@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session
 from app.models.companies import ClientType
 from app.models.org import Unit, User
 from app.models.sales import Activity, Deal, Product
-from app.models.sales_work import (MATERIAL_KINDS, Material, MaterialUse, material_client_types,
-                                   material_products)
+from app.models.sales_work import MATERIAL_KINDS, Material, MaterialUse, material_client_types, material_products
 from app.services import notifications
 
 # Extension -> the content type it is served with; nothing else may be uploaded.

@@ -19,8 +19,17 @@ from sqlalchemy.orm import Session
 from app.models.companies import Company
 from app.models.contacts import Contact, Email, Phone
 from app.models.org import User
-from app.models.promotion import (CAMPAIGN_STATUSES, RESPONSE_STATUSES, Campaign, CampaignSpend, Channel,
-                                  PlanBudgetLine, PromotionPlan, PublicFormHit, Response)
+from app.models.promotion import (
+    CAMPAIGN_STATUSES,
+    RESPONSE_STATUSES,
+    Campaign,
+    CampaignSpend,
+    Channel,
+    PlanBudgetLine,
+    PromotionPlan,
+    PublicFormHit,
+    Response,
+)
 from app.models.sales import Activity, Deal
 
 DEFAULT_CHANNELS = [

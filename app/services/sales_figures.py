@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.models.companies import ClientType
 from app.models.sales import Activity, Deal, Product
 from app.models.sales_work import Material, MaterialUse, PlanTask, WeekPlan, material_client_types, material_products
-from app.services import custody, plans, revenue, surveys
+from app.services import custody, revenue, surveys, week_plans
 from app.services.figures import Figure, figure
 
 WINDOW_DAYS = 90
@@ -63,13 +63,13 @@ def materials_in_won_deals_share(session: Session, today: date) -> Figure:
 @figure("sellers_with_plan_share")
 def sellers_with_plan_share(session: Session, today: date) -> Figure:
     """Share of sellers who have a plan with tasks for this week."""
-    team = [s.id for s in plans.sellers(session)]
+    team = [s.id for s in week_plans.sellers(session)]
     label = _("Sellers with a plan this week")
     if not team:
         return Figure("sellers_with_plan_share", label, None, "percent", "unknown", note=_("No sellers yet"))
     with_plan = session.scalar(select(func.count(func.distinct(WeekPlan.seller_id)))
                                .join(PlanTask, PlanTask.plan_id == WeekPlan.id)
-                               .where(WeekPlan.week_start == plans.monday(today), WeekPlan.seller_id.in_(team)))
+                               .where(WeekPlan.week_start == week_plans.monday(today), WeekPlan.seller_id.in_(team)))
     value = with_plan / len(team)
     return Figure("sellers_with_plan_share", label, value, "percent", _share_status(value, 1.0))
 
@@ -77,8 +77,8 @@ def sellers_with_plan_share(session: Session, today: date) -> Figure:
 @figure("last_week_tasks_done_share")
 def last_week_tasks_done_share(session: Session, today: date) -> Figure:
     """Share of last week's planned tasks that were done: the plans' realism."""
-    week = plans.history(session, [s.id for s in plans.sellers(session)],
-                         plans.monday(today) - timedelta(days=7), weeks=1)[0]
+    week = week_plans.history(session, [s.id for s in week_plans.sellers(session)],
+                         week_plans.monday(today) - timedelta(days=7), weeks=1)[0]
     label = _("Last week's planned tasks done")
     if week["realism"] is None:
         return Figure("last_week_tasks_done_share", label, None, "percent", "unknown",
@@ -90,8 +90,8 @@ def last_week_tasks_done_share(session: Session, today: date) -> Figure:
 @figure("plan_realism_trend")
 def plan_realism_trend(session: Session, today: date) -> Figure:
     """Last week's realism minus the average of the three weeks before (percentage points)."""
-    weeks = plans.history(session, [s.id for s in plans.sellers(session)],
-                          plans.monday(today) - timedelta(days=7), weeks=4)
+    weeks = week_plans.history(session, [s.id for s in week_plans.sellers(session)],
+                          week_plans.monday(today) - timedelta(days=7), weeks=4)
     known = [w["realism"] for w in weeks[:-1] if w["realism"] is not None]
     last = weeks[-1]["realism"]
     label = _("Plan realism against the weeks before")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.models.companies import Company
 from app.models.contacts import Contact, Email, Phone
 from app.models.search import SearchToken
+from app.services.contact_points import format_phone
 
 MAX_CHAR = "\U0010ffff"
 WORD_RE = re.compile(r"[\w]+", re.UNICODE)
@@ -227,3 +228,66 @@ def highlight(text: str, q: str) -> Markup:
         pos = m.end()
     out.append(escape(text[pos:]))
     return Markup("").join(out)
+
+
+
+@dataclass
+class ShownHit:
+    """A search hit as the dropdown shows it: where it links and the value that matched, highlighted."""
+
+    hit: object
+    field: str
+    value: Markup
+
+
+def _mark_tail(formatted: str, count: int) -> Markup:
+    """Highlight a formatted phone from its last `count` digits to the end (the part the query matched)."""
+    positions = [i for i, ch in enumerate(formatted) if ch.isdigit()]
+    if count >= len(positions):
+        start = 0
+    else:
+        start = positions[len(positions) - count]
+    return escape(formatted[:start]) + Markup("<mark>") + escape(formatted[start:]) + Markup("</mark>")
+
+
+def describe_hits(session: Session, hits: list, q: str, region: str) -> list[ShownHit]:
+    """Find for each hit the phone, email, INN or city the query matched, ready to show highlighted."""
+    from app.services.search import highlight
+
+    digits = re.sub(r"\D", "", q)
+    full = None
+    try:
+        num = phonenumbers.parse(q, region)
+        if phonenumbers.is_possible_number(num):
+            full = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
+    except phonenumbers.NumberParseException:
+        pass
+    shown = []
+    for h in hits:
+        owner = Phone.contact_id == h.entity_id if h.kind == "contact" else (
+            (Phone.company_id == h.entity_id) & Phone.contact_id.is_(None))
+        value = Markup("")
+        if h.field == "phone":
+            for (e164,) in session.execute(select(Phone.e164).where(owner)):
+                d = e164.lstrip("+")
+                if full and d == full:
+                    value = _mark_tail(format_phone(e164), len(d))
+                    break
+                if digits and d.endswith(digits):
+                    value = _mark_tail(format_phone(e164), len(digits))
+                    break
+        elif h.field == "email":
+            eowner = Email.contact_id == h.entity_id if h.kind == "contact" else (
+                (Email.company_id == h.entity_id) & Email.contact_id.is_(None))
+            for (address,) in session.execute(select(Email.address).where(eowner)):
+                if address.startswith(q.lower()) or q.lower() in address:
+                    i = address.find(q.lower())
+                    value = escape(address[:i]) + Markup("<mark>") + escape(address[i:i + len(q)]) + \
+                        Markup("</mark>") + escape(address[i + len(q):])
+                    break
+        elif h.field in ("inn", "city") and h.kind == "company":
+            company = session.get(Company, h.entity_id)
+            text = (company.inn if h.field == "inn" else company.city) or ""
+            value = highlight(text, q)
+        shown.append(ShownHit(h, h.field, value))
+    return shown

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from app.services.figures import Figure
-from app.workflows_registry import Condition, SignDef
+from app.services.workflow_definitions import Condition, SignDef
 
 RED, GREEN, UNKNOWN = "red", "green", "unknown"
 

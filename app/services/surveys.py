@@ -13,8 +13,15 @@ from sqlalchemy.orm import Session
 from app.models.base import utcnow
 from app.models.companies import Company
 from app.models.sales import Deal, DealLine, Product
-from app.models.sales_work import (QUESTION_KINDS, Survey, SurveyAnswer, SurveyInvite, SurveyQuestion,
-                                   SurveyResponse, SurveyTarget)
+from app.models.sales_work import (
+    QUESTION_KINDS,
+    Survey,
+    SurveyAnswer,
+    SurveyInvite,
+    SurveyQuestion,
+    SurveyResponse,
+    SurveyTarget,
+)
 
 TOKEN_SALT = "survey-invite"
 RECIPIENT_LIMIT = 200

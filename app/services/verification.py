@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.models.base import utcnow
 from app.models.companies import Address, Company
 from app.models.contacts import Contact
-from app.services.crm import POINT_MODELS, get_point
+from app.services.contact_points import POINT_MODELS, get_point
 from app.services.dedup import tr
 
 ITEM_MODELS = POINT_MODELS
@@ -106,7 +106,7 @@ def mark_verified(session: Session, kind: str, item_id: int, user_id: int | None
 
 def mark_changed(session: Session, kind: str, item_id: int, value: str, user_id: int | None):
     """The value was wrong and the right one is typed in: saved and verified at once."""
-    from app.dedup.normalize import normalise_email, normalise_phone
+    from app.matching.normalize import normalise_email, normalise_phone
 
     obj = get_point(session, kind, item_id)
     value = (value or "").strip()

@@ -7,9 +7,9 @@ bp = Blueprint("workflows", __name__)
 @bp.record_once
 def _load_definitions(state) -> None:
     """Check every definition while the app is built, so a broken file stops start-up."""
-    from app import workflows_registry
+    from app.services import workflow_definitions
 
-    workflows_registry.init_app(state.app)
+    workflow_definitions.init_app(state.app)
 
 
 from app.workflows import routes  # noqa: E402,F401

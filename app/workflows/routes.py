@@ -9,12 +9,12 @@ from flask_htmx import make_response
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import workflows_registry as registry
 from app.extensions import db, htmx
+from app.models.boards import LINK_KINDS, PRIORITIES, Board, BoardColumn, Card, CardChecklistItem
 from app.models.org import Unit
-from app.models.workflows import LINK_KINDS, PRIORITIES, Board, BoardColumn, Card, CardChecklistItem
 from app.services import boards as service
 from app.services import permissions, signs
+from app.services import workflow_definitions as registry
 from app.web import render
 from app.workflows import bp
 from app.workflows.forms import parse_card, parse_order, parse_version

@@ -1,9 +1,0 @@
-"""Key accounts: one account manager per corporate client, carrying each request to the departments and back."""
-from flask import Blueprint
-
-from app.services import timeline
-
-bp = Blueprint("accounts", __name__)
-timeline.register("app.services.accounts.timeline_items")
-
-from app.accounts import routes  # noqa: E402,F401

@@ -1,0 +1,69 @@
+"""Activities: every call, meeting, email and note logged against a client."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.i18n import tr as _
+from app.models.companies import Company
+from app.models.contacts import Contact
+from app.models.sales import ACTIVITY_KINDS, Activity, Deal
+from app.services.records import future_error, length_errors, raise_errors
+from app.services.timeline import TimelineItem
+
+
+def log_activity(session: Session, *, author_id: int | None, company_id: int, kind: str, occurred_at: datetime,
+                 contact_id: int | None = None, deal_id: int | None = None, subject: str = "",
+                 outcome: str | None = None) -> Activity:
+    """Record a call, meeting, email or note with a client; it shows on the company timeline at once."""
+    errors = {}
+    if kind not in ACTIVITY_KINDS:
+        errors["kind"] = _("Choose call, meeting, email or note.")
+    if occurred_at is None:
+        errors["occurred_at"] = _("Say when it happened.")
+    elif msg := future_error(occurred_at):
+        errors["occurred_at"] = msg
+    errors.update(length_errors(Activity, {"subject": subject}))
+    company = session.get(Company, company_id)
+    if company is None or company.deleted_at is not None:
+        raise LookupError(company_id)
+    if contact_id:
+        contact = session.get(Contact, contact_id)
+        if contact is None or contact.company_id != company_id:
+            errors["contact_id"] = _("Choose a contact of this company.")
+    if deal_id:
+        deal = session.get(Deal, deal_id)
+        if deal is None or deal.company_id != company_id:
+            errors["deal_id"] = _("Choose a deal of this company.")
+    raise_errors(errors)
+    if occurred_at.tzinfo is None:
+        occurred_at = occurred_at.replace(tzinfo=timezone.utc)
+    activity = Activity(kind=kind, occurred_at=occurred_at, author_id=author_id, company_id=company_id,
+                        contact_id=contact_id or None, deal_id=deal_id or None, subject=(subject or "").strip(),
+                        outcome=(outcome or "").strip() or None)
+    session.add(activity)
+    session.flush()
+    return activity
+
+
+# ---------------------------------------------------------------- timeline sources
+
+def activity_timeline(session: Session, company_id: int, before: datetime | None, limit: int) -> list[TimelineItem]:
+    """Calls, meetings, emails and notes."""
+    stmt = select(Activity).where(Activity.company_id == company_id)
+    if before is not None:
+        stmt = stmt.where(Activity.occurred_at < before)
+    rows = session.scalars(stmt.order_by(Activity.occurred_at.desc(), Activity.id.desc()).limit(limit))
+    return [TimelineItem(a.occurred_at, f"activity {a.kind}", " · ".join(x for x in (
+        activity_kind_label(a.kind), a.subject, a.contact.name if a.contact else None) if x), a.outcome,
+        None, a.author.name if a.author else None) for a in rows]
+
+
+def activity_kind_label(kind: str) -> str:
+    return {"call": _("Call"), "meeting": _("Meeting"), "email": _("Email"), "note": _("Note")}.get(kind, kind)
+
+
+# ---------------------------------------------------------------- search results, shown with the matching value
+

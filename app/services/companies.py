@@ -1,0 +1,162 @@
+"""Companies: create, edit (refusing stale copies), tags, soft delete and restore, the list page."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.i18n import tr as _
+from app.models.audit import AuditEntry
+from app.models.base import utcnow
+from app.models.companies import COMPANY_STATUSES, Company, Tag, company_tags
+from app.services.actor import current_actor_id
+from app.services.contact_points import inn_error
+from app.services.records import (
+    ListPage,
+    check_version,
+    clean_fields,
+    flush_or_conflict,
+    length_errors,
+    list_page,
+    prefix_match,
+    raise_errors,
+)
+
+COMPANY_FIELDS = ("legal_name", "legal_form", "inn", "country", "client_type_id", "industry", "region", "city",
+                  "status", "account_manager_id", "source", "external_id", "website", "notes")
+# Fields the company page edits in place (click-to-edit).
+INLINE_FIELDS = ("legal_name", "legal_form", "inn", "industry", "region", "city", "status", "source", "website")
+def company_errors(data: dict) -> dict[str, str]:
+    errors = length_errors(Company, data)
+    if "legal_name" in data and not data.get("legal_name"):
+        errors["legal_name"] = _("The legal name is required.")
+    if data.get("inn") and "inn" not in errors:
+        msg = inn_error(data["inn"], data.get("country") or "RU")
+        if msg:
+            errors["inn"] = msg
+    if "status" in data and data["status"] not in COMPANY_STATUSES:
+        errors["status"] = _("Choose a status from the list.")
+    return errors
+
+
+def create_company(session: Session, data: dict, tags: list[str] | None = None) -> Company:
+    """A new client; its name is checked, its INN validated."""
+    data = clean_fields(data, COMPANY_FIELDS)
+    data.setdefault("status", "prospect")
+    data["country"] = (data.get("country") or "RU").upper()
+    raise_errors(company_errors(data))
+    company = Company(**data, name_sort=data["legal_name"].lower())
+    session.add(company)
+    session.flush()
+    if tags is not None:
+        set_tags(session, company, tags)
+    return company
+
+
+def update_company(session: Session, company_id: int, data: dict, version: int | None,
+                   tags: list[str] | None = None) -> Company:
+    """Save changes made on a copy of `version`; a stale copy raises Conflict and changes nothing."""
+    company = get_company(session, company_id)
+    data = clean_fields(data, COMPANY_FIELDS)
+    if "country" in data:
+        data["country"] = (data["country"] or "RU").upper()
+    check = dict(data)
+    if "inn" in check:
+        check.setdefault("country", company.country)
+    raise_errors(company_errors(check))
+    check_version(session, company, "companies", version)
+    for key, value in data.items():
+        setattr(company, key, value)
+    if "legal_name" in data:
+        company.name_sort = data["legal_name"].lower()
+    if tags is not None:
+        set_tags(session, company, tags)
+    flush_or_conflict(session, Company, "companies", company_id, version)
+    return company
+
+
+def get_company(session: Session, company_id: int, include_deleted: bool = False) -> Company:
+    company = session.get(Company, company_id)
+    if company is None or (company.deleted_at is not None and not include_deleted):
+        raise LookupError(company_id)
+    return company
+
+
+def parse_tags(text: str | None) -> list[str]:
+    """Tags typed as a comma-separated line, trimmed, without repeats."""
+    seen: dict[str, str] = {}
+    for part in (text or "").split(","):
+        name = part.strip()[:60]
+        if name and name.lower() not in seen:
+            seen[name.lower()] = name
+    return list(seen.values())
+
+
+def set_tags(session: Session, company: Company, names: list[str]) -> None:
+    """Replace the company's tags, creating new ones; the change goes into its history."""
+    old = sorted(t.name for t in company.tags)
+    existing = {t.name.lower(): t for t in session.scalars(select(Tag).where(func.lower(Tag.name).in_(
+        [n.lower() for n in names])))} if names else {}
+    tags = []
+    for name in names:
+        tag = existing.get(name.lower())
+        if tag is None:
+            tag = Tag(name=name)
+            session.add(tag)
+            existing[name.lower()] = tag
+        tags.append(tag)
+    company.tags = tags
+    new = sorted(t.name for t in tags)
+    if old != new:
+        session.add(AuditEntry(entity_type="companies", entity_id=company.id, company_id=company.id, action="update",
+                               field="tags", old_value=", ".join(old) or None, new_value=", ".join(new) or None,
+                               version=company.version, user_id=current_actor_id()))
+
+
+def soft_delete_company(session: Session, company_id: int, user_id: int) -> Company:
+    """Hide a company everywhere; an admin can bring it back."""
+    company = get_company(session, company_id)
+    company.deleted_at = utcnow()
+    company.deleted_by_id = user_id
+    session.flush()
+    return company
+
+
+def restore_company(session: Session, company_id: int) -> Company:
+    """Undo a soft delete; recorded as a restore in the history."""
+    company = get_company(session, company_id, include_deleted=True)
+    company.deleted_at = None
+    company.deleted_by_id = None
+    session.flush()
+    return company
+
+
+def deleted_companies(session: Session, limit: int = 200) -> list[Company]:
+    return list(session.scalars(select(Company).where(Company.deleted_at.is_not(None))
+                                .order_by(Company.deleted_at.desc()).limit(limit)))
+
+
+COMPANY_SORTS = {
+    "name": (Company.name_sort, Company.id),
+    "city": (Company.city, Company.name_sort, Company.id),
+    "created": (Company.created_at.desc(), Company.id.desc()),
+}
+
+
+def company_list(session: Session, filters: dict, sort: str = "name", page: int = 1, per_page: int = 50) -> ListPage:
+    """Current companies filtered by type, region, city, status, manager and tag."""
+    stmt = select(Company).where(Company.deleted_at.is_(None))
+    if filters.get("client_type"):
+        stmt = stmt.where(Company.client_type_id == filters["client_type"])
+    if filters.get("status"):
+        stmt = stmt.where(Company.status == filters["status"])
+    if filters.get("manager"):
+        stmt = stmt.where(Company.account_manager_id == filters["manager"])
+    if filters.get("region"):
+        stmt = stmt.where(prefix_match(Company.region, filters["region"]))
+    if filters.get("city"):
+        stmt = stmt.where(prefix_match(Company.city, filters["city"]))
+    if filters.get("tag"):
+        stmt = stmt.where(Company.id.in_(select(company_tags.c.company_id).where(company_tags.c.tag_id == filters["tag"])))
+    return list_page(session, Company, stmt, COMPANY_SORTS.get(sort, COMPANY_SORTS["name"]), page, per_page)
+
+

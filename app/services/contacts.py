@@ -1,0 +1,170 @@
+"""Contacts: create and edit with their phones and emails, soft delete, the list page."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from app.i18n import tr as _
+from app.models.base import utcnow
+from app.models.companies import Company
+from app.models.contacts import Contact, Email, Phone
+from app.models.search import SearchToken
+from app.services.contact_points import normalize_email, normalize_phone
+from app.services.errors import FieldErrors
+from app.services.records import (
+    ListPage,
+    check_version,
+    clean_fields,
+    flush_or_conflict,
+    future_error,
+    length_errors,
+    list_page,
+    raise_errors,
+)
+
+CONTACT_FIELDS = ("name", "position", "company_id", "do_not_contact", "do_not_contact_at", "do_not_contact_reason",
+                  "notes")
+def contact_list(session: Session, filters: dict, sort: str = "name", page: int = 1, per_page: int = 50,
+                 region: str = "RU") -> ListPage:
+    """Current contacts, searched by every word of name, position, phone or email (the first
+    SEARCH_CAP matches of each word, as in the search box)."""
+    stmt = select(Contact).where(Contact.deleted_at.is_(None))
+    if filters.get("q"):
+        stmt = stmt.where(Contact.id.in_(_contact_matches(session, filters["q"], region)))
+    if filters.get("company"):
+        stmt = stmt.where(Contact.company_id == filters["company"])
+    if filters.get("dnc") == "yes":
+        stmt = stmt.where(Contact.do_not_contact.is_(True))
+    elif filters.get("dnc") == "no":
+        stmt = stmt.where(Contact.do_not_contact.is_(False))
+    order = (Contact.created_at.desc(), Contact.id.desc()) if sort == "created" else (Contact.name, Contact.id)
+    return list_page(session, Contact, stmt, order, page, per_page,
+                 (joinedload(Contact.company), selectinload(Contact.phones), selectinload(Contact.emails)))
+
+
+SEARCH_CAP = 5000
+
+
+def _contact_matches(session: Session, q: str, region: str) -> list[int]:
+    """Contact ids whose search tokens match every word of the query, driven by the index of tokens."""
+    from app.services.search import _query_terms
+    from app.services.search import _prefix as token_prefix
+
+    ids: set[int] | None = None
+    for alts in _query_terms(q, region):
+        if max(len(a) for a in alts) < 2:
+            continue
+        cond = None
+        for a in alts:
+            c = token_prefix(SearchToken.token, a)
+            cond = c if cond is None else (cond | c)
+        found = set(session.scalars(select(SearchToken.entity_id).where(cond, SearchToken.kind == "contact")
+                                    .limit(SEARCH_CAP)))
+        ids = found if ids is None else ids & found
+    return sorted(ids or [])
+
+
+# ---------------------------------------------------------------- phones, emails, addresses
+
+def contact_errors(data: dict) -> dict[str, str]:
+    errors = length_errors(Contact, data)
+    if "name" in data and not data.get("name"):
+        errors["name"] = _("The name is required.")
+    if data.get("do_not_contact"):
+        if not data.get("do_not_contact_reason") and "do_not_contact_reason" not in errors:
+            errors["do_not_contact_reason"] = _("Say why this person must not be contacted.")
+        if msg := future_error(data.get("do_not_contact_at")):
+            errors["do_not_contact_at"] = msg
+    return errors
+
+
+def _points_from(raw_phones, raw_emails, region: str) -> tuple[list[str], list[str], dict[str, str]]:
+    """Normalise every entered phone and email; errors are keyed phones-N / emails-N like the form rows."""
+    phones, emails, errors = [], [], {}
+    for i, raw in enumerate(raw_phones or []):
+        if raw and raw.strip():
+            try:
+                phones.append(normalize_phone(raw.strip(), region))
+            except FieldErrors as exc:
+                errors[f"phones-{i}"] = exc.errors["phone"]
+    for i, raw in enumerate(raw_emails or []):
+        if raw and raw.strip():
+            try:
+                emails.append(normalize_email(raw))
+            except FieldErrors as exc:
+                errors[f"emails-{i}"] = exc.errors["email"]
+    return list(dict.fromkeys(phones)), list(dict.fromkeys(emails)), errors
+
+
+def _contact_data(data: dict) -> dict:
+    data = clean_fields(data, CONTACT_FIELDS)
+    data["do_not_contact"] = bool(data.get("do_not_contact"))
+    if data["do_not_contact"]:
+        dnc_at = data.get("do_not_contact_at")
+        if isinstance(dnc_at, date) and not isinstance(dnc_at, datetime):
+            dnc_at = datetime.combine(dnc_at, datetime.min.time(), tzinfo=timezone.utc)
+        data["do_not_contact_at"] = dnc_at or utcnow()
+    else:
+        data["do_not_contact_at"] = data["do_not_contact_reason"] = None
+    return data
+
+
+def save_contact(session: Session, data: dict, phones: list[str], emails: list[str], region: str,
+                 contact_id: int | None = None, version: int | None = None) -> Contact:
+    """Create or change a contact with its phones and emails; a stale copy raises Conflict."""
+    data = _contact_data(data)
+    new_phones, new_emails, errors = _points_from(phones, emails, region)
+    errors.update(contact_errors(data))
+    if data.get("company_id") and session.get(Company, data["company_id"]) is None:
+        errors["company_id"] = _("Choose a company from the list.")
+    raise_errors(errors)
+    if contact_id is None:
+        contact = Contact(**data)
+        session.add(contact)
+        session.flush()
+    else:
+        contact = session.get(Contact, contact_id)
+        if contact is None or contact.deleted_at is not None:
+            raise LookupError(contact_id)
+        check_version(session, contact, "contacts", version)
+        for key, value in data.items():
+            setattr(contact, key, value)
+    _sync_points(session, contact, new_phones, new_emails)
+    flush_or_conflict(session, Contact, "contacts", contact.id, version)
+    return contact
+
+
+def _sync_points(session: Session, contact: Contact, phones: list[str], emails: list[str]) -> None:
+    """Keep the rows (and their verification) of numbers still listed; add new ones, remove the rest."""
+    for model, values, attr, rel in ((Phone, phones, "e164", contact.phones), (Email, emails, "address", contact.emails)):
+        kept = set()
+        for row in list(rel):
+            if getattr(row, attr) in values and getattr(row, attr) not in kept:
+                kept.add(getattr(row, attr))
+                row.company_id = contact.company_id
+            else:
+                rel.remove(row)
+                session.delete(row)
+        for value in values:
+            if value not in kept:
+                rel.append(model(company_id=contact.company_id, contact_id=contact.id, **{attr: value}))
+
+
+def get_contact(session: Session, contact_id: int) -> Contact:
+    contact = session.get(Contact, contact_id)
+    if contact is None or contact.deleted_at is not None:
+        raise LookupError(contact_id)
+    return contact
+
+
+def soft_delete_contact(session: Session, contact_id: int, user_id: int) -> Contact:
+    contact = get_contact(session, contact_id)
+    contact.deleted_at, contact.deleted_by_id = utcnow(), user_id
+    session.flush()
+    return contact
+
+
+# ---------------------------------------------------------------- deals and the catalogue
+

@@ -1,0 +1,98 @@
+"""Deals with their product lines, and their place on the company timeline."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.i18n import tr as _
+from app.models.base import utcnow
+from app.models.contacts import Contact
+from app.models.sales import DEAL_STAGES, Deal, DealLine, Product
+from app.services.companies import get_company
+from app.services.records import check_version, clean_fields, flush_or_conflict, length_errors, raise_errors
+from app.services.timeline import TimelineItem
+
+
+def _decimal(value) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value).replace(",", ".").replace(" ", ""))
+    except InvalidOperation:
+        return None
+
+
+def save_deal(session: Session, company_id: int, data: dict, lines: list[dict], deal_id: int | None = None,
+              version: int | None = None) -> Deal:
+    """Create or change a deal; its amount is the sum of its lines; a lost deal needs a reason."""
+    company = get_company(session, company_id)
+    data = clean_fields(data, ("title", "contact_id", "owner_id", "stage", "lost_reason", "expected_close"))
+    errors = length_errors(Deal, data)
+    if not data.get("title"):
+        errors["title"] = _("The deal needs a title.")
+    if data.get("stage") not in DEAL_STAGES:
+        errors["stage"] = _("Choose a stage from the list.")
+    if data.get("stage") == "lost" and not data.get("lost_reason"):
+        errors["lost_reason"] = _("Say why the deal was lost.")
+    if data.get("contact_id"):
+        contact = session.get(Contact, data["contact_id"])
+        if contact is None or contact.company_id != company.id:
+            errors["contact_id"] = _("Choose a contact of this company.")
+    clean_lines = []
+    for i, line in enumerate(lines):
+        if not line.get("product_id"):
+            continue
+        product = session.get(Product, int(line["product_id"]))
+        qty = _decimal(line.get("quantity")) or Decimal(1)
+        amount = _decimal(line.get("amount"))
+        if product is None:
+            errors[f"lines-{i}-product_id"] = _("Choose a product from the catalogue.")
+            continue
+        if qty <= 0 or (amount is not None and amount < 0):
+            errors[f"lines-{i}-amount"] = _("Quantity and amount cannot be negative.")
+            continue
+        clean_lines.append((product, qty, amount if amount is not None else (product.price * qty).quantize(Decimal("0.01"))))
+    if data.get("stage") != "lost":
+        data["lost_reason"] = None
+    raise_errors(errors)
+    if deal_id is None:
+        deal = Deal(company_id=company.id)
+        session.add(deal)
+    else:
+        deal = session.get(Deal, deal_id)
+        if deal is None or deal.company_id != company.id:
+            raise LookupError(deal_id)
+        check_version(session, deal, "deals", version)
+    was_closed = deal.stage in ("won", "lost")
+    for key, value in data.items():
+        setattr(deal, key, value)
+    if deal.stage in ("won", "lost") and not was_closed:
+        deal.closed_on = utcnow().date()
+    elif deal.stage not in ("won", "lost"):
+        deal.closed_on = None
+    deal.lines.clear()
+    for product, qty, amount in clean_lines:
+        deal.lines.append(DealLine(product=product, quantity=qty, amount=amount))
+    deal.recompute_amount()
+    flush_or_conflict(session, Deal, "deals", deal.id or 0, version)
+    return deal
+
+
+def deal_timeline(session: Session, company_id: int, before: datetime | None, limit: int) -> list[TimelineItem]:
+    """Deals as they were opened (their later changes come through the change source)."""
+    stmt = select(Deal).where(Deal.company_id == company_id)
+    if before is not None:
+        stmt = stmt.where(Deal.created_at < before)
+    rows = session.scalars(stmt.order_by(Deal.created_at.desc(), Deal.id.desc()).limit(limit))
+    return [TimelineItem(d.created_at, "deal", _("Deal opened: %(title)s", title=d.title),
+                         f"{stage_label(d.stage)} · {d.amount}", None, d.owner.name if d.owner else None) for d in rows]
+
+
+def stage_label(stage: str) -> str:
+    return {"new": _("new"), "proposal": _("proposal"), "negotiation": _("negotiation"), "won": _("won"),
+            "lost": _("lost")}.get(stage, stage)
+
+

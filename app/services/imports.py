@@ -1,0 +1,635 @@
+"""Importing companies and contacts from CSV or XLSX: detection, mapping, preview, and an exact apply.
+
+The whole import runs in one transaction with a savepoint per row: a bad row is rolled back alone
+and reported, "all or nothing" rolls everything back, and a crash leaves the base as it was.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models.companies import Address, Company
+from app.models.contacts import Contact, Email, Phone
+from app.models.duplicates import ImportMapping, ImportRun
+from app.services.dedup import tr
+
+ON_DUPLICATE = ("create", "update", "skip")
+PREVIEW_ROWS = 20
+
+# Target fields per kind: (field, label, header words in Russian and English that point at it).
+FIELDS = {
+    "company": [
+        ("external_id", _l("External id"), ["external id", "id", "код", "внешний id", "внешний код", "ид"]),
+        ("legal_name", _l("Company name"), ["name", "company", "company name", "название", "наименование", "компания",
+                                     "организация", "клиент"]),
+        ("legal_form", _l("Legal form"), ["legal form", "form", "опф", "форма", "правовая форма"]),
+        ("inn", _l("INN"), ["inn", "tax id", "vat", "инн"]),
+        ("city", _l("City"), ["city", "town", "город"]),
+        ("region", _l("Region"), ["region", "регион", "область"]),
+        ("industry", _l("Industry"), ["industry", "отрасль", "сфера"]),
+        ("website", _l("Website"), ["website", "site", "web", "сайт"]),
+        ("phone", _l("Phone"), ["phone", "phones", "tel", "telephone", "телефон", "телефоны", "тел"]),
+        ("email", _l("Email"), ["email", "e-mail", "mail", "почта", "эл. почта", "электронная почта", "емейл"]),
+        ("address", _l("Address"), ["address", "адрес", "street", "улица", "юридический адрес"]),
+        ("postcode", _l("Postcode"), ["postcode", "zip", "индекс", "почтовый индекс"]),
+        ("notes", _l("Notes"), ["notes", "comment", "комментарий", "примечание", "заметки"]),
+    ],
+    "contact": [
+        ("external_id", _l("External id"), ["external id", "id", "код", "внешний id", "внешний код", "ид"]),
+        ("name", _l("Name"), ["name", "full name", "contact", "фио", "имя", "контакт", "контактное лицо"]),
+        ("position", _l("Position"), ["position", "title", "job title", "должность"]),
+        ("company_inn", _l("Company INN"), ["company inn", "inn", "инн", "инн компании"]),
+        ("company_external_id", _l("Company external id"), ["company id", "company external id", "код компании"]),
+        ("company_name", _l("Company name"), ["company", "company name", "компания", "организация"]),
+        ("phone", _l("Phone"), ["phone", "phones", "mobile", "tel", "телефон", "мобильный", "тел"]),
+        ("email", _l("Email"), ["email", "e-mail", "mail", "почта", "эл. почта", "электронная почта"]),
+        ("notes", _l("Notes"), ["notes", "comment", "комментарий", "примечание"]),
+    ],
+}
+
+
+class ImportError_(ValueError):
+    """A file or mapping that cannot be imported; the message says why."""
+
+
+# --- reading files ----------------------------------------------------------------------------
+
+
+def detect_encoding(raw: bytes) -> str:
+    """UTF-8 with or without a BOM, else Windows-1251 (what Russian Excel saves)."""
+    if raw.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start > len(raw) - 4:  # a sample cut inside a multi-byte character
+            return "utf-8"
+        return "cp1251"
+
+
+def detect_delimiter(sample: str) -> str:
+    """The separator among , ; and tab that splits the first lines most consistently."""
+    lines = [ln for ln in sample.splitlines()[:20] if ln.strip()]
+    best, best_score = ",", -1.0
+    for delim in (",", ";", "\t"):
+        counts = [len(next(csv.reader([ln], delimiter=delim))) for ln in lines] or [1]
+        if max(counts) < 2:
+            continue
+        score = sum(1 for c in counts if c == counts[0]) * counts[0]
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _is_xlsx(path: Path) -> bool:
+    with path.open("rb") as f:
+        return f.read(4) == b"PK\x03\x04"
+
+
+def read_table(path: Path) -> tuple[list[str], Iterator[list[str]]]:
+    """Headers and a stream of rows (as text) from a CSV or XLSX file."""
+    if _is_xlsx(path):
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True, data_only=True)
+        rows = wb.active.iter_rows(values_only=True)
+        try:
+            header = next(rows)
+        except StopIteration:
+            raise ImportError_(tr("The file is empty.")) from None
+
+        def xlsx_rows():
+            for r in rows:
+                values = ["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+                          for v in r]
+                if any(v.strip() for v in values):
+                    yield values
+            wb.close()
+
+        return [str(h or "").strip() for h in header], xlsx_rows()
+    raw = path.read_bytes()[:65536]
+    encoding = detect_encoding(raw)
+    delimiter = detect_delimiter(raw.decode(encoding, errors="replace"))
+    handle = path.open("r", encoding=encoding, newline="")
+    reader = csv.reader(handle, delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        handle.close()
+        raise ImportError_(tr("The file is empty.")) from None
+
+    def csv_rows():
+        with handle:
+            for r in reader:
+                if any(v.strip() for v in r):
+                    yield r
+
+    return [h.strip() for h in header], csv_rows()
+
+
+def file_info(path: Path) -> dict:
+    """What the mapping screen shows: encoding, separator, headers and a few sample rows."""
+    if _is_xlsx(path):
+        headers, rows = read_table(path)
+        return {"format": "XLSX", "encoding": None, "delimiter": None, "headers": headers,
+                "samples": [r for _, r in zip(range(3), rows)]}
+    raw = path.read_bytes()[:65536]
+    encoding = detect_encoding(raw)
+    headers, rows = read_table(path)
+    delim = detect_delimiter(raw.decode(encoding, errors="replace"))
+    return {"format": "CSV", "encoding": {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (BOM)", "cp1251": "Windows-1251"}[encoding],
+            "delimiter": {",": ",", ";": ";", "\t": "Tab"}[delim], "headers": headers,
+            "samples": [r for _, r in zip(range(3), rows)]}
+
+
+# --- mapping ----------------------------------------------------------------------------------
+
+
+def _norm_header(h: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[_*:.()\-]+", " ", h.lower().replace("ё", "е"))).strip()
+
+
+def guess_mapping(kind: str, headers: list[str]) -> dict[str, str]:
+    """Header -> field, guessed from Russian or English header words; each field is used once."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for exact in (True, False):
+        for h in headers:
+            if h in out:
+                continue
+            nh = _norm_header(h)
+            for name, _label, words in FIELDS[kind]:
+                if name in used:
+                    continue
+                hit = nh in words if exact else any(w in nh for w in words if len(w) > 3)
+                if hit:
+                    out[h] = name
+                    used.add(name)
+                    break
+    return out
+
+
+def field_names(kind: str) -> list[str]:
+    return [name for name, _label, _words in FIELDS[kind]]
+
+
+def clean_mapping(kind: str, mapping: dict, headers: list[str]) -> dict[str, str]:
+    """Keep only known headers and fields; a field mapped twice is an error the person must fix."""
+    known = set(field_names(kind))
+    out = {h: f for h, f in mapping.items() if h in headers and f in known}
+    seen: dict[str, str] = {}
+    for h, f in out.items():
+        if f in seen:
+            raise ImportError_(tr("Two columns are mapped to the same field: %(a)s and %(b)s.", a=seen[f], b=h))
+        seen[f] = h
+    required = "legal_name" if kind == "company" else "name"
+    if required not in seen:
+        raise ImportError_(tr("Map a column to the name: it is required."))
+    return out
+
+
+def save_mapping(session: Session, kind: str, name: str, mapping: dict, user_id: int | None) -> ImportMapping:
+    """Save (or replace) a named mapping for the next file from the same source."""
+    name = name.strip()[:120]
+    row = session.scalar(select(ImportMapping).where(ImportMapping.kind == kind, ImportMapping.name == name))
+    if row is None:
+        row = ImportMapping(kind=kind, name=name, mapping=mapping, created_by_id=user_id)
+        session.add(row)
+    else:
+        row.mapping = dict(mapping)
+    session.commit()
+    return row
+
+
+def saved_mappings(session: Session, kind: str) -> list[ImportMapping]:
+    return list(session.scalars(select(ImportMapping).where(ImportMapping.kind == kind).order_by(ImportMapping.name)))
+
+
+# --- rows -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One data row: its number in the file (header is row 1), clean values, errors and what matches it."""
+
+    number: int
+    values: dict
+    errors: list[str] = field(default_factory=list)
+    match_id: int | None = None
+    match_how: str | None = None  # external_id, inn, similar
+    match_score: float | None = None
+    same_as_row: int | None = None
+    action: str = "create"
+
+
+def _split(value: str) -> list[str]:
+    return [v.strip() for v in re.split(r"[,;\n]", value or "") if v.strip()]
+
+
+def _normalised(text: str, normalise, errors: list[str], message: str) -> list[str]:
+    """Each value of a multi-value cell in its normal form; the ones that cannot be read become errors."""
+    out = []
+    for value in _split(text):
+        clean = normalise(value)
+        if clean is None:
+            errors.append(tr(message, value=value))
+        else:
+            out.append(clean)
+    return out
+
+
+def validate(kind: str, raw: dict) -> tuple[dict, list[str]]:
+    """Clean one row's values; each problem is a sentence naming the field."""
+    from app.matching.normalize import inn_is_valid, normalise_email, normalise_phone
+
+    values = {k: (v or "").strip() for k, v in raw.items()}
+    errors: list[str] = []
+    name_field = "legal_name" if kind == "company" else "name"
+    if not values.get(name_field):
+        errors.append(tr("The name is empty."))
+    phones = _normalised(values.get("phone", ""), normalise_phone, errors,
+                         "The phone %(value)s is not a phone number.")
+    emails = _normalised(values.get("email", ""), normalise_email, errors,
+                         "The email %(value)s is not an email address.")
+    inn_key = "inn" if kind == "company" else "company_inn"
+    if values.get(inn_key):
+        digits = re.sub(r"\D", "", values[inn_key])
+        if not inn_is_valid(digits):
+            errors.append(tr("The INN %(value)s is not valid.", value=values[inn_key]))
+        values[inn_key] = digits
+    values["phones"], values["emails"] = phones, emails
+    for key in list(values):
+        if isinstance(values[key], str) and len(values[key]) > 300 and key != "notes":
+            errors.append(tr("The value of %(field)s is too long.", field=key))
+    return values, errors
+
+
+def iter_rows(path: Path, kind: str, mapping: dict) -> Iterator[Row]:
+    """Every data row of the file, cleaned and validated against the mapping."""
+    headers, rows = read_table(path)
+    positions = {f: headers.index(h) for h, f in mapping.items() if h in headers}
+    for n, raw in enumerate(rows, start=2):
+        picked = {f: (raw[i] if i < len(raw) else "") for f, i in positions.items()}
+        values, errors = validate(kind, picked)
+        yield Row(n, values, errors)
+
+
+def _engine_record(kind: str, number: int, v: dict) -> dict:
+    if kind == "company":
+        return {"id": number, "name": v.get("legal_name"), "legal_form": v.get("legal_form") or None,
+                "inn": v.get("inn") or None, "city": v.get("city") or None, "phones": v["phones"],
+                "emails": v["emails"], "addresses": [v["address"]] if v.get("address") else []}
+    return {"id": number, "name": v.get("name"), "company_name": v.get("company_name") or None,
+            "position": v.get("position") or None, "phones": v["phones"], "emails": v["emails"]}
+
+
+def within_file(session: Session, kind: str, rows: list[Row]) -> None:
+    """Mark each row that repeats an earlier row of the same file (exact keys or the engine)."""
+    from app.services import dedup
+
+    first_by_key: dict[tuple, int] = {}
+    for r in rows:
+        if r.errors:
+            continue
+        keys = [("x", r.values.get("external_id"))] + [("p", p) for p in r.values["phones"] if kind == "contact"]
+        keys += [("i", r.values.get("inn"))] if kind == "company" else []
+        keys += [("e", e) for e in r.values["emails"]]
+        for k in keys:
+            if k[1] and k in first_by_key and r.same_as_row is None:
+                r.same_as_row = first_by_key[k]
+        for k in keys:
+            if k[1]:
+                first_by_key.setdefault(k, r.number)
+    valid = [r for r in rows if not r.errors]
+    if len(valid) > 1:
+        m = dedup.matcher(session, kind)
+        for c in m.scan([_engine_record(kind, r.number, r.values) for r in valid]):
+            later = max(c.a_id, c.b_id)
+            row = next(r for r in valid if r.number == later)
+            if row.same_as_row is None:
+                row.same_as_row = min(c.a_id, c.b_id)
+
+
+def against_base(session: Session, kind: str, row: Row, fresh: bool = True) -> None:
+    """Find the existing record a row means: its external id, then its INN, then the engine."""
+    from app.services import dedup
+
+    if row.errors:
+        return
+    model = Company if kind == "company" else Contact
+    v = row.values
+    if v.get("external_id"):
+        hit = session.scalar(select(model.id).where(model.external_id == v["external_id"], model.deleted_at.is_(None))
+                             .order_by(model.id).limit(1))
+        if hit:
+            row.match_id, row.match_how, row.match_score = hit, "external_id", 100.0
+            return
+    if kind == "company" and v.get("inn"):
+        twin = dedup.same_inn(session, v["inn"])
+        if twin is not None:
+            row.match_id, row.match_how, row.match_score = twin.id, "inn", 100.0
+            return
+    fields = dict(v, phones=v["phones"], emails=v["emails"])
+    hits = dedup.likely_duplicates(session, kind, fields, limit=1, fresh=fresh)
+    if hits:
+        row.match_id, row.match_how, row.match_score = hits[0].record.id, "similar", hits[0].score
+
+
+def decide(row: Row, on_duplicate: str, override: str | None = None) -> str:
+    """create, update or skip for one row: the person's choice, else the policy."""
+    if row.errors:
+        return "fail"
+    if override in ON_DUPLICATE:
+        if override == "update" and row.match_id is None and row.same_as_row is None:
+            return "create"
+        return override
+    if row.match_how == "external_id":
+        return "update"
+    if row.match_id is not None or row.same_as_row is not None:
+        return on_duplicate
+    return "create"
+
+
+def preview(session: Session, path: Path, kind: str, mapping: dict, on_duplicate: str,
+            limit: int = PREVIEW_ROWS) -> list[Row]:
+    """The first rows with their errors, duplicate status and proposed action."""
+    rows = [r for _, r in zip(range(limit), iter_rows(path, kind, mapping))]
+    within_file(session, kind, rows)
+    for r in rows:
+        against_base(session, kind, r)
+        r.action = decide(r, on_duplicate)
+    return rows
+
+
+# --- applying ---------------------------------------------------------------------------------
+
+
+class _Rollback(Exception):
+    """Raised to undo the whole import (all or nothing, or a dry run)."""
+
+
+def apply(session: Session, path: Path, kind: str, mapping: dict, on_duplicate: str = "skip",
+          all_or_nothing: bool = False, dry_run: bool = False, overrides: dict | None = None,
+          progress: Callable[[float], None] | None = None, user_id: int | None = None) -> dict:
+    """Import the file in one transaction, a savepoint per row; returns the report."""
+    from app.services import dedup
+    from app.services.actor import acting_as
+
+    if on_duplicate not in ON_DUPLICATE:
+        raise ImportError_(tr("Unknown duplicate policy."))
+    overrides = {int(k): v for k, v in (overrides or {}).items()}
+    rows = list(iter_rows(path, kind, mapping))
+    within_file(session, kind, rows)
+    dedup.forget_index()
+    report = {"created": 0, "updated": 0, "skipped": 0, "failed": 0, "rows": [], "applied": True,
+              "dry_run": dry_run, "all_or_nothing": all_or_nothing}
+    made: dict[int, int] = {}  # row number -> record id it created or updated
+    touched: set[int] = set()
+    session.rollback()
+    try:
+        with acting_as(user_id):
+            for i, row in enumerate(rows):
+                if progress and i % 200 == 0:
+                    progress(i / max(1, len(rows)))
+                if row.same_as_row is not None and row.same_as_row in made:
+                    row.match_id, row.match_how = made[row.same_as_row], "file"
+                elif not row.errors:  # rows of this file are matched by same_as_row, the base as it was
+                    against_base(session, kind, row, fresh=False)
+                action = decide(row, on_duplicate, overrides.get(row.number))
+                target = row.match_id
+                if action == "update" and target is None:
+                    action = "create"
+                if action == "create" and kind == "company" and row.values.get("inn"):
+                    twin = dedup.same_inn(session, row.values["inn"])
+                    if twin is not None:
+                        row.errors.append(tr("A company with this INN already exists (#%(id)s).", id=twin.id))
+                        action = "fail"
+                if action == "fail":
+                    _log(report, row, "failed", None, "; ".join(row.errors))
+                    continue
+                if action == "skip":
+                    _log(report, row, "skipped", target, _match_text(row))
+                    continue
+                savepoint = session.begin_nested()
+                try:
+                    rid = _write(session, kind, row.values, target if action == "update" else None)
+                    savepoint.commit()
+                except Exception as exc:  # one bad row must not spoil the rest
+                    savepoint.rollback()
+                    _log(report, row, "failed", None, _db_error(exc))
+                    continue
+                made[row.number] = rid
+                touched.add(rid)
+                _log(report, row, "created" if action == "create" else "updated", rid, _match_text(row))
+            if dry_run or (all_or_nothing and report["failed"]):
+                raise _Rollback
+        session.commit()
+    except _Rollback:
+        session.rollback()
+        report["applied"] = False
+    except Exception:
+        session.rollback()
+        raise
+    dedup.forget_index()
+    if progress:
+        progress(1.0)
+    return report
+
+
+def _match_text(row: Row) -> str:
+    if row.match_how == "external_id":
+        return f"external id → #{row.match_id}"
+    if row.match_how == "inn":
+        return f"INN → #{row.match_id}"
+    if row.match_how == "similar":
+        return f"similar ({row.match_score:.0f}%) → #{row.match_id}"
+    if row.match_how == "file":
+        return f"row {row.same_as_row} → #{row.match_id}"
+    return ""
+
+
+def _db_error(exc: Exception) -> str:
+    text = str(getattr(exc, "orig", exc)).splitlines()[0]
+    return text[:300]
+
+
+def _log(report: dict, row: Row, outcome: str, record_id: int | None, reason: str) -> None:
+    report[outcome] += 1
+    report["rows"].append({"row": row.number, "outcome": outcome, "id": record_id, "reason": reason})
+
+
+def _write(session: Session, kind: str, v: dict, target: int | None) -> int:
+    """Create the record or fill the existing one; contact points are added, never replaced."""
+    if kind == "company":
+        simple = ("legal_name", "legal_form", "inn", "city", "region", "industry", "website", "external_id", "notes")
+        obj = session.get(Company, target) if target else Company(legal_name=v["legal_name"], name_sort="")
+        for f in simple:
+            if v.get(f):
+                setattr(obj, f, v[f])
+        obj.name_sort = obj.legal_name.lower()
+        if target is None:
+            session.add(obj)
+        session.flush()
+        owner = {"company_id": obj.id, "contact_id": None}
+        if v.get("address"):
+            have = {(a.street or "").lower() for a in session.scalars(select(Address).where(Address.company_id == obj.id))}
+            if v["address"].lower() not in have:
+                session.add(Address(company_id=obj.id, street=v["address"], city=v.get("city") or None,
+                                    postcode=v.get("postcode") or None, kind="legal"))
+    else:
+        obj = session.get(Contact, target) if target else Contact(name=v["name"])
+        for f in ("name", "position", "external_id", "notes"):
+            if v.get(f):
+                setattr(obj, f, v[f])
+        company_id = _company_for(session, v)
+        if company_id:
+            obj.company_id = company_id
+        if target is None:
+            session.add(obj)
+        session.flush()
+        owner = {"company_id": obj.company_id, "contact_id": obj.id}
+    owner_col = Phone.contact_id if kind == "contact" else Phone.company_id
+    have_phones = set(session.scalars(select(Phone.e164).where(owner_col == obj.id)))
+    for p in v["phones"]:
+        if p not in have_phones:
+            session.add(Phone(e164=p, **owner))
+            have_phones.add(p)
+    email_col = Email.contact_id if kind == "contact" else Email.company_id
+    have_emails = {e.lower() for e in session.scalars(select(Email.address).where(email_col == obj.id))}
+    for e in v["emails"]:
+        if e not in have_emails:
+            session.add(Email(address=e, **owner))
+            have_emails.add(e)
+    session.flush()
+    return obj.id
+
+
+def _company_for(session: Session, v: dict) -> int | None:
+    live = Company.deleted_at.is_(None)
+    if v.get("company_external_id"):
+        hit = session.scalar(select(Company.id).where(Company.external_id == v["company_external_id"], live).limit(1))
+        if hit:
+            return hit
+    if v.get("company_inn"):
+        hit = session.scalar(select(Company.id).where(Company.inn == v["company_inn"], live).limit(1))
+        if hit:
+            return hit
+    if v.get("company_name"):
+        return session.scalar(select(Company.id).where(func.lower(Company.legal_name) == v["company_name"].lower(),
+                                                       live).order_by(Company.id).limit(1))
+    return None
+
+
+def report_csv(report: dict) -> str:
+    """The downloadable report: one line per row with its outcome and reason."""
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["row", "outcome", "record_id", "reason"])
+    for r in report["rows"]:
+        w.writerow([r["row"], r["outcome"], r["id"] or "", r["reason"]])
+    w.writerow([])
+    for key in ("created", "updated", "skipped", "failed"):
+        w.writerow([key, report[key]])
+    w.writerow(["applied", "yes" if report["applied"] else "no (nothing was written)"])
+    return out.getvalue()
+
+
+# --- uploads and runs -------------------------------------------------------------------------
+
+
+def upload_dir(instance_upload_dir: Path) -> Path:
+    path = Path(instance_upload_dir) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def store_upload(session: Session, base_dir: Path, kind: str, filename: str, data: bytes,
+                 user_id: int | None) -> ImportRun:
+    """Keep the uploaded file under the instance directory (not in the database) and start a run."""
+    if kind not in FIELDS:
+        raise ImportError_(tr("Choose companies or contacts."))
+    if not data:
+        raise ImportError_(tr("The file is empty."))
+    suffix = ".xlsx" if data[:4] == b"PK\x03\x04" else ".csv"
+    stored = uuid.uuid4().hex + suffix
+    (upload_dir(base_dir) / stored).write_bytes(data)
+    run = ImportRun(kind=kind, filename=Path(filename or "upload").name[:300], stored_name=stored, user_id=user_id)
+    session.add(run)
+    session.commit()
+    return run
+
+
+def run_path(base_dir: Path, run: ImportRun) -> Path:
+    if not run.stored_name:
+        raise ImportError_(tr("This upload was already used or removed; upload the file again."))
+    return upload_dir(base_dir) / run.stored_name
+
+
+def remove_upload(base_dir: Path, run: ImportRun) -> None:
+    """Uploaded files are kept only until the import ran."""
+    if run.stored_name:
+        (upload_dir(base_dir) / run.stored_name).unlink(missing_ok=True)
+        run.stored_name = None
+
+
+def run_import(session: Session, run_id: int, progress: Callable[[float], None] | None = None) -> ImportRun:
+    """Apply a prepared run (from the browser) and keep its report; the file is removed afterwards."""
+    from flask import current_app
+
+    run = session.get(ImportRun, run_id)
+    base = current_app.config["UPLOAD_DIR"]
+    opts = run.options or {}
+    run.status = "running"
+    session.commit()
+    try:
+        report = apply(session, run_path(base, run), run.kind, run.mapping or {}, opts.get("on_duplicate", "skip"),
+                       all_or_nothing=bool(opts.get("all_or_nothing")), overrides=opts.get("overrides"),
+                       progress=progress, user_id=run.user_id)
+    except Exception:
+        session.rollback()
+        run = session.get(ImportRun, run_id)
+        run.status = "failed"
+        remove_upload(base, run)
+        session.commit()
+        raise
+    run = session.get(ImportRun, run_id)
+    run.report, run.status = report, "done"
+    remove_upload(base, run)
+    session.commit()
+    return run
+
+
+def summary_text(run: ImportRun) -> str:
+    r = run.report or {}
+    text = tr("created %(c)s, updated %(u)s, skipped %(s)s, failed %(f)s", c=r.get("created", 0),
+                  u=r.get("updated", 0), s=r.get("skipped", 0), f=r.get("failed", 0))
+    if r and not r.get("applied", True):
+        text += " · " + tr("nothing was written")
+    return text
+
+
+def remove_abandoned(session: Session, base_dir: Path, older_than_hours: int = 24) -> int:
+    """Uploads nobody imported are removed after a day, so the instance directory does not keep client data."""
+    from datetime import timedelta
+
+    from app.models.base import utcnow
+
+    limit = utcnow() - timedelta(hours=older_than_hours)
+    removed = 0
+    for run in session.scalars(select(ImportRun).where(ImportRun.stored_name.is_not(None),
+                                                       ImportRun.status != "running", ImportRun.created_at < limit)):
+        remove_upload(base_dir, run)
+        removed += 1
+    session.commit()
+    return removed

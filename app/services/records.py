@@ -1,0 +1,123 @@
+"""What every client-base record shares: lengths, stale-copy checks, list pages.
+
+Functions flush but never commit (the caller owns the transaction).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.i18n import tr as _
+from app.models.base import utcnow
+from app.services import audit
+from app.services.errors import Conflict, FieldErrors
+
+COUNT_CAP = 10_000
+# ---------------------------------------------------------------- field rules (also used by the forms)
+
+def future_error(value: date | datetime | None) -> str | None:
+    """Things that already happened cannot be dated in the future."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        future = aware > utcnow()
+    else:
+        future = value > utcnow().date()
+    return _("This date is in the future; it must be today or earlier.") if future else None
+
+
+def length_errors(model, data: dict) -> dict[str, str]:
+    """Refuse values longer than their column, with the limit in the message."""
+    errors = {}
+    for key, value in data.items():
+        col = model.__table__.columns.get(key)
+        limit = getattr(getattr(col, "type", None), "length", None)
+        if limit and isinstance(value, str) and len(value) > limit:
+            errors[key] = _("Too long: at most %(max)d characters (you entered %(n)d).", max=limit, n=len(value))
+    return errors
+
+
+def clean_fields(data: dict, fields) -> dict:
+    """Keep the known fields; blank text becomes None."""
+    out = {}
+    for key in fields:
+        if key in data:
+            value = data[key]
+            if isinstance(value, str):
+                value = value.strip() or None
+            out[key] = value
+    return out
+
+
+def raise_errors(errors: dict[str, str]) -> None:
+    if errors:
+        raise FieldErrors(errors)
+
+
+# ---------------------------------------------------------------- companies
+
+def check_version(session: Session, record, entity_type: str, version: int | None) -> None:
+    if version is not None and record.version != version:
+        raise Conflict(entity_type, record.id, audit.changes_since(session, entity_type, record.id, version),
+                       record.version)
+
+
+def flush_or_conflict(session: Session, model, entity_type: str, record_id: int, version: int | None) -> None:
+    """SQLAlchemy's own version check catches a save that raced past ours."""
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        fresh = session.get(model, record_id)
+        raise Conflict(entity_type, record_id, audit.changes_since(session, entity_type, record_id, version or 0),
+                       fresh.version) from None
+
+
+@dataclass
+class ListPage:
+    """One page of a list, with a count that stops at COUNT_CAP so it stays cheap on big tables."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+    capped: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.per_page < self.total
+
+    @property
+    def pages(self) -> int | None:
+        return None if self.capped else max(1, -(-self.total // self.per_page))
+
+
+def list_page(session: Session, model, stmt, order, page: int, per_page: int, options=()) -> ListPage:
+    """Page through ids alone (read from an index), then load just that page's rows with what they show."""
+    page = max(1, page)
+    ids_stmt = stmt.with_only_columns(model.id)
+    total = session.scalar(select(func.count()).select_from(ids_stmt.limit(COUNT_CAP + 1).subquery()))
+    ids = list(session.scalars(ids_stmt.order_by(*order).limit(per_page).offset((page - 1) * per_page)))
+    rows = {r.id: r for r in session.scalars(select(model).options(*options).where(model.id.in_(ids)))} if ids else {}
+    return ListPage([rows[i] for i in ids], page, per_page, min(total, COUNT_CAP), total > COUNT_CAP)
+
+
+def prefix_match(col, text: str):
+    """Starts-with on an indexed column; the first letter is tried as typed and capitalised."""
+    variants = {text, text[:1].upper() + text[1:]}
+    cond = None
+    for v in variants:
+        c = (col >= v) & (col < v + "\U0010ffff")
+        cond = c if cond is None else (cond | c)
+    return cond
+
+
