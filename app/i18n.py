@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, has_app_context, has_request_context, request, session
 from flask_babel import format_currency, format_date, format_datetime, get_locale, gettext
 from flask_login import current_user
 
@@ -13,8 +13,11 @@ TRANSLATIONS_ROOT = Path(__file__).parent / "translations"
 
 
 def select_locale() -> str:
-    """The user's saved language, then the session's, then the browser's best match."""
+    """The user's saved language, then the session's, then the browser's best match; outside a request
+    (a job, a command) the portal's default, unless the job speaks its starter's language (force_locale)."""
     langs = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in langs:
         return current_user.locale
     if session.get("locale") in langs:
@@ -59,11 +62,23 @@ def init_app(app: Flask) -> None:
                                  datetime=lambda d, fmt="short": format_datetime(d, fmt) if d else "—")
 
 
+def reader_locale() -> str:
+    """The language of whoever reads the result: the person in a request, a job's starter, else the default."""
+    if not has_app_context():
+        return "ru"
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
 def tr(message: str, **params) -> str:
-    """Translate for the person in a request; jobs, commands and tests without one get the English."""
-    if has_request_context():
+    """gettext that also works in jobs and commands (in the reader_locale()); plain text without an app."""
+    if has_app_context():
         return gettext(message, **params)
     return message % params if params else message
+
+
+def localized(ru: str | None, en: str | None) -> str | None:
+    """A bilingual name in the reader's language, the other one when that is blank."""
+    return (ru or en) if reader_locale() == "ru" else (en or ru)
 
 
 def mark(message: str) -> str:

@@ -204,7 +204,7 @@ def run(args, base: Path) -> None:
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{base / 'bench.db'}"
     app = build_app(url, base)
     from app.extensions import db
-    from app.services import accounts, figures
+    from app.services import client_requests, figures
     from app.services.client_request_figures import request_figures
 
     with app.app_context():
@@ -231,8 +231,8 @@ def run(args, base: Path) -> None:
             return moment if db.engine.dialect.name == "postgresql" else moment.strftime("%Y-%m-%d %H:%M:%S.%f")
 
         rows = [
-            ("inbox (service: list + counts)", lambda: (accounts.inbox(db.session, unit, today),
-                                                        accounts.inbox_counts(db.session, unit, today)),
+            ("inbox (service: list + counts)", lambda: (client_requests.inbox(db.session, unit, today),
+                                                        client_requests.inbox_counts(db.session, unit, today)),
              lambda: (conn.execute(text(INBOX_SQL), {"unit": unit}).all(),
                       conn.execute(text(INBOX_COUNTS_SQL), {"unit": unit, "today": today}).all())),
             ("figures, last 90 days (service; the page's default)",

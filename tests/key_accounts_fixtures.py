@@ -5,7 +5,7 @@ from app.extensions import db
 from app.models.companies import Company
 from app.models.contacts import Contact
 from app.models.org import Unit
-from app.services import accounts
+from app.services import key_accounts
 
 
 def key_account(app, manager_id: int, deputy_id: int | None = None, name: str = "Romashka") -> dict:
@@ -17,7 +17,7 @@ def key_account(app, manager_id: int, deputy_id: int | None = None, name: str = 
         contact = Contact(company_id=company.id, name="Irina Petrova")
         db.session.add(contact)
         db.session.commit()
-        accounts.set_key_account(db.session, company.id, manager_id, deputy_id, "", by_id=None)
+        key_accounts.set_key_account(db.session, company.id, manager_id, deputy_id, "", by_id=None)
         return {"company_id": company.id, "contact_id": contact.id}
 
 

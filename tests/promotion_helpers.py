@@ -5,13 +5,13 @@ from datetime import date
 
 from app.extensions import db
 from app.models import Company, Contact, Email, Phone
-from app.services import promotion, search
+from app.services import campaigns, search
 
 
 def make_campaign(name="Spring mailing", channel="email", status="running", starts_on=None, ends_on=None,
                   budget=0, **extra) -> int:
-    chan = next(c for c in promotion.channels(db.session) if c.code == channel)
-    campaign = promotion.save_campaign(db.session, promotion.CampaignInput(
+    chan = next(c for c in campaigns.channels(db.session) if c.code == channel)
+    campaign = campaigns.save_campaign(db.session, campaigns.CampaignInput(
         name=name, channel_id=chan.id, status=status, starts_on=starts_on or date.today().replace(day=1),
         ends_on=ends_on, planned_budget=budget, **extra))
     db.session.commit()

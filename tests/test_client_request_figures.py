@@ -8,16 +8,16 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models.accounts import ClientRequest, RequestRoute
 from app.models.notifications import Notification
-from app.services import accounts, figures
+from app.services import client_requests, figures
 from app.services.client_request_figures import request_figures
 from tests.key_accounts_fixtures import key_account, login_as, unit_id
 
 
 def _request(app, ids, manager_id, units, due=None, subject="Samples"):
     with app.app_context():
-        data = accounts.NewRequest(company_id=ids["company_id"], subject=subject, unit_ids=units,
+        data = client_requests.NewRequest(company_id=ids["company_id"], subject=subject, unit_ids=units,
                                    due_on=due or date.today() + timedelta(days=3))
-        return accounts.register_request(db.session, data, manager_id, app.config["UPLOAD_DIR"]).id
+        return client_requests.register_request(db.session, data, manager_id, app.config["UPLOAD_DIR"]).id
 
 
 def test_median_and_90th_percentile_are_nearest_rank_over_the_durations(app, make_user):
@@ -29,7 +29,7 @@ def test_median_and_90th_percentile_are_nearest_rank_over_the_durations(app, mak
         rid = _request(app, ids, manager.id, [legal])
         with app.app_context():
             route = db.session.scalar(select(RequestRoute).where(RequestRoute.request_id == rid))
-            accounts.answer(db.session, route.id, "ok", lawyer.id)
+            client_requests.answer(db.session, route.id, "ok", lawyer.id)
             db.session.execute(update(RequestRoute).where(RequestRoute.id == route.id)
                                .values(first_answer_secs=h * 3600))
             db.session.execute(update(ClientRequest).where(ClientRequest.id == rid)
@@ -55,16 +55,16 @@ def test_closing_late_and_reopening_show_in_the_figures_and_the_live_figures(app
     with app.app_context():
         for rid in (on_time, late):
             route_id = db.session.scalar(select(RequestRoute.id).where(RequestRoute.request_id == rid))
-            accounts.answer(db.session, route_id, "done", lawyer.id)
-        accounts.close(db.session, on_time, "confirmed", manager.id)
+            client_requests.answer(db.session, route_id, "done", lawyer.id)
+        client_requests.close(db.session, on_time, "confirmed", manager.id)
         db.session.execute(update(ClientRequest).where(ClientRequest.id.in_([late, waiting]))
                            .values(due_on=date.today() - timedelta(days=1)))
         db.session.commit()
-        accounts.close(db.session, late, "confirmed", manager.id)
-        accounts.reopen(db.session, on_time, "one more question", manager.id)
+        client_requests.close(db.session, late, "confirmed", manager.id)
+        client_requests.reopen(db.session, on_time, "one more question", manager.id)
         route_id = db.session.scalar(select(RequestRoute.id).where(RequestRoute.request_id == on_time))
-        accounts.answer(db.session, route_id, "more detail", lawyer.id)
-        accounts.close(db.session, on_time, "confirmed again", manager.id)
+        client_requests.answer(db.session, route_id, "more detail", lawyer.id)
+        client_requests.close(db.session, on_time, "confirmed again", manager.id)
     with app.test_request_context():
         overdue = figures.compute(db.session, "requests_overdue")
         share = figures.compute(db.session, "requests_closed_on_time_share")
@@ -99,7 +99,7 @@ def test_reminders_reach_the_department_and_the_manager_once_with_a_link(app, ma
 
         first = send_request_reminders()
         assert "2 due-soon and 2 overdue" in first["text"]
-        assert accounts.send_reminders(db.session, date.today()) == {"due_soon": 0, "overdue": 0}
+        assert client_requests.send_reminders(db.session, date.today()) == {"due_soon": 0, "overdue": 0}
         rows = db.session.execute(select(Notification.user_id, Notification.kind, Notification.url)
                                   .where(Notification.kind.like("request_%due%") | (Notification.kind ==
                                                                                      "request_overdue"))).all()
@@ -120,7 +120,7 @@ def test_the_company_timeline_shows_requests_and_their_steps(app, make_user):
     rid = _request(app, ids, manager.id, [unit_id(app, "legal")], subject="Warranty terms")
     with app.app_context():
         route_id = db.session.scalar(select(RequestRoute.id).where(RequestRoute.request_id == rid))
-        accounts.answer(db.session, route_id, "24 months", lawyer.id)
+        client_requests.answer(db.session, route_id, "24 months", lawyer.id)
     with app.test_request_context():
         from app.services.timeline import company_timeline
 

@@ -62,11 +62,11 @@ def _registered(app, auth, ids, manager, unit_code: str) -> ClientRequest:
 
 def _answered_by_legal(app, auth, ids, manager, lawyer) -> ClientRequest:
     """The manager registers a request for Legal, and Legal answers it."""
-    from app.services import accounts
+    from app.services import client_requests
 
     req = _registered(app, auth, ids, manager, "legal")
     with app.app_context():
-        accounts.answer(db.session, _route_id(app, req.id, "legal"), "done", lawyer.id)
+        client_requests.answer(db.session, _route_id(app, req.id, "legal"), "done", lawyer.id)
     return req
 
 
@@ -136,9 +136,9 @@ def test_a_request_can_be_reopened_and_the_departments_get_it_again(app, auth, m
     ids = key_account(app, manager.id)
     req = _answered_by_legal(app, auth, ids, manager, lawyer)
     with app.app_context():
-        from app.services import accounts
+        from app.services import client_requests
 
-        accounts.close(db.session, req.id, "ok by phone", manager.id)
+        client_requests.close(db.session, req.id, "ok by phone", manager.id)
     page = auth.post(f"/accounts/requests/{req.id}/reopen", {"reason": "The client found a mistake"},
                      htmx=True).get_data(as_text=True)
     assert "The client found a mistake" in page and 'data-route-status="new"' in page

@@ -11,7 +11,7 @@ from app.models.accounts import AccountHandover, ClientRequest
 from app.models.companies import Company
 from app.models.org import Unit
 from app.models.sales import Activity, Deal
-from app.services import accounts
+from app.services import client_requests, key_accounts
 from tests.key_accounts_fixtures import key_account, login_as, unit_id
 
 
@@ -31,10 +31,10 @@ def test_the_managers_home_lists_accounts_with_revenue_requests_deals_and_last_c
                      occurred_at=datetime(today.year, 1, 2, 10, 0, tzinfo=timezone.utc)),
         ])
         db.session.commit()
-        data = accounts.NewRequest(company_id=cid, subject="x", unit_ids=[unit_id(app, "legal")],
+        data = client_requests.NewRequest(company_id=cid, subject="x", unit_ids=[unit_id(app, "legal")],
                                    due_on=today + timedelta(days=1))
-        accounts.register_request(db.session, data, manager.id, app.config["UPLOAD_DIR"])
-        rows = {r.company.legal_name: r for r in accounts.manager_home(db.session, manager.id, today)}
+        client_requests.register_request(db.session, data, manager.id, app.config["UPLOAD_DIR"])
+        rows = {r.company.legal_name: r for r in key_accounts.manager_home(db.session, manager.id, today)}
     assert set(rows) == {"Romashka", "Vasilek"} and rows["Vasilek"].role == "deputy"
     r = rows["Romashka"]
     assert (r.revenue_this_year, r.revenue_last_year) == (1000, 700)
@@ -50,8 +50,8 @@ def test_reassigning_a_key_account_needs_a_hand_over_note_and_moves_open_request
     old, new, deputy = make_user("staff", "accounts"), make_user("staff", "accounts"), make_user("staff", "sales")
     ids = key_account(app, old.id)
     with app.app_context():
-        data = accounts.NewRequest(company_id=ids["company_id"], subject="x", unit_ids=[unit_id(app, "legal")])
-        rid = accounts.register_request(db.session, data, old.id, app.config["UPLOAD_DIR"]).id
+        data = client_requests.NewRequest(company_id=ids["company_id"], subject="x", unit_ids=[unit_id(app, "legal")])
+        rid = client_requests.register_request(db.session, data, old.id, app.config["UPLOAD_DIR"]).id
     login_as(auth, head)
     url = f"/accounts/key-accounts/{ids['company_id']}"
     resp = auth.post(url, {"manager_id": new.id, "deputy_id": deputy.id, "note": ""})

@@ -6,13 +6,14 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Activity, Campaign, Deal, PromotionPlan
-from app.services import figures, promotion
+from app.services import campaign_analysis, campaigns, figures, promotion_plan
+from app.services import responses as responses_service
 from tests.promotion_helpers import make_campaign, make_client
 
 
 def _channel_id(app, code="email"):
     with app.app_context():
-        channel_id = next(c.id for c in promotion.channels(db.session) if c.code == code)
+        channel_id = next(c.id for c in campaigns.channels(db.session) if c.code == code)
         db.session.commit()
         return channel_id
 
@@ -73,7 +74,7 @@ def test_plan_budget_planned_vs_actual_and_copy_from_last_year(app, auth, make_u
     assert saved.status_code == 200
     with app.app_context():
         cid = make_campaign("Last year's mailing", starts_on=date(year - 1, 3, 1), ends_on=date(year - 1, 3, 20))
-        promotion.add_spend(db.session, cid, date(year - 1, 3, 5), Decimal("12000"), "printing", None)
+        campaigns.add_spend(db.session, cid, date(year - 1, 3, 5), Decimal("12000"), "printing", None)
         db.session.commit()
     view = auth.get(f"/promotion/plan/{year - 1}").get_data(as_text=True)
     assert "Last year&#39;s mailing" in view and 'class="num over"' in view
@@ -94,22 +95,22 @@ def test_analysis_compares_campaigns_channels_and_sellers(app, auth, make_user):
     with app.app_context():
         mail = make_campaign("Mailing A", channel="email")
         expo = make_campaign("Expo B", channel="exhibition")
-        promotion.add_spend(db.session, mail, today, Decimal("1000"), "send", None)
-        promotion.add_spend(db.session, expo, today, Decimal("9000"), "stand", None)
+        campaigns.add_spend(db.session, mail, today, Decimal("1000"), "send", None)
+        campaigns.add_spend(db.session, expo, today, Decimal("9000"), "stand", None)
         company_id, _ = make_client(email="buyer@a.ru")
         now = datetime.now(timezone.utc) - timedelta(hours=30)
-        r = promotion.record_response(db.session, promotion.ResponseInput(campaign_id=mail, email="buyer@a.ru",
+        r = responses_service.record_response(db.session, responses_service.ResponseInput(campaign_id=mail, email="buyer@a.ru",
                                                                           received_at=now, handled_by_id=seller.id))
-        promotion.record_response(db.session, promotion.ResponseInput(campaign_id=mail, email="other@b.ru",
+        responses_service.record_response(db.session, responses_service.ResponseInput(campaign_id=mail, email="other@b.ru",
                                                                       received_at=now, handled_by_id=seller.id))
-        promotion.record_response(db.session, promotion.ResponseInput(campaign_id=None, email="who@c.ru",
+        responses_service.record_response(db.session, responses_service.ResponseInput(campaign_id=None, email="who@c.ru",
                                                                       received_at=now))
         db.session.add(Activity(kind="call", company_id=company_id, occurred_at=now + timedelta(hours=6), subject="call"))
-        promotion.set_status(db.session, r.id, "converted", user_id=seller.id)
+        responses_service.set_status(db.session, r.id, "converted", user_id=seller.id)
         deal = db.session.get(Deal, r.deal_id)
         deal.stage, deal.amount, deal.closed_on = "won", Decimal("5000"), today
         db.session.commit()
-        a = promotion.analyse(db.session, today - timedelta(days=7), today, "en")
+        a = campaign_analysis.analyse(db.session, today - timedelta(days=7), today, "en")
         stats = {s.label: s for s in a.campaigns}
         m = stats["Mailing A"]
         assert (m.responses, m.qualified, m.deals, m.won_revenue) == (2, 1, 1, Decimal("5000"))
@@ -130,9 +131,9 @@ def test_an_old_campaign_entered_after_the_fact_counts_in_the_analysis(app):
         cid = make_campaign("Expo 2019", channel="exhibition", status="finished", starts_on=date(2019, 4, 1),
                             ends_on=date(2019, 4, 5), past_responses=40, past_deals=4,
                             past_won_revenue=Decimal("800000"))
-        promotion.add_spend(db.session, cid, date(2019, 3, 20), Decimal("200000"), "stand", None)
+        campaigns.add_spend(db.session, cid, date(2019, 3, 20), Decimal("200000"), "stand", None)
         db.session.commit()
-        s = promotion.analyse(db.session, date(2019, 1, 1), date(2019, 12, 31), "en").campaigns[0]
+        s = campaign_analysis.analyse(db.session, date(2019, 1, 1), date(2019, 12, 31), "en").campaigns[0]
         assert (s.responses, s.won_deals, s.return_on_spend, s.cost_per_response) == (40, 4, 4.0, Decimal("5000.00"))
 
 
@@ -144,13 +145,13 @@ def test_promotion_figures(app):
         running = make_campaign("Now", status="running")
         finished = make_campaign("Done", status="finished")
         make_campaign("Done too", status="finished")
-        promotion.mark_analysed(db.session, finished, "Calls converted better than mail.")
-        promotion.record_response(db.session, promotion.ResponseInput(campaign_id=running, email="a@a.ru"))
-        promotion.record_response(db.session, promotion.ResponseInput(campaign_id=running, email="a@a.ru"))
-        promotion.record_response(db.session, promotion.ResponseInput(campaign_id=None, email="b@b.ru"))
-        plan = promotion.ensure_plan(db.session, today.year, None)
-        promotion.save_budget(db.session, plan.id, {(1, promotion.channels(db.session)[0].id): Decimal("1000")})
-        promotion.add_spend(db.session, running, today, Decimal("500"), "ads", None)
+        campaigns.mark_analysed(db.session, finished, "Calls converted better than mail.")
+        responses_service.record_response(db.session, responses_service.ResponseInput(campaign_id=running, email="a@a.ru"))
+        responses_service.record_response(db.session, responses_service.ResponseInput(campaign_id=running, email="a@a.ru"))
+        responses_service.record_response(db.session, responses_service.ResponseInput(campaign_id=None, email="b@b.ru"))
+        plan = promotion_plan.ensure_plan(db.session, today.year, None)
+        promotion_plan.save_budget(db.session, plan.id, {(1, campaigns.channels(db.session)[0].id): Decimal("1000")})
+        campaigns.add_spend(db.session, running, today, Decimal("500"), "ads", None)
         db.session.commit()
         value = lambda name: figures.compute(db.session, name, today).value  # noqa: E731
         assert value("responses_this_week") == 2

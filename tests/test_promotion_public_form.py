@@ -3,13 +3,13 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Response
-from app.services import promotion
+from app.services import responses
 from tests.promotion_helpers import make_campaign
 
 
 def _token(app, campaign_id):
     with app.test_request_context():
-        return promotion.form_token(campaign_id)
+        return responses.form_token(campaign_id)
 
 
 def _count(app) -> int:

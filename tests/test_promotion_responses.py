@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Company, Deal, Response
-from app.services import promotion
+from app.services import responses
 from tests.promotion_helpers import make_campaign, make_client
 
 
@@ -37,12 +37,12 @@ def test_unknown_is_a_valid_answer_and_is_counted_as_unknown(app, auth, make_use
 def test_a_responder_nobody_knows_becomes_a_prospect(app):
     with app.app_context():
         campaign_id = make_campaign()
-        r = promotion.record_response(db.session, promotion.ResponseInput(
+        r = responses.record_response(db.session, responses.ResponseInput(
             campaign_id=campaign_id, name="Анна Смирнова", email="anna@new-client.ru", company_name="Новый Клиент"))
         db.session.commit()
         company = db.session.get(Company, r.company_id)
         assert r.created_prospect and company.status == "prospect" and company.legal_name == "Новый Клиент"
-        again, contact = promotion.match_responder(db.session, None, "anna@new-client.ru", None, None)
+        again, contact = responses.match_responder(db.session, None, "anna@new-client.ru", None, None)
         assert again == company.id and contact == r.contact_id
 
 
@@ -60,9 +60,9 @@ def test_a_second_response_within_the_window_is_a_repeat_counted_once_but_visibl
         campaign_id = make_campaign()
         now = datetime.now(timezone.utc)
         for days_ago in (10, 3):
-            promotion.record_response(db.session, promotion.ResponseInput(
+            responses.record_response(db.session, responses.ResponseInput(
                 campaign_id=campaign_id, email="same@person.ru", received_at=now - timedelta(days=days_ago)))
-        late = promotion.record_response(db.session, promotion.ResponseInput(
+        late = responses.record_response(db.session, responses.ResponseInput(
             campaign_id=campaign_id, email="same@person.ru", received_at=now + timedelta(days=40)))
         db.session.commit()
         assert not late.is_repeat
@@ -76,7 +76,7 @@ def test_statuses_move_on_and_converting_opens_a_deal(app, auth, make_user):
     seller = make_user("staff", "sales")
     with app.app_context():
         campaign_id = make_campaign()
-        r = promotion.record_response(db.session, promotion.ResponseInput(campaign_id=campaign_id, name="Олег",
+        r = responses.record_response(db.session, responses.ResponseInput(campaign_id=campaign_id, name="Олег",
                                                                           email="oleg@x.ru"))
         db.session.commit()
         rid = r.id
@@ -114,7 +114,7 @@ def test_responses_show_on_the_company_timeline(app):
     with app.app_context():
         campaign_id = make_campaign("Webinar", channel="seminar")
         company_id, _ = make_client(email="x@y.ru")
-        promotion.record_response(db.session, promotion.ResponseInput(campaign_id=campaign_id, email="x@y.ru"))
+        responses.record_response(db.session, responses.ResponseInput(campaign_id=campaign_id, email="x@y.ru"))
         db.session.commit()
         from app.services.timeline import company_timeline
 
@@ -127,7 +127,7 @@ def test_a_responder_from_a_known_company_written_another_way_is_matched_to_it(a
     """«ООО Ромашка» with info@romashka-pumps.ru in the base; the form says "Romashka LLC" and a colleague's
     address at the same domain: the response goes to that company, not to a new prospect. A name alone does not."""
     from app.models import Company, Email
-    from app.services import promotion
+
 
     with app.app_context():
         known = Company(legal_name="Ромашка", legal_form="ООО", name_sort="ромашка", city="Москва")
@@ -135,9 +135,9 @@ def test_a_responder_from_a_known_company_written_another_way_is_matched_to_it(a
         db.session.flush()
         db.session.add(Email(company_id=known.id, address="info@romashka-pumps.ru"))
         db.session.commit()
-        company_id, contact_id = promotion.match_responder(db.session, "Anna", "anna@romashka-pumps.ru", None,
+        company_id, contact_id = responses.match_responder(db.session, "Anna", "anna@romashka-pumps.ru", None,
                                                            "Romashka LLC")
         assert (company_id, contact_id) == (known.id, None)
-        assert promotion.match_responder(db.session, "Anna", None, None, "Romashka LLC") == (None, None)
-        assert promotion.match_responder(db.session, "Bob", "bob@other.example", None,
+        assert responses.match_responder(db.session, "Anna", None, None, "Romashka LLC") == (None, None)
+        assert responses.match_responder(db.session, "Bob", "bob@other.example", None,
                                          "Totally Unrelated Trading") == (None, None)

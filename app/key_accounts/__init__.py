@@ -4,6 +4,6 @@ from flask import Blueprint
 from app.services import timeline
 
 bp = Blueprint("key_accounts", __name__)
-timeline.register("app.services.accounts.timeline_items")
+timeline.register("app.services.client_requests.timeline_items")
 
 from app.key_accounts import routes  # noqa: E402,F401

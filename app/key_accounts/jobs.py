@@ -10,7 +10,7 @@ from app.services.jobs import job_entry
 @job_entry("request_reminders")
 def send_request_reminders() -> dict:
     """Periodic: warn departments and account managers about requests near or past their agreed date."""
-    from app.services.accounts import send_reminders
+    from app.services.client_requests import send_reminders
 
     sent = send_reminders(db.session, date.today())
     return {"text": f"{sent['due_soon']} due-soon and {sent['overdue']} overdue reminders sent"}

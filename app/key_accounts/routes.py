@@ -12,14 +12,17 @@ from sqlalchemy import select
 from app.extensions import db, htmx
 from app.key_accounts import bp
 from app.key_accounts.forms import NONE, KeyAccountForm, MarkKeyAccountForm, RequestForm, UnitForm
+from app.models import accounts
 from app.models.accounts import CHANNELS, ClientRequest, RequestAttachment
 from app.models.base import utcnow
 from app.models.companies import Company
 from app.models.contacts import Contact
 from app.models.org import Unit, User
-from app.services import accounts, permissions
-from app.services.accounts import CHANNEL_LABELS, ROUTE_LABELS, STATUS_LABELS, STEP_LABELS, AccountsError
+from app.services import client_requests, org, permissions
+from app.services import key_accounts as key_accounts_service
 from app.services.client_request_figures import request_figures
+from app.services.client_requests import CHANNEL_LABELS, ROUTE_LABELS, STATUS_LABELS, STEP_LABELS
+from app.services.key_accounts import AccountsError
 from app.web import render
 
 PERIODS = {"90": 90, "365": 365, "all": None}
@@ -46,7 +49,7 @@ def home():
         manager = db.session.get(User, manager_id)
         if manager is None or not permissions.can_carry_for(current_user, manager, None):
             abort(404)
-    rows = accounts.manager_home(db.session, manager.id, _today())
+    rows = key_accounts_service.manager_home(db.session, manager.id, _today())
     return render("key_accounts/home.html", None, manager=manager, rows=rows, today=_today())
 
 
@@ -64,7 +67,7 @@ def key_accounts():
             form.company.errors.append(_("No single company matches; type its INN or its exact name."))
         else:
             try:
-                accounts.set_key_account(db.session, company.id, form.manager_id.data or None,
+                key_accounts_service.set_key_account(db.session, company.id, form.manager_id.data or None,
                                          form.deputy_id.data or None, form.note.data, current_user.id)
                 flash(_("%(company)s is now a key account.", company=company.display_name), "success")
                 return redirect(url_for("key_accounts.key_accounts"))
@@ -82,19 +85,19 @@ def key_accounts():
 def key_account(company_id: int):
     """Reassign a key account's manager or deputy, with a hand-over note that stays on record."""
     permissions.require(permissions.can_assign_accounts(current_user))
-    account = accounts.key_account(db.session, company_id) or abort(404)
+    account = key_accounts_service.key_account(db.session, company_id) or abort(404)
     form = KeyAccountForm(obj=None if request.method == "POST" else _key_account_data(account))
     _people_choices(form)
     if form.validate_on_submit():
         try:
-            accounts.set_key_account(db.session, company_id, form.manager_id.data or None,
+            key_accounts_service.set_key_account(db.session, company_id, form.manager_id.data or None,
                                      form.deputy_id.data or None, form.note.data, current_user.id)
             flash(_("Saved."), "success")
             return redirect(url_for("key_accounts.key_account", company_id=company_id))
         except AccountsError as exc:
             db.session.rollback()
             getattr(form, exc.field or "note").errors.append(str(exc))
-    history = accounts.handovers(db.session, company_id)
+    history = key_accounts_service.handovers(db.session, company_id)
     status = 422 if form.errors else 200
     return render("key_accounts/key_account.html", None, form=form, account=account, history=history), status
 
@@ -103,7 +106,7 @@ def key_account(company_id: int):
 def remove_key_account(company_id: int):
     """Stop treating a company as a key account (the hand-over list keeps the fact)."""
     permissions.require(permissions.can_assign_accounts(current_user))
-    accounts.remove_key_account(db.session, company_id, current_user.id)
+    key_accounts_service.remove_key_account(db.session, company_id, current_user.id)
     return redirect(url_for("key_accounts.key_accounts"))
 
 
@@ -135,7 +138,7 @@ def _find_company(text: str) -> Company | None:
 def requests_list():
     """Requests the person carries and where each one is: which department holds it, in what state."""
     tab = request.args.get("tab", "active")
-    page = accounts.carried_requests(db.session, current_user, tab, _today(),
+    page = client_requests.carried_requests(db.session, current_user, tab, _today(),
                                      page=request.args.get("page", 1, type=int))
     return render("key_accounts/requests.html", "key_accounts/_requests_table.html", page=page, tab=tab, today=_today())
 
@@ -146,7 +149,7 @@ def new_request():
     # Choosing the client reloads the form with that client's contacts, keeping what was typed.
     reloading = bool(htmx) and request.method == "GET" and htmx.trigger_name == "company_id"
     form = RequestForm(formdata=request.args) if reloading else RequestForm()
-    companies = accounts.registrable_accounts(db.session, current_user)
+    companies = client_requests.registrable_accounts(db.session, current_user)
     form.company_id.choices = [(NONE, "—")] + [(c.id, c.display_name) for c in companies]
     if request.method == "GET" and not reloading:
         form.company_id.data = request.args.get("company_id", type=int)
@@ -155,31 +158,31 @@ def new_request():
                                                         Contact.deleted_at.is_(None)).order_by(Contact.name)).all()
     form.contact_id.choices = [(NONE, "—")] + [(c.id, c.name) for c in contacts]
     form.channel.choices = [(c, CHANNEL_LABELS[c]) for c in CHANNELS]
-    form.unit_ids.choices = [(u.id, _unit_label(u)) for u in accounts.units(db.session)]
+    form.unit_ids.choices = [(u.id, _unit_label(u)) for u in org.units(db.session)]
     if reloading:
         return render("key_accounts/request_form.html", "key_accounts/_request_form.html", form=form)
     if request.method == "GET":
         form.asked_at.data = to_user_timezone(utcnow()).replace(tzinfo=None, second=0, microsecond=0)
     if form.validate_on_submit():
-        data = accounts.NewRequest(
+        data = client_requests.NewRequest(
             company_id=form.company_id.data, subject=form.subject.data, unit_ids=form.unit_ids.data,
             details=form.details.data or "", contact_id=form.contact_id.data or None, channel=form.channel.data,
             asked_at=to_utc(form.asked_at.data).replace(tzinfo=timezone.utc) if form.asked_at.data else None,
             due_on=form.due_on.data, files=request.files.getlist(form.files.name))
         company = db.session.get(Company, form.company_id.data)
         allowed = company is not None and permissions.can_register_request(
-            current_user, company.account_manager, accounts.deputy_of(db.session, company.id))
+            current_user, company.account_manager, key_accounts_service.deputy_of(db.session, company.id))
         if not allowed:
             form.company_id.errors.append(_("You do not carry this client."))
         else:
             try:
-                req = accounts.register_request(db.session, data, current_user.id, current_app.config["UPLOAD_DIR"])
+                req = client_requests.register_request(db.session, data, current_user.id, current_app.config["UPLOAD_DIR"])
             except AccountsError as exc:
                 db.session.rollback()
                 getattr(form, exc.field or "subject").errors.append(str(exc))
             else:
                 flash(_("Request #%(id)s registered and sent.", id=req.id), "success")
-                if accounts.can_see(db.session, current_user, req):
+                if client_requests.can_see(db.session, current_user, req):
                     return _redirect(url_for("key_accounts.request_detail", request_id=req.id))
                 return _redirect(url_for("key_accounts.home"))
     status = 422 if form.errors else 200
@@ -198,16 +201,16 @@ def _redirect(url: str):
 def _visible(request_id: int) -> ClientRequest:
     """The request, or 404 for anyone who may not see it (no hint that it exists)."""
     req = db.session.get(ClientRequest, request_id)
-    if req is None or not accounts.can_see(db.session, current_user, req):
+    if req is None or not client_requests.can_see(db.session, current_user, req):
         abort(404)
     return req
 
 
 def _detail(req: ClientRequest, errors: dict | None = None, status: int = 200):
     ctx = dict(req=req, errors=errors or {}, today=_today(),
-               can_carry=accounts.can_carry(db.session, current_user, req),
+               can_carry=client_requests.can_carry(db.session, current_user, req),
                my_unit_ids={r.unit_id for r in req.routes if permissions.can_act_for_unit(current_user, r.unit_id)},
-               units=accounts.units(db.session), unit_label=_unit_label)
+               units=org.units(db.session), unit_label=_unit_label)
     return render("key_accounts/request.html", "key_accounts/_request.html", **ctx), status
 
 
@@ -237,14 +240,14 @@ def route_action(request_id: int, route_id: int, action: str):
     if ROUTE_ACTIONS[action] == "unit":
         permissions.require(permissions.can_act_for_unit(current_user, route.unit_id))
     else:
-        permissions.require(accounts.can_carry(db.session, current_user, req))
+        permissions.require(client_requests.can_carry(db.session, current_user, req))
     text = request.form.get("text", "")
     try:
         if action == "accept":
-            accounts.accept(db.session, route_id, current_user.id)
+            client_requests.accept(db.session, route_id, current_user.id)
         else:
-            {"answer": accounts.answer, "ask": accounts.ask_back, "clarify": accounts.clarify,
-             "relay": accounts.relay}[action](db.session, route_id, text, current_user.id)
+            {"answer": client_requests.answer, "ask": client_requests.ask_back, "clarify": client_requests.clarify,
+             "relay": client_requests.relay}[action](db.session, route_id, text, current_user.id)
     except AccountsError as exc:
         db.session.rollback()
         return _detail(_visible(request_id), errors={f"{action}-{route_id}": str(exc)}, status=422)
@@ -257,20 +260,20 @@ def request_action(request_id: int, action: str):
     req = _visible(request_id)
     if action not in ("close", "reopen", "split", "attach"):
         abort(404)
-    permissions.require(accounts.can_carry(db.session, current_user, req))
+    permissions.require(client_requests.can_carry(db.session, current_user, req))
     try:
         if action == "close":
-            accounts.close(db.session, request_id, request.form.get("confirmation", ""), current_user.id)
+            client_requests.close(db.session, request_id, request.form.get("confirmation", ""), current_user.id)
         elif action == "reopen":
-            accounts.reopen(db.session, request_id, request.form.get("reason", ""), current_user.id)
+            client_requests.reopen(db.session, request_id, request.form.get("reason", ""), current_user.id)
         elif action == "split":
             unit_ids = request.form.getlist("unit_id", type=int)
             subjects, details = request.form.getlist("subject"), request.form.getlist("details")
             parts = [(uid, subjects[i] if i < len(subjects) else "", details[i] if i < len(details) else "")
                      for i, uid in enumerate(unit_ids)]
-            accounts.split(db.session, request_id, parts, current_user.id, current_app.config["UPLOAD_DIR"])
+            client_requests.split(db.session, request_id, parts, current_user.id, current_app.config["UPLOAD_DIR"])
         else:
-            accounts.add_attachments(db.session, request_id, request.files.getlist("files"), current_user.id,
+            client_requests.add_attachments(db.session, request_id, request.files.getlist("files"), current_user.id,
                                      current_app.config["UPLOAD_DIR"])
     except AccountsError as exc:
         db.session.rollback()
@@ -283,7 +286,7 @@ def attachment(attachment_id: int):
     """A request's file, only for those who may see the request."""
     att = db.session.get(RequestAttachment, attachment_id) or abort(404)
     _visible(att.request_id)
-    path = accounts.attachment_path(current_app.config["UPLOAD_DIR"], att)
+    path = client_requests.attachment_path(current_app.config["UPLOAD_DIR"], att)
     if not path.is_file():
         abort(404)
     return send_file(path, as_attachment=True, download_name=att.filename,
@@ -300,10 +303,10 @@ def inbox():
         unit_id = request.args.get("unit", unit_id, type=int)
     unit = db.session.get(Unit, unit_id) or abort(404)
     tab = request.args.get("tab", "waiting")
-    items = accounts.inbox(db.session, unit.id, _today(), tab)
-    counts = accounts.inbox_counts(db.session, unit.id, _today())
+    items = client_requests.inbox(db.session, unit.id, _today(), tab)
+    counts = client_requests.inbox_counts(db.session, unit.id, _today())
     return render("key_accounts/inbox.html", "key_accounts/_inbox.html", unit=unit, tab=tab, items=items, counts=counts,
-                  today=_today(), units=accounts.units(db.session) if permissions.is_admin(current_user) else [],
+                  today=_today(), units=org.units(db.session) if permissions.is_admin(current_user) else [],
                   unit_label=_unit_label)
 
 
@@ -334,15 +337,15 @@ def units(unit_id: int | None = None):
     form = UnitForm(obj=unit if request.method == "GET" else None)
     if request.method == "GET" and unit is not None:
         form.parent_id.data = unit.parent_id or NONE
-    all_units = accounts.units(db.session)
+    all_units = org.units(db.session)
     form.parent_id.choices = [(NONE, "—")] + [(u.id, _unit_label(u)) for u in all_units if u.id != unit_id]
     if form.validate_on_submit():
         try:
-            accounts.save_unit(db.session, unit_id, form.code.data, form.name_ru.data, form.name_en.data,
-                               form.parent_id.data or None, form.in_distribution.data)
+            org.save_unit(db.session, unit_id, form.code.data, form.name_ru.data, form.name_en.data,
+                          form.parent_id.data or None, form.in_distribution.data)
             flash(_("Saved."), "success")
             return redirect(url_for("key_accounts.units"))
-        except AccountsError as exc:
+        except org.UnitError as exc:
             db.session.rollback()
             getattr(form, exc.field or "code").errors.append(str(exc))
     status = 422 if form.errors else 200

@@ -4,6 +4,6 @@ from flask import Blueprint
 from app.services import timeline
 
 bp = Blueprint("promotion", __name__)
-timeline.register("app.services.promotion.timeline_items")
+timeline.register("app.services.responses.timeline_items")
 
 from app.promotion import routes  # noqa: E402,F401

@@ -7,7 +7,8 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from app.services.promotion import CampaignInput, ResponseInput
+from app.services.campaigns import CampaignInput
+from app.services.responses import ResponseInput
 
 
 class FormErrors(dict):

@@ -19,6 +19,7 @@ from app.models.promotion import (
     RESPONSE_STATUSES,
     AddressList,
     Campaign,
+    PromotionPlan,
     Response,
     Segment,
 )
@@ -26,10 +27,12 @@ from app.models.sales import Product
 from app.promotion import bp
 from app.promotion.forms import FormErrors, campaign_input, parse_date, parse_money, response_input
 from app.services import address_lists as address_list_service
-from app.services import audit
-from app.services import promotion as service
+from app.services import audit, campaign_analysis, promotion_plan
+from app.services import campaigns as campaigns_service
+from app.services import responses as responses_service
 from app.services.jobs import enqueue
 from app.services.permissions import can_manage_promotion, require
+from app.services.promotion import PromotionError, setting
 from app.web import public, render
 
 
@@ -51,11 +54,11 @@ def index():
 
 
 def _campaign_form_context(campaign: Campaign | None, errors: FormErrors | None = None, form=None, **extra):
-    return dict(campaign=campaign, errors=errors or {}, form=form, channels=service.channels(db.session),
+    return dict(campaign=campaign, errors=errors or {}, form=form, channels=campaigns_service.channels(db.session),
                 statuses=CAMPAIGN_STATUSES, client_types=list(db.session.scalars(select(ClientType).order_by(ClientType.id))),
                 products=list(db.session.scalars(select(Product).where(Product.active.is_(True)).order_by(Product.name))),
                 people=list(db.session.scalars(select(User).where(User.is_active_user.is_(True)).order_by(User.name))),
-                plans=list(db.session.scalars(select(service.PromotionPlan).order_by(service.PromotionPlan.year.desc()))),
+                plans=list(db.session.scalars(select(PromotionPlan).order_by(PromotionPlan.year.desc()))),
                 address_lists=list(db.session.scalars(select(AddressList).where(AddressList.state == "ready")
                                                       .order_by(AddressList.id.desc()).limit(50))), **extra)
 
@@ -67,7 +70,7 @@ def new_campaign():
     if request.method == "POST":
         return _save_campaign(None)
     year = request.args.get("year", type=int)
-    plan = service.ensure_plan(db.session, year, current_user.id) if year else None
+    plan = promotion_plan.ensure_plan(db.session, year, current_user.id) if year else None
     db.session.commit()
     return render_template("promotion/campaign_form.html", **_campaign_form_context(
         None, preset={"plan_id": plan.id if plan else None, "owner_id": current_user.id,
@@ -89,15 +92,15 @@ def _save_campaign(campaign: Campaign | None):
     version = request.form.get("version", type=int)
     if not errors:
         try:
-            saved = service.save_campaign(db.session, data, campaign.id if campaign else None, version)
+            saved = campaigns_service.save_campaign(db.session, data, campaign.id if campaign else None, version)
             db.session.commit()
             return redirect(url_for("promotion.campaign_detail", campaign_id=saved.id))
-        except service.StaleCampaign as stale:
+        except campaigns_service.StaleCampaign as stale:
             db.session.rollback()
             changes = audit.changes_since(db.session, "Campaign", stale.campaign.id, version or 0)
             return render_template("promotion/campaign_form.html", stale=changes, **_campaign_form_context(
                 stale.campaign, preset={}, form=request.form)), 409
-        except service.PromotionError as exc:
+        except PromotionError as exc:
             db.session.rollback()
             errors[exc.field or "name"] = _(str(exc))
     return render_template("promotion/campaign_form.html", **_campaign_form_context(
@@ -108,10 +111,10 @@ def _save_campaign(campaign: Campaign | None):
 def campaign_detail(campaign_id: int):
     """A campaign: its figures, spend, responses, public form link and embeddable snippet."""
     campaign = db.get_or_404(Campaign, campaign_id)
-    stats = service.campaign_summary(db.session, campaign, _locale())
-    token = service.form_token(campaign.id)
+    stats = campaign_analysis.campaign_summary(db.session, campaign, _locale())
+    token = responses_service.form_token(campaign.id)
     return render_template("promotion/campaign.html", campaign=campaign, stats=stats,
-                           responses=service.responses(db.session, campaign_id=campaign.id, limit=100),
+                           responses=responses_service.responses(db.session, campaign_id=campaign.id, limit=100),
                            form_url=url_for("promotion.public_form", token=token, _external=True),
                            submit_url=url_for("promotion.public_submit", token=token, _external=True),
                            can_manage=can_manage_promotion(current_user), errors={})
@@ -126,10 +129,10 @@ def add_spend(campaign_id: int):
     spent_on, amount = parse_date(request.form, "spent_on", errors), parse_money(request.form, "amount", errors)
     if not errors:
         try:
-            service.add_spend(db.session, campaign.id, spent_on, amount, request.form.get("purpose", ""), current_user.id)
+            campaigns_service.add_spend(db.session, campaign.id, spent_on, amount, request.form.get("purpose", ""), current_user.id)
             db.session.commit()
             db.session.refresh(campaign)
-        except service.PromotionError as exc:
+        except PromotionError as exc:
             db.session.rollback()
             errors[exc.field] = _(str(exc))
     return render_template("promotion/_spend.html", campaign=campaign, errors=errors,
@@ -143,9 +146,9 @@ def mark_analysed(campaign_id: int):
     campaign = db.get_or_404(Campaign, campaign_id)
     errors = FormErrors()
     try:
-        service.mark_analysed(db.session, campaign.id, request.form.get("analysis_notes", ""))
+        campaigns_service.mark_analysed(db.session, campaign.id, request.form.get("analysis_notes", ""))
         db.session.commit()
-    except service.PromotionError as exc:
+    except PromotionError as exc:
         db.session.rollback()
         errors[exc.field] = _(str(exc))
     return render_template("promotion/_analysed.html", campaign=campaign, errors=errors,
@@ -159,13 +162,13 @@ def channels():
     if request.method == "POST":
         require(can_manage_promotion(current_user))
         try:
-            service.save_channel(db.session, request.form.get("channel_id", type=int), request.form.get("name_ru", ""),
+            campaigns_service.save_channel(db.session, request.form.get("channel_id", type=int), request.form.get("name_ru", ""),
                                  request.form.get("name_en", ""), request.form.get("active", "1") == "1")
             db.session.commit()
-        except service.PromotionError as exc:
+        except PromotionError as exc:
             db.session.rollback()
             errors[exc.field or "name_ru"] = _(str(exc))
-    chans = service.channels(db.session)
+    chans = campaigns_service.channels(db.session)
     db.session.commit()
     return render("promotion/channels.html", "promotion/_channels.html", channels=chans, errors=errors,
                   can_manage=can_manage_promotion(current_user)), 422 if errors else 200
@@ -183,19 +186,19 @@ def plan(year: int):
     """The year's plan: budget by month and channel, the calendar, planned vs actual."""
     if not 2000 <= year <= 2100:
         abort(404)
-    p = service.plan_for(db.session, year)
-    view = service.plan_view(db.session, p) if p else None
+    p = promotion_plan.plan_for(db.session, year)
+    view = promotion_plan.plan_view(db.session, p) if p else None
     db.session.commit()
     return render("promotion/plan.html", "promotion/_plan.html", year=year, view=view, errors={},
-                  span=service.timeline_span, can_manage=can_manage_promotion(current_user),
-                  has_previous=service.plan_for(db.session, year - 1) is not None)
+                  span=promotion_plan.timeline_span, can_manage=can_manage_promotion(current_user),
+                  has_previous=promotion_plan.plan_for(db.session, year - 1) is not None)
 
 
 @bp.route("/plan/<int:year>/budget", methods=["POST"])
 def save_budget(year: int):
     """Save the budget grid of a year's plan."""
     require(can_manage_promotion(current_user))
-    p = service.ensure_plan(db.session, year, current_user.id)
+    p = promotion_plan.ensure_plan(db.session, year, current_user.id)
     errors = FormErrors()
     cells = {}
     for key in request.form:
@@ -207,18 +210,18 @@ def save_budget(year: int):
         p.status = request.form["status"]
     if not errors:
         try:
-            service.save_budget(db.session, p.id, cells)
+            promotion_plan.save_budget(db.session, p.id, cells)
             db.session.commit()
-        except service.PromotionError as exc:
+        except PromotionError as exc:
             db.session.rollback()
             errors["budget"] = _(str(exc))
     else:
         errors["budget"] = _("Some amounts could not be read; nothing was saved.")
         db.session.rollback()
-    p = service.plan_for(db.session, year)
-    return render_template("promotion/_plan.html", year=year, view=service.plan_view(db.session, p) if p else None,
-                           errors=errors, span=service.timeline_span, can_manage=True,
-                           has_previous=service.plan_for(db.session, year - 1) is not None), 422 if errors else 200
+    p = promotion_plan.plan_for(db.session, year)
+    return render_template("promotion/_plan.html", year=year, view=promotion_plan.plan_view(db.session, p) if p else None,
+                           errors=errors, span=promotion_plan.timeline_span, can_manage=True,
+                           has_previous=promotion_plan.plan_for(db.session, year - 1) is not None), 422 if errors else 200
 
 
 @bp.route("/plan/<int:year>/copy", methods=["POST"])
@@ -227,15 +230,15 @@ def copy_plan(year: int):
     require(can_manage_promotion(current_user))
     errors = FormErrors()
     try:
-        service.copy_plan(db.session, year, current_user.id)
+        promotion_plan.copy_plan(db.session, year, current_user.id)
         db.session.commit()
-    except service.PromotionError as exc:
+    except PromotionError as exc:
         db.session.rollback()
         errors["copy"] = _(str(exc))
-    p = service.plan_for(db.session, year)
-    return render_template("promotion/_plan.html", year=year, view=service.plan_view(db.session, p) if p else None,
-                           errors=errors, span=service.timeline_span, can_manage=True,
-                           has_previous=service.plan_for(db.session, year - 1) is not None), 422 if errors else 200
+    p = promotion_plan.plan_for(db.session, year)
+    return render_template("promotion/_plan.html", year=year, view=promotion_plan.plan_view(db.session, p) if p else None,
+                           errors=errors, span=promotion_plan.timeline_span, can_manage=True,
+                           has_previous=promotion_plan.plan_for(db.session, year - 1) is not None), 422 if errors else 200
 
 
 # ---------------------------------------------------------------- responses (staff)
@@ -246,14 +249,14 @@ def responses():
     unknown = request.args.get("unknown") == "1"
     status = request.args.get("status")
     return render("promotion/responses.html", "promotion/_responses.html",
-                  responses=service.responses(db.session, unknown=unknown, status=status, limit=300),
+                  responses=responses_service.responses(db.session, unknown=unknown, status=status, limit=300),
                   unknown=unknown, status=status, statuses=RESPONSE_STATUSES)
 
 
 @bp.route("/responses/new")
 def response_dialog():
     """The two-click response dialog opened from the top bar."""
-    return render_template("promotion/_response_dialog.html", campaigns=service.pick_campaigns(db.session),
+    return render_template("promotion/_response_dialog.html", campaigns=campaigns_service.pick_campaigns(db.session),
                            errors={}, form={}, saved=None, q="")
 
 
@@ -261,7 +264,7 @@ def response_dialog():
 def response_picker():
     """The campaign picker's list, filtered as the person types."""
     q = request.args.get("q", "")[:100]
-    return render_template("promotion/_campaign_picker.html", campaigns=service.pick_campaigns(db.session, q), q=q)
+    return render_template("promotion/_campaign_picker.html", campaigns=campaigns_service.pick_campaigns(db.session, q), q=q)
 
 
 @bp.route("/responses", methods=["POST"])
@@ -271,12 +274,12 @@ def record_response():
     saved = None
     if not errors:
         try:
-            saved = service.record_response(db.session, data)
+            saved = responses_service.record_response(db.session, data)
             db.session.commit()
-        except service.PromotionError as exc:
+        except PromotionError as exc:
             db.session.rollback()
             errors[exc.field or "name"] = _(str(exc))
-    return render_template("promotion/_response_dialog.html", campaigns=service.pick_campaigns(db.session),
+    return render_template("promotion/_response_dialog.html", campaigns=campaigns_service.pick_campaigns(db.session),
                            errors=errors, form=request.form if errors else {}, saved=saved, q=""), 422 if errors else 200
 
 
@@ -297,11 +300,11 @@ def response_status(response_id: int):
     errors = FormErrors()
     try:
         if "handled_by_id" in request.form:
-            service.assign(db.session, response_id, request.form.get("handled_by_id", type=int))
-        service.set_status(db.session, response_id, request.form.get("status", ""), request.form.get("reason"),
+            responses_service.assign(db.session, response_id, request.form.get("handled_by_id", type=int))
+        responses_service.set_status(db.session, response_id, request.form.get("status", ""), request.form.get("reason"),
                            current_user.id)
         db.session.commit()
-    except service.PromotionError as exc:
+    except PromotionError as exc:
         db.session.rollback()
         errors[exc.field or "status"] = _(str(exc))
     response = db.session.get(Response, response_id) or abort(404)
@@ -321,19 +324,19 @@ def import_responses():
             errors["file"] = _("Choose a CSV file.")
         else:
             try:
-                result = service.import_responses(db.session, upload.read(), campaign_id, current_user.id)
+                result = responses_service.import_responses(db.session, upload.read(), campaign_id, current_user.id)
                 db.session.commit()
-            except service.PromotionError as exc:
+            except PromotionError as exc:
                 db.session.rollback()
                 errors[exc.field or "file"] = _(str(exc))
     return render_template("promotion/import.html", result=result, errors=errors,
-                           campaigns=service.pick_campaigns(db.session, limit=200)), 422 if errors else 200
+                           campaigns=campaigns_service.pick_campaigns(db.session, limit=200)), 422 if errors else 200
 
 
 # ---------------------------------------------------------------- the public form
 
 def _public_campaign(token: str) -> Campaign:
-    campaign = service.campaign_from_token(db.session, token)
+    campaign = responses_service.campaign_from_token(db.session, token)
     if campaign is None:
         abort(404)
     return campaign
@@ -354,7 +357,7 @@ def public_submit(token: str):
     """A visitor's response: signed token, rate limit and honeypot checked before anything is stored."""
     campaign = _public_campaign(token)
     # remote_addr, not X-Forwarded-For, which a flooder could vary at will (a proxy deployment adds ProxyFix).
-    limited = service.rate_limited(db.session, request.remote_addr or "?")
+    limited = responses_service.rate_limited(db.session, request.remote_addr or "?")
     db.session.commit()
     if limited:
         return render_template("promotion/public_form.html", campaign=campaign, token=token, form=request.form,
@@ -367,10 +370,10 @@ def public_submit(token: str):
         errors["email"] = _("Give an email or a phone so we can answer you.")
     if not errors:
         try:
-            service.record_response(db.session, data)
+            responses_service.record_response(db.session, data)
             db.session.commit()
             return redirect(url_for("promotion.public_thanks", token=token))
-        except service.PromotionError as exc:
+        except PromotionError as exc:
             db.session.rollback()
             errors[exc.field or "email"] = _(str(exc))
     return render_template("promotion/public_form.html", campaign=campaign, token=token, form=request.form,
@@ -397,10 +400,10 @@ def analysis():
         start, end = end, start
     sort = request.args.get("sort", "responses")
     descending = request.args.get("dir", "desc") != "asc"
-    result = service.analyse(db.session, start, end, _locale(), sort=sort, descending=descending)
+    result = campaign_analysis.analyse(db.session, start, end, _locale(), sort=sort, descending=descending)
     chart_max = max([max(v) for v in result.weekly.values()] + [1])
     return render("promotion/analysis.html", "promotion/_analysis.html", a=result, sort=sort, descending=descending,
-                  errors=errors, chart_max=chart_max, sort_keys=service.SORT_KEYS)
+                  errors=errors, chart_max=chart_max, sort_keys=campaign_analysis.SORT_KEYS)
 
 
 # ---------------------------------------------------------------- segments and address lists
@@ -482,7 +485,7 @@ def generate_list():
                                 {"bom": request.form.get("bom"), "semicolon": request.form.get("semicolon"),
                                  "unverified_days": request.form.get("unverified_days", type=int)
                                  if request.form.get("exclude_unverified") else None},
-                                current_user.id, service.setting("LIST_EXPIRY_DAYS"))
+                                current_user.id, setting("LIST_EXPIRY_DAYS"))
         db.session.commit()
     except address_list_service.ListError as exc:
         db.session.rollback()

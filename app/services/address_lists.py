@@ -21,6 +21,7 @@ from app.models.companies import Address, Company, company_tags
 from app.models.contacts import Contact, Email, Phone
 from app.models.promotion import LIST_FORMATS, AddressList, Segment
 from app.models.sales import Activity, Deal, DealLine
+from app.services.errors import RuleError
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 LIST_FIELDS = ("client_type_ids", "regions", "cities", "industries", "statuses", "bought_product_ids",
@@ -33,12 +34,8 @@ HEADERS = {
 EXCLUSION_KEYS = ("do_not_contact", "no_valid_channel", "unverified", "duplicates")
 
 
-class ListError(ValueError):
+class ListError(RuleError):
     """A segment or list request that cannot be carried out; `field` names the form field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def clean_definition(raw: dict) -> dict:

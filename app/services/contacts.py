@@ -49,8 +49,8 @@ SEARCH_CAP = 5000
 
 def _contact_matches(session: Session, q: str, region: str) -> list[int]:
     """Contact ids whose search tokens match every word of the query, driven by the index of tokens."""
-    from app.services.search import _query_terms
     from app.services.search import _prefix as token_prefix
+    from app.services.search import _query_terms
 
     ids: set[int] | None = None
     for alts in _query_terms(q, region):

@@ -20,6 +20,7 @@ from app.models.base import utcnow
 from app.models.companies import Address, Company
 from app.models.contacts import Contact, Email, Phone
 from app.models.duplicates import DedupDecision, DedupGroup, DedupSettings
+from app.services.errors import RuleError
 
 
 def tr(message: str, **params) -> str:
@@ -97,24 +98,20 @@ def get_settings(session: Session) -> DedupSettings:
     return row
 
 
-class SettingsError(ValueError):
+class SettingsError(RuleError):
     """Thresholds that make no sense; the message names the field."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 def save_settings(session: Session, review: float, strong: float, verify_age_months: int,
                   user_id: int | None) -> DedupSettings:
     """An admin tunes the thresholds: review must sit below strong, both within 0-100."""
     if not 1 <= review <= 100:
-        raise SettingsError("review_threshold", tr("The review threshold must be between 1 and 100."))
+        raise SettingsError(tr("The review threshold must be between 1 and 100."), "review_threshold")
     if not review <= strong <= 100:
-        raise SettingsError("strong_threshold",
-                            tr("The strong threshold must be between the review threshold and 100."))
+        raise SettingsError(tr("The strong threshold must be between the review threshold and 100."),
+                            "strong_threshold")
     if not 1 <= verify_age_months <= 120:
-        raise SettingsError("verify_age_months", tr("The age must be between 1 and 120 months."))
+        raise SettingsError(tr("The age must be between 1 and 120 months."), "verify_age_months")
     row = get_settings(session)
     row.review_threshold, row.strong_threshold = float(review), float(strong)
     row.verify_age_months, row.updated_by_id = int(verify_age_months), user_id

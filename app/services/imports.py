@@ -22,6 +22,7 @@ from app.models.companies import Address, Company
 from app.models.contacts import Contact, Email, Phone
 from app.models.duplicates import ImportMapping, ImportRun
 from app.services.dedup import tr
+from app.services.errors import RuleError
 
 ON_DUPLICATE = ("create", "update", "skip")
 PREVIEW_ROWS = 20
@@ -58,7 +59,7 @@ FIELDS = {
 }
 
 
-class ImportError_(ValueError):
+class ImportError_(RuleError):
     """A file or mapping that cannot be imported; the message says why."""
 
 

@@ -16,6 +16,7 @@ from app.models.org import Unit, User
 from app.models.sales import Activity, Deal, Product
 from app.models.sales_work import MATERIAL_KINDS, Material, MaterialUse, material_client_types, material_products
 from app.services import notifications
+from app.services.errors import RuleError
 
 # Extension -> the content type it is served with; nothing else may be uploaded.
 ALLOWED_TYPES = {
@@ -44,12 +45,8 @@ EXPECTED_MAGIC = {
 }
 
 
-class MaterialError(ValueError):
+class MaterialError(RuleError):
     """An upload or link is refused; `field` names the form field the message belongs next to."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass
@@ -74,24 +71,24 @@ def check_and_store(upload: UploadedFile, upload_dir: Path, max_bytes: int) -> t
     name = Path(upload.filename or "").name.strip()
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if not name:
-        raise MaterialError("file", _("Choose a file to upload."))
+        raise MaterialError(_("Choose a file to upload."), "file")
     if ext in EXECUTABLE_EXTENSIONS or any(p in EXECUTABLE_EXTENSIONS for p in name.lower().split(".")[1:]):
-        raise MaterialError("file", _("Programs and scripts cannot be uploaded (%(name)s).", name=name))
+        raise MaterialError(_("Programs and scripts cannot be uploaded (%(name)s).", name=name), "file")
     if ext not in ALLOWED_TYPES:
-        raise MaterialError("file", _("Files of type .%(ext)s are not accepted. Allowed: %(allowed)s.",
-                                      ext=ext or "?", allowed=", ".join(sorted(ALLOWED_TYPES))))
+        raise MaterialError(_("Files of type .%(ext)s are not accepted. Allowed: %(allowed)s.",
+                                      ext=ext or "?", allowed=", ".join(sorted(ALLOWED_TYPES))), "file")
     data = upload.stream.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise MaterialError("file", _("The file is larger than the limit of %(limit)s.", limit=human_size(max_bytes)))
+        raise MaterialError(_("The file is larger than the limit of %(limit)s.", limit=human_size(max_bytes)), "file")
     if not data:
-        raise MaterialError("file", _("The file is empty."))
+        raise MaterialError(_("The file is empty."), "file")
     if data.startswith(EXECUTABLE_MAGIC):
-        raise MaterialError("file", _("This file is a program, not a document; it was refused."))
+        raise MaterialError(_("This file is a program, not a document; it was refused."), "file")
     expected = EXPECTED_MAGIC.get(ext)
     if expected and not data.startswith(expected):
-        raise MaterialError("file", _("The file's content does not match its .%(ext)s name.", ext=ext))
+        raise MaterialError(_("The file's content does not match its .%(ext)s name.", ext=ext), "file")
     if ext in ("txt", "csv") and b"\x00" in data[:4096]:
-        raise MaterialError("file", _("The file's content does not match its .%(ext)s name.", ext=ext))
+        raise MaterialError(_("The file's content does not match its .%(ext)s name.", ext=ext), "file")
     stored = secrets.token_hex(16)
     folder = upload_dir / "materials"
     folder.mkdir(parents=True, exist_ok=True)
@@ -110,15 +107,15 @@ def create_material(session: Session, author: User, *, title: str, kind: str, pr
     """Check the fields, keep the file outside the database, and record the material."""
     title = (title or "").strip()
     if not title:
-        raise MaterialError("title", _("Give the material a title."))
+        raise MaterialError(_("Give the material a title."), "title")
     if kind not in MATERIAL_KINDS:
-        raise MaterialError("kind", _("Choose a kind."))
+        raise MaterialError(_("Choose a kind."), "kind")
     link = (link or "").strip() or None
     has_file = upload is not None and bool(upload.filename)
     if not has_file and not link:
-        raise MaterialError("file", _("Upload a file or give a link."))
+        raise MaterialError(_("Upload a file or give a link."), "file")
     if link and not link.lower().startswith(("https://", "http://")):
-        raise MaterialError("link", _("A link must start with http:// or https://."))
+        raise MaterialError(_("A link must start with http:// or https://."), "link")
     material = Material(title=title[:300], kind=kind, edition=(edition or "1").strip()[:40] or "1",
                         issued_on=issued_on or date.today(), author_id=author.id, unit_id=author.unit_id,
                         private=private, link=None if has_file else link)
@@ -199,7 +196,7 @@ def attach(session: Session, user, material_id: int, deal_id: int | None = None,
     """Record that a material was used in a deal or an activity (once per pair)."""
     material = session.get(Material, material_id)
     if material is None or not can_open(user, material):
-        raise MaterialError("material_id", _("Choose a material."))
+        raise MaterialError(_("Choose a material."), "material_id")
     if activity_id is not None:
         activity = session.get(Activity, activity_id)
         deal_id = activity.deal_id if activity else None

@@ -21,6 +21,7 @@ from app.models.audit import AuditEntry
 from app.models.base import utcnow
 from app.models.duplicates import DedupGroup, Merge, MergedRecord
 from app.services.dedup import tr
+from app.services.errors import RuleError
 
 TABLES = {"company": "companies", "contact": "contacts"}
 # Fields a reviewer chooses between, with their labels; everything else stays the survivor's.
@@ -39,7 +40,7 @@ LOG_TABLES = {"dedup_merges", "dedup_merged_records", "dedup_groups", "dedup_dec
               "search_tokens"}
 
 
-class MergeError(ValueError):
+class MergeError(RuleError):
     """A merge or undo that cannot be done; the message says why."""
 
 

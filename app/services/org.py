@@ -1,11 +1,15 @@
 """The org board and reference lists every installation starts with."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.i18n import tr
 from app.models.companies import ClientType
 from app.models.org import ROLES, Unit, User
+from app.services.errors import RuleError, required
 
 # (code, Russian, English, parent code, in Distribution)
 ORG_BOARD = [
@@ -53,8 +57,12 @@ def unit_by_code(session: Session, code: str) -> Unit | None:
     return session.scalar(select(Unit).where(Unit.code == code))
 
 
-class UserError(ValueError):
+class UserError(RuleError):
     """A user cannot be created or changed as asked; the message says why."""
+
+
+class UnitError(RuleError):
+    """A unit of the org board cannot be saved as asked; `field` names the form field at fault."""
 
 
 def create_user(session: Session, email: str, password: str, role: str, unit_code: str,
@@ -76,3 +84,40 @@ def create_user(session: Session, email: str, password: str, role: str, unit_cod
     session.add(user)
     session.commit()
     return user
+
+
+
+UNIT_CODE = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
+
+
+def save_unit(session: Session, unit_id: int | None, code: str, name_ru: str, name_en: str,
+              parent_id: int | None, in_distribution: bool) -> Unit:
+    """Add or change a unit of the org board; requests can then be sent to it."""
+    code = (code or "").strip().lower()
+    if not UNIT_CODE.match(code):
+        raise UnitError(tr("Use 2-40 lower-case letters, digits, - or _, starting with a letter."), "code")
+    clash = session.scalar(select(Unit.id).where(Unit.code == code))
+    if clash is not None and clash != unit_id:
+        raise UnitError(tr("Another unit already has this code."), "code")
+    if not (name_ru or "").strip():
+        raise UnitError(tr("Give the Russian name."), "name_ru")
+    if not (name_en or "").strip():
+        raise UnitError(tr("Give the English name."), "name_en")
+    unit = session.get(Unit, unit_id) if unit_id else Unit()
+    if unit is None:
+        raise UnitError(tr("This unit does not exist."))
+    ancestor = session.get(Unit, parent_id) if parent_id else None
+    while ancestor is not None and unit_id is not None:
+        if ancestor.id == unit_id:
+            raise UnitError(tr("A unit cannot sit under itself."), "parent_id")
+        ancestor = ancestor.parent
+    unit.code, unit.name_ru, unit.name_en = code, name_ru.strip()[:200], name_en.strip()[:200]
+    unit.parent_id, unit.in_distribution = parent_id or None, bool(in_distribution)
+    session.add(unit)
+    session.commit()
+    return unit
+
+
+def units(session: Session) -> list[Unit]:
+    """The org board, Distribution first: every unit a request can be sent to."""
+    return list(session.scalars(select(Unit).order_by(Unit.in_distribution.desc(), Unit.id)))

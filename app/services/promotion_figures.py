@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from app.models.promotion import Campaign, CampaignSpend, PlanBudgetLine, PromotionPlan, Response
 from app.models.sales import Deal
+from app.services.campaign_analysis import week_bounds
 from app.services.figures import Figure, figure
-from app.services.promotion import week_bounds
 
 
 def _share(part: int, whole: int) -> float | None:

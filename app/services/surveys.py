@@ -22,17 +22,14 @@ from app.models.sales_work import (
     SurveyResponse,
     SurveyTarget,
 )
+from app.services.errors import RuleError
 
 TOKEN_SALT = "survey-invite"
 RECIPIENT_LIMIT = 200
 
 
-class SurveyError(ValueError):
+class SurveyError(RuleError):
     """Survey input is refused; `field` names where the message belongs."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 def create(session: Session, user, title: str, targets: list[tuple[str, int | None]],
@@ -40,9 +37,9 @@ def create(session: Session, user, title: str, targets: list[tuple[str, int | No
     """A survey aimed at one or more product line × client type combinations."""
     title = (title or "").strip()
     if not title:
-        raise SurveyError("title", _("Give the survey a title."))
+        raise SurveyError(_("Give the survey a title."), "title")
     if not targets:
-        raise SurveyError("targets", _("Choose at least one combination to survey."))
+        raise SurveyError(_("Choose at least one combination to survey."), "targets")
     survey = Survey(title=title[:300], created_by_id=user.id, campaign_id=campaign_id,
                     targets=[SurveyTarget(product_line=line[:120], client_type_id=ct) for line, ct in targets])
     session.add(survey)
@@ -54,12 +51,12 @@ def add_question(session: Session, survey: Survey, text: str, kind: str, choices
     """Append a question; a choice question needs at least two choices."""
     text = (text or "").strip()
     if not text:
-        raise SurveyError("text", _("Write the question."))
+        raise SurveyError(_("Write the question."), "text")
     if kind not in QUESTION_KINDS:
-        raise SurveyError("kind", _("Choose the kind of answer."))
+        raise SurveyError(_("Choose the kind of answer."), "kind")
     options = [c.strip() for c in (choices or "").replace(";", "\n").splitlines() if c.strip()]
     if kind == "choice" and len(options) < 2:
-        raise SurveyError("choices", _("Give at least two choices, one per line."))
+        raise SurveyError(_("Give at least two choices, one per line."), "choices")
     q = SurveyQuestion(survey_id=survey.id, text=text[:500], kind=kind, position=len(survey.questions) + 1,
                        choices="\n".join(options) if kind == "choice" else None)
     session.add(q)
@@ -127,12 +124,12 @@ def clean_answers(survey: Survey, form: dict[str, str]) -> dict[int, str]:
         if not value:
             continue
         if q.kind == "scale" and value not in {"1", "2", "3", "4", "5"}:
-            raise SurveyError(f"q{q.id}", _("Choose a number from 1 to 5."))
+            raise SurveyError(_("Choose a number from 1 to 5."), f"q{q.id}")
         if q.kind == "choice" and value not in q.choice_list:
-            raise SurveyError(f"q{q.id}", _("Choose one of the answers offered."))
+            raise SurveyError(_("Choose one of the answers offered."), f"q{q.id}")
         answers[q.id] = value[:4000]
     if not answers:
-        raise SurveyError("answers", _("Answer at least one question."))
+        raise SurveyError(_("Answer at least one question."), "answers")
     return answers
 
 
@@ -146,7 +143,7 @@ def record(session: Session, survey: Survey, company_id: int, form: dict[str, st
                                   .values(used_at=utcnow())).rowcount
         if claimed != 1:
             session.rollback()
-            raise SurveyError("answers", _("This link has already been used."))
+            raise SurveyError(_("This link has already been used."), "answers")
     response = SurveyResponse(survey_id=survey.id, company_id=company_id, recorded_by_id=recorded_by_id,
                               invite_id=inv.id if inv else None,
                               answers=[SurveyAnswer(question_id=qid, value=v) for qid, v in answers.items()])

@@ -12,11 +12,12 @@ from app.models.companies import Address, Company
 from app.models.contacts import Contact
 from app.services.contact_points import POINT_MODELS, get_point
 from app.services.dedup import tr
+from app.services.errors import RuleError
 
 ITEM_MODELS = POINT_MODELS
 
 
-class VerifyError(ValueError):
+class VerifyError(RuleError):
     """A value that cannot be saved as a phone, email or address."""
 
 

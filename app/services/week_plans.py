@@ -13,6 +13,7 @@ from app.models.companies import Company
 from app.models.org import Unit, User
 from app.models.sales import OPEN_STAGES, Activity, Deal
 from app.models.sales_work import TASK_ACTIONS, PlanTask, WeekPlan
+from app.services.errors import RuleError
 from app.services.permissions import can_manage_unit, is_admin
 
 # The activity a task is done by: one click in the plan logs it.
@@ -22,12 +23,8 @@ STALE_DEAL_DAYS = 7
 SUGGESTION_LIMIT = 15
 
 
-class PlanError(ValueError):
+class PlanError(RuleError):
     """A plan change is refused; `field` names where the message belongs."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 def monday(day: date) -> date:
@@ -182,13 +179,13 @@ def add_task(session: Session, user, plan: WeekPlan, company_id: int | None, act
         company_id = deal.company_id
     company = session.get(Company, company_id) if company_id else None
     if company is None or company.deleted_at is not None:
-        raise PlanError("company_id", _("Choose the client."))
+        raise PlanError(_("Choose the client."), "company_id")
     if action not in TASK_ACTIONS:
-        raise PlanError("action", _("Choose an action."))
+        raise PlanError(_("Choose an action."), "action")
     if not (expected_result or "").strip():
-        raise PlanError("expected_result", _("Say what result you expect."))
+        raise PlanError(_("Say what result you expect."), "expected_result")
     if deal is not None and deal.company_id != company.id:
-        raise PlanError("deal_id", _("This deal belongs to another client."))
+        raise PlanError(_("This deal belongs to another client."), "deal_id")
     task = PlanTask(plan=plan, company_id=company.id, action=action, expected_result=expected_result.strip()[:500],
                     deal_id=deal.id if deal else None, contact_id=contact_id or (deal.contact_id if deal else None))
     session.add(task)

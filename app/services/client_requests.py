@@ -1,23 +1,22 @@
-"""Key accounts and client requests: the rules, as plain functions over a session and ids."""
+"""Client requests: what a key account asks, routed to departments, answered, relayed and closed."""
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
+from app.i18n import localized, reader_locale
+from app.i18n import tr as _
 from app.models.accounts import (
     CHANNELS,
     OPEN_STATUSES,
     ROUTE_WAITING,
-    AccountHandover,
     ClientRequest,
     KeyAccount,
     RequestAttachment,
@@ -28,8 +27,9 @@ from app.models.base import utcnow
 from app.models.companies import Company
 from app.models.contacts import Contact
 from app.models.org import Unit, User
-from app.models.sales import OPEN_STAGES, Activity, Deal
 from app.services import notifications, permissions
+from app.services.errors import required
+from app.services.key_accounts import AccountsError, deputy_of
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 DUE_SOON_DAYS = 1  # "about to miss its date": due today or tomorrow
@@ -44,146 +44,6 @@ STEP_LABELS = {"registered": _l("Registered"), "sent": _l("Sent to the departmen
                "relayed": _l("Answer relayed to the client"), "closed": _l("Closed with the client's confirmation"),
                "reopened": _l("Reopened"), "split": _l("Split into sub-requests"), "attached": _l("File attached")}
 
-
-class AccountsError(ValueError):
-    """A key-account or request change cannot be made as asked; `field` names the form field at fault."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
-
-# ---------------------------------------------------------------- key accounts
-
-def key_account(session: Session, company_id: int) -> KeyAccount | None:
-    """The key-account record of a company, or None when it is an ordinary client."""
-    return session.get(KeyAccount, company_id)
-
-
-def deputy_of(session: Session, company_id: int) -> int | None:
-    """Who stands in for the account manager during absences (a user id), if anyone."""
-    return session.scalar(select(KeyAccount.deputy_id).where(KeyAccount.company_id == company_id))
-
-
-def set_key_account(session: Session, company_id: int, manager_id: int | None, deputy_id: int | None,
-                    note: str, by_id: int | None) -> KeyAccount:
-    """Mark a company a key account (or change its manager/deputy); a change of people is a recorded hand-over."""
-    company = session.get(Company, company_id)
-    if company is None or company.deleted_at is not None:
-        raise AccountsError(_msg("This company does not exist."))
-    if manager_id is None or session.get(User, manager_id) is None:
-        raise AccountsError(_msg("A key account needs exactly one account manager."), "manager_id")
-    if deputy_id is not None and (deputy_id == manager_id or session.get(User, deputy_id) is None):
-        raise AccountsError(_msg("The deputy must be someone other than the account manager."), "deputy_id")
-    note = (note or "").strip()
-    account = session.get(KeyAccount, company_id)
-    previous_manager = company.account_manager_id
-    changed = account is None or previous_manager != manager_id or account.deputy_id != deputy_id
-    if account is not None and previous_manager not in (None, manager_id) and not note:
-        raise AccountsError(_msg("Write a hand-over note for the new account manager."), "note")
-    if account is None:
-        account = KeyAccount(company_id=company_id, since=utcnow())
-        session.add(account)
-    account.deputy_id = deputy_id
-    company.account_manager_id = manager_id
-    if changed:
-        session.add(AccountHandover(company_id=company_id, from_manager_id=previous_manager,
-                                    to_manager_id=manager_id, deputy_id=deputy_id, note=note, by_id=by_id))
-    if previous_manager not in (None, manager_id):
-        # Open requests move with the account; closed ones stay in the figures of whoever carried them.
-        for req in session.scalars(select(ClientRequest).where(ClientRequest.company_id == company_id,
-                                                               ClientRequest.status.in_(OPEN_STATUSES))):
-            req.account_manager_id = manager_id
-    session.commit()
-    return account
-
-
-def remove_key_account(session: Session, company_id: int, by_id: int | None) -> None:
-    """The company is no longer a key account; its manager stays on the company record."""
-    account = session.get(KeyAccount, company_id)
-    if account is None:
-        return
-    session.add(AccountHandover(company_id=company_id, from_manager_id=account.company.account_manager_id,
-                                to_manager_id=None, note=_msg("No longer a key account"), by_id=by_id))
-    session.delete(account)
-    session.commit()
-
-
-def handovers(session: Session, company_id: int) -> list[AccountHandover]:
-    """Every change of the account's people, newest first, with the notes left for the next manager."""
-    return list(session.scalars(select(AccountHandover).where(AccountHandover.company_id == company_id)
-                                .order_by(AccountHandover.at.desc(), AccountHandover.id.desc())))
-
-
-def key_accounts_of(session: Session, user_id: int) -> list[tuple[Company, KeyAccount]]:
-    """Companies a person manages or deputises for, by name."""
-    return list(session.execute(
-        select(Company, KeyAccount).join(KeyAccount, KeyAccount.company_id == Company.id)
-        .where(Company.deleted_at.is_(None),
-               or_(Company.account_manager_id == user_id, KeyAccount.deputy_id == user_id))
-        .order_by(Company.name_sort, Company.id)))
-
-
-@dataclass
-class AccountRow:
-    """One line of the account manager's home page."""
-
-    company: Company
-    role: str                     # manager | deputy
-    revenue_this_year: float = 0
-    revenue_last_year: float = 0
-    open_requests: int = 0
-    overdue_requests: int = 0
-    deals_in_progress: int = 0
-    last_contact: datetime | None = None
-
-
-def manager_home(session: Session, user_id: int, today: date) -> list[AccountRow]:
-    """The manager's accounts with their figures: one aggregate query per figure, never one per account."""
-    accounts = key_accounts_of(session, user_id)
-    rows = {c.id: AccountRow(c, "manager" if c.account_manager_id == user_id else "deputy") for c, _k in accounts}
-    if not rows:
-        return []
-    ids = list(rows)
-    this_start, last_start = date(today.year, 1, 1), date(today.year - 1, 1, 1)
-    revenue = session.execute(
-        select(Deal.company_id,
-               func.sum(case((Deal.closed_on >= this_start, Deal.amount), else_=0)),
-               func.sum(case((Deal.closed_on < this_start, Deal.amount), else_=0)))
-        .where(Deal.company_id.in_(ids), Deal.stage == "won", Deal.closed_on >= last_start,
-               Deal.closed_on <= today)
-        .group_by(Deal.company_id))
-    for cid, this_year, last_year in revenue:
-        rows[cid].revenue_this_year, rows[cid].revenue_last_year = this_year or 0, last_year or 0
-    requests = session.execute(
-        select(ClientRequest.company_id, func.count(ClientRequest.id),
-               func.sum(case((ClientRequest.due_on < today, 1), else_=0)))
-        .where(ClientRequest.company_id.in_(ids), ClientRequest.status.in_(OPEN_STATUSES))
-        .group_by(ClientRequest.company_id))
-    for cid, n_open, n_overdue in requests:
-        rows[cid].open_requests, rows[cid].overdue_requests = n_open, n_overdue or 0
-    for cid, n in session.execute(select(Deal.company_id, func.count(Deal.id))
-                                  .where(Deal.company_id.in_(ids), Deal.stage.in_(OPEN_STAGES))
-                                  .group_by(Deal.company_id)):
-        rows[cid].deals_in_progress = n
-    for cid, at in session.execute(select(Activity.company_id, func.max(Activity.occurred_at))
-                                   .where(Activity.company_id.in_(ids)).group_by(Activity.company_id)):
-        rows[cid].last_contact = _aware(at)
-    return list(rows.values())
-
-
-def _aware(value):
-    """func.max() bypasses the column type; SQLite hands back a naive value or a string."""
-    from datetime import timezone
-
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if isinstance(value, datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value
-
-
-# ---------------------------------------------------------------- visibility
 
 def manager_and_deputy(session: Session, req: ClientRequest) -> tuple[User | None, int | None]:
     """The two people who speak to the client about this request."""
@@ -258,24 +118,24 @@ def register_request(session: Session, data: NewRequest, by_id: int, upload_dir:
     """Record a client's request and send it to each chosen department's inbox."""
     company = session.get(Company, data.company_id)
     if company is None or session.get(KeyAccount, data.company_id) is None:
-        raise AccountsError(_msg("Requests are carried for key accounts only."), "company_id")
-    subject = _required(data.subject, _msg("Say what the client asked for."), "subject")
+        raise AccountsError(_("Requests are carried for key accounts only."), "company_id")
+    subject = required(data.subject, _("Say what the client asked for."), "subject", AccountsError)
     unit_ids = sorted(set(data.unit_ids or []))
     units = list(session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))) if unit_ids else []
     if not units or len(units) != len(unit_ids):
-        raise AccountsError(_msg("Choose at least one department."), "unit_ids")
+        raise AccountsError(_("Choose at least one department."), "unit_ids")
     if data.channel not in CHANNELS:
-        raise AccountsError(_msg("Choose how the client asked."), "channel")
+        raise AccountsError(_("Choose how the client asked."), "channel")
     if data.contact_id is not None:
         contact = session.get(Contact, data.contact_id)
         if contact is None or contact.company_id != data.company_id:
-            raise AccountsError(_msg("The contact must work at this company."), "contact_id")
+            raise AccountsError(_("The contact must work at this company."), "contact_id")
     now = utcnow()
     asked_at = data.asked_at or now
     if asked_at > now + timedelta(minutes=5):
-        raise AccountsError(_msg("The client cannot have asked in the future."), "asked_at")
+        raise AccountsError(_("The client cannot have asked in the future."), "asked_at")
     if data.due_on is not None and data.due_on < (today or now.date()) and parent_id is None:
-        raise AccountsError(_msg("The agreed date has already passed."), "due_on")
+        raise AccountsError(_("The agreed date has already passed."), "due_on")
     req = ClientRequest(company_id=company.id, account_manager_id=company.account_manager_id, created_by_id=by_id,
                         contact_id=data.contact_id, subject=subject[:300], details=(data.details or "").strip(),
                         channel=data.channel, asked_at=asked_at, due_on=data.due_on, status="open",
@@ -291,7 +151,7 @@ def register_request(session: Session, data: NewRequest, by_id: int, upload_dir:
             _store_attachment(session, req, storage, by_id, upload_dir, now)
     session.flush()
     _notify_units(session, req, [u.id for u in units], "request_new",
-                  _msg("New client request from %(company)s: %(subject)s", company=company.display_name,
+                  _("New client request from %(company)s: %(subject)s", company=company.display_name,
                     subject=req.subject), by_id)
     session.commit()
     return req
@@ -309,7 +169,7 @@ def _store_attachment(session: Session, req: ClientRequest, storage, by_id: int 
     """Save a file under UPLOAD_DIR/requests/<id>/ with a random name; the original name is kept for download."""
     data = storage.read()
     if len(data) > MAX_ATTACHMENT_BYTES:
-        raise AccountsError(_msg("A file may be at most 20 MB."), "files")
+        raise AccountsError(_("A file may be at most 20 MB."), "files")
     safe = secure_filename(storage.filename) or "file"
     stored = f"{req.id}/{uuid.uuid4().hex}_{safe}"
     path = Path(upload_dir) / "requests" / stored
@@ -332,7 +192,7 @@ def add_attachments(session: Session, request_id: int, files: list, by_id: int, 
             _store_attachment(session, req, storage, by_id, upload_dir, now)
             added += 1
     if not added:
-        raise AccountsError(_msg("Choose a file."), "files")
+        raise AccountsError(_("Choose a file."), "files")
     session.commit()
     return added
 
@@ -345,14 +205,14 @@ def attachment_path(upload_dir: Path, att: RequestAttachment) -> Path:
 def _get(session: Session, request_id: int) -> ClientRequest:
     req = session.get(ClientRequest, request_id)
     if req is None:
-        raise AccountsError(_msg("This request does not exist."))
+        raise AccountsError(_("This request does not exist."))
     return req
 
 
 def _route(session: Session, route_id: int) -> RequestRoute:
     route = session.get(RequestRoute, route_id)
     if route is None:
-        raise AccountsError(_msg("This request does not exist."))
+        raise AccountsError(_("This request does not exist."))
     return route
 
 
@@ -367,7 +227,7 @@ def accept(session: Session, route_id: int, by_id: int) -> RequestRoute:
     """The department takes the request on."""
     route = _route(session, route_id)
     if route.status != "new":
-        raise AccountsError(_msg("Only a new request can be accepted."))
+        raise AccountsError(_("Only a new request can be accepted."))
     now = utcnow()
     route.status, route.accepted_at, route.accepted_by_id = "accepted", now, by_id
     _step(session, route.request, "accepted", by_id, now, unit_id=route.unit_id)
@@ -379,7 +239,7 @@ def _take_up(session: Session, route_id: int, text: str, by_id: int, allowed: tu
              empty_message: str, state_message: str) -> tuple[RequestRoute, str, datetime]:
     """A department's reply needs its text and a route still waiting for it; replying also accepts."""
     route = _route(session, route_id)
-    text = _required(text, empty_message, "text")
+    text = required(text, empty_message, "text", AccountsError)
     if route.status not in allowed:
         raise AccountsError(state_message)
     now = utcnow()
@@ -395,8 +255,8 @@ def _tell_carriers(session: Session, req: ClientRequest, kind: str, text: str, b
 
 def answer(session: Session, route_id: int, text: str, by_id: int) -> RequestRoute:
     """The department answers; the account manager is told so they can relay it."""
-    route, text, now = _take_up(session, route_id, text, by_id, ROUTE_WAITING, _msg("Write the answer."),
-                                _msg("This department has already answered."))
+    route, text, now = _take_up(session, route_id, text, by_id, ROUTE_WAITING, _("Write the answer."),
+                                _("This department has already answered."))
     req = route.request
     route.status, route.answer, route.answered_at, route.answered_by_id = "answered", text, now, by_id
     route.relayed_at = None
@@ -407,7 +267,7 @@ def answer(session: Session, route_id: int, text: str, by_id: int) -> RequestRou
     _step(session, req, "answered", by_id, now, unit_id=route.unit_id, text=text)
     _refresh_status(req)
     _tell_carriers(session, req, "request_answered",
-                   _msg("%(unit)s answered: %(subject)s", unit=route.unit.name(_locale()), subject=req.subject), by_id)
+                   _("%(unit)s answered: %(subject)s", unit=route.unit.name(reader_locale()), subject=req.subject), by_id)
     session.commit()
     return route
 
@@ -415,13 +275,13 @@ def answer(session: Session, route_id: int, text: str, by_id: int) -> RequestRou
 def ask_back(session: Session, route_id: int, question: str, by_id: int) -> RequestRoute:
     """The department needs more from the client before it can answer."""
     route, question, now = _take_up(session, route_id, question, by_id, ("new", "accepted"),
-                                    _msg("Write the question."),
-                                    _msg("This request is not waiting for the department."))
+                                    _("Write the question."),
+                                    _("This request is not waiting for the department."))
     req = route.request
     route.status, route.question = "asked", question
     _step(session, req, "asked", by_id, now, unit_id=route.unit_id, text=question)
     _tell_carriers(session, req, "request_asked",
-                   _msg("%(unit)s asks about: %(subject)s", unit=route.unit.name(_locale()), subject=req.subject),
+                   _("%(unit)s asks about: %(subject)s", unit=route.unit.name(reader_locale()), subject=req.subject),
                    by_id)
     session.commit()
     return route
@@ -430,14 +290,14 @@ def ask_back(session: Session, route_id: int, question: str, by_id: int) -> Requ
 def clarify(session: Session, route_id: int, text: str, by_id: int) -> RequestRoute:
     """The account manager brings the client's reply to the department's question."""
     route = _route(session, route_id)
-    text = _required(text, _msg("Write the client's reply."), "text")
+    text = required(text, _("Write the client's reply."), "text", AccountsError)
     if route.status != "asked":
-        raise AccountsError(_msg("The department has not asked anything."))
+        raise AccountsError(_("The department has not asked anything."))
     now = utcnow()
     route.status = "accepted"
     _step(session, route.request, "clarified", by_id, now, unit_id=route.unit_id, text=text)
     _notify_units(session, route.request, [route.unit_id], "request_clarified",
-                  _msg("The client replied: %(subject)s", subject=route.request.subject), by_id)
+                  _("The client replied: %(subject)s", subject=route.request.subject), by_id)
     session.commit()
     return route
 
@@ -446,7 +306,7 @@ def relay(session: Session, route_id: int, text: str, by_id: int) -> RequestRout
     """The account manager passes a department's answer on to the client."""
     route = _route(session, route_id)
     if route.status != "answered":
-        raise AccountsError(_msg("There is no answer to relay yet."))
+        raise AccountsError(_("There is no answer to relay yet."))
     now = utcnow()
     route.relayed_at = now
     _step(session, route.request, "relayed", by_id, now, unit_id=route.unit_id, text=(text or "").strip() or None)
@@ -457,11 +317,11 @@ def relay(session: Session, route_id: int, text: str, by_id: int) -> RequestRout
 def close(session: Session, request_id: int, confirmation: str, by_id: int) -> ClientRequest:
     """Close with the client's confirmation; whether it was closed by the agreed date is kept for the figures."""
     req = _get(session, request_id)
-    confirmation = _required(confirmation, _msg("Write who confirmed and how."), "confirmation")
+    confirmation = required(confirmation, _("Write who confirmed and how."), "confirmation", AccountsError)
     if req.status == "closed":
-        raise AccountsError(_msg("This request is already closed."))
+        raise AccountsError(_("This request is already closed."))
     if not any(r.status == "answered" for r in req.routes) and not any(c.status == "closed" for c in req.children):
-        raise AccountsError(_msg("No department has answered yet."))
+        raise AccountsError(_("No department has answered yet."))
     now = utcnow()
     req.status, req.closed_at, req.client_confirmation = "closed", now, confirmation[:500]
     req.close_secs = _secs(req.asked_at, now)
@@ -477,9 +337,9 @@ def close(session: Session, request_id: int, confirmation: str, by_id: int) -> C
 def reopen(session: Session, request_id: int, reason: str, by_id: int) -> ClientRequest:
     """The client came back: the departments get it in their inboxes again and the count of reopenings grows."""
     req = _get(session, request_id)
-    reason = _required(reason, _msg("Say why the client came back."), "reason")
+    reason = required(reason, _("Say why the client came back."), "reason", AccountsError)
     if req.status != "closed":
-        raise AccountsError(_msg("Only a closed request can be reopened."))
+        raise AccountsError(_("Only a closed request can be reopened."))
     now = utcnow()
     req.status, req.closed_at, req.close_secs, req.closed_on_time = "open", None, None, None
     req.reopened_count = (req.reopened_count or 0) + 1
@@ -487,7 +347,7 @@ def reopen(session: Session, request_id: int, reason: str, by_id: int) -> Client
         route.status, route.relayed_at = "new", None
     _step(session, req, "reopened", by_id, now, text=reason)
     _notify_units(session, req, [r.unit_id for r in req.routes], "request_reopened",
-                  _msg("Reopened: %(subject)s", subject=req.subject), by_id)
+                  _("Reopened: %(subject)s", subject=req.subject), by_id)
     session.commit()
     return req
 
@@ -497,10 +357,10 @@ def split(session: Session, request_id: int, parts: list[tuple[int, str, str]], 
     """Split a request into sub-requests, one per department, each carried and answered on its own."""
     req = _get(session, request_id)
     if req.status == "closed":
-        raise AccountsError(_msg("A closed request cannot be split."))
+        raise AccountsError(_("A closed request cannot be split."))
     parts = [(uid, (s or "").strip(), (d or "").strip()) for uid, s, d in parts if uid]
     if not parts:
-        raise AccountsError(_msg("Choose at least one department."), "unit_ids")
+        raise AccountsError(_("Choose at least one department."), "unit_ids")
     children = []
     for unit_id, subject, details in parts:
         data = NewRequest(company_id=req.company_id, subject=subject or req.subject, unit_ids=[unit_id],
@@ -610,8 +470,8 @@ def send_reminders(session: Session, today: date) -> dict[str, int]:
         kind = "overdue" if overdue else "due_soon"
         people = [item["manager"]] + [u for unit_id in item["units"] for u in members.get(unit_id, [])]
         due, subject = item["due_on"].isoformat(), item["subject"]
-        text = (_msg("Overdue since %(date)s: %(subject)s", date=due, subject=subject) if overdue
-                else _msg("Due %(date)s: %(subject)s", date=due, subject=subject))
+        text = (_("Overdue since %(date)s: %(subject)s", date=due, subject=subject) if overdue
+                else _("Due %(date)s: %(subject)s", date=due, subject=subject))
         sent[kind] += notifications.notify(session, people, f"request_{kind}", text, url=_request_url(rid),
                                            dedup_key=f"request:{rid}:{kind}:{item['due_on'].isoformat()}")
     session.commit()
@@ -635,79 +495,20 @@ def timeline_items(session: Session, company_id: int, before: datetime | None, l
         stmt = stmt.where(RequestStep.at < before)
     items = []
     for step, subject, unit_ru, unit_en, author in session.execute(stmt):
-        unit = _localized(unit_ru, unit_en) if unit_ru else None
+        unit = localized(unit_ru, unit_en) if unit_ru else None
         title = f"{STEP_LABELS.get(step.kind, step.kind)}: {subject}"
         url = url_for("key_accounts.request_detail", request_id=step.request_id) if has_request_context() else None
         items.append(TimelineItem(at=step.at, kind="request", title=title, body=unit, url=url, author=author))
     return items
 
 
-def _locale() -> str:
-    """The reader's language in a page; the portal's default in a background job (no request there)."""
-    from flask import current_app, has_request_context
-    from flask_babel import get_locale
-
-    if not has_request_context():
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
-    return str(get_locale() or "ru")
 
 
-def _msg(message: str, **variables) -> str:
-    """A message for a person, translated outside a web request too (reminder jobs, CLI, tests)."""
-    from flask import has_request_context
-    from flask_babel import force_locale
-
-    if has_request_context():
-        return _(message, **variables)
-    with force_locale(_locale()):
-        return _(message, **variables)
 
 
-def _required(value: str | None, message, field: str) -> str:
-    """The stripped text, or an AccountsError naming the field when it is blank."""
-    value = (value or "").strip()
-    if not value:
-        raise AccountsError(message, field)
-    return value
 
 
-def _localized(ru: str, en: str) -> str:
-    return ru if _locale() == "ru" else en
 
 
 # ---------------------------------------------------------------- units (admins add departments)
 
-UNIT_CODE = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
-
-
-def save_unit(session: Session, unit_id: int | None, code: str, name_ru: str, name_en: str,
-              parent_id: int | None, in_distribution: bool) -> Unit:
-    """Add or change a unit of the org board; requests can then be sent to it."""
-    code = (code or "").strip().lower()
-    if not UNIT_CODE.match(code):
-        raise AccountsError(_msg("Use 2-40 lower-case letters, digits, - or _, starting with a letter."), "code")
-    clash = session.scalar(select(Unit.id).where(Unit.code == code))
-    if clash is not None and clash != unit_id:
-        raise AccountsError(_msg("Another unit already has this code."), "code")
-    if not (name_ru or "").strip():
-        raise AccountsError(_msg("Give the Russian name."), "name_ru")
-    if not (name_en or "").strip():
-        raise AccountsError(_msg("Give the English name."), "name_en")
-    unit = session.get(Unit, unit_id) if unit_id else Unit()
-    if unit is None:
-        raise AccountsError(_msg("This unit does not exist."))
-    ancestor = session.get(Unit, parent_id) if parent_id else None
-    while ancestor is not None and unit_id is not None:
-        if ancestor.id == unit_id:
-            raise AccountsError(_msg("A unit cannot sit under itself."), "parent_id")
-        ancestor = ancestor.parent
-    unit.code, unit.name_ru, unit.name_en = code, name_ru.strip()[:200], name_en.strip()[:200]
-    unit.parent_id, unit.in_distribution = parent_id or None, bool(in_distribution)
-    session.add(unit)
-    session.commit()
-    return unit
-
-
-def units(session: Session) -> list[Unit]:
-    """The org board, Distribution first: every unit a request can be sent to."""
-    return list(session.scalars(select(Unit).order_by(Unit.in_distribution.desc(), Unit.id)))

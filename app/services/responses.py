@@ -1,0 +1,355 @@
+"""Responses: every reply to a campaign counted once, matched to the base, qualified and converted."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import phonenumbers
+from flask import current_app, has_app_context
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from app.models.companies import Company
+from app.models.contacts import Contact, Email, Phone
+from app.models.org import User
+from app.models.promotion import (
+    RESPONSE_STATUSES,
+    Campaign,
+    PublicFormHit,
+    Response,
+)
+from app.models.sales import Deal
+from app.services.campaigns import campaign_by_code
+from app.services.promotion import PromotionError, setting
+
+
+def normalise_phone(raw: str | None) -> str | None:
+    """E.164 when the number parses, else None (a phone that cannot be dialled is no phone)."""
+    if not raw or not raw.strip():
+        return None
+    region = current_app.config.get("DEFAULT_PHONE_REGION", "RU") if has_app_context() else "RU"
+    try:
+        num = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(num):
+        return None
+    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_email(raw: str | None) -> str | None:
+    raw = (raw or "").strip().lower()
+    return raw if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", raw) else None
+
+
+def match_responder(session: Session, name: str | None, email: str | None, phone: str | None,
+                    company_name: str | None) -> tuple[int | None, int | None]:
+    """Find the responder in the base: (company id, contact id), or (None, None) when nobody matches.
+
+    An exact normalised email, then phone, names the person; failing that, the duplicate engine may name
+    the company when the responder gave an email or phone to corroborate the name (a name alone never
+    links: there are many «Ромашка»s) and the score reaches the review threshold.
+    """
+    email, phone = normalise_email(email), normalise_phone(phone)
+    for model, column, value in ((Email, Email.address, email), (Phone, Phone.e164, phone)):
+        if not value:
+            continue
+        row = session.execute(select(model.company_id, model.contact_id)
+                              .join(Contact, Contact.id == model.contact_id, isouter=True)
+                              .where(column == value, Contact.deleted_at.is_(None))
+                              .order_by(model.contact_id.is_(None), model.id).limit(1)).first()
+        if row:
+            return _with_company(session, row.company_id, row.contact_id)
+    if (company_name or "").strip() and (email or phone):
+        from app.services import dedup
+
+        threshold = dedup.get_settings(session).review_threshold
+        hits = dedup.likely_duplicates(session, "company", {"legal_name": company_name, "email": email or "",
+                                                            "phone": phone or ""}, limit=1)
+        if hits and hits[0].score >= threshold:
+            return _with_company(session, hits[0].record.id, None)
+    return None, None
+
+
+def _with_company(session: Session, company_id: int | None, contact_id: int | None) -> tuple[int | None, int | None]:
+    if company_id is None and contact_id is not None:
+        company_id = session.scalar(select(Contact.company_id).where(Contact.id == contact_id))
+    if company_id is not None and session.scalar(select(Company.deleted_at).where(Company.id == company_id)):
+        return None, None
+    return company_id, contact_id
+
+
+def create_prospect(session: Session, name: str | None, email: str | None, phone: str | None,
+                    company_name: str | None, source: str) -> tuple[int, int | None]:
+    """A responder nobody knew becomes a prospect company (and a contact when we have a person)."""
+    label = (company_name or "").strip() or (name or "").strip() or email or phone or "?"
+    company = Company(legal_name=label[:300], name_sort=label.lower()[:300], status="prospect", source=source[:120])
+    session.add(company)
+    session.flush()
+    contact_id = None
+    if (name or "").strip() or email or phone:
+        contact = Contact(company_id=company.id, name=((name or "").strip() or label)[:200])
+        session.add(contact)
+        session.flush()
+        contact_id = contact.id
+    if email:
+        session.add(Email(company_id=company.id, contact_id=contact_id, address=email))
+    if phone:
+        session.add(Phone(company_id=company.id, contact_id=contact_id, e164=phone, kind="work"))
+    session.flush()  # the search index follows through app.services.search_sync
+    return company.id, contact_id
+
+
+@dataclass
+class ResponseInput:
+    """One response as staff, the public form or an import row gives it."""
+
+    campaign_id: int | None
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    company_name: str | None = None
+    message: str | None = None
+    received_at: datetime | None = None
+    source: str = "staff"
+    handled_by_id: int | None = None
+    company_id: int | None = None
+
+
+def record_response(session: Session, data: ResponseInput) -> Response:
+    """Count one response: match or create the client, flag a repeat, keep it visible either way."""
+    email = normalise_email(data.email)
+    if (data.email or "").strip() and email is None:
+        raise PromotionError("This email address does not look right.", "email")
+    phone = normalise_phone(data.phone)
+    if (data.phone or "").strip() and phone is None:
+        raise PromotionError("This phone number does not look right.", "phone")
+    campaign = session.get(Campaign, data.campaign_id) if data.campaign_id else None
+    if data.campaign_id and campaign is None:
+        raise PromotionError("No such campaign.", "campaign_id")
+    received = data.received_at or datetime.now(timezone.utc)
+    if received.tzinfo is None:
+        received = received.replace(tzinfo=timezone.utc)
+    company_id, contact_id, created = data.company_id, None, False
+    if company_id is None:
+        company_id, contact_id = match_responder(session, data.name, email, phone, data.company_name)
+        if company_id is None and (email or phone or (data.company_name or "").strip() or (data.name or "").strip()):
+            source = f"response: {campaign.code}" if campaign else "response"
+            company_id, contact_id = create_prospect(session, data.name, email, phone, data.company_name, source)
+            created = True
+    response = Response(campaign_id=campaign.id if campaign else None,
+                        channel_id=campaign.channel_id if campaign else None, received_at=received,
+                        source=data.source, name=(data.name or "").strip()[:200] or None, email=email, phone=phone,
+                        company_name=(data.company_name or "").strip()[:300] or None,
+                        message=(data.message or "").strip() or None, company_id=company_id, contact_id=contact_id,
+                        created_prospect=created, handled_by_id=data.handled_by_id, status="new")
+    response.repeat_of_id = _earlier_response(session, response)
+    session.add(response)
+    session.flush()
+    return response
+
+
+def _earlier_response(session: Session, r: Response) -> int | None:
+    """The first response of the same person to the same campaign within the repeat window, if any."""
+    if r.campaign_id is None:
+        return None
+    who = []
+    if r.contact_id:
+        who.append(Response.contact_id == r.contact_id)
+    if r.email:
+        who.append(Response.email == r.email)
+    if r.phone:
+        who.append(Response.phone == r.phone)
+    if not who:
+        return None
+    window = timedelta(days=setting("PROMOTION_REPEAT_WINDOW_DAYS"))
+    return session.scalar(select(Response.id).where(
+        Response.campaign_id == r.campaign_id, or_(*who), Response.repeat_of_id.is_(None),
+        Response.received_at >= r.received_at - window, Response.received_at <= r.received_at)
+        .order_by(Response.received_at).limit(1))
+
+
+def set_status(session: Session, response_id: int, status: str, reason: str | None = None,
+               user_id: int | None = None) -> Response:
+    """Move a response on: qualified, converted (a deal is opened), or disqualified with a reason."""
+    response = session.get(Response, response_id)
+    if response is None:
+        raise PromotionError("No such response.")
+    if status not in RESPONSE_STATUSES:
+        raise PromotionError("Unknown status.", "status")
+    if status == "disqualified":
+        if not (reason or "").strip():
+            raise PromotionError("Say why it is disqualified.", "reason")
+        response.disqualified_reason = reason.strip()[:300]
+    else:
+        response.disqualified_reason = None
+    if status == "converted" and response.deal_id is None:
+        if response.company_id is None:
+            raise PromotionError("Link the response to a client before opening a deal.", "status")
+        title = f"{response.campaign.name if response.campaign else 'Response'}: {response.company_name or response.name or ''}"
+        deal = Deal(title=title.strip(": ")[:300], company_id=response.company_id, contact_id=response.contact_id,
+                    owner_id=response.handled_by_id or user_id, stage="new")
+        session.add(deal)
+        session.flush()
+        response.deal_id = deal.id
+    response.status = status
+    if response.handled_by_id is None:
+        response.handled_by_id = user_id
+    session.flush()
+    return response
+
+
+def assign(session: Session, response_id: int, user_id: int | None) -> Response:
+    """Give a response to the seller who will handle it."""
+    response = session.get(Response, response_id)
+    if user_id is not None and session.get(User, user_id) is None:
+        raise PromotionError("No such person.", "handled_by_id")
+    response.handled_by_id = user_id
+    session.flush()
+    return response
+
+
+IMPORT_COLUMNS = {"name": ("name", "имя", "фио", "contact"), "email": ("email", "e-mail", "почта"),
+                  "phone": ("phone", "телефон", "tel"), "company_name": ("company", "компания", "организация"),
+                  "campaign": ("campaign", "code", "кампания", "код"), "received_at": ("date", "received_at", "дата"),
+                  "message": ("message", "comment", "комментарий", "note")}
+
+
+@dataclass
+class ImportResult:
+    """What an import did: counted rows, repeats among them, and the rows refused with why."""
+
+    recorded: int = 0
+    repeats: int = 0
+    prospects: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def import_responses(session: Session, raw: bytes, campaign_id: int | None, user_id: int | None) -> ImportResult:
+    """Import responses from a CSV (exhibition lists, call-tracking exports); bad rows are reported, not stored."""
+    text = raw.decode("utf-8-sig", errors="replace")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    header = [h.strip().lower() for h in next(reader, [])]
+    columns = {}
+    for key, names in IMPORT_COLUMNS.items():
+        for i, h in enumerate(header):
+            if h in names:
+                columns[key] = i
+                break
+    if not {"name", "email", "phone", "company_name"} & columns.keys():
+        raise PromotionError("The file needs a header row with at least one of: name, email, phone, company.", "file")
+    result = ImportResult()
+    for line_no, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        get = lambda key: row[columns[key]].strip() if key in columns and columns[key] < len(row) else ""  # noqa: E731
+        try:
+            cid = campaign_id
+            if get("campaign"):
+                campaign = campaign_by_code(session, get("campaign"))
+                if campaign is None:
+                    raise PromotionError(f"unknown campaign code {get('campaign')!r}")
+                cid = campaign.id
+            with session.begin_nested():
+                r = record_response(session, ResponseInput(
+                    campaign_id=cid, name=get("name"), email=get("email"), phone=get("phone"),
+                    company_name=get("company_name"), message=get("message"), received_at=_parse_when(get("received_at")),
+                    source="import", handled_by_id=user_id))
+        except PromotionError as exc:
+            result.errors.append((line_no, str(exc)))
+            continue
+        result.recorded += 1
+        result.repeats += r.is_repeat
+        result.prospects += r.created_prospect
+    return result
+
+
+def _parse_when(raw: str) -> datetime | None:
+    if not raw:
+        return None
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d", "%d.%m.%Y %H:%M", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(raw, fmt).replace(tzinfo=timezone.utc)
+        except ValueError:
+            continue
+    raise PromotionError(f"cannot read the date {raw!r} (use YYYY-MM-DD or DD.MM.YYYY)")
+
+
+def responses(session: Session, campaign_id: int | None = None, unknown: bool = False, status: str | None = None,
+              limit: int = 200) -> list[Response]:
+    """Recent responses, newest first, for lists on the campaign and responses pages."""
+    stmt = select(Response).order_by(Response.received_at.desc(), Response.id.desc()).limit(limit)
+    if campaign_id:
+        stmt = stmt.where(Response.campaign_id == campaign_id)
+    if unknown:
+        stmt = stmt.where(Response.campaign_id.is_(None))
+    if status in RESPONSE_STATUSES:
+        stmt = stmt.where(Response.status == status)
+    return list(session.scalars(stmt))
+
+
+# ---------------------------------------------------------------- public form
+
+def form_token(campaign_id: int) -> str:
+    """The signed token in a campaign's public form link: nobody can forge another campaign's form."""
+    return _serializer().dumps(campaign_id)
+
+
+def campaign_from_token(session: Session, token: str) -> Campaign | None:
+    from itsdangerous import BadSignature
+
+    try:
+        campaign_id = _serializer().loads(token)
+    except BadSignature:
+        return None
+    return session.get(Campaign, campaign_id) if isinstance(campaign_id, int) else None
+
+
+def _serializer():
+    from itsdangerous import URLSafeSerializer
+
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="promotion-response-form")
+
+
+def rate_limited(session: Session, ip: str) -> bool:
+    """True when this address sent too many forms lately; every attempt is counted, in the database."""
+    now = datetime.now(timezone.utc)
+    window = timedelta(seconds=setting("PROMOTION_FORM_RATE_WINDOW_SECONDS"))
+    session.execute(PublicFormHit.__table__.delete().where(PublicFormHit.at < now - 2 * window))
+    recent = session.scalar(select(func.count(PublicFormHit.id)).where(PublicFormHit.ip == ip,
+                                                                       PublicFormHit.at >= now - window))
+    session.add(PublicFormHit(ip=ip[:64], at=now))
+    session.flush()
+    return recent >= setting("PROMOTION_FORM_RATE_LIMIT")
+
+
+# ---------------------------------------------------------------- analysis
+
+def timeline_items(session: Session, company_id: int, before: datetime | None, limit: int):
+    """Responses on the company page: which campaign brought the client, and when."""
+    from flask import url_for
+    from flask_babel import gettext as _
+
+    from app.services.timeline import TimelineItem
+
+    stmt = (select(Response).where(Response.company_id == company_id)
+            .order_by(Response.received_at.desc()).limit(limit))
+    if before is not None:
+        stmt = stmt.where(Response.received_at < before)
+    items = []
+    for r in session.scalars(stmt):
+        title = _("Response: %(campaign)s", campaign=r.campaign.name if r.campaign else _("unknown source"))
+        items.append(TimelineItem(at=r.received_at, kind="response", title=title,
+                                  body=" · ".join(x for x in (r.name, r.email, r.phone, r.status) if x),
+                                  url=url_for("promotion.response_detail", response_id=r.id),
+                                  author=r.handled_by.name if r.handled_by else None))
+    return items
+
+
