@@ -7,7 +7,7 @@ another language, phone written another way) so the duplicate tools have work to
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Callable
 

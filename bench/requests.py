@@ -39,8 +39,9 @@ def build_app(url: str, base: Path):
 def seed(n_requests: int, seed_value: int = 7) -> dict:
     """Bulk insert people, companies, key accounts and requests with their routes and steps."""
     from app.extensions import db
-    from app.models.accounts import ClientRequest, KeyAccount, RequestRoute, RequestStep
+    from app.models.client_requests import ClientRequest, RequestRoute, RequestStep
     from app.models.companies import Company
+    from app.models.key_accounts import KeyAccount
     from app.models.org import Unit, User
     from app.services.org import seed_reference_data
 

@@ -7,7 +7,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.models.companies import ClientType, Company
-from app.models.sales import Deal, DealLine, Product
+from app.models.deals import Deal, DealLine
+from app.models.products import Product
 
 
 def product(session, name: str, line: str) -> Product:

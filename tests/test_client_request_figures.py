@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models.accounts import ClientRequest, RequestRoute
+from app.models.client_requests import ClientRequest, RequestRoute
 from app.models.notifications import Notification
 from app.services import client_requests, figures
 from app.services.client_request_figures import request_figures

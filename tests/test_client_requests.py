@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models.accounts import ClientRequest, RequestRoute
+from app.models.client_requests import ClientRequest, RequestRoute
 from app.models.notifications import Notification
 from tests.key_accounts_fixtures import key_account, login_as, unit_id
 
@@ -71,7 +71,7 @@ def _answered_by_legal(app, auth, ids, manager, lawyer) -> ClientRequest:
 
 
 def _attachment_id(app):
-    from app.models.accounts import RequestAttachment
+    from app.models.client_requests import RequestAttachment
 
     with app.app_context():
         return db.session.scalar(select(RequestAttachment.id))

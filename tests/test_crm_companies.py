@@ -83,8 +83,6 @@ def test_sqlalchemys_own_version_check_also_becomes_a_conflict(app, make_user):
 
     from app.services import companies, errors
 
-
-
     cid = make_company(app)
     with app.app_context():
         company = db.session.get(Company, cid)
@@ -177,7 +175,7 @@ def test_company_phones_are_stored_e164_shown_formatted_and_verified(app, auth, 
     assert bad.status_code == 422 and "not a phone number we can read" in bad.get_data(as_text=True)
     bad = auth.post(f"/crm/companies/{cid}/points/email", {"value": "not-an-email"}, htmx=True)
     assert bad.status_code == 422 and "not a valid email address" in bad.get_data(as_text=True)
-    from app.models.contacts import Phone
+    from app.models.contact_points import Phone
 
     with app.app_context():
         phones = db.session.scalars(select(Phone).where(Phone.company_id == cid)).all()
@@ -196,7 +194,7 @@ def test_addresses_are_added_edited_and_removed(app, auth, make_user):
     assert "ул. Баумана, 1" in resp.get_data(as_text=True)
     missing = auth.post(f"/crm/companies/{cid}/points/address", {"kind": "postal", "street": ""}, htmx=True)
     assert missing.status_code == 422 and "required" in missing.get_data(as_text=True)
-    from app.models.companies import Address
+    from app.models.contact_points import Address
 
     with app.app_context():
         address_id = db.session.scalar(select(Address.id).where(Address.company_id == cid))
@@ -221,9 +219,8 @@ def test_a_verification_cannot_be_dated_in_the_future(app, make_user):
 
     import pytest
 
-    from app.models.contacts import Phone
+    from app.models.contact_points import Phone
     from app.services import contact_points, errors
-
 
     user = make_user("staff", "crm")
     cid = make_company(app, phone="+74951234567")

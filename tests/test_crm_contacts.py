@@ -2,7 +2,8 @@
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models.contacts import Contact, Phone
+from app.models.contact_points import Phone
+from app.models.contacts import Contact
 from tests.crm_support import make_company, make_contact
 
 

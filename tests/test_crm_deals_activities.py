@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models.sales import Activity, Deal, Product
+from app.models.activities import Activity
+from app.models.deals import Deal
 from app.services import activities, companies, deals, errors, products
 from app.services.timeline import company_timeline
 from tests.crm_support import make_company, make_contact

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Company, Contact, Email, ImportRun, JobRecord, Phone
-from app.services import dedup, imports, jobs
+from app.services import imports, jobs, matching
 
 HEADER = "Код;Наименование;ОПФ;ИНН;Город;Телефон;E-mail\r\n"
 ROWS = ("A1;Ромашка;ООО;7707083893;Москва;8 (495) 123-45-67;info@romashka.ru\r\n"
@@ -19,7 +19,7 @@ ROWS = ("A1;Ромашка;ООО;7707083893;Москва;8 (495) 123-45-67;info
 
 @pytest.fixture(autouse=True)
 def _fresh_index():
-    dedup.forget_index()
+    matching.forget_index()
     yield
 
 

@@ -7,10 +7,12 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models.accounts import AccountHandover, ClientRequest
+from app.models.activities import Activity
+from app.models.client_requests import ClientRequest
 from app.models.companies import Company
+from app.models.deals import Deal
+from app.models.key_accounts import AccountHandover
 from app.models.org import Unit
-from app.models.sales import Activity, Deal
 from app.services import client_requests, key_accounts
 from tests.key_accounts_fixtures import key_account, login_as, unit_id
 

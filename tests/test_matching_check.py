@@ -4,22 +4,22 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Company, Contact, Email
-from app.services import dedup
+from app.services import matching
 from tests.duplicates_data import add_company
 
 
 @pytest.fixture(autouse=True)
 def _fresh_index():
-    dedup.forget_index()
+    matching.forget_index()
     yield
-    dedup.forget_index()
+    matching.forget_index()
 
 
 def test_a_transliterated_name_with_another_legal_form_is_recognised(app):
     with app.app_context():
         existing = add_company("Ромашка")
         add_company("Вектор")
-        hits = dedup.likely_duplicates(db.session, "company", {"legal_name": "Romashka", "legal_form": "LLC"})
+        hits = matching.likely_duplicates(db.session, "company", {"legal_name": "Romashka", "legal_form": "LLC"})
         assert [h.record.id for h in hits] == [existing]
         assert "name 100% similar" in hits[0].reasons
 
@@ -27,17 +27,17 @@ def test_a_transliterated_name_with_another_legal_form_is_recognised(app):
 def test_a_record_saved_after_the_index_was_built_is_found_at_once(app):
     with app.app_context():
         add_company("Вектор")
-        assert dedup.likely_duplicates(db.session, "company", {"legal_name": "Гранит"}) == []
+        assert matching.likely_duplicates(db.session, "company", {"legal_name": "Гранит"}) == []
         newer = add_company("Гранит")
-        hits = dedup.likely_duplicates(db.session, "company", {"legal_name": "Granit", "legal_form": "ООО"})
+        hits = matching.likely_duplicates(db.session, "company", {"legal_name": "Granit", "legal_form": "ООО"})
         assert [h.record.id for h in hits] == [newer]
 
 
 def test_an_identical_inn_is_refused_even_when_confirmed(app):
     with app.app_context():
         existing = add_company("Альфа", inn="7707083893")
-        with pytest.raises(dedup.DuplicateError) as err:
-            dedup.ensure_not_duplicate(db.session, "company", {"legal_name": "Совсем другая", "inn": "7707 083 893"},
+        with pytest.raises(matching.DuplicateError) as err:
+            matching.ensure_not_duplicate(db.session, "company", {"legal_name": "Совсем другая", "inn": "7707 083 893"},
                                        confirmed_different=True)
         assert err.value.refused and err.value.existing_id == existing
         assert "already exists" in str(err.value)
@@ -47,13 +47,13 @@ def test_a_likely_duplicate_needs_an_explicit_different_client(app):
     with app.app_context():
         add_company("Ромашка", phone="+74951234567")
         fields = {"legal_name": "Romashka", "legal_form": "LLC", "phone": "8 (495) 123-45-67"}
-        with pytest.raises(dedup.DuplicateError) as err:
-            dedup.ensure_not_duplicate(db.session, "company", fields, confirmed_different=False)
+        with pytest.raises(matching.DuplicateError) as err:
+            matching.ensure_not_duplicate(db.session, "company", fields, confirmed_different=False)
         assert not err.value.refused
-        dedup.ensure_not_duplicate(db.session, "company", fields, confirmed_different=True)
-        created = dedup.create_checked(db.session, "company", fields, confirmed_different=True)
+        matching.ensure_not_duplicate(db.session, "company", fields, confirmed_different=True)
+        created = matching.create_checked(db.session, "company", fields, confirmed_different=True)
         assert created.legal_name == "Romashka"
-        assert dedup.scan(db.session, "company") == []  # the confirmed pair is not proposed again
+        assert matching.scan(db.session, "company") == []  # the confirmed pair is not proposed again
 
 
 def test_contacts_with_the_same_email_are_flagged(app):
@@ -64,7 +64,7 @@ def test_contacts_with_the_same_email_are_flagged(app):
         db.session.flush()
         db.session.add(Email(contact_id=k.id, company_id=company, address="petrov@romashka.ru"))
         db.session.commit()
-        hits = dedup.likely_duplicates(db.session, "contact", {"name": "Ivan Petrov", "email": "Petrov@Romashka.ru"})
+        hits = matching.likely_duplicates(db.session, "contact", {"name": "Ivan Petrov", "email": "Petrov@Romashka.ru"})
         assert [h.record.name for h in hits] == ["Иван Петров"]
 
 
@@ -96,12 +96,12 @@ def test_the_quick_add_form_refuses_a_twin_until_confirmed(app, auth, make_user)
 def test_a_large_base_still_being_indexed_is_checked_by_exact_keys(app, monkeypatch):
     import threading
 
-    monkeypatch.setattr(dedup, "SYNC_BUILD_LIMIT", 0)
+    monkeypatch.setattr(matching, "SYNC_BUILD_LIMIT", 0)
     with app.app_context():
         existing = add_company("Ромашка", phone="+74951234567")
-        hits = dedup.likely_duplicates(db.session, "company", {"legal_name": "Romashka", "phone": "84951234567"})
+        hits = matching.likely_duplicates(db.session, "company", {"legal_name": "Romashka", "phone": "84951234567"})
         assert [h.record.id for h in hits] == [existing] and "same phone" in hits[0].reasons
     for thread in threading.enumerate():
         if thread.name.startswith("dedup-index-"):
             thread.join(timeout=30)
-    assert len(dedup._CACHE) == 1  # the background build finished and serves the next check
+    assert len(matching._CACHE) == 1  # the background build finished and serves the next check

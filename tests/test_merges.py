@@ -8,13 +8,13 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Activity, Address, AuditEntry, Company, Contact, Deal, DedupGroup, Email, JobRecord, Phone
-from app.services import dedup, jobs, search
+from app.services import duplicates, jobs, matching, search
 from app.services import merges as merge_service
 
 
 @pytest.fixture(autouse=True)
 def _fresh_index():
-    dedup.forget_index()
+    matching.forget_index()
     yield
 
 
@@ -58,8 +58,8 @@ def test_a_scan_job_fills_the_queue_best_first_and_not_duplicates_is_remembered(
         assert sorted(group.member_ids) == sorted([a, b])
     assert "will not be proposed again" in auth.post(f"/data/duplicates/groups/{group.id}/dismiss", htmx=True).get_data(as_text=True)
     with app.app_context():
-        assert dedup.scan(db.session, "company") == []
-        dedup.fill_queue(db.session, "company", [])
+        assert matching.scan(db.session, "company") == []
+        duplicates.fill_queue(db.session, "company", [])
     assert "No candidate duplicates" in auth.get("/data/duplicates?kind=company").get_data(as_text=True)
 
 
@@ -160,7 +160,7 @@ def test_admin_tunes_the_thresholds(app, auth, make_user):
                                                  "verify_age_months": 6}, htmx=True)
     assert ok.status_code == 200 and "Saved." in ok.get_data(as_text=True)
     with app.app_context():
-        s = dedup.get_settings(db.session)
+        s = matching.get_settings(db.session)
         assert (s.review_threshold, s.strong_threshold, s.verify_age_months) == (80, 97, 6)
 
 
@@ -170,7 +170,7 @@ def test_the_queue_reads_in_russian(app, auth, make_user):
     compile_catalogs()
     with app.app_context():
         _base()
-        dedup.fill_queue(db.session, "company", dedup.scan(db.session, "company"))
+        duplicates.fill_queue(db.session, "company", matching.scan(db.session, "company"))
     auth.login(make_user("staff", "crm"))
     auth.post("/language", {"lang": "ru", "csrf_token": auth.token})
     page = auth.get("/data/duplicates?kind=company").get_data(as_text=True)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Activity, Address, Company, Contact, Deal, Email, Phone, Tag, company_tags

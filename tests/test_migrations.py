@@ -1,7 +1,6 @@
 """The Alembic history builds the whole schema from an empty database, and matches the models."""
 import os
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text

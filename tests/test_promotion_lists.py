@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Address, ClientType, Email, JobRecord
-from app.models.promotion import AddressList
+from app.models.address_lists import AddressList
 from app.services import address_lists, jobs
 from tests.promotion_helpers import make_client
 

@@ -128,7 +128,6 @@ def test_a_responder_from_a_known_company_written_another_way_is_matched_to_it(a
     address at the same domain: the response goes to that company, not to a new prospect. A name alone does not."""
     from app.models import Company, Email
 
-
     with app.app_context():
         known = Company(legal_name="Ромашка", legal_form="ООО", name_sort="ромашка", city="Москва")
         db.session.add(known)

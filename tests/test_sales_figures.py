@@ -4,8 +4,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 from app.extensions import db
-from app.models.sales import Activity
-from app.models.sales_work import Material, PlanTask, WeekPlan
+from app.models.activities import Activity
+from app.models.materials import Material
+from app.models.week_plans import PlanTask, WeekPlan
 from app.services import figures, week_plans
 from tests import sales_data
 

@@ -7,9 +7,9 @@ from datetime import date
 from sqlalchemy import select
 
 from app.extensions import db
+from app.models.activities import Activity
+from app.models.materials import Material
 from app.models.notifications import Notification
-from app.models.sales import Activity
-from app.models.sales_work import Material
 from tests import sales_data
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

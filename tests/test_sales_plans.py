@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models.sales import Activity
-from app.models.sales_work import PlanTask, WeekPlan
+from app.models.activities import Activity
+from app.models.week_plans import PlanTask, WeekPlan
 from app.services import week_plans
 from tests import sales_data
 

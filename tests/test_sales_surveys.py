@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models.sales_work import Survey, SurveyQuestion
+from app.models.surveys import Survey, SurveyQuestion
 from tests import sales_data
 
 

@@ -23,8 +23,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.forms import options  # noqa: F401  (routes import it from here too)
-from app.models.companies import ADDRESS_KINDS, LEGAL_FORMS
-from app.models.sales import ACTIVITY_KINDS, DEAL_STAGES
+from app.models.activities import ACTIVITY_KINDS
+from app.models.companies import LEGAL_FORMS
+from app.models.contact_points import ADDRESS_KINDS
+from app.models.deals import DEAL_STAGES
 
 REQUIRED = _l("This field is required.")
 TOO_LONG = _l("Too long: at most %(max)d characters (you entered %(length)d).")

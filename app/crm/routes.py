@@ -23,8 +23,9 @@ from app.crm.forms import (
 from app.extensions import db
 from app.models.companies import ClientType, Company, Tag
 from app.models.contacts import Contact
+from app.models.deals import Deal
 from app.models.org import User
-from app.models.sales import Deal, Product
+from app.models.products import Product
 from app.services import activities, audit, contact_points
 from app.services import companies as companies_service
 from app.services import contacts as contacts_service
@@ -143,7 +144,7 @@ def companies():
 @bp.route("/companies/new", methods=["GET", "POST"])
 def company_new():
     """Create a company; bad input is shown next to its field and nothing is saved."""
-    from app.services import dedup
+    from app.services import matching
 
     form = _company_choices(CompanyForm())
     duplicate = None
@@ -151,12 +152,12 @@ def company_new():
         data = {k: form[k].data for k in companies_service.COMPANY_FIELDS}
 
         def save():
-            dedup.ensure_not_duplicate(db.session, "company", data, form.confirmed_different.data)
+            matching.ensure_not_duplicate(db.session, "company", data, form.confirmed_different.data)
             return companies_service.create_company(db.session, data, companies_service.parse_tags(form.tags.data))
 
         try:
             company = _saved(form, save)
-        except dedup.DuplicateError as exc:
+        except matching.DuplicateError as exc:
             db.session.rollback()
             company, duplicate = None, exc
         if company is not None:

@@ -22,10 +22,10 @@ def scan_cmd(entity: str, threshold: float | None, output: str) -> None:
     """Write every candidate pair with both ids, external ids, score and reasons to a CSV file."""
     from sqlalchemy import select
 
-    from app.services import dedup
+    from app.services import matching
 
     kind = "company" if entity == "companies" else "contact"
-    model = dedup.MODELS[kind]
+    model = matching.MODELS[kind]
     with click.progressbar(length=100, label="scanning") as bar:
         done = [0]
 
@@ -35,7 +35,7 @@ def scan_cmd(entity: str, threshold: float | None, output: str) -> None:
                 bar.update(step)
                 done[0] += step
 
-        candidates = dedup.scan(db.session, kind, threshold, progress=progress)
+        candidates = matching.scan(db.session, kind, threshold, progress=progress)
     ids = {i for c in candidates for i in (c.a_id, c.b_id)}
     external: dict[int, str | None] = {}
     id_list = sorted(ids)

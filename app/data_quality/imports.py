@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from app.data_quality import bp
 from app.extensions import db
-from app.models.duplicates import ImportMapping, ImportRun
+from app.models.imports import ImportMapping, ImportRun
 from app.services import imports
 from app.services.permissions import can_manage_data, is_admin, require
 from app.web import render

@@ -15,12 +15,12 @@ def scan_job(kind: str, threshold: float | None = None, result_url: str | None =
     """Scan the whole base and refill the review queue; the progress bar follows the engine."""
     from rq import get_current_job
 
-    from app.services import dedup
+    from app.services import duplicates, matching
 
     report_progress(1)
-    candidates = dedup.scan(db.session, kind, threshold, progress=lambda f: report_progress(1 + 94 * f))
+    candidates = matching.scan(db.session, kind, threshold, progress=lambda f: report_progress(1 + 94 * f))
     job = get_current_job()
-    groups = dedup.fill_queue(db.session, kind, candidates, job.id if job else None)
+    groups = duplicates.fill_queue(db.session, kind, candidates, job.id if job else None)
     report_progress(100)
     return {"url": result_url,
             "text": f"{groups} groups, {len(candidates)} pairs"}

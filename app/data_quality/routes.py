@@ -8,7 +8,7 @@ from werkzeug.routing import BuildError
 from app.data_quality import bp
 from app.data_quality.forms import SettingsForm
 from app.extensions import db
-from app.services import dedup
+from app.services import duplicates, matching
 from app.services import merges as merge_service
 from app.services.permissions import can_manage_data, is_admin, require
 from app.web import render
@@ -42,7 +42,7 @@ def _relation_label(name: str) -> str:
 
 @bp.app_template_filter("reason_text")
 def _reason_text(reason: dict) -> str:
-    return dedup.reason_text(reason)
+    return matching.reason_text(reason)
 
 
 @bp.before_app_request
@@ -60,7 +60,7 @@ def follow_merged_record():
 
 
 def _kind(value: str | None) -> str:
-    if value not in dedup.KINDS:
+    if value not in matching.KINDS:
         abort(404)
     return value
 
@@ -71,12 +71,12 @@ def queue():
     require(can_manage_data(current_user))
     kind = _kind(request.args.get("kind", "company"))
     page = max(1, request.args.get("page", 1, type=int))
-    groups = dedup.open_groups(db.session, kind, limit=25, offset=(page - 1) * 25)
-    rows = [(g, dedup.group_records(db.session, g)) for g in groups]
+    groups = duplicates.open_groups(db.session, kind, limit=25, offset=(page - 1) * 25)
+    rows = [(g, duplicates.group_records(db.session, g)) for g in groups]
     from app.data_quality.jobs import last_scan
 
     return render("data_quality/queue.html", "data_quality/_queue.html", kind=kind, rows=rows, page=page,
-                  total=dedup.count_open_groups(db.session, kind), scan_job=last_scan(db.session, kind))
+                  total=duplicates.count_open_groups(db.session, kind), scan_job=last_scan(db.session, kind))
 
 
 @bp.route("/duplicates/scan", methods=["POST"])
@@ -98,7 +98,7 @@ def dismiss(group_id: int):
     """'Not duplicates': the group leaves the queue and its pairs are never proposed again."""
     require(can_manage_data(current_user))
     try:
-        dedup.dismiss_group(db.session, group_id, current_user.id)
+        duplicates.dismiss_group(db.session, group_id, current_user.id)
     except LookupError:
         abort(404)
     return render_template("data_quality/_dismissed.html", group_id=group_id)
@@ -121,7 +121,7 @@ def _compare_context(kind: str, ids: list[int], group_id: int | None, errors: li
                      survivor_id: int | None = None, choices: dict | None = None) -> dict:
     from sqlalchemy import select
 
-    model = dedup.MODELS[kind]
+    model = matching.MODELS[kind]
     found = {r.id: r for r in db.session.scalars(select(model).where(model.id.in_(ids), model.deleted_at.is_(None)))}
     records = [found[i] for i in ids if i in found]
     counts = merge_service.related_counts(db.session, kind, [r.id for r in records]) if records else {}
@@ -221,7 +221,7 @@ def undo(merge_id: int):
 def record(kind: str, record_id: int):
     """A record's merge history (with undo); a merged-away record points to its survivor."""
     kind = _kind(kind)
-    obj = db.session.get(dedup.MODELS[kind], record_id)
+    obj = db.session.get(matching.MODELS[kind], record_id)
     if obj is None:
         abort(404)
     survivor = merge_service.survivor_of(db.session, kind, record_id)
@@ -237,7 +237,7 @@ def check(kind: str):
     """While a new company or contact is typed: the existing records it looks like."""
     kind = _kind(kind)
     fields = {k: v for k, v in request.args.items()}
-    hits = dedup.likely_duplicates(db.session, kind, fields, exclude_id=request.args.get("record_id", type=int))
+    hits = matching.likely_duplicates(db.session, kind, fields, exclude_id=request.args.get("record_id", type=int))
     return render_template("crm/_likely_duplicates.html", hits=hits, kind=kind)
 
 
@@ -249,10 +249,10 @@ def new_record(kind: str):
     fields, error, hits = dict(request.form), None, []
     if request.method == "POST":
         try:
-            created = dedup.create_checked(db.session, kind, fields, bool(request.form.get("confirmed_different")),
+            created = matching.create_checked(db.session, kind, fields, bool(request.form.get("confirmed_different")),
                                            current_app.config["DEFAULT_PHONE_REGION"])
             return redirect(url_for("data_quality.record", kind=kind, record_id=created.id), 303)
-        except dedup.DuplicateError as exc:
+        except matching.DuplicateError as exc:
             db.session.rollback()
             error, hits = exc, exc.existing
         except ValueError as exc:
@@ -266,22 +266,22 @@ def new_record(kind: str):
 def settings():
     """An admin tunes the duplicate thresholds and the verification age."""
     require(is_admin(current_user))
-    current = dedup.get_settings(db.session)
+    current = matching.get_settings(db.session)
     form = SettingsForm(obj=current)
     saved = False
     if form.validate_on_submit():
         try:
-            dedup.save_settings(db.session, form.review_threshold.data, form.strong_threshold.data,
+            matching.save_settings(db.session, form.review_threshold.data, form.strong_threshold.data,
                                 form.verify_age_months.data, current_user.id)
             saved = True
-        except dedup.SettingsError as exc:
+        except matching.SettingsError as exc:
             db.session.rollback()
             getattr(form, exc.field).errors.append(str(exc))
     elif request.method == "GET":
         db.session.commit()
     status = 422 if form.errors else 200
     return render("data_quality/settings.html", "data_quality/_settings_form.html", form=form, saved=saved,
-                  defaults=dedup.engine_defaults()), status
+                  defaults=matching.engine_defaults()), status
 
 
 

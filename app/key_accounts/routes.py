@@ -12,11 +12,11 @@ from sqlalchemy import select
 from app.extensions import db, htmx
 from app.key_accounts import bp
 from app.key_accounts.forms import NONE, KeyAccountForm, MarkKeyAccountForm, RequestForm, UnitForm
-from app.models import accounts
-from app.models.accounts import CHANNELS, ClientRequest, RequestAttachment
 from app.models.base import utcnow
+from app.models.client_requests import CHANNELS, ClientRequest, RequestAttachment
 from app.models.companies import Company
 from app.models.contacts import Contact
+from app.models.key_accounts import KeyAccount
 from app.models.org import Unit, User
 from app.services import client_requests, org, permissions
 from app.services import key_accounts as key_accounts_service
@@ -75,7 +75,7 @@ def key_accounts():
                 db.session.rollback()
                 getattr(form, exc.field or "company").errors.append(str(exc))
     listed = db.session.execute(
-        select(Company, accounts.KeyAccount).join(accounts.KeyAccount, accounts.KeyAccount.company_id == Company.id)
+        select(Company, KeyAccount).join(KeyAccount, KeyAccount.company_id == Company.id)
         .order_by(Company.name_sort)).all()
     status = 422 if form.errors else 200
     return render("key_accounts/key_accounts.html", None, form=form, listed=listed), status

@@ -67,7 +67,6 @@ class Schema:
     window: int = 3  # window used inside an oversized block
     swaps: tuple[tuple[str, str], ...] = ()  # field pairs often typed the wrong way round
 
-
     def slot(self, name: str) -> int:
         """Position of a field in the normalised tuple."""
         for i, f in enumerate(self.fields):

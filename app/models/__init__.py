@@ -1,29 +1,36 @@
 """Every model, imported so that metadata and Alembic see them all."""
-from app.models import crm as _crm_indexes  # noqa: F401
-from app.models.accounts import AccountHandover, ClientRequest, KeyAccount, RequestAttachment, RequestRoute, RequestStep
+from app.models.activities import Activity
+from app.models.address_lists import AddressList, Segment
 from app.models.audit import AuditEntry
-from app.models.boards import Board, BoardColumn, Card, CardChecklistItem, CardComment, CardEvent, CardLink  # noqa: F401
-from app.models.companies import Address, ClientType, Company, Tag, company_tags
-from app.models.contacts import Contact, Email, Phone
-from app.models.duplicates import (  # noqa: F401
-    DedupDecision,
-    DedupGroup,
-    DedupSettings,
-    ImportMapping,
-    ImportRun,
-    Merge,
-    MergedRecord,
-)
+from app.models.boards import Board, BoardColumn, Card, CardChecklistItem, CardComment, CardEvent, CardLink
+from app.models.campaigns import Campaign, CampaignSpend, Channel
+from app.models.client_requests import ClientRequest, RequestAttachment, RequestRoute, RequestStep
+from app.models.companies import ClientType, Company, Tag, company_tags
+from app.models.contact_points import Address, Email, Phone
+from app.models.contacts import Contact
+from app.models.deals import Deal, DealLine
+from app.models.duplicates import DedupDecision, DedupGroup
+from app.models.imports import ImportMapping, ImportRun
 from app.models.jobs import JobRecord
+from app.models.key_accounts import AccountHandover, KeyAccount
+from app.models.matching import DedupSettings
+from app.models.materials import Material, MaterialUse
+from app.models.merges import Merge, MergedRecord
 from app.models.notifications import Notification
 from app.models.org import LoginAttempt, Unit, User
-from app.models.promotion import AddressList, Campaign, CampaignSpend, Channel, PromotionPlan, Response, Segment  # noqa: F401
-from app.models.sales import Activity, Deal, DealLine, Product
-from app.models.sales_work import Material, MaterialUse, PlanTask, Survey, WeekPlan  # noqa: F401
+from app.models.products import Product
+from app.models.promotion_plan import PromotionPlan
+from app.models.responses import Response
 from app.models.search import SearchToken
+from app.models.surveys import Survey
+from app.models.week_plans import PlanTask, WeekPlan
 
 __all__ = [
-    "Activity", "Address", "AuditEntry", "ClientType", "Company", "Contact", "Deal", "DealLine",
-    "Email", "JobRecord", "LoginAttempt", "Notification", "Phone", "Product", "SearchToken", "Tag", "Unit", "User",
-    "company_tags",
+    "AccountHandover", "Activity", "Address", "AddressList", "AuditEntry", "Board", "BoardColumn", "Campaign",
+    "CampaignSpend", "Card", "CardChecklistItem", "CardComment", "CardEvent", "CardLink", "Channel", "ClientRequest",
+    "ClientType", "Company", "company_tags", "Contact", "Deal", "DealLine", "DedupDecision", "DedupGroup",
+    "DedupSettings", "Email", "ImportMapping", "ImportRun", "JobRecord", "KeyAccount", "LoginAttempt", "Material",
+    "MaterialUse", "Merge", "MergedRecord", "Notification", "Phone", "PlanTask", "Product", "PromotionPlan",
+    "RequestAttachment", "RequestRoute", "RequestStep", "Response", "SearchToken", "Segment", "Survey", "Tag", "Unit",
+    "User", "WeekPlan",
 ]

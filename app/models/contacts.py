@@ -1,13 +1,18 @@
-"""People at client companies and the phones and emails that reach them."""
+"""Contacts: the people of a client company."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import SoftDeleteMixin, TimestampMixin, UTCDateTime, VerifiedMixin, VersionedMixin
+from app.models.base import SoftDeleteMixin, TimestampMixin, UTCDateTime, VersionedMixin
+from app.models.companies import live_index
+
+if TYPE_CHECKING:  # contact_points imports this module; the mapper resolves the names by itself
+    from app.models.contact_points import Email, Phone
 
 
 class Contact(TimestampMixin, VersionedMixin, SoftDeleteMixin, db.Model):
@@ -34,32 +39,6 @@ class Contact(TimestampMixin, VersionedMixin, SoftDeleteMixin, db.Model):
         return f"<Contact {self.id} {self.name}>"
 
 
-class Phone(TimestampMixin, VerifiedMixin, db.Model):
-    """A phone stored as E.164 so any written form finds it."""
-
-    __tablename__ = "phones"
-    __audit__ = True
-    __table_args__ = (Index("ix_phones_e164", "e164"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
-    e164: Mapped[str] = mapped_column(String(20))
-    extension: Mapped[str | None] = mapped_column(String(10))
-    kind: Mapped[str] = mapped_column(String(10), default="work")
-
-    contact: Mapped[Contact | None] = relationship(back_populates="phones")
-
-
-class Email(TimestampMixin, VerifiedMixin, db.Model):
-    """An email address, stored lower-cased."""
-
-    __tablename__ = "emails"
-    __audit__ = True
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
-    address: Mapped[str] = mapped_column(String(254), index=True)
-
-    contact: Mapped[Contact | None] = relationship(back_populates="emails")
+# One index per sort order of the contacts list.
+live_index("ix_contacts_live_name", Contact, Contact.name, Contact.id)
+live_index("ix_contacts_live_created", Contact, Contact.created_at, Contact.id)

@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models.promotion import LIST_FORMATS, Segment
+from app.models.address_lists import LIST_FORMATS, Segment
 from app.services import address_lists
 
 

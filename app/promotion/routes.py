@@ -10,20 +10,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.extensions import csrf, db
+from app.models.address_lists import LIST_FORMATS, AddressList, Segment
+from app.models.campaigns import CAMPAIGN_STATUSES, Campaign
 from app.models.companies import ClientType, Tag
 from app.models.org import User
-from app.models.promotion import (
-    CAMPAIGN_STATUSES,
-    LIST_FORMATS,
-    PLAN_STATUSES,
-    RESPONSE_STATUSES,
-    AddressList,
-    Campaign,
-    PromotionPlan,
-    Response,
-    Segment,
-)
-from app.models.sales import Product
+from app.models.products import Product
+from app.models.promotion_plan import PLAN_STATUSES, PromotionPlan
+from app.models.responses import RESPONSE_STATUSES, Response
 from app.promotion import bp
 from app.promotion.forms import FormErrors, campaign_input, parse_date, parse_money, response_input
 from app.services import address_lists as address_list_service

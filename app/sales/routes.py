@@ -11,10 +11,14 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.extensions import db
+from app.models.activities import Activity
 from app.models.companies import ClientType, Company
+from app.models.deals import Deal
+from app.models.materials import MATERIAL_KINDS, Material
 from app.models.org import User
-from app.models.sales import Activity, Deal, Product
-from app.models.sales_work import MATERIAL_KINDS, TASK_ACTIONS, Material, PlanTask, Survey, WeekPlan
+from app.models.products import Product
+from app.models.surveys import Survey
+from app.models.week_plans import TASK_ACTIONS, PlanTask, WeekPlan
 from app.sales import bp, forms
 from app.services import custody, figures, materials, revenue, surveys, week_plans
 from app.services.permissions import can_edit_owned, require

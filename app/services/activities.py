@@ -7,9 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.i18n import tr as _
+from app.models.activities import ACTIVITY_KINDS, Activity
 from app.models.companies import Company
 from app.models.contacts import Contact
-from app.models.sales import ACTIVITY_KINDS, Activity, Deal
+from app.models.deals import Deal
 from app.services.records import future_error, length_errors, raise_errors
 from app.services.timeline import TimelineItem
 

@@ -17,10 +17,12 @@ from typing import Callable, Iterator
 from sqlalchemy import and_, exists, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
-from app.models.companies import Address, Company, company_tags
-from app.models.contacts import Contact, Email, Phone
-from app.models.promotion import LIST_FORMATS, AddressList, Segment
-from app.models.sales import Activity, Deal, DealLine
+from app.models.activities import Activity
+from app.models.address_lists import LIST_FORMATS, AddressList, Segment
+from app.models.companies import Company, company_tags
+from app.models.contact_points import Address, Email, Phone
+from app.models.contacts import Contact
+from app.models.deals import Deal, DealLine
 from app.services.errors import RuleError
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

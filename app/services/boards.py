@@ -26,8 +26,8 @@ from app.models.boards import (
     CardLink,
 )
 from app.models.companies import Company
+from app.models.deals import Deal
 from app.models.org import Unit, User
-from app.models.sales import Deal
 from app.services.figures import Figure
 from app.services.notifications import notify
 from app.services.workflow_definitions import WorkflowDef

@@ -9,13 +9,11 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.models.activities import Activity
+from app.models.campaigns import Campaign, CampaignSpend
+from app.models.deals import Deal
 from app.models.org import User
-from app.models.promotion import (
-    Campaign,
-    CampaignSpend,
-    Response,
-)
-from app.models.sales import Activity, Deal
+from app.models.responses import Response
 
 
 @dataclass

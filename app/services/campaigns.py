@@ -10,13 +10,8 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from app.models.promotion import (
-    CAMPAIGN_STATUSES,
-    Campaign,
-    CampaignSpend,
-    Channel,
-    PromotionPlan,
-)
+from app.models.campaigns import CAMPAIGN_STATUSES, Campaign, CampaignSpend, Channel
+from app.models.promotion_plan import PromotionPlan
 from app.services.promotion import DEFAULT_CHANNELS, PromotionError
 
 
@@ -90,7 +85,7 @@ def save_campaign(session: Session, data: CampaignInput, campaign_id: int | None
                   version: int | None = None) -> Campaign:
     """Create or update a campaign; a save based on a stale version is refused by the version check."""
     from app.models.companies import ClientType
-    from app.models.sales import Product
+    from app.models.products import Product
 
     if not data.name.strip():
         raise PromotionError("Give the campaign a name.", "name")

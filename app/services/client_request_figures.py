@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from app.models.accounts import OPEN_STATUSES, ROUTE_WAITING, ClientRequest, RequestRoute
+from app.models.client_requests import OPEN_STATUSES, ROUTE_WAITING, ClientRequest, RequestRoute
 from app.models.companies import Company
 from app.models.org import Unit, User
 from app.services.figures import Figure, figure

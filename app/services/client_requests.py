@@ -13,19 +13,19 @@ from werkzeug.utils import secure_filename
 
 from app.i18n import localized, reader_locale
 from app.i18n import tr as _
-from app.models.accounts import (
+from app.models.base import utcnow
+from app.models.client_requests import (
     CHANNELS,
     OPEN_STATUSES,
     ROUTE_WAITING,
     ClientRequest,
-    KeyAccount,
     RequestAttachment,
     RequestRoute,
     RequestStep,
 )
-from app.models.base import utcnow
 from app.models.companies import Company
 from app.models.contacts import Contact
+from app.models.key_accounts import KeyAccount
 from app.models.org import Unit, User
 from app.services import notifications, permissions
 from app.services.errors import required

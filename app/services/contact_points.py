@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.i18n import tr as _
 from app.models.base import utcnow
-from app.models.companies import ADDRESS_KINDS, Address
-from app.models.contacts import Email, Phone
+from app.models.contact_points import ADDRESS_KINDS, Address, Email, Phone
 from app.services.errors import FieldErrors
 from app.services.records import clean_fields, future_error, length_errors, raise_errors
 

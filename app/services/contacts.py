@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from app.i18n import tr as _
 from app.models.base import utcnow
 from app.models.companies import Company
-from app.models.contacts import Contact, Email, Phone
+from app.models.contact_points import Email, Phone
+from app.models.contacts import Contact
 from app.models.search import SearchToken
 from app.services.contact_points import normalize_email, normalize_phone
 from app.services.errors import FieldErrors

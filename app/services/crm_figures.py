@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models.sales import Activity
+from app.models.activities import Activity
 from app.services.figures import Figure, figure
 
 

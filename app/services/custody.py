@@ -6,9 +6,10 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import case, exists, func, select, union
 from sqlalchemy.orm import Session
 
+from app.models.activities import Activity
 from app.models.companies import Company
+from app.models.deals import OPEN_STAGES, Deal
 from app.models.org import User
-from app.models.sales import OPEN_STAGES, Activity, Deal
 
 
 def since(today: date, days: int) -> datetime:

@@ -4,9 +4,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.models.activities import Activity
 from app.models.companies import Company
 from app.models.contacts import Contact
-from app.models.sales import OPEN_STAGES, Activity, Deal
+from app.models.deals import OPEN_STAGES, Deal
 
 
 def summary(session: Session, user) -> dict:

@@ -5,7 +5,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from app.services.dedup import tr as _
+from app.i18n import tr as _
 from app.services.figures import Figure, figure
 
 
@@ -33,7 +33,7 @@ def duplicate_candidates_open(session: Session, today: date) -> Figure:
 
     from app.models.duplicates import DedupGroup
     from app.models.jobs import JobRecord
-    from app.services.dedup import count_open_groups
+    from app.services.duplicates import count_open_groups
 
     label = _("Duplicate groups to review")
     scanned = session.scalar(select(func.count(JobRecord.id)).where(

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from app.i18n import tr as _
 from app.models.base import utcnow
 from app.models.contacts import Contact
-from app.models.sales import DEAL_STAGES, Deal, DealLine, Product
+from app.models.deals import DEAL_STAGES, Deal, DealLine
+from app.models.products import Product
 from app.services.companies import get_company
 from app.services.records import check_version, clean_fields, flush_or_conflict, length_errors, raise_errors
 from app.services.timeline import TimelineItem

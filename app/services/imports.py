@@ -18,10 +18,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models.companies import Address, Company
-from app.models.contacts import Contact, Email, Phone
-from app.models.duplicates import ImportMapping, ImportRun
-from app.services.dedup import tr
+from app.i18n import tr
+from app.models.companies import Company
+from app.models.contact_points import Address, Email, Phone
+from app.models.contacts import Contact
+from app.models.imports import ImportMapping, ImportRun
 from app.services.errors import RuleError
 
 ON_DUPLICATE = ("create", "update", "skip")
@@ -297,7 +298,7 @@ def _engine_record(kind: str, number: int, v: dict) -> dict:
 
 def within_file(session: Session, kind: str, rows: list[Row]) -> None:
     """Mark each row that repeats an earlier row of the same file (exact keys or the engine)."""
-    from app.services import dedup
+    from app.services import matching
 
     first_by_key: dict[tuple, int] = {}
     for r in rows:
@@ -314,7 +315,7 @@ def within_file(session: Session, kind: str, rows: list[Row]) -> None:
                 first_by_key.setdefault(k, r.number)
     valid = [r for r in rows if not r.errors]
     if len(valid) > 1:
-        m = dedup.matcher(session, kind)
+        m = matching.matcher(session, kind)
         for c in m.scan([_engine_record(kind, r.number, r.values) for r in valid]):
             later = max(c.a_id, c.b_id)
             row = next(r for r in valid if r.number == later)
@@ -324,7 +325,7 @@ def within_file(session: Session, kind: str, rows: list[Row]) -> None:
 
 def against_base(session: Session, kind: str, row: Row, fresh: bool = True) -> None:
     """Find the existing record a row means: its external id, then its INN, then the engine."""
-    from app.services import dedup
+    from app.services import matching
 
     if row.errors:
         return
@@ -337,12 +338,12 @@ def against_base(session: Session, kind: str, row: Row, fresh: bool = True) -> N
             row.match_id, row.match_how, row.match_score = hit, "external_id", 100.0
             return
     if kind == "company" and v.get("inn"):
-        twin = dedup.same_inn(session, v["inn"])
+        twin = matching.same_inn(session, v["inn"])
         if twin is not None:
             row.match_id, row.match_how, row.match_score = twin.id, "inn", 100.0
             return
     fields = dict(v, phones=v["phones"], emails=v["emails"])
-    hits = dedup.likely_duplicates(session, kind, fields, limit=1, fresh=fresh)
+    hits = matching.likely_duplicates(session, kind, fields, limit=1, fresh=fresh)
     if hits:
         row.match_id, row.match_how, row.match_score = hits[0].record.id, "similar", hits[0].score
 
@@ -384,7 +385,7 @@ def apply(session: Session, path: Path, kind: str, mapping: dict, on_duplicate: 
           all_or_nothing: bool = False, dry_run: bool = False, overrides: dict | None = None,
           progress: Callable[[float], None] | None = None, user_id: int | None = None) -> dict:
     """Import the file in one transaction, a savepoint per row; returns the report."""
-    from app.services import dedup
+    from app.services import matching
     from app.services.actor import acting_as
 
     if on_duplicate not in ON_DUPLICATE:
@@ -392,7 +393,7 @@ def apply(session: Session, path: Path, kind: str, mapping: dict, on_duplicate: 
     overrides = {int(k): v for k, v in (overrides or {}).items()}
     rows = list(iter_rows(path, kind, mapping))
     within_file(session, kind, rows)
-    dedup.forget_index()
+    matching.forget_index()
     report = {"created": 0, "updated": 0, "skipped": 0, "failed": 0, "rows": [], "applied": True,
               "dry_run": dry_run, "all_or_nothing": all_or_nothing}
     made: dict[int, int] = {}  # row number -> record id it created or updated
@@ -412,7 +413,7 @@ def apply(session: Session, path: Path, kind: str, mapping: dict, on_duplicate: 
                 if action == "update" and target is None:
                     action = "create"
                 if action == "create" and kind == "company" and row.values.get("inn"):
-                    twin = dedup.same_inn(session, row.values["inn"])
+                    twin = matching.same_inn(session, row.values["inn"])
                     if twin is not None:
                         row.errors.append(tr("A company with this INN already exists (#%(id)s).", id=twin.id))
                         action = "fail"
@@ -442,7 +443,7 @@ def apply(session: Session, path: Path, kind: str, mapping: dict, on_duplicate: 
     except Exception:
         session.rollback()
         raise
-    dedup.forget_index()
+    matching.forget_index()
     if progress:
         progress(1.0)
     return report

@@ -8,16 +8,13 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.i18n import tr as _
-from app.models.accounts import (
-    OPEN_STATUSES,
-    AccountHandover,
-    ClientRequest,
-    KeyAccount,
-)
+from app.models.activities import Activity
 from app.models.base import utcnow
+from app.models.client_requests import OPEN_STATUSES, ClientRequest
 from app.models.companies import Company
+from app.models.deals import OPEN_STAGES, Deal
+from app.models.key_accounts import AccountHandover, KeyAccount
 from app.models.org import User
-from app.models.sales import OPEN_STAGES, Activity, Deal
 from app.services.errors import RuleError
 
 

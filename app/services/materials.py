@@ -11,10 +11,12 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.models.activities import Activity
 from app.models.companies import ClientType
+from app.models.deals import Deal
+from app.models.materials import MATERIAL_KINDS, Material, MaterialUse, material_client_types, material_products
 from app.models.org import Unit, User
-from app.models.sales import Activity, Deal, Product
-from app.models.sales_work import MATERIAL_KINDS, Material, MaterialUse, material_client_types, material_products
+from app.models.products import Product
 from app.services import notifications
 from app.services.errors import RuleError
 

@@ -17,10 +17,11 @@ from sqlalchemy import Table, and_, func, select
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.i18n import tr
 from app.models.audit import AuditEntry
 from app.models.base import utcnow
-from app.models.duplicates import DedupGroup, Merge, MergedRecord
-from app.services.dedup import tr
+from app.models.duplicates import DedupGroup
+from app.models.merges import Merge, MergedRecord
 from app.services.errors import RuleError
 
 TABLES = {"company": "companies", "contact": "contacts"}
@@ -345,13 +346,13 @@ def _text(value) -> str | None:
 
 
 def _reindex(session: Session, kind: str, ids: list[int]) -> None:
-    from app.services import dedup, search
+    from app.services import matching, search
 
     if kind == "company":
         search.reindex(session, company_ids=ids)
     else:
         search.reindex(session, contact_ids=ids)
-    dedup.forget_index()
+    matching.forget_index()
 
 
 # --- undo ------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from app.i18n import tr
 from app.models.companies import ClientType
 from app.models.org import ROLES, Unit, User
-from app.services.errors import RuleError, required
+from app.services.errors import RuleError
 
 # (code, Russian, English, parent code, in Distribution)
 ORG_BOARD = [

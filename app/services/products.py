@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.i18n import tr as _
-from app.models.sales import Product
+from app.models.products import Product
 from app.services.deals import _decimal
 from app.services.records import clean_fields, length_errors, raise_errors
 

@@ -8,8 +8,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models.promotion import Campaign, CampaignSpend, PlanBudgetLine, PromotionPlan, Response
-from app.models.sales import Deal
+from app.models.campaigns import Campaign, CampaignSpend
+from app.models.deals import Deal
+from app.models.promotion_plan import PlanBudgetLine, PromotionPlan
+from app.models.responses import Response
 from app.services.campaign_analysis import week_bounds
 from app.services.figures import Figure, figure
 

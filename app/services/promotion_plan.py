@@ -9,13 +9,8 @@ from decimal import Decimal
 from sqlalchemy import extract, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.models.promotion import (
-    Campaign,
-    CampaignSpend,
-    Channel,
-    PlanBudgetLine,
-    PromotionPlan,
-)
+from app.models.campaigns import Campaign, CampaignSpend, Channel
+from app.models.promotion_plan import PlanBudgetLine, PromotionPlan
 from app.services.campaigns import channels, new_code
 from app.services.promotion import PromotionError
 

@@ -12,16 +12,13 @@ from flask import current_app, has_app_context
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from app.models.campaigns import Campaign
 from app.models.companies import Company
-from app.models.contacts import Contact, Email, Phone
+from app.models.contact_points import Email, Phone
+from app.models.contacts import Contact
+from app.models.deals import Deal
 from app.models.org import User
-from app.models.promotion import (
-    RESPONSE_STATUSES,
-    Campaign,
-    PublicFormHit,
-    Response,
-)
-from app.models.sales import Deal
+from app.models.responses import RESPONSE_STATUSES, PublicFormHit, Response
 from app.services.campaigns import campaign_by_code
 from app.services.promotion import PromotionError, setting
 
@@ -64,10 +61,10 @@ def match_responder(session: Session, name: str | None, email: str | None, phone
         if row:
             return _with_company(session, row.company_id, row.contact_id)
     if (company_name or "").strip() and (email or phone):
-        from app.services import dedup
+        from app.services import matching
 
-        threshold = dedup.get_settings(session).review_threshold
-        hits = dedup.likely_duplicates(session, "company", {"legal_name": company_name, "email": email or "",
+        threshold = matching.get_settings(session).review_threshold
+        hits = matching.likely_duplicates(session, "company", {"legal_name": company_name, "email": email or "",
                                                             "phone": phone or ""}, limit=1)
         if hits and hits[0].score >= threshold:
             return _with_company(session, hits[0].record.id, None)

@@ -10,7 +10,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from app.models.companies import ClientType, Company
-from app.models.sales import Deal, DealLine, Product
+from app.models.deals import Deal, DealLine
+from app.models.products import Product
 
 PARETO_SHARE = 0.8
 GRAINS = ("line", "product")

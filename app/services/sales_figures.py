@@ -7,9 +7,12 @@ from flask_babel import gettext as _
 from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.models.activities import Activity
 from app.models.companies import ClientType
-from app.models.sales import Activity, Deal, Product
-from app.models.sales_work import Material, MaterialUse, PlanTask, WeekPlan, material_client_types, material_products
+from app.models.deals import Deal
+from app.models.materials import Material, MaterialUse, material_client_types, material_products
+from app.models.products import Product
+from app.models.week_plans import PlanTask, WeekPlan
 from app.services import custody, revenue, surveys, week_plans
 from app.services.figures import Figure, figure
 

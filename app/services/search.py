@@ -15,7 +15,8 @@ from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from app.models.companies import Company
-from app.models.contacts import Contact, Email, Phone
+from app.models.contact_points import Email, Phone
+from app.models.contacts import Contact
 from app.models.search import SearchToken
 from app.services.contact_points import format_phone
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.models.companies import Address, Company
-from app.models.contacts import Contact, Email, Phone
+from app.models.companies import Company
+from app.models.contact_points import Address, Email, Phone
+from app.models.contacts import Contact
 from app.services import search
 
 

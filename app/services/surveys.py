@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from app.models.base import utcnow
 from app.models.companies import Company
-from app.models.sales import Deal, DealLine, Product
-from app.models.sales_work import (
+from app.models.deals import Deal, DealLine
+from app.models.products import Product
+from app.models.surveys import (
     QUESTION_KINDS,
     Survey,
     SurveyAnswer,

@@ -7,11 +7,12 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.i18n import tr
 from app.models.base import utcnow
-from app.models.companies import Address, Company
+from app.models.companies import Company
+from app.models.contact_points import Address
 from app.models.contacts import Contact
 from app.services.contact_points import POINT_MODELS, get_point
-from app.services.dedup import tr
 from app.services.errors import RuleError
 
 ITEM_MODELS = POINT_MODELS
@@ -22,7 +23,7 @@ class VerifyError(RuleError):
 
 
 def age_months(session: Session) -> int:
-    from app.services.dedup import get_settings
+    from app.services.matching import get_settings
 
     return get_settings(session).verify_age_months
 

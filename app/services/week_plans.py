@@ -8,11 +8,12 @@ from flask_babel import gettext as _
 from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.models.activities import Activity
 from app.models.base import utcnow
 from app.models.companies import Company
+from app.models.deals import OPEN_STAGES, Deal
 from app.models.org import Unit, User
-from app.models.sales import OPEN_STAGES, Activity, Deal
-from app.models.sales_work import TASK_ACTIONS, PlanTask, WeekPlan
+from app.models.week_plans import TASK_ACTIONS, PlanTask, WeekPlan
 from app.services.errors import RuleError
 from app.services.permissions import can_manage_unit, is_admin
 

@@ -17,7 +17,7 @@ depends_on = None
 
 
 def upgrade():
-    # Covering indexes on two foundation tables, for the revenue analysis (see app/models/sales_work.py).
+    # Covering indexes on two foundation tables, for the revenue analysis (see app/models/deals.py).
     with op.batch_alter_table('deals', schema=None) as batch_op:
         batch_op.create_index('ix_deals_revenue', ['stage', 'closed_on', 'company_id'], unique=False)
     with op.batch_alter_table('deal_lines', schema=None) as batch_op:

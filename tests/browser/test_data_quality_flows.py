@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Company
-from app.services import dedup
+from app.services import matching
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
 from tests.duplicates_data import add_company
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def crm_page(new_page, make_user):
-    dedup.forget_index()
+    matching.forget_index()
     user = make_user("staff", "crm")
     page = new_page()
     sign_in(page, user.email, PASSWORD)

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from sqlalchemy import update
 
 from app.extensions import db
-from app.models.accounts import ClientRequest
+from app.models.client_requests import ClientRequest
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
 from tests.key_accounts_fixtures import key_account

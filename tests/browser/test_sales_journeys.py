@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from app.extensions import db
-from app.models.sales import Activity
+from app.models.activities import Activity
 from tests import sales_data
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD

@@ -1,8 +1,4 @@
-"""Duplicates in the client base: engine records from the database, the review queue, the live check.
-
-The matching itself lives in app.matching (a pure engine); this module feeds it from the database,
-remembers reviewers' decisions, and turns its reasons into words a person reads.
-"""
+"""Matching: feeds the engine (app/matching) from the base, learns and keeps its settings, scans, and checks a new record."""
 from __future__ import annotations
 
 import re
@@ -11,29 +7,17 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from flask import has_request_context
-from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models.base import utcnow
-from app.models.companies import Address, Company
-from app.models.contacts import Contact, Email, Phone
-from app.models.duplicates import DedupDecision, DedupGroup, DedupSettings
+from app.i18n import mark as _l
+from app.i18n import tr
+from app.models.companies import Company
+from app.models.contact_points import Address, Email, Phone
+from app.models.contacts import Contact
+from app.models.duplicates import DedupDecision
+from app.models.matching import DedupSettings
 from app.services.errors import RuleError
-
-
-def tr(message: str, **params) -> str:
-    """Translate for the person in a request; jobs, commands and tests without one get the English."""
-    if has_request_context():
-        return gettext(message, **params)
-    return message % params if params else message
-
-
-def _l(message: str) -> str:
-    """Mark a string for translation where it is defined; tr() translates it where it is shown."""
-    return message
-
 
 KINDS = ("company", "contact")
 MODELS = {"company": Company, "contact": Contact}
@@ -224,75 +208,6 @@ def scan(session: Session, kind: str, threshold: float | None = None,
     candidates = m.scan(counted(), progress=progress)
     skip = decided_pairs(session, kind)
     return [c for c in candidates if _pair(c.a_id, c.b_id) not in skip]
-
-
-def fill_queue(session: Session, kind: str, candidates: list, job_id: str | None = None) -> int:
-    """Replace the open groups of this kind with the scan's clusters; returns how many groups."""
-    from app.matching import cluster
-
-    session.execute(DedupGroup.__table__.delete().where(DedupGroup.kind == kind, DedupGroup.status == "open"))
-    s = get_settings(session)
-    threshold = min((c.score for c in candidates), default=s.review_threshold)
-    groups = cluster(candidates, threshold)
-    rows = []
-    for members in groups:
-        inside = set(members)
-        pairs = [c for c in candidates if c.a_id in inside and c.b_id in inside]
-        pairs.sort(key=lambda c: -c.score)
-        rows.append({"kind": kind, "member_ids": sorted(members), "score": pairs[0].score if pairs else 0.0,
-                     "status": "open", "scan_job_id": job_id, "created_at": utcnow(),
-                     "pairs": [{"a": c.a_id, "b": c.b_id, "score": c.score, "reasons": reason_dicts(c.reasons)}
-                               for c in pairs[:20]]})
-    if rows:
-        session.execute(DedupGroup.__table__.insert(), rows)
-    session.commit()
-    return len(rows)
-
-
-def open_groups(session: Session, kind: str, limit: int = 50, offset: int = 0) -> list[DedupGroup]:
-    """The review queue: open groups, best first."""
-    stmt = (select(DedupGroup).where(DedupGroup.kind == kind, DedupGroup.status == "open")
-            .order_by(DedupGroup.score.desc(), DedupGroup.id).limit(limit).offset(offset))
-    return list(session.scalars(stmt))
-
-
-def count_open_groups(session: Session, kind: str | None = None) -> int:
-    stmt = select(func.count(DedupGroup.id)).where(DedupGroup.status == "open")
-    if kind:
-        stmt = stmt.where(DedupGroup.kind == kind)
-    return session.scalar(stmt) or 0
-
-
-def group_records(session: Session, group: DedupGroup) -> list:
-    """The group's records that still exist, in the group's order."""
-    model = MODELS[group.kind]
-    found = {r.id: r for r in session.scalars(select(model).where(model.id.in_(group.member_ids),
-                                                                  model.deleted_at.is_(None)))}
-    return [found[i] for i in group.member_ids if i in found]
-
-
-def dismiss_group(session: Session, group_id: int, user_id: int | None, record_ids: Iterable[int] | None = None) -> None:
-    """'Not duplicates': remember every pair of the group so no scan proposes it again."""
-    group = session.get(DedupGroup, group_id)
-    if group is None:
-        raise LookupError(group_id)
-    ids = sorted(set(record_ids or group.member_ids))
-    known = decided_pairs(session, group.kind)
-    for i, a in enumerate(ids):
-        for b in ids[i + 1:]:
-            if (a, b) not in known:
-                session.add(DedupDecision(kind=group.kind, a_id=a, b_id=b, decided_by_id=user_id))
-    group.status, group.resolved_at, group.resolved_by_id = "dismissed", utcnow(), user_id
-    session.commit()
-
-
-def is_dismissed(session: Session, kind: str, a: int, b: int) -> bool:
-    a, b = _pair(a, b)
-    return session.scalar(select(func.count(DedupDecision.id)).where(
-        DedupDecision.kind == kind, DedupDecision.a_id == a, DedupDecision.b_id == b)) > 0
-
-
-# --- the live check while typing -------------------------------------------------------------
 
 
 class _BaseIndex:
