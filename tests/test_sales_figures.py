@@ -7,7 +7,7 @@ from app.extensions import db
 from app.models.activities import Activity
 from app.models.materials import Material
 from app.models.week_plans import PlanTask, WeekPlan
-from app.services import figures, week_plans
+from app.services import figures, weeks
 from tests import sales_data
 
 NAMES = ("materials_coverage_share", "materials_in_won_deals_share", "sellers_with_plan_share",
@@ -41,7 +41,7 @@ def test_figures_follow_the_data(app, make_user):
         m = Material(title="Sheet", kind="data_sheet", link="https://x.example", products=[pump],
                      client_types=[sales_data.client_type(db.session, "corporate")])
         db.session.add(m)
-        week = week_plans.monday(today)
+        week = weeks.monday(today)
         for i, (done_share, ws) in enumerate(((1, week - timedelta(days=14)), (0.5, week - timedelta(days=7)))):
             p = WeekPlan(seller_id=seller.id, week_start=ws)
             p.tasks = [PlanTask(company_id=corp.id, action="call", expected_result="x", done=True),

@@ -8,10 +8,10 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models.activities import Activity
 from app.models.week_plans import PlanTask, WeekPlan
-from app.services import week_plans
+from app.services import week_plans, weeks
 from tests import sales_data
 
-MONDAY = week_plans.monday(date.today())
+MONDAY = weeks.monday(date.today())
 
 
 def _seller_with_clients(app, make_user):

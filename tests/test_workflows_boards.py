@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Activity, Company, Notification
 from app.models.boards import Board, Card
-from app.services import boards
+from app.services import boards, weeks
 
 
 def _switch(auth, person):
@@ -268,7 +268,7 @@ def test_the_weekly_workflow_rolls_over_and_carries_undone_cards(app, auth, make
     done_id, done_version, _ = cards["Write the week's plan"]
     auth.post(f"/boards/{board_id}/columns/{cols['done']}/cards", {"moved": done_id, "version": done_version},
               htmx=True)
-    next_monday = boards.monday_of(date.today()) + timedelta(days=7)
+    next_monday = weeks.monday(date.today()) + timedelta(days=7)
     with app.app_context():
         from app.services import workflow_definitions
 

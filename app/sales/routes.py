@@ -20,7 +20,7 @@ from app.models.products import Product
 from app.models.surveys import Survey
 from app.models.week_plans import TASK_ACTIONS, PlanTask, WeekPlan
 from app.sales import bp, forms
-from app.services import custody, figures, materials, revenue, surveys, week_plans
+from app.services import custody, figures, materials, revenue, surveys, week_plans, weeks
 from app.services.permissions import can_edit_owned, require
 from app.web import public, render
 
@@ -186,7 +186,7 @@ def _seller_arg(value) -> User:
 def plan():
     """A seller's week: the plan, suggestions to draft from, and last week's lessons."""
     seller = _seller_arg(request.args.get("seller"))
-    week_start = week_plans.parse_week(request.args.get("week"), date.today())
+    week_start = weeks.parse_week(request.args.get("week"), date.today())
     days = request.args.get("days", 14, type=int)
     return render("sales/plan.html", "sales/_plan.html", **_plan_context(seller, week_start, days))
 
@@ -195,7 +195,7 @@ def plan():
 def plan_draft():
     """Add the chosen suggestions to the week's plan."""
     seller = _seller_arg(request.form.get("seller"))
-    week_start = week_plans.parse_week(request.form.get("week"), date.today())
+    week_start = weeks.parse_week(request.form.get("week"), date.today())
     days = forms.int_or_none(request.form.get("days")) or 14
     try:
         week_plans.add_suggested(db.session, current_user, seller.id, week_start, request.form.getlist("keys"), days)
@@ -208,7 +208,7 @@ def plan_draft():
 def plan_add_task():
     """Add a task by hand: the client, the action and the result expected."""
     seller = _seller_arg(request.form.get("seller"))
-    week_start = week_plans.parse_week(request.form.get("week"), date.today())
+    week_start = weeks.parse_week(request.form.get("week"), date.today())
     plan_row = week_plans.get_plan(db.session, seller.id, week_start, create=True)
     error = None
     try:
@@ -271,7 +271,7 @@ def plan_review(plan_id: int):
 @bp.route("/plans/team")
 def team():
     """The head's view of the week: every seller's plan to approve, and plan against actual."""
-    week_start = week_plans.parse_week(request.args.get("week"), date.today())
+    week_start = weeks.parse_week(request.args.get("week"), date.today())
     team_list = week_plans.sellers(db.session)
     pva = week_plans.plan_vs_actual(db.session, team_list, week_start)
     return render_template("sales/team.html", pva=pva, week_start=week_start,

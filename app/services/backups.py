@@ -36,6 +36,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
+from app.services import weeks
+
 FORMAT = 2  # 2: each member's SHA-256 is of its bytes as stored in the zip; 1 (still read): of its content
 READABLE_FORMATS = (1, 2)
 MANIFEST = "manifest.json"
@@ -862,8 +864,8 @@ def _keepers(items: list[BackupInfo], policy: tuple[int, int, int]) -> dict[str,
     daily, weekly, monthly = policy
     slots = [
         (daily, lambda d: d, lambda d: d + timedelta(days=daily)),
-        (weekly, lambda d: d - timedelta(days=d.weekday()),
-         lambda d: d - timedelta(days=d.weekday()) + timedelta(weeks=weekly)),
+        (weekly, lambda d: weeks.monday(d),
+         lambda d: weeks.monday(d) + timedelta(weeks=weekly)),
         (monthly, lambda d: d.replace(day=1), lambda d: _add_months(d, monthly)),
     ]
     kept: dict[str, date] = {}

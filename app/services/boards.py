@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
@@ -30,6 +30,7 @@ from app.models.deals import Deal
 from app.models.org import Unit, User
 from app.services.figures import Figure
 from app.services.notifications import notify
+from app.services import weeks
 from app.services.workflow_definitions import WorkflowDef
 
 log = logging.getLogger(__name__)
@@ -52,12 +53,8 @@ class Conflict(BoardError):
     status = 409
 
 
-def monday_of(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
 
-def week_start(day: date) -> datetime:
-    return datetime.combine(monday_of(day), time.min, tzinfo=timezone.utc)
 
 
 def card_path(card_id: int) -> str:
@@ -93,7 +90,7 @@ def _create_board(session: Session, definition: WorkflowDef, unit_id: int, user_
                   locale: str) -> Board:
     board = Board(workflow_key=definition.key, title_ru=definition.title.ru, title_en=definition.title.en,
                   unit_id=unit_id, started_by_id=user_id, status="active",
-                  period_start=monday_of(today) if definition.weekly else None)
+                  period_start=weeks.monday(today) if definition.weekly else None)
     for i, col in enumerate(definition.columns):
         board.columns.append(BoardColumn(key=col.key, title_ru=col.title.ru, title_en=col.title.en, position=i,
                                          wip_limit=col.wip, is_done=col.done))
@@ -421,7 +418,7 @@ def my_cards(session: Session, user_id: int, today: date) -> tuple[list[Card], l
             .where(Card.assignee_id == user_id, Board.status == "active"))
     open_cards = list(session.scalars(base.where(Card.done_at.is_(None))
                                       .order_by(Card.due_on.is_(None), Card.due_on, Card.id)))
-    done = list(session.scalars(base.where(Card.done_at >= week_start(today)).order_by(Card.done_at.desc())))
+    done = list(session.scalars(base.where(Card.done_at >= weeks.week_start(today)).order_by(Card.done_at.desc())))
     return open_cards, done
 
 
@@ -434,7 +431,7 @@ class Overview:
 
 def overview(session: Session, today: date, unit_id: int | None = None) -> Overview:
     """Every active board's open, overdue, blocked and done-this-week counts; tasks per person; recent moves."""
-    monday = week_start(today)
+    monday = weeks.week_start(today)
     is_open = Card.done_at.is_(None)
     counts = (select(Card.board_id,
                      func.count(Card.id).label("total"),
@@ -493,7 +490,7 @@ def send_due_reminders(session: Session, today: date) -> int:
 
 def roll_weekly_boards(session: Session, today: date, definitions: dict[str, WorkflowDef]) -> list[Board]:
     """Start the new week's board of every weekly workflow and carry last week's undone cards over to it."""
-    monday = monday_of(today)
+    monday = weeks.monday(today)
     locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     created = []
     stale = session.scalars(select(Board).where(Board.status == "active", Board.period_start < monday)

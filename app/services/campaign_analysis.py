@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -14,6 +14,7 @@ from app.models.campaigns import Campaign, CampaignSpend
 from app.models.deals import Deal
 from app.models.org import User
 from app.models.responses import Response
+from app.services.weeks import day_start, mondays
 
 
 @dataclass
@@ -76,7 +77,7 @@ SORT_KEYS = ("label", "channel", "responses", "qualified", "deals", "won_revenue
 def analyse(session: Session, start: date, end: date, locale: str = "ru", campaign_ids: list[int] | None = None,
             sort: str = "responses", descending: bool = True) -> Analysis:
     """Every campaign's results in a period: responses counted once, deals, won revenue, spend and their ratios."""
-    t0, t1 = as_utc_start(start), as_utc_start(end + timedelta(days=1))
+    t0, t1 = day_start(start), day_start(end + timedelta(days=1))
     campaign_stmt = select(Campaign).order_by(Campaign.id)
     if campaign_ids:
         campaign_stmt = campaign_stmt.where(Campaign.id.in_(campaign_ids))
@@ -89,7 +90,7 @@ def analyse(session: Session, start: date, end: date, locale: str = "ru", campai
                Response.company_id, Response.handled_by_id, Deal.id, Deal.stage, Deal.amount)
         .join(Deal, Deal.id == Response.deal_id, isouter=True)
         .where(Response.received_at >= t0, Response.received_at < t1))
-    weeks = _weeks(start, end)
+    weeks = mondays(start, end)
     weekly: dict[int, list[int]] = defaultdict(lambda: [0] * len(weeks))
     first_contact_targets: list[tuple[Stats, int, datetime]] = []
     for (rid, cid, at, status, repeat_of, company_id, seller_id, deal_id, stage, amount) in rows:
@@ -178,13 +179,6 @@ def _chunks(items: list, size: int):
         yield items[i:i + size]
 
 
-def _weeks(start: date, end: date) -> list[date]:
-    monday = start - timedelta(days=start.weekday())
-    out = []
-    while monday <= end:
-        out.append(monday)
-        monday += timedelta(days=7)
-    return out
 
 
 def campaign_summary(session: Session, campaign: Campaign, locale: str = "ru") -> Stats:
@@ -198,12 +192,5 @@ def campaign_summary(session: Session, campaign: Campaign, locale: str = "ru") -
 
 # ---------------------------------------------------------------- company timeline
 
-def as_utc_start(d: date) -> datetime:
-    """Midnight UTC at the start of a day, for comparing dates with stored instants."""
-    return datetime.combine(d, time.min, tzinfo=timezone.utc)
 
 
-def week_bounds(today: date) -> tuple[datetime, datetime]:
-    monday = today - timedelta(days=today.weekday())
-    return (datetime.combine(monday, time.min, tzinfo=timezone.utc),
-            datetime.combine(monday + timedelta(days=7), time.min, tzinfo=timezone.utc))

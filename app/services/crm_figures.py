@@ -1,7 +1,7 @@
 """Figures about the client base itself, for boards and the division dashboard."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -9,11 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.models.activities import Activity
 from app.services.figures import Figure, figure
-
-
-def week_start(today: date) -> datetime:
-    monday = today - timedelta(days=today.weekday())
-    return datetime.combine(monday, time.min, tzinfo=timezone.utc)
+from app.services.weeks import week_start
 
 
 @figure("activities_this_week")

@@ -12,8 +12,8 @@ from app.models.campaigns import Campaign, CampaignSpend
 from app.models.deals import Deal
 from app.models.promotion_plan import PlanBudgetLine, PromotionPlan
 from app.models.responses import Response
-from app.services.campaign_analysis import week_bounds
 from app.services.figures import Figure, figure
+from app.services.weeks import week_bounds
 
 
 def _share(part: int, whole: int) -> float | None:

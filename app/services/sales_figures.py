@@ -13,7 +13,7 @@ from app.models.deals import Deal
 from app.models.materials import Material, MaterialUse, material_client_types, material_products
 from app.models.products import Product
 from app.models.week_plans import PlanTask, WeekPlan
-from app.services import custody, revenue, surveys, week_plans
+from app.services import custody, revenue, surveys, week_plans, weeks
 from app.services.figures import Figure, figure
 
 WINDOW_DAYS = 90
@@ -72,7 +72,7 @@ def sellers_with_plan_share(session: Session, today: date) -> Figure:
         return Figure("sellers_with_plan_share", label, None, "percent", "unknown", note=_("No sellers yet"))
     with_plan = session.scalar(select(func.count(func.distinct(WeekPlan.seller_id)))
                                .join(PlanTask, PlanTask.plan_id == WeekPlan.id)
-                               .where(WeekPlan.week_start == week_plans.monday(today), WeekPlan.seller_id.in_(team)))
+                               .where(WeekPlan.week_start == weeks.monday(today), WeekPlan.seller_id.in_(team)))
     value = with_plan / len(team)
     return Figure("sellers_with_plan_share", label, value, "percent", _share_status(value, 1.0))
 
@@ -81,7 +81,7 @@ def sellers_with_plan_share(session: Session, today: date) -> Figure:
 def last_week_tasks_done_share(session: Session, today: date) -> Figure:
     """Share of last week's planned tasks that were done: the plans' realism."""
     week = week_plans.history(session, [s.id for s in week_plans.sellers(session)],
-                         week_plans.monday(today) - timedelta(days=7), weeks=1)[0]
+                         weeks.monday(today) - weeks.WEEK, weeks=1)[0]
     label = _("Last week's planned tasks done")
     if week["realism"] is None:
         return Figure("last_week_tasks_done_share", label, None, "percent", "unknown",
@@ -93,17 +93,17 @@ def last_week_tasks_done_share(session: Session, today: date) -> Figure:
 @figure("plan_realism_trend")
 def plan_realism_trend(session: Session, today: date) -> Figure:
     """Last week's realism minus the average of the three weeks before (percentage points)."""
-    weeks = week_plans.history(session, [s.id for s in week_plans.sellers(session)],
-                          week_plans.monday(today) - timedelta(days=7), weeks=4)
-    known = [w["realism"] for w in weeks[:-1] if w["realism"] is not None]
-    last = weeks[-1]["realism"]
+    history = week_plans.history(session, [s.id for s in week_plans.sellers(session)],
+                                 weeks.monday(today) - weeks.WEEK, weeks=4)
+    known = [w["realism"] for w in history[:-1] if w["realism"] is not None]
+    last = history[-1]["realism"]
     label = _("Plan realism against the weeks before")
     if last is None or not known:
         return Figure("plan_realism_trend", label, None, "percent", "unknown",
                       note=_("Needs last week and at least one earlier week with plans"))
     value = last - sum(known) / len(known)
     return Figure("plan_realism_trend", label, value, "percent", "ok" if value >= 0 else "bad",
-                  detail={"weeks": [w["realism"] for w in weeks]})
+                  detail={"weeks": [w["realism"] for w in history]})
 
 
 @figure("top_combinations_revenue_share")

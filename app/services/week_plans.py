@@ -1,7 +1,7 @@
 """Dept 6's weekly plans: drafting from suggestions, doing tasks by logging activities, the week-end review."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -16,6 +16,7 @@ from app.models.org import Unit, User
 from app.models.week_plans import TASK_ACTIONS, PlanTask, WeekPlan
 from app.services.errors import RuleError
 from app.services.permissions import can_manage_unit, is_admin
+from app.services.weeks import WEEK, monday, week_bounds
 
 # The activity a task is done by: one click in the plan logs it.
 ACTION_ACTIVITY = {"call": "call", "meeting": "meeting", "proposal": "email", "send_material": "email",
@@ -28,27 +29,10 @@ class PlanError(RuleError):
     """A plan change is refused; `field` names where the message belongs."""
 
 
-def monday(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
 
-def week_bounds(week_start: date) -> tuple[datetime, datetime]:
-    """The week as UTC instants [Monday 00:00, next Monday 00:00)."""
-    start = datetime.combine(week_start, time.min, tzinfo=timezone.utc)
-    return start, start + timedelta(days=7)
 
 
-def parse_week(value: str | None, today: date) -> date:
-    """'2026-W48' or an ISO date -> that week's Monday; anything else -> this week."""
-    try:
-        if value and "-W" in value:
-            year, week = value.split("-W")
-            return date.fromisocalendar(int(year), int(week), 1)
-        if value:
-            return monday(date.fromisoformat(value))
-    except ValueError:
-        pass
-    return monday(today)
 
 
 def sellers(session: Session, unit_code: str = "sales") -> list[User]:
@@ -139,7 +123,7 @@ def suggestions(session: Session, seller_id: int, week_start: date, days_without
                         "reason": _("No contact for %(n)s days or more", n=days_without_contact) if at
                         else _("Never contacted")})
 
-    last = get_plan(session, seller_id, week_start - timedelta(days=7))
+    last = get_plan(session, seller_id, week_start - WEEK)
     for task in (last.tasks if last else []):
         if not task.done and f"undone:{task.id}" not in planned_sources:
             out.append({"key": f"undone:{task.id}", "source": "undone", "company": task.company, "deal": task.deal,
@@ -260,7 +244,7 @@ def actual(session: Session, seller_ids: list[int], week_start: date) -> dict[in
     won = {uid: (n, rev) for uid, n, rev in session.execute(
         select(Deal.owner_id, func.count(Deal.id), func.coalesce(func.sum(Deal.amount), 0))
         .where(Deal.owner_id.in_(seller_ids), Deal.stage == "won", Deal.closed_on >= week_start,
-               Deal.closed_on < week_start + timedelta(days=7)).group_by(Deal.owner_id)).all()}
+               Deal.closed_on < week_start + WEEK).group_by(Deal.owner_id)).all()}
     return {uid: {"meetings": meetings.get(uid, 0), "deals_won": won.get(uid, (0, 0))[0],
                   "revenue": Decimal(won.get(uid, (0, 0))[1] or 0)} for uid in seller_ids}
 
@@ -316,7 +300,7 @@ def history(session: Session, seller_ids: list[int], until: date, weeks: int = 8
 
 def last_review(session: Session, seller_id: int, week_start: date) -> WeekPlan | None:
     """Last week's written review, shown while drafting so it feeds the next plan."""
-    return get_plan(session, seller_id, week_start - timedelta(days=7))
+    return get_plan(session, seller_id, week_start - WEEK)
 
 
 def action_label(action: str) -> str:

@@ -1,0 +1,49 @@
+"""Week arithmetic, one rule for the whole portal: weeks are ISO weeks, Monday to Sunday, in UTC instants."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+WEEK = timedelta(days=7)
+
+
+def monday(day: date) -> date:
+    """The Monday of the ISO week the day falls in."""
+    return day - timedelta(days=day.weekday())
+
+
+def day_start(day: date) -> datetime:
+    """Midnight UTC at the start of a day, for comparing dates with stored instants."""
+    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+
+
+def week_start(day: date) -> datetime:
+    """Monday 00:00 UTC of the day's week."""
+    return day_start(monday(day))
+
+
+def week_bounds(day: date) -> tuple[datetime, datetime]:
+    """The day's week as UTC instants [Monday 00:00, next Monday 00:00)."""
+    start = week_start(day)
+    return start, start + WEEK
+
+
+def mondays(start: date, end: date) -> list[date]:
+    """The Monday of every week that touches [start, end], in order."""
+    out, current = [], monday(start)
+    while current <= end:
+        out.append(current)
+        current += WEEK
+    return out
+
+
+def parse_week(value: str | None, today: date) -> date:
+    """'2026-W48' or an ISO date -> that week's Monday; anything else -> this week."""
+    try:
+        if value and "-W" in value:
+            year, week = value.split("-W")
+            return date.fromisocalendar(int(year), int(week), 1)
+        if value:
+            return monday(date.fromisoformat(value))
+    except ValueError:
+        pass
+    return monday(today)
