@@ -87,7 +87,6 @@ def _sqlite_pragmas(app: Flask) -> None:
     if uri.startswith("sqlite:///") and uri != "sqlite:///:memory:":
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     from sqlalchemy import event
-    from sqlalchemy.engine import Engine
 
     def on_connect(dbapi_connection, _record):
         cur = dbapi_connection.cursor()

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, to_user_timezone
 from flask_babel import gettext as _
+from flask_babel import to_user_timezone
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -21,12 +21,13 @@ from app.crm.forms import (
     options,
 )
 from app.extensions import db
+from app.i18n import reader_locale
 from app.models.companies import ClientType, Company, Tag
 from app.models.contacts import Contact
 from app.models.deals import Deal
 from app.models.org import User
 from app.models.products import Product
-from app.services import activities, audit, contact_points
+from app.services import activities, audit, contact_points, org
 from app.services import companies as companies_service
 from app.services import contacts as contacts_service
 from app.services import deals as deals_service
@@ -56,12 +57,11 @@ def _version(value) -> int | None:
 
 
 def _people_choices():
-    return options([(None, "—")] + [(u.id, u.name) for u in db.session.scalars(
-        select(User).where(User.is_active_user.is_(True)).order_by(User.name))])
+    return options([(None, "—")] + [(u.id, u.name) for u in org.active_people(db.session)])
 
 
 def _company_choices(form: CompanyForm) -> CompanyForm:
-    locale = str(get_locale())
+    locale = reader_locale()
     form.client_type_id.choices = options([(None, "—")] + [(t.id, t.name(locale)) for t in db.session.scalars(
         select(ClientType).where(ClientType.active.is_(True)).order_by(ClientType.id))])
     form.account_manager_id.choices = _people_choices()

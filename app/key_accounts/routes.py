@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.extensions import db, htmx
+from app.i18n import reader_locale
 from app.key_accounts import bp
 from app.key_accounts.forms import NONE, KeyAccountForm, MarkKeyAccountForm, RequestForm, UnitForm
 from app.models.base import utcnow
@@ -33,9 +34,7 @@ def _today() -> date:
 
 
 def _unit_label(unit: Unit) -> str:
-    from flask_babel import get_locale
-
-    return unit.name(str(get_locale() or "ru"))
+    return unit.name(reader_locale())
 
 
 # ---------------------------------------------------------------- the account manager's home
@@ -118,8 +117,7 @@ def _key_account_data(account):
 
 
 def _people_choices(form) -> None:
-    people = [(u.id, u.name) for u in db.session.scalars(select(User).where(User.is_active_user.is_(True))
-                                                         .order_by(User.name))]
+    people = [(u.id, u.name) for u in org.active_people(db.session)]
     form.manager_id.choices = [(NONE, "—")] + people
     form.deputy_id.choices = [(NONE, "—")] + people
 

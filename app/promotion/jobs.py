@@ -1,20 +1,20 @@
 """Background entry points of the promotion area."""
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 
 from app.extensions import db
 from app.services import address_lists
 from app.services.jobs import job_entry, report_progress
+from app.services.links import path_for
 
 
 @job_entry("address_list")
 def generate_list_job(list_id: int) -> dict:
     """Generate an address list file, reporting progress as rows stream out."""
     lst = address_lists.generate(db.session, list_id, current_app.config["EXPORT_DIR"], progress=report_progress)
-    with current_app.test_request_context():
-        return {"url": url_for("promotion.download_list", list_id=lst.id), "text": _("%(rows)s rows", rows=lst.rows)}
+    return {"url": path_for("promotion.download_list", list_id=lst.id), "text": _("%(rows)s rows", rows=lst.rows)}
 
 
 @job_entry("address_list_purge")

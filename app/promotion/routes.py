@@ -4,34 +4,28 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import abort, current_app, redirect, render_template, request, send_file, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.extensions import csrf, db
+from app.i18n import reader_locale
 from app.models.address_lists import LIST_FORMATS, AddressList, Segment
 from app.models.campaigns import CAMPAIGN_STATUSES, Campaign
 from app.models.companies import ClientType, Tag
-from app.models.org import User
 from app.models.products import Product
 from app.models.promotion_plan import PLAN_STATUSES, PromotionPlan
 from app.models.responses import RESPONSE_STATUSES, Response
 from app.promotion import bp
 from app.promotion.forms import FormErrors, campaign_input, parse_date, parse_money, response_input
 from app.services import address_lists as address_list_service
-from app.services import audit, campaign_analysis, promotion_plan
+from app.services import audit, campaign_analysis, org, promotion_plan
 from app.services import campaigns as campaigns_service
 from app.services import responses as responses_service
 from app.services.jobs import enqueue
 from app.services.permissions import can_manage_promotion, require
 from app.services.promotion import PromotionError, setting
 from app.web import public, render
-
-
-def _locale() -> str:
-    return str(get_locale() or "ru")
-
 
 # ---------------------------------------------------------------- campaigns
 
@@ -50,7 +44,7 @@ def _campaign_form_context(campaign: Campaign | None, errors: FormErrors | None 
     return dict(campaign=campaign, errors=errors or {}, form=form, channels=campaigns_service.channels(db.session),
                 statuses=CAMPAIGN_STATUSES, client_types=list(db.session.scalars(select(ClientType).order_by(ClientType.id))),
                 products=list(db.session.scalars(select(Product).where(Product.active.is_(True)).order_by(Product.name))),
-                people=list(db.session.scalars(select(User).where(User.is_active_user.is_(True)).order_by(User.name))),
+                people=org.active_people(db.session),
                 plans=list(db.session.scalars(select(PromotionPlan).order_by(PromotionPlan.year.desc()))),
                 address_lists=list(db.session.scalars(select(AddressList).where(AddressList.state == "ready")
                                                       .order_by(AddressList.id.desc()).limit(50))), **extra)
@@ -104,7 +98,7 @@ def _save_campaign(campaign: Campaign | None):
 def campaign_detail(campaign_id: int):
     """A campaign: its figures, spend, responses, public form link and embeddable snippet."""
     campaign = db.get_or_404(Campaign, campaign_id)
-    stats = campaign_analysis.campaign_summary(db.session, campaign, _locale())
+    stats = campaign_analysis.campaign_summary(db.session, campaign, reader_locale())
     token = responses_service.form_token(campaign.id)
     return render_template("promotion/campaign.html", campaign=campaign, stats=stats,
                            responses=responses_service.responses(db.session, campaign_id=campaign.id, limit=100),
@@ -282,7 +276,7 @@ def response_detail(response_id: int):
     response = db.session.get(Response, response_id)
     if response is None:
         abort(404)
-    sellers = list(db.session.scalars(select(User).where(User.is_active_user.is_(True)).order_by(User.name)))
+    sellers = org.active_people(db.session)
     return render("promotion/response.html", "promotion/_response_status.html", response=response,
                   statuses=RESPONSE_STATUSES, sellers=sellers, errors={})
 
@@ -301,7 +295,7 @@ def response_status(response_id: int):
         db.session.rollback()
         errors[exc.field or "status"] = _(str(exc))
     response = db.session.get(Response, response_id) or abort(404)
-    sellers = list(db.session.scalars(select(User).where(User.is_active_user.is_(True)).order_by(User.name)))
+    sellers = org.active_people(db.session)
     return render_template("promotion/_response_status.html", response=response, statuses=RESPONSE_STATUSES,
                            sellers=sellers, errors=errors), 422 if errors else 200
 
@@ -393,7 +387,7 @@ def analysis():
         start, end = end, start
     sort = request.args.get("sort", "responses")
     descending = request.args.get("dir", "desc") != "asc"
-    result = campaign_analysis.analyse(db.session, start, end, _locale(), sort=sort, descending=descending)
+    result = campaign_analysis.analyse(db.session, start, end, reader_locale(), sort=sort, descending=descending)
     chart_max = max([max(v) for v in result.weekly.values()] + [1])
     return render("promotion/analysis.html", "promotion/_analysis.html", a=result, sort=sort, descending=descending,
                   errors=errors, chart_max=chart_max, sort_keys=campaign_analysis.SORT_KEYS)
@@ -416,7 +410,7 @@ def _builder_context(segment: Segment | None, definition: dict, errors=None, nam
                 client_types=list(db.session.scalars(select(ClientType).order_by(ClientType.id))),
                 products=list(db.session.scalars(select(Product).order_by(Product.name))),
                 tags=list(db.session.scalars(select(Tag).order_by(Tag.name))),
-                managers=list(db.session.scalars(select(User).where(User.is_active_user.is_(True)).order_by(User.name))))
+                managers=org.active_people(db.session))
 
 
 @bp.route("/lists")

@@ -5,12 +5,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import reader_locale
 from app.models.activities import Activity
 from app.models.companies import ClientType, Company
 from app.models.deals import Deal
@@ -29,8 +29,6 @@ SALES_FIGURES = ("materials_coverage_share", "materials_in_won_deals_share", "se
                  "surveys_answered", "deals_with_recent_activity_share", "win_rate")
 
 
-def _locale() -> str:
-    return str(get_locale() or "en")
 
 
 @bp.route("/")
@@ -108,7 +106,7 @@ def material_open(material_id: int):
 def coverage():
     """Products × client types: where no material exists yet."""
     return render("sales/coverage.html", "sales/_coverage.html", cov=materials.coverage(db.session, current_user),
-                  locale=_locale())
+                  locale=reader_locale())
 
 
 @bp.route("/materials/effective")
@@ -306,7 +304,7 @@ def _revenue_args():
 def revenue_view():
     """Won revenue by product × client type for any period, with shares, Pareto and the trend."""
     start, end, grain = _revenue_args()
-    result = revenue.analyse(db.session, start, end, grain, _locale())
+    result = revenue.analyse(db.session, start, end, grain, reader_locale())
     return render("sales/revenue.html", "sales/_revenue.html", result=result, grain=grain,
                   previous=revenue.previous_period(start, end))
 
@@ -315,7 +313,7 @@ def revenue_view():
 def revenue_xlsx():
     """The same analysis as a spreadsheet."""
     start, end, grain = _revenue_args()
-    result = revenue.analyse(db.session, start, end, grain, _locale())
+    result = revenue.analyse(db.session, start, end, grain, reader_locale())
     labels = {"period": _("Period"), "product": _("Product line") if grain == "line" else _("Product"),
               "client_type": _("Client type"), "deals": _("Deals"), "revenue": _("Revenue"), "share": _("Share"),
               "cumulative": _("Cumulative share"), "previous": _("Previous period"), "pareto": _("In the 80 %"),

@@ -13,6 +13,7 @@ from sqlalchemy import and_, bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.i18n import reader_locale
 from app.models.base import utcnow
 from app.models.boards import (
     LINK_KINDS,
@@ -28,22 +29,23 @@ from app.models.boards import (
 from app.models.companies import Company
 from app.models.deals import Deal
 from app.models.org import Unit, User
+from app.services import org, weeks
+from app.services.errors import RuleError
 from app.services.figures import Figure
+from app.services.links import path_for
 from app.services.notifications import notify
-from app.services import weeks
 from app.services.workflow_definitions import WorkflowDef
 
 log = logging.getLogger(__name__)
 
 
-class BoardError(Exception):
+class BoardError(RuleError):
     """A change that cannot be made as asked; the message is shown to the person."""
 
     status = 422
 
     def __init__(self, message: str, board_id: int | None = None):
         super().__init__(message)
-        self.message = message
         self.board_id = board_id
 
 
@@ -57,9 +59,6 @@ class Conflict(BoardError):
 
 
 
-def card_path(card_id: int) -> str:
-    """The card's address, built without a request so jobs can put it in notifications."""
-    return current_app.url_map.bind("localhost").build("workflows.card", {"card_id": card_id})
 
 
 def _event(session: Session, card: Card, kind: str, user_id: int | None, **extra) -> None:
@@ -76,7 +75,7 @@ def _tell(session: Session, recipient_id: int | None, actor_id: int | None, kind
         return
     with force_locale(person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         text = message()
-    notify(session, [recipient_id], kind, text, url=card_path(card.id), dedup_key=dedup_key)
+    notify(session, [recipient_id], kind, text, url=path_for("workflows.card", card_id=card.id), dedup_key=dedup_key)
 
 
 # --- starting workflows -------------------------------------------------------------------------------------------
@@ -226,7 +225,7 @@ def move_card(session: Session, card: Card, user, expected_version: int, to_colu
         in_column = session.scalar(select(func.count(Card.id)).where(Card.column_id == to_column.id))
         if in_column >= to_column.wip_limit:
             raise BoardError(_("“%(column)s” already holds %(count)d cards, its work-in-progress limit. "
-                               "Finish or move a card out of it first.", column=to_column.title(_locale()),
+                               "Finish or move a card out of it first.", column=to_column.title(reader_locale()),
                                count=in_column), board_id=card.board_id)
     ids = [i for i in (order or []) if i != card.id]
     place = (order or []).index(card.id) if order and card.id in order else len(ids)
@@ -241,7 +240,7 @@ def move_card(session: Session, card: Card, user, expected_version: int, to_colu
         _event(session, card, "moved", user.id, from_column_id=from_column.id, to_column_id=to_column.id)
         _tell(session, card.assignee_id, user.id, "moved", card,
               lambda: _("%(name)s moved your task “%(title)s” to %(column)s", name=user.name, title=card.title,
-                        column=to_column.title(_locale())))
+                        column=to_column.title(reader_locale())))
     try:
         session.flush()
     except StaleDataError:
@@ -256,10 +255,6 @@ def move_card(session: Session, card: Card, user, expected_version: int, to_colu
     return card
 
 
-def _locale() -> str:
-    from flask_babel import get_locale
-
-    return str(get_locale() or "ru")
 
 
 def toggle_checklist_item(session: Session, item: CardChecklistItem, user, done: bool) -> None:
@@ -462,7 +457,7 @@ def overview(session: Session, today: date, unit_id: int | None = None) -> Overv
 
 def assignable_people(session: Session, board: Board) -> list[User]:
     """Anyone active may be given a card; the board's own unit is listed first."""
-    return list(session.scalars(select(User).where(User.is_active_user.is_(True))
+    return list(session.scalars(select(User).where(org.ACTIVE_PEOPLE)
                                 .order_by((User.unit_id != board.unit_id), User.name)))
 
 

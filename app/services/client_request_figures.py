@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
+from app.i18n import reader_locale
 from app.models.client_requests import OPEN_STATUSES, ROUTE_WAITING, ClientRequest, RequestRoute
 from app.models.companies import Company
 from app.models.org import Unit, User
@@ -128,7 +129,7 @@ def request_figures(session: Session, today: date, since: date | None = None,
     for uid, name in session.execute(select(User.id, User.name).where(User.id.in_(list(managers)))):
         managers[uid].label = name
     for unit in session.scalars(select(Unit).where(Unit.id.in_(list(departments)))):
-        departments[unit.id].label = unit.name_ru if _locale() == "ru" else unit.name_en
+        departments[unit.id].label = unit.name_ru if reader_locale() == "ru" else unit.name_en
     busiest = sorted(clients.values(), key=lambda g: (-g.requests, g.key))[:top_clients]
     for cid, legal_form, legal_name in session.execute(
             select(Company.id, Company.legal_form, Company.legal_name).where(Company.id.in_([g.key for g in busiest]))):
@@ -141,10 +142,6 @@ def request_figures(session: Session, today: date, since: date | None = None,
     }
 
 
-def _locale() -> str:
-    from flask_babel import get_locale
-
-    return str(get_locale() or "ru")
 
 
 def _has_requests(session: Session) -> bool:

@@ -27,9 +27,10 @@ from app.models.companies import Company
 from app.models.contacts import Contact
 from app.models.key_accounts import KeyAccount
 from app.models.org import Unit, User
-from app.services import notifications, permissions
+from app.services import notifications, org, permissions
 from app.services.errors import required
 from app.services.key_accounts import AccountsError, deputy_of
+from app.services.links import path_for
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 DUE_SOON_DAYS = 1  # "about to miss its date": due today or tomorrow
@@ -250,7 +251,7 @@ def _take_up(session: Session, route_id: int, text: str, by_id: int, allowed: tu
 
 def _tell_carriers(session: Session, req: ClientRequest, kind: str, text: str, by_id: int | None) -> None:
     notifications.notify(session, [req.account_manager_id, deputy_of(session, req.company_id)], kind, text,
-                         url=_request_url(req.id), exclude=by_id)
+                         url=path_for("key_accounts.request_detail", request_id=req.id), exclude=by_id)
 
 
 def answer(session: Session, route_id: int, text: str, by_id: int) -> RequestRoute:
@@ -376,20 +377,12 @@ def _secs(start: datetime, end: datetime) -> int:
     return max(0, int((end - start).total_seconds()))
 
 
-def _request_url(request_id: int) -> str:
-    """A link for notifications, built without a web request (the reminder job has none)."""
-    from flask import current_app, has_request_context, url_for
-
-    if has_request_context():
-        return url_for("key_accounts.request_detail", request_id=request_id)
-    with current_app.test_request_context():
-        return url_for("key_accounts.request_detail", request_id=request_id)
 
 
 def _unit_members(session: Session, unit_ids) -> dict[int, list[int]]:
     members: dict[int, list[int]] = {}
     for uid, unit_id in session.execute(select(User.id, User.unit_id).where(User.unit_id.in_(list(unit_ids)),
-                                                                             User.is_active_user.is_(True))):
+                                                                             org.ACTIVE_PEOPLE)):
         members.setdefault(unit_id, []).append(uid)
     return members
 
@@ -397,7 +390,7 @@ def _unit_members(session: Session, unit_ids) -> dict[int, list[int]]:
 def _notify_units(session: Session, req: ClientRequest, unit_ids, kind: str, text: str, by_id: int | None) -> None:
     members = _unit_members(session, unit_ids)
     notifications.notify(session, [u for ids in members.values() for u in ids], kind, text,
-                         url=_request_url(req.id), exclude=by_id)
+                         url=path_for("key_accounts.request_detail", request_id=req.id), exclude=by_id)
 
 
 # ---------------------------------------------------------------- the department's inbox
@@ -472,7 +465,7 @@ def send_reminders(session: Session, today: date) -> dict[str, int]:
         due, subject = item["due_on"].isoformat(), item["subject"]
         text = (_("Overdue since %(date)s: %(subject)s", date=due, subject=subject) if overdue
                 else _("Due %(date)s: %(subject)s", date=due, subject=subject))
-        sent[kind] += notifications.notify(session, people, f"request_{kind}", text, url=_request_url(rid),
+        sent[kind] += notifications.notify(session, people, f"request_{kind}", text, url=path_for("key_accounts.request_detail", request_id=rid),
                                            dedup_key=f"request:{rid}:{kind}:{item['due_on'].isoformat()}")
     session.commit()
     return sent

@@ -121,3 +121,15 @@ def save_unit(session: Session, unit_id: int | None, code: str, name_ru: str, na
 def units(session: Session) -> list[Unit]:
     """The org board, Distribution first: every unit a request can be sent to."""
     return list(session.scalars(select(Unit).order_by(Unit.in_distribution.desc(), Unit.id)))
+
+
+# Who counts as a person of the portal: deactivated people keep their history but are offered nowhere.
+ACTIVE_PEOPLE = User.is_active_user.is_(True)
+
+
+def active_people(session: Session, unit_code: str | None = None) -> list[User]:
+    """Everyone who may be picked (as an owner, assignee, manager, seller), by name; one unit's when given."""
+    stmt = select(User).where(ACTIVE_PEOPLE)
+    if unit_code is not None:
+        stmt = stmt.join(Unit, Unit.id == User.unit_id).where(Unit.code == unit_code)
+    return list(session.scalars(stmt.order_by(User.name)))

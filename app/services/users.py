@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models.org import ROLES, Unit, User
+from app.services import org
 from app.services.org import UserError
 
 
@@ -24,7 +25,7 @@ def update_user(session: Session, user: User, *, acting: User, email: str, name:
         raise UserError(f"a user with email {email} already exists")
     losing_admin = user.role == "admin" and (role != "admin" or not active)
     if losing_admin and session.scalar(select(func.count(User.id)).where(
-            User.role == "admin", User.is_active_user.is_(True), User.id != user.id)) == 0:
+            User.role == "admin", org.ACTIVE_PEOPLE, User.id != user.id)) == 0:
         raise UserError("this is the last active administrator; make someone else an administrator first")
     user.email, user.name, user.role, user.unit_id = email, name.strip(), role, unit.id
     user.locale = locale or None

@@ -12,8 +12,9 @@ from app.models.activities import Activity
 from app.models.base import utcnow
 from app.models.companies import Company
 from app.models.deals import OPEN_STAGES, Deal
-from app.models.org import Unit, User
+from app.models.org import User
 from app.models.week_plans import TASK_ACTIONS, PlanTask, WeekPlan
+from app.services import org
 from app.services.errors import RuleError
 from app.services.permissions import can_manage_unit, is_admin
 from app.services.weeks import WEEK, monday, week_bounds
@@ -37,8 +38,7 @@ class PlanError(RuleError):
 
 def sellers(session: Session, unit_code: str = "sales") -> list[User]:
     """The people whose weeks are planned: everyone in the sales unit."""
-    return list(session.scalars(select(User).join(Unit, Unit.id == User.unit_id)
-                                .where(Unit.code == unit_code, User.is_active_user.is_(True)).order_by(User.name)))
+    return org.active_people(session, unit_code)
 
 
 def is_sellers_head(user, seller) -> bool:

@@ -4,12 +4,12 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_htmx import make_response
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.extensions import db, htmx
+from app.i18n import reader_locale
 from app.models.boards import LINK_KINDS, PRIORITIES, Board, BoardColumn, Card, CardChecklistItem
 from app.models.org import Unit
 from app.services import boards as service
@@ -24,8 +24,6 @@ def _today() -> date:
     return date.today()
 
 
-def _locale() -> str:
-    return str(get_locale() or "ru")
 
 
 # --- workflows and boards -------------------------------------------------------------------------------------------
@@ -49,7 +47,7 @@ def start(key: str):
     unit = db.session.scalar(select(Unit).where(Unit.code == definition.unit))
     permissions.require(permissions.can_start_workflow(current_user, unit.id))
     try:
-        board = service.start_workflow(db.session, definition, current_user, _today(), _locale())
+        board = service.start_workflow(db.session, definition, current_user, _today(), reader_locale())
     except service.BoardError as exc:
         return redirect(url_for("workflows.board", board_id=exc.board_id))
     return redirect(url_for("workflows.board", board_id=board.id))
@@ -60,7 +58,7 @@ def _board_context(board: Board, **extra) -> dict:
     from flask_babel import format_date
 
     columns = service.board_columns(db.session, board)
-    locale = _locale()
+    locale = reader_locale()
     due_dates = {c.due_on for view in columns for c in view.cards if c.due_on}
     return dict(board=board, definition=registry.workflow(board.workflow_key), columns=columns, today=_today(),
                 locale=locale, can_manage=permissions.can_manage_board(current_user, board), me=current_user.id,
@@ -137,9 +135,9 @@ def add_card(board_id: int):
     people = service.assignable_people(db.session, board)
     if errors:
         return render_template("workflows/_new_card.html", board=board, people=people, priorities=PRIORITIES,
-                               errors=errors, values=request.form, locale=_locale()), 422
+                               errors=errors, values=request.form, locale=reader_locale()), 422
     return (render_template("workflows/_new_card.html", board=board, people=people, priorities=PRIORITIES,
-                            errors={}, values={}, locale=_locale())
+                            errors={}, values={}, locale=reader_locale())
             + render_template("workflows/_board.html", oob=True, **_board_context(board)))
 
 
@@ -152,7 +150,7 @@ def _panel(card: Card, status: int = 200, message: str | None = None, errors: di
     can_manage = permissions.can_manage_board(current_user, card.board)
     if compact is None:
         compact = request.form.get("compact") == "1" or request.args.get("compact") == "1"
-    ctx = dict(card=card, board=card.board, today=_today(), locale=_locale(), message=message, errors=errors or {},
+    ctx = dict(card=card, board=card.board, today=_today(), locale=reader_locale(), message=message, errors=errors or {},
                can_manage=can_manage, can_work=permissions.can_work_on_card(current_user, card),
                people=service.assignable_people(db.session, card.board) if can_manage else [],
                priorities=PRIORITIES, link_kinds=LINK_KINDS, events=service.history(db.session, card.id),
@@ -262,7 +260,7 @@ def link(card_id: int):
 def my_tasks():
     """The signed-in person's cards on every board, soonest due first."""
     open_cards, done = service.my_cards(db.session, current_user.id, _today())
-    return render_template("workflows/my_tasks.html", cards=open_cards, done=done, today=_today(), locale=_locale(),
+    return render_template("workflows/my_tasks.html", cards=open_cards, done=done, today=_today(), locale=reader_locale(),
                            can_work=lambda c: permissions.can_work_on_card(current_user, c))
 
 
@@ -271,11 +269,11 @@ def overview():
     """Heads' view of every board: overdue, per person, done this week, blocked, recent moves."""
     permissions.require(permissions.can_see_overview(current_user))
     return render("workflows/overview.html", "workflows/_overview.html",
-                  data=service.overview(db.session, _today()), locale=_locale())
+                  data=service.overview(db.session, _today()), locale=reader_locale())
 
 
 @bp.route("/signs")
 def division_signs():
     """The seed's ten signs that the division is not producing, each judged from live figures."""
     states = signs.division_signs(db.session, registry.registry().signs, _today())
-    return render_template("workflows/signs.html", states=states, locale=_locale())
+    return render_template("workflows/signs.html", states=states, locale=reader_locale())
