@@ -19,7 +19,7 @@ from sqlalchemy import inspect as sa_inspect
 
 from app.extensions import db
 from app.models import Company, Contact, Deal, JobRecord
-from app.services import backups, figures, jobs
+from app.services import backup_files, backups, figures, jobs
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_round_trip_gives_back_every_table_and_file_exactly(app, backup_dirs, ma
         assert _every_table() == before
         assert _uploads(backup_dirs / "uploads") == files_before
         safety = backups.find_backup(app.config, outcome["safety"])
-        assert backups.read_manifest(safety)["kind"] == "safety"
+        assert backup_files.read_manifest(safety)["kind"] == "safety"
 
 
 def test_a_restore_copying_pages_while_the_file_is_still_being_extracted_gives_back_every_table(
@@ -87,15 +87,15 @@ def test_a_restore_copying_pages_while_the_file_is_still_being_extracted_gives_b
     again and again, and still commits exactly the backed-up content."""
     import time as clock
 
-    monkeypatch.setattr(backups, "DEFLATE_BLOCK", 16 * 1024)
+    monkeypatch.setattr(backup_files, "DEFLATE_BLOCK", 16 * 1024)
     monkeypatch.setattr(backups, "RESTORE_STEP_PAGES", 1)
-    slow_inflate = backups._inflate_block
-    monkeypatch.setattr(backups, "_inflate_block", lambda raw, last: (clock.sleep(0.01), slow_inflate(raw, last))[1])
+    slow_inflate = backup_files._inflate_block
+    monkeypatch.setattr(backup_files, "_inflate_block", lambda raw, last: (clock.sleep(0.01), slow_inflate(raw, last))[1])
     with app.app_context():
         _seed(8)
         before = _every_table()
         info = backups.create_backup(db.engine, app.config)
-        assert len(backups.read_manifest(info.path)["database"]["blocks"]) > 5
+        assert len(backup_files.read_manifest(info.path)["database"]["blocks"]) > 5
         _seed(4, seed=11)
         db.session.execute(text("DELETE FROM deal_lines"))
         db.session.commit()
@@ -131,7 +131,7 @@ def test_backup_taken_while_another_thread_writes_restores_consistent(app, backu
     finally:
         stop.set()
         thread.join()
-    manifest = backups.read_manifest(info.path)
+    manifest = backup_files.read_manifest(info.path)
     assert 0 < manifest["tables"]["companies"] < len(written)
     with app.app_context():
         assert backups.verify_backup(db.engine, app.config, info.path).verified
@@ -150,12 +150,12 @@ def test_parallel_deflate_writes_one_ordinary_deflate_stream():
     rng = random.Random(7)
     words = [b"pump", b"meter", b"invoice", b"Moscow", b"\x00\x01\x02", bytes(range(256))]
     data = b"".join(rng.choice(words) for _ in range(600_000))  # ~28 MB: several 8 MB blocks, a ragged tail
-    squeezer = backups.ParallelDeflate(level=1, workers=3)
+    squeezer = backup_files.ParallelDeflate(level=1, workers=3)
     pieces = [squeezer.compress(data[i:i + 1_000_003]) for i in range(0, len(data), 1_000_003)]
     stream = b"".join(pieces) + squeezer.flush()
     inflater = zlib.decompressobj(-15)
     assert inflater.decompress(stream) + inflater.flush() == data and inflater.eof
-    empty = backups.ParallelDeflate(level=1)
+    empty = backup_files.ParallelDeflate(level=1)
     assert zlib.decompress(empty.flush(), -15) == b""
 
 
@@ -171,7 +171,7 @@ def test_a_backup_opens_with_any_unzip(app, backup_dirs, tmp_path):
             pytest.skip("opens the extracted SQLite database")
         _seed(5)
         info = backups.create_backup(db.engine, app.config)
-    manifest = backups.read_manifest(info.path)
+    manifest = backup_files.read_manifest(info.path)
     member = manifest["database"]
     with zipfile.ZipFile(info.path) as zf:
         assert zf.testzip() is None
@@ -203,7 +203,7 @@ def _altered(path: Path, at: float) -> Path:
     """A copy with one byte flipped inside the database member."""
     data = bytearray(path.read_bytes())
     with zipfile.ZipFile(path) as zf:
-        info = zf.getinfo(backups.read_manifest(path)["database"]["path"])
+        info = zf.getinfo(backup_files.read_manifest(path)["database"]["path"])
     pos = info.header_offset + 100 + int((info.compress_size - 200) * at)
     data[pos] ^= 0xFF
     bad = path.with_name(path.name.replace("-manual-", "-nightly-"))
@@ -220,9 +220,9 @@ def test_truncated_or_altered_files_are_refused_by_verify_and_restore(app, backu
         altered = _altered(good, 0.5)
         before = _every_table()
         for bad in (truncated, altered):
-            with pytest.raises(backups.BackupError, match="damaged|altered"):
+            with pytest.raises(backup_files.BackupError, match="damaged|altered"):
                 backups.verify_in_portal(bad)
-            with pytest.raises(backups.BackupError, match="damaged|altered"):
+            with pytest.raises(backup_files.BackupError, match="damaged|altered"):
                 backups.restore_in_portal(bad)
             assert backups.backup_info(bad).status == "failed"
         assert _every_table() == before
@@ -239,7 +239,7 @@ def test_a_manifest_that_lies_about_row_counts_fails_verification(app, backup_di
         monkeypatch.setattr(backups, counter, lambda conn: {**honest(conn), "companies": honest(conn)["companies"] + 1})
         forged = backups.create_backup(db.engine, app.config).path
         monkeypatch.undo()
-        with pytest.raises(backups.BackupError, match="companies: 6 expected, 5 restored"):
+        with pytest.raises(backup_files.BackupError, match="companies: 6 expected, 5 restored"):
             backups.verify_in_portal(forged)
         assert backups.backup_info(forged).status == "failed"
 
@@ -261,7 +261,7 @@ def test_a_format_1_backup_from_the_previous_release_still_verifies_and_restores
                 member["sha256"] = hashlib.sha256(data).hexdigest()
                 dst.writestr(member["path"], data)
             manifest["format"] = 1
-            manifest["payload_sha256"] = backups.payload_digest([manifest["database"], *manifest["files"]])
+            manifest["payload_sha256"] = backup_files.payload_digest([manifest["database"], *manifest["files"]])
             dst.writestr("manifest.json", json.dumps(manifest))
         current.unlink()
         assert backups.verify_in_portal(old).verified
@@ -283,12 +283,12 @@ def test_a_safety_backup_that_fails_restores_nothing(app, backup_dirs, monkeypat
 
         def failing(config, snapshot, kind, *args, **kwargs):
             if kind == "safety":
-                raise backups.BackupError("The backup disk is full.")
+                raise backup_files.BackupError("The backup disk is full.")
             return honest(config, snapshot, kind, *args, **kwargs)
 
         monkeypatch.setattr(backups, "package", failing)
         monkeypatch.setattr(backups, "RESTORE_STEP_PAGES", 1)  # many steps even on this small base
-        with pytest.raises(backups.BackupError, match="disk is full"):
+        with pytest.raises(backup_files.BackupError, match="disk is full"):
             backups.restore_in_portal(info.path)
         assert _every_table() == before
         assert [b.name for b in backups.list_backups(app.config)] == [info.name]
@@ -301,7 +301,7 @@ def test_a_backup_from_a_newer_schema_is_refused(app, backup_dirs):
         db.session.commit()
         try:
             info = backups.create_backup(db.engine, app.config)
-            with pytest.raises(backups.BackupError, match="newer than this portal"):
+            with pytest.raises(backup_files.BackupError, match="newer than this portal"):
                 backups.restore_in_portal(info.path)
         finally:
             db.session.execute(text("DROP TABLE alembic_version"))
@@ -327,7 +327,7 @@ def test_a_backup_of_an_older_schema_is_restored_then_upgraded(scratch_database_
         db.session.add(Company(legal_name="Written under the older schema"))
         db.session.commit()
         info = backups.create_backup(db.engine, portal.config)
-        assert backups.read_manifest(info.path)["alembic_revision"] == older
+        assert backup_files.read_manifest(info.path)["alembic_revision"] == older
 
         upgrade(directory=directory)  # the portal is upgraded and goes on working
         db.session.execute(text("DELETE FROM companies"))
@@ -383,7 +383,7 @@ def test_a_backup_killed_midway_leaves_no_file_that_verifies(app, backup_dirs):
     with app.app_context():
         for leftover in left:
             if leftover.is_file():
-                with pytest.raises(backups.BackupError):
+                with pytest.raises(backup_files.BackupError):
                     backups.verify_in_portal(leftover)
 
 

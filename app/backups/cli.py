@@ -7,7 +7,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from app.services import backups
+from app.services import backup_files, backups
 
 backup_cli = AppGroup("backup", help="Make, verify, restore and list backups.")
 
@@ -23,7 +23,7 @@ def _resolve(file: str) -> Path:
         return path
     try:
         return backups.find_backup(current_app.config, file)
-    except backups.BackupError as exc:
+    except backup_files.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
 
 
@@ -33,7 +33,7 @@ def create(no_verify: bool) -> None:
     """Back up the database and uploaded files, verify the backup, apply retention."""
     try:
         info = backups.backup_now("manual", progress=_echo_progress, verify=not no_verify)
-    except backups.BackupError as exc:
+    except backup_files.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"\n{info.path} ({info.size} bytes, {info.status})")
 
@@ -51,7 +51,7 @@ def verify(file: str | None) -> None:
         path = _resolve(file)
     try:
         backups.verify_in_portal(path, progress=_echo_progress)
-    except backups.BackupError as exc:
+    except backup_files.BackupError as exc:
         raise click.ClickException(f"NOT verified: {exc}") from exc
     click.echo(f"\nverified: {path.name}")
 
@@ -66,7 +66,7 @@ def restore(file: str, yes: bool) -> None:
         click.confirm(f"Replace the whole database and uploaded files with {path.name}?", abort=True)
     try:
         outcome = backups.restore_in_portal(path, progress=_echo_progress)
-    except backups.BackupError as exc:
+    except backup_files.BackupError as exc:
         raise click.ClickException(f"NOT restored: {exc}") from exc
     click.echo(f"\nrestored {path.name} (made {outcome['created_at']}); safety backup: {outcome['safety']}"
                + ("; schema upgraded" if outcome["upgraded"] else ""))

@@ -10,7 +10,7 @@ from app.backups.forms import RestoreForm
 from app.backups.jobs import backup_now_job, restore_job
 from app.extensions import db
 from app.models.jobs import JobRecord
-from app.services import backups
+from app.services import backup_files, backups
 from app.services.jobs import enqueue, live_state
 from app.services.permissions import is_admin, require
 from app.web import render
@@ -61,7 +61,7 @@ def download(name: str):
     """The backup file itself, to keep elsewhere."""
     try:
         path = backups.find_backup(current_app.config, name)
-    except backups.BackupError:
+    except backup_files.BackupError:
         abort(404)
     return send_file(path, as_attachment=True, download_name=name, mimetype="application/zip")
 
@@ -72,7 +72,7 @@ def restore(name: str):
     form = RestoreForm()
     try:
         backups.find_backup(current_app.config, name)
-    except backups.BackupError:
+    except backup_files.BackupError:
         abort(404)
     if not form.validate_on_submit():
         return render_template("backups/_list.html", restore_form=form, restore_name=name, **_list_context()), 422

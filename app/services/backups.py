@@ -6,7 +6,6 @@ and whether it was verified in a small status file beside it (a table would be r
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -14,49 +13,51 @@ import re
 import secrets
 import shutil
 import sqlite3
-import struct
 import subprocess
 import tempfile
 import threading
 import time
 import zipfile
-import zlib
-from collections import deque
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
-from isal import isal_zlib
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from app.services import weeks
+from app.services.backup_files import (
+    CHUNK,
+    DB_MEMBER,
+    FORMAT,
+    MANIFEST,
+    UPLOADS_PREFIX,
+    BackupError,
+    Progress,
+    Watermark,
+    add_member,
+    check_file,
+    extracted_path,
+    fsync_dir,
+    open_for_reading,
+    payload_digest,
+    progress_step,
+    read_manifest,
+    write_atomically,
+)
 
-FORMAT = 2  # 2: each member's SHA-256 is of its bytes as stored in the zip; 1 (still read): of its content
-READABLE_FORMATS = (1, 2)
-MANIFEST = "manifest.json"
-DB_MEMBER = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
-UPLOADS_PREFIX = "uploads/"
 NAME_RE = re.compile(r"^clientele-(\d{8}T\d{6}Z)-([a-z]+)-[0-9a-f]{6}\.zip$")
 KINDS = ("manual", "nightly", "safety")
-CHUNK = 1 << 20
-DEFLATE_BLOCK = 8 << 20
 MMAP_BYTES = 1 << 40  # SQLite caps it at its compile-time maximum
 RESTORE_STEP_PAGES = 1024  # at least this many pages per step of a SQLite restore (about 20 steps in all)
 STALE_WORK_SECONDS = 24 * 3600
 
-Progress = Callable[[float], None]
 log = logging.getLogger(__name__)
-
-
-class BackupError(Exception):
-    """A backup cannot be made, verified or restored; the message is for the person who asked."""
 
 
 @dataclass
@@ -120,34 +121,6 @@ def find_backup(config: Mapping, name: str) -> Path:
         raise BackupError(f"There is no backup named {name}.")
     return path
 
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def _step(progress: Progress | None, start: float, end: float) -> Progress:
-    """Map a sub-task's 0..100 onto start..end of the whole."""
-    def report(pct: float) -> None:
-        if progress:
-            progress(start + (end - start) * max(0.0, min(100.0, pct)) / 100)
-    return report
-
-
-# ---------------------------------------------------------------- database snapshots
 
 def engine_kind(engine: Engine) -> str:
     name = engine.dialect.name
@@ -260,151 +233,6 @@ def _snapshot_pg(engine: Engine, config: Mapping, target: Path) -> tuple[dict[st
 
 # ---------------------------------------------------------------- making a backup
 
-def _pump(src, dest, size_hint: int = 0, progress: Progress | None = None, chunk_size: int = CHUNK,
-          digest: bool = True) -> tuple[str | None, int]:
-    """Copy src into dest (None: read only, which is how zipfile checks a member's CRC), reporting progress;
-    returns the SHA-256 of what passed (None if not asked) and its size."""
-    sha, done = hashlib.sha256() if digest else None, 0
-    while chunk := src.read(chunk_size):
-        if sha:
-            sha.update(chunk)
-        if dest is not None:
-            dest.write(chunk)
-        done += len(chunk)
-        if progress and size_hint:
-            progress(100 * done / size_hint)
-    return (sha.hexdigest() if sha else None), done
-
-
-def _deflate_block(block: bytes, level: int, last: bool) -> bytes:
-    squeezer = isal_zlib.compressobj(level, isal_zlib.DEFLATED, -15)
-    return squeezer.compress(block) + squeezer.flush(isal_zlib.Z_FINISH if last else isal_zlib.Z_SYNC_FLUSH)
-
-
-class ParallelDeflate:
-    """zlib's compressor interface, deflating 8 MB blocks on every core with ISA-L (several times zlib's speed).
-    Sync-flushed blocks join into one ordinary deflate stream, as pigz does, so any unzip reads the member."""
-
-    def __init__(self, level: int, workers: int | None = None):
-        self.level = max(0, min(3, level))  # ISA-L's levels
-        self.digest = hashlib.sha256()  # of the stream as emitted: the member's bytes in the zip
-        self.blocks: list[int] = []  # each block's deflated length: where a reader can cut to inflate in parallel
-        workers = workers or os.cpu_count() or 1
-        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="deflate")
-        self._ahead = 2 * workers  # blocks in flight: enough to keep every core busy, bounded memory
-        self._pending: deque[Future] = deque()
-        self._buffer = bytearray()
-
-    def _submit(self, block: bytes, last: bool) -> None:
-        self._pending.append(self._pool.submit(_deflate_block, block, self.level, last))
-
-    def _ready(self, wait_beyond: int) -> bytes:
-        out = []
-        while self._pending and (len(self._pending) > wait_beyond or self._pending[0].done()):
-            out.append(self._pending.popleft().result())
-            self.blocks.append(len(out[-1]))
-        data = b"".join(out)
-        self.digest.update(data)
-        return data
-
-    def compress(self, data: bytes) -> bytes:
-        if not self._buffer and len(data) == DEFLATE_BLOCK:  # the usual case: whole blocks, no copying
-            self._submit(bytes(data), last=False)
-            return self._ready(wait_beyond=self._ahead)
-        self._buffer += data
-        while len(self._buffer) >= DEFLATE_BLOCK:
-            self._submit(bytes(self._buffer[:DEFLATE_BLOCK]), last=False)
-            del self._buffer[:DEFLATE_BLOCK]
-        return self._ready(wait_beyond=self._ahead)
-
-    def flush(self, mode: int = zlib.Z_FINISH) -> bytes:
-        self._submit(bytes(self._buffer), last=True)
-        self._buffer.clear()
-        try:
-            return self._ready(wait_beyond=0)
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _open_for_writing(zf: zipfile.ZipFile, info: zipfile.ZipInfo, level: int, workers: int | None = None):
-    """A member writer whose deflate runs in parallel on ISA-L; zipfile still frames the member and its CRC."""
-    writer = zf.open(info, "w", force_zip64=True)
-    if info.compress_type == zipfile.ZIP_DEFLATED and hasattr(writer, "_compressor"):
-        writer._compressor = ParallelDeflate(level, workers)  # not yet used: zipfile only makes it in open()
-    return writer
-
-
-def _open_for_reading(zf: zipfile.ZipFile, name: str):
-    """A member reader that inflates with ISA-L, about twice zlib's speed; same stream, same CRC check."""
-    reader = zf.open(name)
-    if reader._compress_type == zipfile.ZIP_DEFLATED and hasattr(reader, "_decompressor"):
-        reader._decompressor = isal_zlib.decompressobj(-15)
-    return reader
-
-
-def _add_member(zf: zipfile.ZipFile, source: Path, arcname: str, level: int,
-                progress: Progress | None = None, workers: int | None = None) -> dict:
-    """Level 0 stores the file; 1-3 deflate it (ISA-L levels). The checksum is of the bytes as stored, a quarter
-    of the data to hash when deflated; the zip's own CRC guards the content when it is inflated."""
-    info = zipfile.ZipInfo(arcname, date_time=time.gmtime(source.stat().st_mtime)[:6])
-    info.compress_type = zipfile.ZIP_DEFLATED if level > 0 else zipfile.ZIP_STORED
-    writer = _open_for_writing(zf, info, level, workers)
-    compressor = getattr(writer, "_compressor", None)
-    parallel = isinstance(compressor, ParallelDeflate)
-    try:
-        with open(source, "rb") as src:
-            # a stored member's bytes are its content, hashed here; a deflated one's are hashed as they come out
-            sha, size = _pump(src, writer, source.stat().st_size, progress, DEFLATE_BLOCK,
-                              digest=info.compress_type == zipfile.ZIP_STORED)
-    finally:
-        writer.close()
-        if parallel:
-            compressor.close()
-    if parallel:
-        return {"path": arcname, "sha256": compressor.digest.hexdigest(), "size": size, "blocks": compressor.blocks}
-    if info.compress_type != zipfile.ZIP_STORED:  # zipfile's own deflate (an interpreter without the hook)
-        sha = _stored_digest(zf.fp, zf.getinfo(arcname))
-    return {"path": arcname, "sha256": sha, "size": size}
-
-
-def _data_offset(fp, info: zipfile.ZipInfo) -> int:
-    """Where a member's stored bytes start: after its local header, whose name and extra lengths vary."""
-    fp.seek(info.header_offset)
-    header = fp.read(30)
-    if len(header) != 30 or header[:4] != b"PK\x03\x04":
-        raise BackupError(f"{info.filename}: its header is damaged.")
-    name_length, extra_length = struct.unpack("<HH", header[26:30])
-    return info.header_offset + 30 + name_length + extra_length
-
-
-def _stored_digest(fp, info: zipfile.ZipInfo) -> str:
-    """SHA-256 of a member's bytes as they are in the zip file."""
-    position = fp.tell()
-    try:
-        fp.seek(_data_offset(fp, info))
-        digest, left = hashlib.sha256(), info.compress_size
-        while left > 0:
-            chunk = fp.read(min(DEFLATE_BLOCK, left))
-            if not chunk:
-                raise EOFError(f"{info.filename} is cut short")
-            digest.update(chunk)
-            left -= len(chunk)
-        return digest.hexdigest()
-    finally:
-        fp.seek(position)
-
-
-def payload_digest(members: list[dict]) -> str:
-    """One SHA-256 over every payload member's own checksum, in manifest order."""
-    digest = hashlib.sha256()
-    for m in members:
-        digest.update(f"{m['path']}\0{m['sha256']}\n".encode())
-    return digest.hexdigest()
-
-
 def _upload_files(config: Mapping) -> list[tuple[Path, str]]:
     root = Path(config["UPLOAD_DIR"])
     if not root.is_dir():
@@ -478,16 +306,16 @@ def package(config: Mapping, snapshot: Snapshot, kind: str, progress: Progress |
     folder.mkdir(parents=True, exist_ok=True)
     name = f"clientele-{snapshot.taken_at:%Y%m%dT%H%M%SZ}-{kind}-{secrets.token_hex(3)}.zip"
     final, partial = folder / name, folder / (name + ".partial")
-    report = _step(progress, 0, 100)
+    report = progress_step(progress, 0, 100)
     uploads = _upload_files(config)
     level = compress_level(config)
     try:
         with open(partial, "w+b") as raw:  # readable too: a member's stored bytes are hashed back
             with zipfile.ZipFile(raw, "w", allowZip64=True) as zf:
-                members = [_add_member(zf, snapshot.file, DB_MEMBER[snapshot.engine], level,
-                                       progress=_step(progress, 0, 75), workers=workers)]
+                members = [add_member(zf, snapshot.file, DB_MEMBER[snapshot.engine], level,
+                                       progress=progress_step(progress, 0, 75), workers=workers)]
                 for i, (path, arcname) in enumerate(uploads):
-                    members.append(_add_member(zf, path, arcname, level))
+                    members.append(add_member(zf, path, arcname, level))
                     report(75 + 17 * (i + 1) / len(uploads))
                 manifest = {
                     "format": FORMAT, "created_at": snapshot.taken_at.isoformat(), "kind": kind,
@@ -499,7 +327,7 @@ def package(config: Mapping, snapshot: Snapshot, kind: str, progress: Progress |
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(partial, final)
-        _fsync_dir(folder)
+        fsync_dir(folder)
     finally:
         partial.unlink(missing_ok=True)
     _copy_elsewhere(config, final)
@@ -515,10 +343,10 @@ def create_backup(engine: Engine, config: Mapping, kind: str = "manual", progres
     folder = backup_dir(config)
     folder.mkdir(parents=True, exist_ok=True)
     _remove_stale_work(folder)
-    _step(progress, 0, 100)(2)
+    progress_step(progress, 0, 100)(2)
     with _scratch(config) as work:
         snapshot = take_snapshot(engine, config, Path(work))
-        return package(config, snapshot, kind, _step(progress, 40, 100), portal_version)
+        return package(config, snapshot, kind, progress_step(progress, 40, 100), portal_version)
 
 
 def _copy_elsewhere(config: Mapping, path: Path) -> None:
@@ -534,156 +362,10 @@ def _copy_elsewhere(config: Mapping, path: Path) -> None:
         dst.flush()
         os.fsync(dst.fileno())
     os.replace(tmp, other / path.name)
-    _fsync_dir(other)
+    fsync_dir(other)
 
 
 # ---------------------------------------------------------------- reading and checking
-
-def read_manifest(path: Path) -> dict:
-    """The manifest of a complete backup; a truncated or foreign file is refused with a reason."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            manifest = json.loads(zf.read(MANIFEST))
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise BackupError(f"{path.name} is damaged or incomplete: not a readable backup ({exc}).") from exc
-    except KeyError as exc:
-        raise BackupError(f"{path.name} has no manifest: it is not a complete backup.") from exc
-    except ValueError as exc:
-        raise BackupError(f"{path.name} has an unreadable manifest.") from exc
-    if not isinstance(manifest, dict) or manifest.get("format") not in READABLE_FORMATS:
-        raise BackupError(f"{path.name} is not a backup this portal can read.")
-    return manifest
-
-
-def extracted_path(manifest: dict, work: Path) -> Path:
-    """Where check_file puts the database."""
-    return work / Path(manifest["database"]["path"]).name
-
-
-def check_file(path: Path, work: Path, progress: Progress | None = None,
-               written: "Watermark | None" = None) -> tuple[dict, Path]:
-    """Check every member against the manifest (SHA-256, size, the zip's CRC on inflating); returns the manifest
-    and the database, extracted into `work`. `written` follows the extraction, for a reader that keeps behind."""
-    try:
-        return _check_file(path, work, progress, written)
-    finally:
-        if written is not None:
-            written.close()
-
-
-def _check_file(path: Path, work: Path, progress: Progress | None, written: "Watermark | None") -> tuple[dict, Path]:
-    manifest = read_manifest(path)
-    members = [manifest["database"], *manifest["files"]]
-    work.mkdir(parents=True, exist_ok=True)
-    if payload_digest(members) != manifest.get("payload_sha256"):
-        raise BackupError(f"{path.name}: the manifest's checksums do not add up; the file was altered.")
-    db_file = extracted_path(manifest, work)
-
-    def altered(member: dict) -> BackupError:
-        return BackupError(f"{path.name}: {member['path']} does not match its checksum; the file was altered.")
-
-    total = sum(m["size"] for m in members) or 1
-    done = 0
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = set(zf.namelist())
-            for member in members:
-                if member["path"] not in names:
-                    raise BackupError(f"{path.name}: {member['path']} is missing.")
-                target = db_file if member is members[0] else None
-                if target and member.get("blocks") and manifest["format"] >= 2:
-                    with open(target, "wb") as out:
-                        # full length at once: SQLite refuses a file shorter than its header says, and a restore
-                        # reads this one while it is being written (never past what `written` says is there)
-                        out.truncate(member["size"])
-                        sha, size = _inflate_blocks(zf.fp, zf.getinfo(member["path"]), member["blocks"], out,
-                                                    written.advance if written else None)
-                else:
-                    if manifest["format"] >= 2 and _stored_digest(zf.fp, zf.getinfo(member["path"])) != member["sha256"]:
-                        raise altered(member)
-                    sha, size = _read_member(zf, member, manifest["format"], target)
-                    if target and written:
-                        written.advance(size)
-                if sha != member["sha256"] or size != member["size"]:
-                    raise altered(member)
-                done += size
-                if progress:
-                    progress(100 * done / total)
-    except (zipfile.BadZipFile, zlib.error, isal_zlib.error, OSError, EOFError, ValueError, KeyError, TypeError) as exc:
-        raise BackupError(f"{path.name} is damaged: {exc}") from exc  # KeyError, TypeError: a manifest out of shape
-    return manifest, db_file
-
-
-def _read_member(zf: zipfile.ZipFile, member: dict, fmt: int, target: Path | None) -> tuple[str, int]:
-    """Read a member through (zipfile checks its CRC at the end), into `target` if given; format 1's checksum is
-    of the content, so it is computed here; format 2's was checked on the stored bytes before."""
-    with _open_for_reading(zf, member["path"]) as src, open(target, "wb") if target else nullcontext() as out:
-        sha, size = _pump(src, out, digest=fmt == 1)
-    return (sha if fmt == 1 else member["sha256"]), size
-
-
-def _inflate_block(raw: bytes, last: bool) -> bytes:
-    inflater = isal_zlib.decompressobj(-15)
-    data = inflater.decompress(raw)
-    if inflater.unconsumed_tail or inflater.eof != last:
-        raise BackupError("a block of the database does not inflate whole; the file was altered.")
-    return data
-
-
-def _inflate_blocks(fp, info: zipfile.ZipInfo, blocks: list[int], out,
-                    written: Callable[[int], None] | None = None) -> tuple[str, int]:
-    """Inflate a member ParallelDeflate wrote, block by block on every core, hashing its stored bytes on the way;
-    returns that SHA-256 and the inflated size."""
-    if sum(blocks) != info.compress_size:
-        raise BackupError(f"{info.filename}: its block list does not match the file; the file was altered.")
-    fp.seek(_data_offset(fp, info))
-    digest, size, workers = hashlib.sha256(), 0, os.cpu_count() or 1
-    with ThreadPoolExecutor(workers, thread_name_prefix="inflate") as pool:
-        pending: deque[Future] = deque()
-        for i, length in enumerate(blocks):
-            raw = fp.read(length)
-            if len(raw) != length:
-                raise EOFError(f"{info.filename} is cut short")
-            digest.update(raw)
-            pending.append(pool.submit(_inflate_block, raw, i == len(blocks) - 1))
-            while len(pending) > 2 * workers or (pending and pending[0].done()):
-                size += out.write(pending.popleft().result())
-                if written:
-                    out.flush()
-                    written(size)
-        while pending:
-            size += out.write(pending.popleft().result())
-            if written:
-                out.flush()
-                written(size)
-    return digest.hexdigest(), size
-
-
-class Watermark:
-    """How far a file has been written, so a reader can follow the writer without overtaking it."""
-
-    def __init__(self):
-        self._changed = threading.Condition()
-        self.value = 0
-        self.closed = False
-
-    def advance(self, value: int) -> None:
-        with self._changed:
-            self.value = value
-            self._changed.notify_all()
-
-    def close(self) -> None:
-        """The writer is done, whole or not: nobody waits any longer."""
-        with self._changed:
-            self.closed = True
-            self._changed.notify_all()
-
-    def wait_for(self, value: int) -> None:
-        with self._changed:
-            self._changed.wait_for(lambda: self.value >= value or self.closed)
-            if self.value < value:
-                raise BackupError("The backup's database ended before it was whole.")
-
 
 def _scratch_counts_sqlite(db_file: Path) -> dict[str, int]:
     conn = sqlite3.connect(db_file)
@@ -772,14 +454,14 @@ def verify_backup(engine: Engine, config: Mapping, path: Path, progress: Progres
     error = None
     try:
         with _scratch(config) as work:
-            manifest, db_file = check_file(path, Path(work), _step(progress, 0, 50))
+            manifest, db_file = check_file(path, Path(work), progress_step(progress, 0, 50))
             if manifest["engine"] == "sqlite":
                 found = _scratch_counts_sqlite(db_file)
             elif engine_kind(engine) == "postgresql":
                 found = _scratch_counts_pg(engine, config, db_file)
             else:
                 raise BackupError("A PostgreSQL backup can only be verified by a portal that runs on PostgreSQL.")
-            _step(progress, 0, 100)(95)
+            progress_step(progress, 0, 100)(95)
             _compare_counts(manifest["tables"], found)
     except BackupError as exc:
         error = str(exc)
@@ -793,7 +475,7 @@ def _record_status(path: Path, status: str, error: str | None) -> None:
     if _parse_name(path.name) is None:
         return  # a file from elsewhere: report only, nothing to remember
     data = {"status": status, "checked_at": datetime.now(timezone.utc).isoformat(), "error": error}
-    _write_atomically(_status_path(path), json.dumps(data).encode())
+    write_atomically(_status_path(path), json.dumps(data).encode())
 
 
 def backup_info(path: Path) -> BackupInfo:
@@ -1009,7 +691,7 @@ def _restore_uploads(config: Mapping, path: Path, files: list[dict]) -> None:
                 raise BackupError(f"{path.name}: refusing the file path {member['path']}.")
             target = fresh / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            with _open_for_reading(zf, member["path"]) as src, open(target, "wb") as out:
+            with open_for_reading(zf, member["path"]) as src, open(target, "wb") as out:
                 shutil.copyfileobj(src, out, CHUNK)
     old = root.with_name(f".{root.name}-old-{secrets.token_hex(3)}")
     if root.exists():
@@ -1028,7 +710,7 @@ def restore_backup(engine: Engine, config: Mapping, path: Path, migrations_dir: 
     backup is on disk. Any failure before that commit rolls the copy back: nothing is restored, and a refused file
     leaves no safety backup behind."""
     path = Path(path)
-    report = _step(progress, 0, 100)
+    report = progress_step(progress, 0, 100)
     manifest = read_manifest(path)
     if manifest["engine"] != engine_kind(engine):
         raise BackupError(f"This backup is of a {manifest['engine']} database; the portal runs on "
@@ -1050,7 +732,7 @@ def restore_backup(engine: Engine, config: Mapping, path: Path, migrations_dir: 
                     packaging.result()
 
                 _restore_sqlite(engine, extracted_path(manifest, incoming), before_commit=before_commit,
-                                progress=_step(progress, 30, 85), available=written.wait_for,
+                                progress=progress_step(progress, 30, 85), available=written.wait_for,
                                 expected_size=manifest["database"]["size"])
                 safety = packaging.result()
             else:
@@ -1104,9 +786,9 @@ def backup_now(kind: str = "manual", progress: Progress | None = None, verify: b
     from app.extensions import db
 
     config = current_app.config
-    info = create_backup(db.engine, config, kind=kind, progress=_step(progress, 0, 55 if verify else 95))
+    info = create_backup(db.engine, config, kind=kind, progress=progress_step(progress, 0, 55 if verify else 95))
     if verify:
-        info = verify_backup(db.engine, config, info.path, progress=_step(progress, 55, 95))
+        info = verify_backup(db.engine, config, info.path, progress=progress_step(progress, 55, 95))
         prune(config)
     return info
 
