@@ -10,7 +10,7 @@ from app.models.client_requests import ClientRequest, RequestRoute
 from app.models.notifications import Notification
 from app.services import client_requests, figures
 from app.services.client_request_figures import request_figures
-from tests.key_accounts_fixtures import key_account, login_as, unit_id
+from tests.key_accounts_support import key_account, login_as, unit_id
 
 
 def _request(app, ids, manager_id, units, due=None, subject="Samples"):

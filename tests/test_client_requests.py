@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models.client_requests import ClientRequest, RequestRoute
 from app.models.notifications import Notification
-from tests.key_accounts_fixtures import key_account, login_as, unit_id
+from tests.key_accounts_support import key_account, login_as, unit_id
 
 
 def _register(auth, ids, units, subject="Price list for 2027", due=None, **extra):

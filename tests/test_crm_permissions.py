@@ -3,7 +3,7 @@ import pytest
 
 from app.extensions import db
 from app.models.companies import Company
-from tests.crm_support import company_form, make_company, make_contact
+from tests.companies_support import company_form, make_company, make_contact
 
 
 @pytest.fixture

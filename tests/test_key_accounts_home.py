@@ -14,7 +14,7 @@ from app.models.deals import Deal
 from app.models.key_accounts import AccountHandover
 from app.models.org import Unit
 from app.services import client_requests, key_accounts
-from tests.key_accounts_fixtures import key_account, login_as, unit_id
+from tests.key_accounts_support import key_account, login_as, unit_id
 
 
 def test_the_managers_home_lists_accounts_with_revenue_requests_deals_and_last_contact(app, auth, make_user):

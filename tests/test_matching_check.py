@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Company, Contact, Email
 from app.services import matching
-from tests.duplicates_data import add_company
+from tests.duplicates_support import add_company
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ from app.models.activities import Activity
 from app.models.materials import Material
 from app.models.week_plans import PlanTask, WeekPlan
 from app.services import figures, weeks
-from tests import sales_data
+from tests import sales_support
 
 NAMES = ("materials_coverage_share", "materials_in_won_deals_share", "sellers_with_plan_share",
          "last_week_tasks_done_share", "plan_realism_trend", "top_combinations_revenue_share", "surveys_answered",
@@ -30,16 +30,16 @@ def test_figures_follow_the_data(app, make_user):
     make_user("staff", "sales")
     today = date.today()
     with app.app_context():
-        pump = sales_data.product(db.session, "Pump X", "Pumps")
-        corp = sales_data.company(db.session, "Big Corp", "corporate", manager_id=seller.id)
-        sales_data.deal(db.session, corp, seller.id, "won", today, [(pump, 9000)])
-        sales_data.deal(db.session, corp, seller.id, "lost", today, [(pump, 100)])
-        open_deal = sales_data.deal(db.session, corp, seller.id, "new", lines=[(pump, 50)])
-        sales_data.deal(db.session, corp, seller.id, "proposal", lines=[(pump, 50)])
+        pump = sales_support.product(db.session, "Pump X", "Pumps")
+        corp = sales_support.company(db.session, "Big Corp", "corporate", manager_id=seller.id)
+        sales_support.deal(db.session, corp, seller.id, "won", today, [(pump, 9000)])
+        sales_support.deal(db.session, corp, seller.id, "lost", today, [(pump, 100)])
+        open_deal = sales_support.deal(db.session, corp, seller.id, "new", lines=[(pump, 50)])
+        sales_support.deal(db.session, corp, seller.id, "proposal", lines=[(pump, 50)])
         db.session.add(Activity(kind="call", company_id=corp.id, deal_id=open_deal.id, author_id=seller.id,
                                 occurred_at=datetime.now(timezone.utc)))
         m = Material(title="Sheet", kind="data_sheet", link="https://x.example", products=[pump],
-                     client_types=[sales_data.client_type(db.session, "corporate")])
+                     client_types=[sales_support.client_type(db.session, "corporate")])
         db.session.add(m)
         week = weeks.monday(today)
         for i, (done_share, ws) in enumerate(((1, week - timedelta(days=14)), (0.5, week - timedelta(days=7)))):
@@ -66,10 +66,10 @@ def test_figures_follow_the_data(app, make_user):
 def test_custody_page_shows_each_sellers_logged_share_and_silent_deals(app, auth, make_user):
     seller = make_user("staff", "sales", name="Quiet Quinn")
     with app.app_context():
-        pump = sales_data.product(db.session, "Pump X", "Pumps")
-        corp = sales_data.company(db.session, "Big Corp", manager_id=seller.id)
-        logged = sales_data.deal(db.session, corp, seller.id, "new", lines=[(pump, 10)], title="Logged deal")
-        sales_data.deal(db.session, corp, seller.id, "proposal", lines=[(pump, 10)], title="Ghost deal")
+        pump = sales_support.product(db.session, "Pump X", "Pumps")
+        corp = sales_support.company(db.session, "Big Corp", manager_id=seller.id)
+        logged = sales_support.deal(db.session, corp, seller.id, "new", lines=[(pump, 10)], title="Logged deal")
+        sales_support.deal(db.session, corp, seller.id, "proposal", lines=[(pump, 10)], title="Ghost deal")
         db.session.add(Activity(kind="call", company_id=corp.id, deal_id=logged.id, author_id=seller.id,
                                 occurred_at=datetime.now(timezone.utc) - timedelta(days=30)))
         db.session.commit()

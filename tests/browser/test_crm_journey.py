@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
-from tests.crm_support import make_company
+from tests.companies_support import make_company
 
 pytestmark = pytest.mark.browser
 

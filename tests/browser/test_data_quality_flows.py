@@ -11,7 +11,7 @@ from app.models import Company
 from app.services import matching
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
-from tests.duplicates_data import add_company
+from tests.duplicates_support import add_company
 
 pytestmark = pytest.mark.browser
 

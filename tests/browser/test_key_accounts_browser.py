@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models.client_requests import ClientRequest
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
-from tests.key_accounts_fixtures import key_account
+from tests.key_accounts_support import key_account
 
 
 def _register_for_two_departments(page, company_id: int) -> str:

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Address
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
-from tests.promotion_helpers import make_client
+from tests.promotion_support import make_client
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ import pytest
 
 from app.extensions import db
 from app.models.activities import Activity
-from tests import sales_data
+from tests import sales_support
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
 
@@ -17,8 +17,8 @@ pytestmark = pytest.mark.browser
 def test_uploading_a_material_fills_its_coverage_cell(app, new_page, make_user, tmp_path):
     author = make_user("staff", "publications")
     with app.app_context():
-        pump = sales_data.product(db.session, "Pump X", "Pumps")
-        ct = sales_data.client_type(db.session, "government")
+        pump = sales_support.product(db.session, "Pump X", "Pumps")
+        ct = sales_support.client_type(db.session, "government")
         pump_id, ct_id = pump.id, ct.id
     sheet = tmp_path / "pump-sheet.pdf"
     sheet.write_bytes(b"%PDF-1.4\n%%EOF\n")
@@ -46,10 +46,10 @@ def test_a_seller_plans_the_week_logs_a_call_and_the_head_sees_plan_vs_actual(ap
     seller = make_user("staff", "sales", name="Sasha Seller")
     head = make_user("head", "sales")
     with app.app_context():
-        pump = sales_data.product(db.session, "Pump X", "Pumps")
-        quiet = sales_data.company(db.session, "Quiet Client", manager_id=seller.id)
-        sales_data.company(db.session, "Other Client", manager_id=seller.id)
-        sales_data.deal(db.session, quiet, seller.id, "proposal", lines=[(pump, 1200)], title="Pumps for Quiet")
+        pump = sales_support.product(db.session, "Pump X", "Pumps")
+        quiet = sales_support.company(db.session, "Quiet Client", manager_id=seller.id)
+        sales_support.company(db.session, "Other Client", manager_id=seller.id)
+        sales_support.deal(db.session, quiet, seller.id, "proposal", lines=[(pump, 1200)], title="Pumps for Quiet")
 
     page = new_page()
     sign_in(page, seller.email, PASSWORD)
@@ -93,9 +93,9 @@ def test_a_seller_plans_the_week_logs_a_call_and_the_head_sees_plan_vs_actual(ap
 def test_a_survey_for_the_top_combination_is_answered_through_its_link(app, new_page, make_user):
     staff = make_user("staff", "promotion")
     with app.app_context():
-        pump = sales_data.product(db.session, "Pump X", "Pumps")
-        corp = sales_data.company(db.session, "Top Corp", "corporate")
-        sales_data.deal(db.session, corp, staff.id, "won", date.today(), [(pump, 50000)])
+        pump = sales_support.product(db.session, "Pump X", "Pumps")
+        corp = sales_support.company(db.session, "Top Corp", "corporate")
+        sales_support.deal(db.session, corp, staff.id, "won", date.today(), [(pump, 50000)])
 
     page = new_page()
     sign_in(page, staff.email, PASSWORD)

@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 
 from app.extensions import db
 from app.services import revenue
-from tests import sales_data
+from tests import sales_support
 
 END = date(2026, 6, 30)
 START = date(2026, 4, 1)
@@ -17,16 +17,16 @@ START = date(2026, 4, 1)
 def _base(app, make_user):
     seller = make_user("staff", "sales")
     with app.app_context():
-        pump = sales_data.product(db.session, "Pump X", "Pumps")
-        valve = sales_data.product(db.session, "Valve V", "Valves")
-        corp = sales_data.company(db.session, "Big Corp", "corporate")
-        smb = sales_data.company(db.session, "Small Shop", "smb")
-        sales_data.deal(db.session, corp, seller.id, "won", START + timedelta(days=5), [(pump, 7000), (valve, 1000)])
-        sales_data.deal(db.session, smb, seller.id, "won", START + timedelta(days=9), [(pump, 1500)])
-        sales_data.deal(db.session, smb, seller.id, "won", START + timedelta(days=20), [(valve, 500)])
-        sales_data.deal(db.session, corp, seller.id, "lost", START + timedelta(days=7), [(pump, 99999)])
-        sales_data.deal(db.session, corp, seller.id, "won", START - timedelta(days=10), [(pump, 3500)])
-        sales_data.deal(db.session, corp, seller.id, "won", END + timedelta(days=1), [(pump, 88888)])
+        pump = sales_support.product(db.session, "Pump X", "Pumps")
+        valve = sales_support.product(db.session, "Valve V", "Valves")
+        corp = sales_support.company(db.session, "Big Corp", "corporate")
+        smb = sales_support.company(db.session, "Small Shop", "smb")
+        sales_support.deal(db.session, corp, seller.id, "won", START + timedelta(days=5), [(pump, 7000), (valve, 1000)])
+        sales_support.deal(db.session, smb, seller.id, "won", START + timedelta(days=9), [(pump, 1500)])
+        sales_support.deal(db.session, smb, seller.id, "won", START + timedelta(days=20), [(valve, 500)])
+        sales_support.deal(db.session, corp, seller.id, "lost", START + timedelta(days=7), [(pump, 99999)])
+        sales_support.deal(db.session, corp, seller.id, "won", START - timedelta(days=10), [(pump, 3500)])
+        sales_support.deal(db.session, corp, seller.id, "won", END + timedelta(days=1), [(pump, 88888)])
     return seller
 
 

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models.audit import AuditEntry
 from app.models.companies import Company
-from tests.crm_support import VALID_INN, company_form, make_company
+from tests.companies_support import VALID_INN, company_form, make_company
 
 
 def _count(app, model=Company):

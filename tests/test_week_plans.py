@@ -9,7 +9,7 @@ from app.extensions import db
 from app.models.activities import Activity
 from app.models.week_plans import PlanTask, WeekPlan
 from app.services import week_plans, weeks
-from tests import sales_data
+from tests import sales_support
 
 MONDAY = weeks.monday(date.today())
 
@@ -17,12 +17,12 @@ MONDAY = weeks.monday(date.today())
 def _seller_with_clients(app, make_user):
     seller = make_user("staff", "sales", name="Sam Seller")
     with app.app_context():
-        p = sales_data.product(db.session, "Pump X", "Pumps")
-        silent = sales_data.company(db.session, "Silent Ltd", manager_id=seller.id)
-        busy = sales_data.company(db.session, "Busy Ltd", manager_id=seller.id)
+        p = sales_support.product(db.session, "Pump X", "Pumps")
+        silent = sales_support.company(db.session, "Silent Ltd", manager_id=seller.id)
+        busy = sales_support.company(db.session, "Busy Ltd", manager_id=seller.id)
         db.session.add(Activity(kind="call", company_id=busy.id, author_id=seller.id, subject="hello",
                                 occurred_at=datetime.now(timezone.utc)))
-        open_deal = sales_data.deal(db.session, busy, seller.id, "proposal", lines=[(p, 900)], title="Pumps for Busy")
+        open_deal = sales_support.deal(db.session, busy, seller.id, "proposal", lines=[(p, 900)], title="Pumps for Busy")
         db.session.commit()
         return seller, silent.id, busy.id, open_deal.id
 
@@ -61,7 +61,7 @@ def test_a_seller_drafts_completes_and_reviews_the_week(app, auth, make_user):
     auth.post(f"/sales/plans/{plan_id}/status", {"status": "submitted"}, htmx=True)
     assert auth.post(f"/sales/plans/{plan_id}/status", {"status": "approved"}, htmx=True).status_code == 403
 
-    sales_data.switch_user(auth, make_user("head", "sales"))
+    sales_support.switch_user(auth, make_user("head", "sales"))
     team = auth.get(f"/sales/plans/team?week={MONDAY.isoformat()}").get_data(as_text=True)
     assert "Sam Seller" in team and "1 / 2" in team and "50 %" in team
     auth.post(f"/sales/plans/{plan_id}/status", {"status": "approved", "back": "team"})
@@ -101,9 +101,9 @@ def test_next_weeks_draft_carries_undone_tasks_successes_and_the_review(app, aut
 def test_plan_vs_actual_counts_meetings_and_won_revenue(app, make_user):
     seller = make_user("staff", "sales")
     with app.app_context():
-        p = sales_data.product(db.session, "Pump X", "Pumps")
-        c = sales_data.company(db.session, "Vector", manager_id=seller.id)
-        sales_data.deal(db.session, c, seller.id, "won", MONDAY, [(p, 1500)])
+        p = sales_support.product(db.session, "Pump X", "Pumps")
+        c = sales_support.company(db.session, "Vector", manager_id=seller.id)
+        sales_support.deal(db.session, c, seller.id, "won", MONDAY, [(p, 1500)])
         db.session.add(Activity(kind="meeting", company_id=c.id, author_id=seller.id, subject="m",
                                 occurred_at=datetime.combine(MONDAY, datetime.min.time(), tzinfo=timezone.utc)))
         plan = WeekPlan(seller_id=seller.id, week_start=MONDAY)

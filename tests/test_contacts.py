@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models.contact_points import Phone
 from app.models.contacts import Contact
-from tests.crm_support import make_company, make_contact
+from tests.companies_support import make_company, make_contact
 
 
 def _contact_form(**overrides):

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Address, ClientType, Email, JobRecord
 from app.models.address_lists import AddressList
 from app.services import address_lists, jobs
-from tests.promotion_helpers import make_client
+from tests.promotion_support import make_client
 
 
 def _base(app):

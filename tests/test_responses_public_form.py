@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Response
 from app.services import responses
-from tests.promotion_helpers import make_campaign
+from tests.promotion_support import make_campaign
 
 
 def _token(app, campaign_id):

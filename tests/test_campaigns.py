@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import Activity, Campaign, Deal, PromotionPlan
 from app.services import campaign_analysis, campaigns, figures, promotion_plan
 from app.services import responses as responses_service
-from tests.promotion_helpers import make_campaign, make_client
+from tests.promotion_support import make_campaign, make_client
 
 
 def _channel_id(app, code="email"):

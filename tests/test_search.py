@@ -1,7 +1,7 @@
 """Search: phones in any format, emails, INN and city, kept current as records change, shown highlighted."""
 from app.extensions import db
 from app.services import companies
-from tests.crm_support import VALID_INN, make_company, make_contact
+from tests.companies_support import VALID_INN, make_company, make_contact
 
 
 def test_a_phone_typed_in_another_format_finds_the_company(app, auth, make_user):

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Company, Deal, Response
 from app.services import responses
-from tests.promotion_helpers import make_campaign, make_client
+from tests.promotion_support import make_campaign, make_client
 
 
 def test_staff_records_a_response_in_the_dialog_and_it_is_matched_to_the_known_contact(app, auth, make_user):

@@ -8,17 +8,17 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models.surveys import Survey, SurveyQuestion
-from tests import sales_data
+from tests import sales_support
 
 
 def _survey(app, auth, make_user):
     seller = make_user("staff", "promotion")
     with app.app_context():
-        pump = sales_data.product(db.session, "Pump X", "Pumps")
-        corp = sales_data.company(db.session, "Big Corp", "corporate")
-        other = sales_data.company(db.session, "Small Shop", "smb")
-        sales_data.deal(db.session, corp, seller.id, "won", date.today(), [(pump, 7000)])
-        sales_data.deal(db.session, other, seller.id, "won", date.today(), [(pump, 100)])
+        pump = sales_support.product(db.session, "Pump X", "Pumps")
+        corp = sales_support.company(db.session, "Big Corp", "corporate")
+        other = sales_support.company(db.session, "Small Shop", "smb")
+        sales_support.deal(db.session, corp, seller.id, "won", date.today(), [(pump, 7000)])
+        sales_support.deal(db.session, other, seller.id, "won", date.today(), [(pump, 100)])
         ct = corp.client_type_id
     auth.login(seller)
     page = auth.get("/sales/surveys").get_data(as_text=True)
@@ -64,7 +64,7 @@ def test_staff_record_answers_and_attach_the_survey_to_a_campaign(app, auth, mak
     survey_id = _survey(app, auth, make_user)
     with app.app_context():
         survey = db.session.get(Survey, survey_id)
-        company_id = db.session.scalar(select(sales_data.Company.id).where(sales_data.Company.legal_name == "Big Corp"))
+        company_id = db.session.scalar(select(sales_support.Company.id).where(sales_support.Company.legal_name == "Big Corp"))
         q = survey.questions[2].id
     resp = auth.post(f"/sales/surveys/{survey_id}/record/{company_id}", {f"q{q}": "Fast delivery"})
     assert resp.status_code == 302
@@ -84,7 +84,7 @@ def test_a_survey_needs_a_title_and_a_combination(auth, make_user):
 def test_an_answered_survey_appears_on_the_company_timeline(app, auth, make_user):
     survey_id = _survey(app, auth, make_user)
     with app.app_context():
-        company_id = db.session.scalar(select(sales_data.Company.id).where(sales_data.Company.legal_name == "Big Corp"))
+        company_id = db.session.scalar(select(sales_support.Company.id).where(sales_support.Company.legal_name == "Big Corp"))
         q = db.session.get(Survey, survey_id).questions[2].id
     auth.post(f"/sales/surveys/{survey_id}/record/{company_id}", {f"q{q}": "Fast delivery"})
     from app.services import timeline

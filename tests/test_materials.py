@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models.activities import Activity
 from app.models.materials import Material
 from app.models.notifications import Notification
-from tests import sales_data
+from tests import sales_support
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -23,8 +23,8 @@ def _upload(auth, data: bytes, name: str, **fields):
 
 def _catalogue(app):
     with app.app_context():
-        p = sales_data.product(db.session, "Pump X", "Pumps")
-        ct = sales_data.client_type(db.session, "smb")
+        p = sales_support.product(db.session, "Pump X", "Pumps")
+        ct = sales_support.client_type(db.session, "smb")
         return p.id, ct.id
 
 
@@ -120,10 +120,10 @@ def test_materials_used_in_deals_show_their_share_in_won_deals(app, auth, make_u
     auth.login(seller)
     auth.post("/sales/materials/new", {"title": "ROI scheme", "kind": "scheme", "link": "https://x.example/roi"})
     with app.app_context():
-        p = sales_data.product(db.session, "Pump X", "Pumps")
-        c = sales_data.company(db.session, "Vector")
-        won = sales_data.deal(db.session, c, seller.id, "won", date.today(), [(p, 1000)])
-        lost = sales_data.deal(db.session, c, seller.id, "lost", date.today(), [(p, 500)])
+        p = sales_support.product(db.session, "Pump X", "Pumps")
+        c = sales_support.company(db.session, "Vector")
+        won = sales_support.deal(db.session, c, seller.id, "won", date.today(), [(p, 1000)])
+        lost = sales_support.deal(db.session, c, seller.id, "lost", date.today(), [(p, 500)])
         act = Activity(kind="meeting", company_id=c.id, deal_id=lost.id, author_id=seller.id, subject="Demo")
         db.session.add(act)
         db.session.commit()
@@ -139,10 +139,10 @@ def test_effective_sellers_and_a_task_request_for_dept_5(app, auth, make_user):
     star = make_user("staff", "sales", name="Star Seller")
     head5 = make_user("head", "publications")
     with app.app_context():
-        p = sales_data.product(db.session, "Pump X", "Pumps")
-        c = sales_data.company(db.session, "Vector")
+        p = sales_support.product(db.session, "Pump X", "Pumps")
+        c = sales_support.company(db.session, "Vector")
         for stage in ("won", "won", "won", "lost"):
-            sales_data.deal(db.session, c, star.id, stage, date.today(), [(p, 100)])
+            sales_support.deal(db.session, c, star.id, stage, date.today(), [(p, 100)])
     auth.login(make_user("staff", "sales"))
     page = auth.get("/sales/materials/effective").get_data(as_text=True)
     assert "Star Seller" in page and "75 %" in page
@@ -156,8 +156,8 @@ def test_effective_sellers_and_a_task_request_for_dept_5(app, auth, make_user):
 def test_only_the_deals_people_record_materials_in_it(app, auth, make_user):
     owner = make_user("staff", "sales")
     with app.app_context():
-        c = sales_data.company(db.session, "Vector")
-        deal_id = sales_data.deal(db.session, c, owner.id, "new").id
+        c = sales_support.company(db.session, "Vector")
+        deal_id = sales_support.deal(db.session, c, owner.id, "new").id
     auth.login(make_user("staff", "logistics"))
     auth.post("/sales/materials/new", {"title": "Map", "kind": "scheme", "link": "https://x.example/map"})
     with app.app_context():

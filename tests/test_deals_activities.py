@@ -10,7 +10,7 @@ from app.models.activities import Activity
 from app.models.deals import Deal
 from app.services import activities, companies, deals, errors, products
 from app.services.timeline import company_timeline
-from tests.crm_support import make_company, make_contact
+from tests.companies_support import make_company, make_contact
 
 
 def _product(app, name="Насос НП-100", price="1000.00") -> int:
