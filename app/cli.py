@@ -69,4 +69,4 @@ def init_app(app: Flask) -> None:
 
 
 # Areas with their own command groups (each module has register_cli(app)).
-CLI_MODULES = ["app.demo", "app.data_quality.cli", "app.promotion.cli", "app.backups.cli"]
+CLI_MODULES = ["app.demo", "app.crm.cli", "app.data_quality.cli", "app.promotion.cli", "app.backups.cli"]

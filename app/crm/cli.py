@@ -1,0 +1,52 @@
+"""`flask crm import`: the same import service as the browser's import page, for large or scripted runs."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.extensions import db
+
+crm_cli = AppGroup("crm", help="Client base tools.")
+
+
+@crm_cli.command("import")
+@click.argument("entity", type=click.Choice(["companies", "contacts"]))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--mapping", "mapping_file", type=click.Path(exists=True, dir_okay=False),
+              help='JSON {"column header": "field"}; guessed from the headers when omitted.')
+@click.option("--on-duplicate", type=click.Choice(["create", "update", "skip"]), default="skip", show_default=True)
+@click.option("--all-or-nothing", is_flag=True, help="Import nothing when any row fails.")
+@click.option("--dry-run", is_flag=True, help="Check every row and report, write nothing.")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False), help="Write the CSV report here.")
+def import_cmd(entity, file, mapping_file, on_duplicate, all_or_nothing, dry_run, report_file) -> None:
+    """Import companies or contacts from CSV or XLSX, printing created/updated/skipped/failed."""
+    from app.services import imports
+
+    kind = "company" if entity == "companies" else "contact"
+    path = Path(file)
+    headers, _rows = imports.read_table(path)
+    raw = json.loads(Path(mapping_file).read_text(encoding="utf-8")) if mapping_file else \
+        imports.guess_mapping(kind, headers)
+    try:
+        mapping = imports.clean_mapping(kind, raw, headers)
+    except imports.ImportError_ as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo("mapping: " + ", ".join(f"{h} -> {f}" for h, f in mapping.items()))
+    report = imports.apply(db.session, path, kind, mapping, on_duplicate, all_or_nothing=all_or_nothing,
+                              dry_run=dry_run)
+    for row in report["rows"]:
+        if row["outcome"] == "failed":
+            click.echo(f"row {row['row']}: {row['reason']}", err=True)
+    if report_file:
+        Path(report_file).write_text(imports.report_csv(report), encoding="utf-8")
+    state = "written" if report["applied"] else "nothing written"
+    click.echo(f"created {report['created']}, updated {report['updated']}, skipped {report['skipped']}, "
+               f"failed {report['failed']} ({state})")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(crm_cli)
