@@ -341,6 +341,7 @@ def units(unit_id: int | None = None):
         try:
             org.save_unit(db.session, unit_id, form.code.data, form.name_ru.data, form.name_en.data,
                           form.parent_id.data or None, form.in_distribution.data)
+            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("key_accounts.units"))
         except org.UnitError as exc:
