@@ -27,6 +27,7 @@ def users_create(email: str, role: str, unit_code: str, name: str | None, passwo
         user = create_user(db.session, email, password, role, unit_code, name=name)
     except UserError as exc:
         raise click.ClickException(str(exc)) from exc
+    db.session.commit()
     click.echo(f"created {user.email} ({user.role}, {unit_code})")
 
 
@@ -38,6 +39,7 @@ def upgrade_database() -> None:
 
     upgrade(directory=current_app.extensions["migrate"].directory)
     seed_reference_data(db.session)
+    db.session.commit()
 
 
 @click.command("bootstrap")

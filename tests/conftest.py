@@ -81,6 +81,7 @@ def clean_db(app):
     """Every test starts from the seeded org board and nothing else."""
     with app.app_context():
         seed_reference_data(db.session)
+        db.session.commit()
     yield
     with app.app_context():
         db.session.rollback()
@@ -98,6 +99,7 @@ def make_user(app):
         with app.app_context():
             user = create_user(db.session, email or f"{role}.{unit}.{n}@test.local", PASSWORD, role, unit,
                                name=name or f"{role.title()} {unit} {n}")
+            db.session.commit()
             return SimpleNamespace(id=user.id, email=user.email, name=user.name, role=user.role,
                                    unit_id=user.unit_id, unit=unit)
 

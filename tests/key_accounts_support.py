@@ -18,6 +18,7 @@ def key_account(app, manager_id: int, deputy_id: int | None = None, name: str = 
         db.session.add(contact)
         db.session.commit()
         key_accounts.set_key_account(db.session, company.id, manager_id, deputy_id, "", by_id=None)
+        db.session.commit()
         return {"company_id": company.id, "contact_id": contact.id}
 
 

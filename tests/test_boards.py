@@ -255,6 +255,7 @@ def test_reminders_for_due_tomorrow_and_overdue_are_sent_once(app, auth, make_us
     with app.app_context():
         assert boards.send_due_reminders(db.session, today) == 2
         assert boards.send_due_reminders(db.session, today) == 0
+        db.session.commit()
     texts = _notes(app, staff)
     assert "Due tomorrow: Due soon" in texts
     assert f"Overdue since {(today - timedelta(days=3)).isoformat()}: Late" in texts
@@ -278,6 +279,7 @@ def test_the_weekly_workflow_rolls_over_and_carries_undone_cards(app, auth, make
         new_id = created[0].id
         assert boards.roll_weekly_boards(db.session, next_monday, definitions) == []  # once a week
         assert db.session.get(Board, board_id).status == "closed"
+        db.session.commit()
     new = _cards(app, new_id)
     assert "Call Ромашка about the renewal" in new and "Write the week's plan" in new  # carried + this week's own
     assert _cards(app, board_id) == {"Write the week's plan": (done_id, done_version + 1, "done")}

@@ -17,7 +17,9 @@ def _request(app, ids, manager_id, units, due=None, subject="Samples"):
     with app.app_context():
         data = client_requests.NewRequest(company_id=ids["company_id"], subject=subject, unit_ids=units,
                                    due_on=due or date.today() + timedelta(days=3))
-        return client_requests.register_request(db.session, data, manager_id, app.config["UPLOAD_DIR"]).id
+        request_id = client_requests.register_request(db.session, data, manager_id, app.config["UPLOAD_DIR"]).id
+        db.session.commit()
+        return request_id
 
 
 def test_median_and_90th_percentile_are_nearest_rank_over_the_durations(app, make_user):
@@ -65,6 +67,7 @@ def test_closing_late_and_reopening_show_in_the_figures_and_the_live_figures(app
         route_id = db.session.scalar(select(RequestRoute.id).where(RequestRoute.request_id == on_time))
         client_requests.answer(db.session, route_id, "more detail", lawyer.id)
         client_requests.close(db.session, on_time, "confirmed again", manager.id)
+        db.session.commit()
     with app.test_request_context():
         overdue = figures.compute(db.session, "requests_overdue")
         share = figures.compute(db.session, "requests_closed_on_time_share")
@@ -121,6 +124,7 @@ def test_the_company_timeline_shows_requests_and_their_steps(app, make_user):
     with app.app_context():
         route_id = db.session.scalar(select(RequestRoute.id).where(RequestRoute.request_id == rid))
         client_requests.answer(db.session, route_id, "24 months", lawyer.id)
+        db.session.commit()
     with app.test_request_context():
         from app.services.timeline import company_timeline
 

@@ -67,6 +67,7 @@ def _answered_by_legal(app, auth, ids, manager, lawyer) -> ClientRequest:
     req = _registered(app, auth, ids, manager, "legal")
     with app.app_context():
         client_requests.answer(db.session, _route_id(app, req.id, "legal"), "done", lawyer.id)
+        db.session.commit()
     return req
 
 
@@ -139,6 +140,7 @@ def test_a_request_can_be_reopened_and_the_departments_get_it_again(app, auth, m
         from app.services import client_requests
 
         client_requests.close(db.session, req.id, "ok by phone", manager.id)
+        db.session.commit()
     page = auth.post(f"/accounts/requests/{req.id}/reopen", {"reason": "The client found a mistake"},
                      htmx=True).get_data(as_text=True)
     assert "The client found a mistake" in page and 'data-route-status="new"' in page

@@ -36,6 +36,7 @@ def test_the_managers_home_lists_accounts_with_revenue_requests_deals_and_last_c
         data = client_requests.NewRequest(company_id=cid, subject="x", unit_ids=[unit_id(app, "legal")],
                                    due_on=today + timedelta(days=1))
         client_requests.register_request(db.session, data, manager.id, app.config["UPLOAD_DIR"])
+        db.session.commit()
         rows = {r.company.legal_name: r for r in key_accounts.manager_home(db.session, manager.id, today)}
     assert set(rows) == {"Romashka", "Vasilek"} and rows["Vasilek"].role == "deputy"
     r = rows["Romashka"]
@@ -54,6 +55,7 @@ def test_reassigning_a_key_account_needs_a_hand_over_note_and_moves_open_request
     with app.app_context():
         data = client_requests.NewRequest(company_id=ids["company_id"], subject="x", unit_ids=[unit_id(app, "legal")])
         rid = client_requests.register_request(db.session, data, old.id, app.config["UPLOAD_DIR"]).id
+        db.session.commit()
     login_as(auth, head)
     url = f"/accounts/key-accounts/{ids['company_id']}"
     resp = auth.post(url, {"manager_id": new.id, "deputy_id": deputy.id, "note": ""})

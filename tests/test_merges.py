@@ -60,6 +60,7 @@ def test_a_scan_job_fills_the_queue_best_first_and_not_duplicates_is_remembered(
     with app.app_context():
         assert matching.scan(db.session, "company") == []
         duplicates.fill_queue(db.session, "company", [])
+        db.session.commit()
     assert "No candidate duplicates" in auth.get("/data/duplicates?kind=company").get_data(as_text=True)
 
 
@@ -171,6 +172,7 @@ def test_the_queue_reads_in_russian(app, auth, make_user):
     with app.app_context():
         _base()
         duplicates.fill_queue(db.session, "company", matching.scan(db.session, "company"))
+        db.session.commit()
     auth.login(make_user("staff", "crm"))
     auth.post("/language", {"lang": "ru", "csrf_token": auth.token})
     page = auth.get("/data/duplicates?kind=company").get_data(as_text=True)

@@ -87,6 +87,7 @@ def scratch_base(app):
             db.session.rollback()
             _wipe(app)
             seed_reference_data(db.session)
+            db.session.commit()
 
 
 def _dump(session) -> dict:

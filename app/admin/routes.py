@@ -42,9 +42,11 @@ def users():
                 create_user(db.session, form.email.data, form.password.data, form.role.data, form.unit.data,
                             name=form.name.data, locale=form.locale.data or None)
             except UserError as exc:
+                db.session.rollback()
                 form.email.errors.append(str(exc))
                 status = 422
             else:
+                db.session.commit()
                 flash(_("%(email)s can now sign in.", email=form.email.data), "success")
                 return redirect(url_for("admin.users"))
     elif form.is_submitted():
@@ -71,6 +73,7 @@ def edit_user(user_id: int):
             form.role.errors.append(str(exc))
             status = 422
         else:
+            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("admin.users"))
     elif form.is_submitted():

@@ -34,6 +34,7 @@ def login():
                                       minutes=exc.minutes))
             status = 429
         else:
+            db.session.commit()  # a failed attempt counts towards the limit, so it is kept even though sign-in fails
             if user is None:
                 form.form_errors.append(_("Wrong email or password."))
                 status = 401

@@ -21,6 +21,7 @@ def scan_job(kind: str, threshold: float | None = None, result_url: str | None =
     candidates = matching.scan(db.session, kind, threshold, progress=lambda f: report_progress(1 + 94 * f))
     job = get_current_job()
     groups = duplicates.fill_queue(db.session, kind, candidates, job.id if job else None)
+    db.session.commit()
     report_progress(100)
     return {"url": result_url,
             "text": f"{groups} groups, {len(candidates)} pairs"}

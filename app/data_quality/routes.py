@@ -101,6 +101,7 @@ def dismiss(group_id: int):
         duplicates.dismiss_group(db.session, group_id, current_user.id)
     except LookupError:
         abort(404)
+    db.session.commit()
     return render_template("data_quality/_dismissed.html", group_id=group_id)
 
 

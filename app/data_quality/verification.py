@@ -48,6 +48,7 @@ def mark_verified(kind: str, item_id: int):
     """One click: checked and right."""
     _allowed_item(kind, item_id)
     obj = verification.mark_verified(db.session, kind, item_id, current_user.id)
+    db.session.commit()
     return render_template("data_quality/_verify_done.html", kind=kind, item_id=item_id, obj=obj,
                            message=_("Verified"))
 
@@ -69,6 +70,7 @@ def mark_changed(kind: str, item_id: int):
         db.session.rollback()
         return render_template("data_quality/_verify_edit.html", item=verification.StaleItem(kind, obj, company),
                                error=str(exc), value=request.form.get("value", "")), 422
+    db.session.commit()
     return render_template("data_quality/_verify_done.html", kind=kind, item_id=item_id, obj=obj,
                            message=_("Changed and verified"))
 
@@ -78,6 +80,7 @@ def mark_invalid(kind: str, item_id: int):
     """One click: the value is dead and is removed (its history keeps it)."""
     _allowed_item(kind, item_id)
     verification.mark_invalid(db.session, kind, item_id, current_user.id)
+    db.session.commit()
     return render_template("data_quality/_verify_done.html", kind=kind, item_id=item_id, obj=None,
                            message=_("Removed as invalid"))
 
@@ -87,5 +90,6 @@ def flag_item(kind: str, item_id: int):
     """Anyone who can edit the client flags a bounced email or a wrong number."""
     _allowed_item(kind, item_id)
     obj = verification.flag_wrong(db.session, kind, item_id, request.form.get("reason", ""), current_user.id)
+    db.session.commit()
     return render_template("data_quality/_verify_done.html", kind=kind, item_id=item_id, obj=obj,
                            message=_("Flagged for the CRM section"))

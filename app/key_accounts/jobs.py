@@ -13,4 +13,5 @@ def send_request_reminders() -> dict:
     from app.services.client_requests import send_reminders
 
     sent = send_reminders(db.session, date.today())
+    db.session.commit()
     return {"text": f"{sent['due_soon']} due-soon and {sent['overdue']} overdue reminders sent"}

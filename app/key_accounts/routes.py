@@ -68,6 +68,7 @@ def key_accounts():
             try:
                 key_accounts_service.set_key_account(db.session, company.id, form.manager_id.data or None,
                                          form.deputy_id.data or None, form.note.data, current_user.id)
+                db.session.commit()
                 flash(_("%(company)s is now a key account.", company=company.display_name), "success")
                 return redirect(url_for("key_accounts.key_accounts"))
             except AccountsError as exc:
@@ -91,6 +92,7 @@ def key_account(company_id: int):
         try:
             key_accounts_service.set_key_account(db.session, company_id, form.manager_id.data or None,
                                      form.deputy_id.data or None, form.note.data, current_user.id)
+            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("key_accounts.key_account", company_id=company_id))
         except AccountsError as exc:
@@ -106,6 +108,7 @@ def remove_key_account(company_id: int):
     """Stop treating a company as a key account (the hand-over list keeps the fact)."""
     permissions.require(permissions.can_assign_accounts(current_user))
     key_accounts_service.remove_key_account(db.session, company_id, current_user.id)
+    db.session.commit()
     return redirect(url_for("key_accounts.key_accounts"))
 
 
@@ -179,6 +182,7 @@ def new_request():
                 db.session.rollback()
                 getattr(form, exc.field or "subject").errors.append(str(exc))
             else:
+                db.session.commit()
                 flash(_("Request #%(id)s registered and sent.", id=req.id), "success")
                 if client_requests.can_see(db.session, current_user, req):
                     return _redirect(url_for("key_accounts.request_detail", request_id=req.id))
@@ -249,6 +253,7 @@ def route_action(request_id: int, route_id: int, action: str):
     except AccountsError as exc:
         db.session.rollback()
         return _detail(_visible(request_id), errors={f"{action}-{route_id}": str(exc)}, status=422)
+    db.session.commit()
     return _after_write(request_id)
 
 
@@ -276,6 +281,7 @@ def request_action(request_id: int, action: str):
     except AccountsError as exc:
         db.session.rollback()
         return _detail(_visible(request_id), errors={action: str(exc)}, status=422)
+    db.session.commit()
     return _after_write(request_id)
 
 
@@ -341,6 +347,7 @@ def units(unit_id: int | None = None):
         try:
             org.save_unit(db.session, unit_id, form.code.data, form.name_ru.data, form.name_en.data,
                           form.parent_id.data or None, form.in_distribution.data)
+            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("key_accounts.units"))
         except org.UnitError as exc:

@@ -48,6 +48,7 @@ def open_notification(notification_id: int):
     if item is None or item.user_id != current_user.id:
         abort(404)
     notification_service.mark_read(db.session, current_user.id, notification_id)
+    db.session.commit()
     return redirect(item.url or url_for("main.notifications"))
 
 
@@ -55,4 +56,5 @@ def open_notification(notification_id: int):
 def read_all_notifications():
     """Clear the bell in one go."""
     notification_service.mark_read(db.session, current_user.id)
+    db.session.commit()
     return redirect(url_for("main.notifications"))

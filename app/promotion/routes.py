@@ -41,7 +41,11 @@ def index():
 
 
 def _campaign_form_context(campaign: Campaign | None, errors: FormErrors | None = None, form=None, **extra):
-    return dict(campaign=campaign, errors=errors or {}, form=form, channels=campaigns_service.channels(db.session),
+    chans = campaigns_service.channels(db.session)
+    # The default channels are seeded on first use; kept even when this form is refused (its save was rolled back
+    # before), so the channel ids the form offers still exist when it is posted.
+    db.session.commit()
+    return dict(campaign=campaign, errors=errors or {}, form=form, channels=chans,
                 statuses=CAMPAIGN_STATUSES, client_types=list(db.session.scalars(select(ClientType).order_by(ClientType.id))),
                 products=list(db.session.scalars(select(Product).where(Product.active.is_(True)).order_by(Product.name))),
                 people=org.active_people(db.session),
@@ -156,7 +160,7 @@ def channels():
             db.session.rollback()
             errors[exc.field or "name_ru"] = _(str(exc))
     chans = campaigns_service.channels(db.session)
-    db.session.commit()
+    db.session.commit()  # the default channels, seeded on first use, are kept for the forms that name them
     return render("promotion/channels.html", "promotion/_channels.html", channels=chans, errors=errors,
                   can_manage=can_manage_promotion(current_user)), 422 if errors else 200
 
@@ -168,15 +172,21 @@ def plan_current():
     return redirect(url_for("promotion.plan", year=date.today().year))
 
 
+def _plan_view(year: int):
+    """The year's plan as its page draws it. Committed: drawing it seeds the default channels on first use, and the
+    budget grid posts their ids back (after a refused save the rollback came first, so only they are kept)."""
+    p = promotion_plan.plan_for(db.session, year)
+    view = promotion_plan.plan_view(db.session, p) if p else None
+    db.session.commit()
+    return view
+
+
 @bp.route("/plan/<int:year>")
 def plan(year: int):
     """The year's plan: budget by month and channel, the calendar, planned vs actual."""
     if not 2000 <= year <= 2100:
         abort(404)
-    p = promotion_plan.plan_for(db.session, year)
-    view = promotion_plan.plan_view(db.session, p) if p else None
-    db.session.commit()
-    return render("promotion/plan.html", "promotion/_plan.html", year=year, view=view, errors={},
+    return render("promotion/plan.html", "promotion/_plan.html", year=year, view=_plan_view(year), errors={},
                   span=promotion_plan.timeline_span, can_manage=can_manage_promotion(current_user),
                   has_previous=promotion_plan.plan_for(db.session, year - 1) is not None)
 
@@ -205,8 +215,7 @@ def save_budget(year: int):
     else:
         errors["budget"] = _("Some amounts could not be read; nothing was saved.")
         db.session.rollback()
-    p = promotion_plan.plan_for(db.session, year)
-    return render_template("promotion/_plan.html", year=year, view=promotion_plan.plan_view(db.session, p) if p else None,
+    return render_template("promotion/_plan.html", year=year, view=_plan_view(year),
                            errors=errors, span=promotion_plan.timeline_span, can_manage=True,
                            has_previous=promotion_plan.plan_for(db.session, year - 1) is not None), 422 if errors else 200
 
@@ -222,8 +231,7 @@ def copy_plan(year: int):
     except PromotionError as exc:
         db.session.rollback()
         errors["copy"] = _(str(exc))
-    p = promotion_plan.plan_for(db.session, year)
-    return render_template("promotion/_plan.html", year=year, view=promotion_plan.plan_view(db.session, p) if p else None,
+    return render_template("promotion/_plan.html", year=year, view=_plan_view(year),
                            errors=errors, span=promotion_plan.timeline_span, can_manage=True,
                            has_previous=promotion_plan.plan_for(db.session, year - 1) is not None), 422 if errors else 200
 

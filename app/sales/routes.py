@@ -74,6 +74,7 @@ def material_new():
             db.session.rollback()
             errors[exc.field] = str(exc)
         else:
+            db.session.commit()
             flash(_("Material “%(title)s” added.", title=material.title), "success")
             return redirect(url_for("sales.materials_list"))
     status = 422 if errors else 200
@@ -122,6 +123,7 @@ def propose_task(seller_id: int):
     note = request.form.get("note", "").strip()[:300]
     sent = materials.propose_material_task(db.session, current_user, seller_id, note,
                                            url=url_for("sales.effective"))
+    db.session.commit()
     message = (_("Dept 5 was asked to make the material.") if sent else
                _("Nobody heads Dept 5 yet; the request was not delivered."))
     return render_template("sales/_proposed.html", message=message, seller_id=seller_id, ok=bool(sent))
@@ -149,7 +151,10 @@ def _uses_view(deal: Deal | None = None, activity: Activity | None = None):
             materials.attach(db.session, current_user, forms.int_or_none(request.form.get("material_id")) or 0,
                              deal_id=deal.id if deal else None, activity_id=activity.id if activity else None)
         except materials.MaterialError as exc:
+            db.session.rollback()
             error = str(exc)
+        else:
+            db.session.commit()
     uses = materials.uses_for(db.session, deal_id=deal.id if deal else None,
                               activity_id=activity.id if activity else None)
     options = [i["material"] for i in materials.library(db.session, current_user)]
@@ -199,6 +204,7 @@ def plan_draft():
         week_plans.add_suggested(db.session, current_user, seller.id, week_start, request.form.getlist("keys"), days)
     except PermissionError:
         abort(403)
+    db.session.commit()
     return render("sales/plan.html", "sales/_plan.html", **_plan_context(seller, week_start, days))
 
 
@@ -218,6 +224,8 @@ def plan_add_task():
     except week_plans.PlanError as exc:
         db.session.rollback()
         error = {exc.field: str(exc)}
+    else:
+        db.session.commit()
     ctx = _plan_context(seller, week_start, 14)
     return render("sales/plan.html", "sales/_plan.html", task_errors=error or {}, **ctx), 422 if error else 200
 
@@ -230,6 +238,7 @@ def plan_complete(task_id: int):
         week_plans.complete_task(db.session, current_user, task, request.form.get("outcome", "").strip() or None)
     except PermissionError:
         abort(403)
+    db.session.commit()
     return render("sales/plan.html", "sales/_plan.html",
                   **_plan_context(task.plan.seller, task.plan.week_start, 14))
 
@@ -242,6 +251,7 @@ def plan_status(plan_id: int):
         week_plans.set_status(db.session, current_user, plan_row, request.form.get("status", ""))
     except PermissionError:
         abort(403)
+    db.session.commit()
     if request.form.get("back") == "team":
         return redirect(url_for("sales.team", week=plan_row.week_start.isoformat()))
     return render("sales/plan.html", "sales/_plan.html",
@@ -260,6 +270,7 @@ def plan_review(plan_id: int):
                          request.form.get("worked", ""), request.form.get("not_worked", ""))
         except PermissionError:
             abort(403)
+        db.session.commit()
         flash(_("The week's review is saved."), "success")
         return redirect(url_for("sales.plan_review", plan_id=plan_id))
     pva = week_plans.plan_vs_actual(db.session, [plan_row.seller], plan_row.week_start)
@@ -334,8 +345,10 @@ def surveys_list():
             survey = surveys.create(db.session, current_user, request.form.get("title", ""),
                                     forms.survey_targets(request.form.getlist("targets")))
         except surveys.SurveyError as exc:
+            db.session.rollback()
             errors[exc.field] = str(exc)
         else:
+            db.session.commit()
             return redirect(url_for("sales.survey_detail", survey_id=survey.id))
     items = db.session.scalars(select(Survey).order_by(Survey.created_at.desc())).all()
     top = revenue.top_combinations(db.session, date.today())
@@ -366,8 +379,10 @@ def survey_question(survey_id: int):
         surveys.add_question(db.session, survey, request.form.get("text", ""), request.form.get("kind", ""),
                              request.form.get("choices", ""))
     except surveys.SurveyError as exc:
+        db.session.rollback()
         return render("sales/survey.html", "sales/_survey.html",
                       **_survey_context(survey, errors={exc.field: str(exc)})), 422
+    db.session.commit()
     return render("sales/survey.html", "sales/_survey.html", **_survey_context(survey))
 
 
@@ -377,6 +392,7 @@ def survey_invites(survey_id: int):
     survey = db.get_or_404(Survey, survey_id)
     for company in surveys.recipients(db.session, survey):
         surveys.invite(db.session, survey, company.id)
+    db.session.commit()
     return render("sales/survey.html", "sales/_survey.html", **_survey_context(survey))
 
 
@@ -385,6 +401,7 @@ def survey_campaign(survey_id: int):
     """Attach the survey's results to a campaign's materials."""
     survey = db.get_or_404(Survey, survey_id)
     surveys.set_campaign(db.session, survey, forms.int_or_none(request.form.get("campaign_id")))
+    db.session.commit()
     return render("sales/survey.html", "sales/_survey.html", **_survey_context(survey))
 
 
@@ -398,8 +415,10 @@ def survey_record(survey_id: int, company_id: int):
         try:
             surveys.record(db.session, survey, company.id, request.form.to_dict(), recorded_by_id=current_user.id)
         except surveys.SurveyError as exc:
+            db.session.rollback()
             errors[exc.field] = str(exc)
         else:
+            db.session.commit()
             flash(_("Answers of %(company)s recorded.", company=company.display_name), "success")
             return redirect(url_for("sales.survey_detail", survey_id=survey.id))
     return render_template("sales/survey_answer.html", survey=survey, company=company, errors=errors,
@@ -421,8 +440,10 @@ def survey_public(token: str):
         try:
             surveys.record(db.session, survey, inv.company_id, request.form.to_dict(), inv=inv)
         except surveys.SurveyError as exc:
+            db.session.rollback()
             errors[exc.field] = str(exc)
         else:
+            db.session.commit()
             return render_template("sales/survey_done.html", survey=survey, already=False)
     return render_template("sales/survey_answer.html", survey=survey, company=inv.company, errors=errors,
                            values=request.form, public_form=True), 422 if errors else 200

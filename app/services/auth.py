@@ -20,7 +20,8 @@ class TooManyAttempts(Exception):
 
 def authenticate(session: Session, email: str, password: str, ip: str, max_attempts: int,
                  window_seconds: int) -> User | None:
-    """The user when the password is right; None when wrong; TooManyAttempts when locked out."""
+    """The user when the password is right; None when wrong (the failed attempt is added to the session: the
+    caller commits it either way); TooManyAttempts when locked out."""
     email = (email or "").strip().lower()
     since = utcnow() - timedelta(seconds=window_seconds)
     recent = session.scalar(select(func.count(LoginAttempt.id)).where(
@@ -33,8 +34,6 @@ def authenticate(session: Session, email: str, password: str, ip: str, max_attem
     user = session.scalar(select(User).where(User.email == email))
     if user is not None and user.is_active and user.check_password(password):
         session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
-        session.commit()
         return user
     session.add(LoginAttempt(email=email[:254], ip=ip[:64]))
-    session.commit()
     return None

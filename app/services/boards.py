@@ -116,9 +116,7 @@ def start_workflow(session: Session, definition: WorkflowDef, user, today: date,
     existing = active_board(session, definition.key, unit.id)
     if existing is not None:
         raise BoardError(_("This workflow is already running for the unit."), board_id=existing.id)
-    board = _create_board(session, definition, unit.id, user.id, today, locale)
-    session.commit()
-    return board
+    return _create_board(session, definition, unit.id, user.id, today, locale)
 
 
 # --- cards ----------------------------------------------------------------------------------------------------------
@@ -164,7 +162,6 @@ def add_card(session: Session, board: Board, user, title: str, description: str 
         _event(session, card, "reassigned", user.id, other_user_id=assignee_id)
         _tell(session, assignee_id, user.id, "assigned", card,
               lambda: _("%(name)s assigned you a task: %(title)s", name=user.name, title=card.title))
-    session.commit()
     return card
 
 
@@ -188,15 +185,15 @@ def update_card(session: Session, card: Card, user, expected_version: int, *, ti
         _event(session, card, "reassigned", user.id, other_user_id=assignee_id)
         _tell(session, assignee_id, user.id, "assigned", card,
               lambda: _("%(name)s assigned you a task: %(title)s", name=user.name, title=card.title))
-    _commit_versioned(session, card)
+    _flush_versioned(session, card)
     return card
 
 
-def _commit_versioned(session: Session, card: Card) -> None:
-    """Commit; a concurrent update of the same card between our read and write is a conflict too."""
+def _flush_versioned(session: Session, card: Card) -> None:
+    """Flush; a concurrent update of the same card between our read and write is a conflict too."""
     card_id, board_id = card.id, card.board_id
     try:
-        session.commit()
+        session.flush()
     except StaleDataError:
         session.rollback()
         raise Conflict(_conflict_message(session, session.get(Card, card_id)), board_id=board_id) from None
@@ -251,7 +248,7 @@ def move_card(session: Session, card: Card, user, expected_version: int, to_colu
         table = Card.__table__
         session.execute(update(table).where(and_(table.c.id == bindparam("cid"), table.c.column_id == bindparam("col")))
                         .values(position=bindparam("pos")), others)
-    _commit_versioned(session, card)
+    _flush_versioned(session, card)
     return card
 
 
@@ -264,7 +261,6 @@ def toggle_checklist_item(session: Session, item: CardChecklistItem, user, done:
     item.done, item.done_by_id, item.done_at = done, user.id if done else None, utcnow() if done else None
     card = session.get(Card, item.card_id)
     _event(session, card, "checked" if done else "unchecked", user.id, note=item.text[:300])
-    session.commit()
 
 
 def add_checklist_item(session: Session, card: Card, text: str) -> None:
@@ -272,7 +268,6 @@ def add_checklist_item(session: Session, card: Card, text: str) -> None:
     if not text:
         raise InvalidCard({"text": _("Write what the step is.")})
     card.checklist.append(CardChecklistItem(text=text[:300], position=len(card.checklist)))
-    session.commit()
 
 
 def add_comment(session: Session, card: Card, user, body: str) -> CardComment:
@@ -287,7 +282,6 @@ def add_comment(session: Session, card: Card, user, body: str) -> CardComment:
         _tell(session, recipient, user.id, "commented", card,
               lambda: _("%(name)s commented on “%(title)s”: %(text)s", name=user.name, title=card.title,
                         text=body[:200]))
-    session.commit()
     return comment
 
 
@@ -313,7 +307,6 @@ def add_link(session: Session, card: Card, user, kind: str, target: str) -> Card
     link = CardLink(card_id=card.id, kind=kind, target_id=target_id, label=label[:300])
     session.add(link)
     _event(session, card, "linked", user.id, note=f"{kind} #{target_id} {label}"[:300])
-    session.commit()
     return link
 
 
@@ -479,7 +472,6 @@ def send_due_reminders(session: Session, today: date) -> int:
               lambda: _("Overdue since %(day)s: %(title)s", day=card.due_on.isoformat(), title=card.title),
               dedup_key=f"overdue:card:{card.id}:{card.due_on}")
         sent += len(session.new) - before
-    session.commit()
     return sent
 
 
@@ -505,5 +497,5 @@ def roll_weekly_boards(session: Session, today: date, definitions: dict[str, Wor
             _event(session, card, "carried", None, note=old.period_start.isoformat())
         old.status, old.closed_at = "closed", utcnow()
         created.append(new)
-    session.commit()
+    session.flush()
     return created

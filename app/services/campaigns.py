@@ -16,10 +16,11 @@ from app.services.promotion import DEFAULT_CHANNELS, PromotionError
 
 
 def channels(session: Session, active_only: bool = False) -> list[Channel]:
-    """The editable list of channels; the usual ones are created (and committed, as reference data) on first use."""
+    """The editable list of channels; the usual ones are created (and flushed) on first use. They are reference data:
+    a page that lists them commits, so the ids it offers still exist when its form comes back."""
     if not session.scalar(select(func.count(Channel.id))):
         session.add_all(Channel(code=c, name_ru=ru, name_en=en) for c, ru, en in DEFAULT_CHANNELS)
-        session.commit()
+        session.flush()
     stmt = select(Channel).order_by(Channel.id)
     if active_only:
         stmt = stmt.where(Channel.active.is_(True))

@@ -154,7 +154,6 @@ def register_request(session: Session, data: NewRequest, by_id: int, upload_dir:
     _notify_units(session, req, [u.id for u in units], "request_new",
                   _("New client request from %(company)s: %(subject)s", company=company.display_name,
                     subject=req.subject), by_id)
-    session.commit()
     return req
 
 
@@ -194,7 +193,6 @@ def add_attachments(session: Session, request_id: int, files: list, by_id: int, 
             added += 1
     if not added:
         raise AccountsError(_("Choose a file."), "files")
-    session.commit()
     return added
 
 
@@ -232,7 +230,6 @@ def accept(session: Session, route_id: int, by_id: int) -> RequestRoute:
     now = utcnow()
     route.status, route.accepted_at, route.accepted_by_id = "accepted", now, by_id
     _step(session, route.request, "accepted", by_id, now, unit_id=route.unit_id)
-    session.commit()
     return route
 
 
@@ -269,7 +266,6 @@ def answer(session: Session, route_id: int, text: str, by_id: int) -> RequestRou
     _refresh_status(req)
     _tell_carriers(session, req, "request_answered",
                    _("%(unit)s answered: %(subject)s", unit=route.unit.name(reader_locale()), subject=req.subject), by_id)
-    session.commit()
     return route
 
 
@@ -284,7 +280,6 @@ def ask_back(session: Session, route_id: int, question: str, by_id: int) -> Requ
     _tell_carriers(session, req, "request_asked",
                    _("%(unit)s asks about: %(subject)s", unit=route.unit.name(reader_locale()), subject=req.subject),
                    by_id)
-    session.commit()
     return route
 
 
@@ -299,7 +294,6 @@ def clarify(session: Session, route_id: int, text: str, by_id: int) -> RequestRo
     _step(session, route.request, "clarified", by_id, now, unit_id=route.unit_id, text=text)
     _notify_units(session, route.request, [route.unit_id], "request_clarified",
                   _("The client replied: %(subject)s", subject=route.request.subject), by_id)
-    session.commit()
     return route
 
 
@@ -311,7 +305,6 @@ def relay(session: Session, route_id: int, text: str, by_id: int) -> RequestRout
     now = utcnow()
     route.relayed_at = now
     _step(session, route.request, "relayed", by_id, now, unit_id=route.unit_id, text=(text or "").strip() or None)
-    session.commit()
     return route
 
 
@@ -331,7 +324,6 @@ def close(session: Session, request_id: int, confirmation: str, by_id: int) -> C
         if route.status in ROUTE_WAITING:
             route.status = "closed"
     _step(session, req, "closed", by_id, now, text=confirmation)
-    session.commit()
     return req
 
 
@@ -349,7 +341,6 @@ def reopen(session: Session, request_id: int, reason: str, by_id: int) -> Client
     _step(session, req, "reopened", by_id, now, text=reason)
     _notify_units(session, req, [r.unit_id for r in req.routes], "request_reopened",
                   _("Reopened: %(subject)s", subject=req.subject), by_id)
-    session.commit()
     return req
 
 
@@ -369,7 +360,6 @@ def split(session: Session, request_id: int, parts: list[tuple[int, str, str]], 
                           asked_at=req.asked_at, due_on=req.due_on)
         children.append(register_request(session, data, by_id, upload_dir, parent_id=req.id))
     _step(session, req, "split", by_id, utcnow(), text=", ".join(f"#{c.id}" for c in children))
-    session.commit()
     return children
 
 
@@ -467,7 +457,6 @@ def send_reminders(session: Session, today: date) -> dict[str, int]:
                 else _("Due %(date)s: %(subject)s", date=due, subject=subject))
         sent[kind] += notifications.notify(session, people, f"request_{kind}", text, url=path_for("key_accounts.request_detail", request_id=rid),
                                            dedup_key=f"request:{rid}:{kind}:{item['due_on'].isoformat()}")
-    session.commit()
     return sent
 
 

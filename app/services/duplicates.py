@@ -30,7 +30,6 @@ def fill_queue(session: Session, kind: str, candidates: list, job_id: str | None
                                for c in pairs[:20]]})
     if rows:
         session.execute(DedupGroup.__table__.insert(), rows)
-    session.commit()
     return len(rows)
 
 
@@ -68,7 +67,7 @@ def dismiss_group(session: Session, group_id: int, user_id: int | None, record_i
             if (a, b) not in known:
                 session.add(DedupDecision(kind=group.kind, a_id=a, b_id=b, decided_by_id=user_id))
     group.status, group.resolved_at, group.resolved_by_id = "dismissed", utcnow(), user_id
-    session.commit()
+    session.flush()
 
 
 def is_dismissed(session: Session, kind: str, a: int, b: int) -> bool:

@@ -63,7 +63,7 @@ def set_key_account(session: Session, company_id: int, manager_id: int | None, d
         for req in session.scalars(select(ClientRequest).where(ClientRequest.company_id == company_id,
                                                                ClientRequest.status.in_(OPEN_STATUSES))):
             req.account_manager_id = manager_id
-    session.commit()
+    session.flush()
     return account
 
 
@@ -75,7 +75,7 @@ def remove_key_account(session: Session, company_id: int, by_id: int | None) -> 
     session.add(AccountHandover(company_id=company_id, from_manager_id=account.company.account_manager_id,
                                 to_manager_id=None, note=_("No longer a key account"), by_id=by_id))
     session.delete(account)
-    session.commit()
+    session.flush()
 
 
 def handovers(session: Session, company_id: int) -> list[AccountHandover]:

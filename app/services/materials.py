@@ -128,7 +128,7 @@ def create_material(session: Session, author: User, *, title: str, kind: str, pr
     material.client_types = list(session.scalars(select(ClientType).where(ClientType.id.in_(client_type_ids))))
     material.sellers = list(session.scalars(select(User).where(User.id.in_(seller_ids))))
     session.add(material)
-    session.commit()
+    session.flush()
     return material
 
 
@@ -210,7 +210,7 @@ def attach(session: Session, user, material_id: int, deal_id: int | None = None,
         return existing
     use = MaterialUse(material_id=material_id, deal_id=deal_id, activity_id=activity_id, user_id=user.id)
     session.add(use)
-    session.commit()
+    session.flush()
     return use
 
 
@@ -265,6 +265,4 @@ def propose_material_task(session: Session, proposer: User, seller_id: int, note
         boards.add_card(session, board, proposer, text[:300], url, None, None)
     heads = session.scalars(select(User.id).join(Unit, Unit.id == User.unit_id)
                             .where(Unit.code == "publications", User.role == "head"))
-    added = notifications.notify(session, heads, "material_task", text, url=url)
-    session.commit()
-    return added
+    return notifications.notify(session, heads, "material_task", text, url=url)

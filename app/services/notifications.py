@@ -34,9 +34,8 @@ def recent(session: Session, user_id: int, limit: int = 30) -> list[Notification
 
 
 def mark_read(session: Session, user_id: int, notification_id: int | None = None) -> None:
-    """Mark one (or all) of a person's notifications read."""
+    """Mark one (or all) of a person's notifications read; the caller commits."""
     stmt = update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)
     session.execute(stmt.values(read_at=utcnow()))
-    session.commit()

@@ -35,7 +35,7 @@ CLIENT_TYPES = [
 
 
 def seed_reference_data(session: Session) -> None:
-    """Create the org board and client types if missing; safe to run on every start."""
+    """Create the org board and client types if missing (flushed; the caller commits); safe to run on every start."""
     existing = {u.code: u for u in session.scalars(select(Unit))}
     for code, ru, en, parent, in_dist in ORG_BOARD:
         if code not in existing:
@@ -50,7 +50,7 @@ def seed_reference_data(session: Session) -> None:
     for code, ru, en in CLIENT_TYPES:
         if code not in types:
             session.add(ClientType(code=code, name_ru=ru, name_en=en))
-    session.commit()
+    session.flush()
 
 
 def unit_by_code(session: Session, code: str) -> Unit | None:
@@ -67,7 +67,8 @@ class UnitError(RuleError):
 
 def create_user(session: Session, email: str, password: str, role: str, unit_code: str,
                 name: str | None = None, locale: str | None = None) -> User:
-    """Create a person with a role in a unit; the rules apply equally to the CLI and the admin page."""
+    """Create a person with a role in a unit (flushed, so the id is known); the rules apply equally to the CLI and
+    the admin page."""
     email = email.strip().lower()
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}")
@@ -82,7 +83,7 @@ def create_user(session: Session, email: str, password: str, role: str, unit_cod
     user = User(email=email, name=name or email.split("@")[0], role=role, unit_id=unit.id, locale=locale)
     user.set_password(password)
     session.add(user)
-    session.commit()
+    session.flush()
     return user
 
 
@@ -114,7 +115,7 @@ def save_unit(session: Session, unit_id: int | None, code: str, name_ru: str, na
     unit.code, unit.name_ru, unit.name_en = code, name_ru.strip()[:200], name_en.strip()[:200]
     unit.parent_id, unit.in_distribution = parent_id or None, bool(in_distribution)
     session.add(unit)
-    session.commit()
+    session.flush()
     return unit
 
 

@@ -44,7 +44,7 @@ def create(session: Session, user, title: str, targets: list[tuple[str, int | No
     survey = Survey(title=title[:300], created_by_id=user.id, campaign_id=campaign_id,
                     targets=[SurveyTarget(product_line=line[:120], client_type_id=ct) for line, ct in targets])
     session.add(survey)
-    session.commit()
+    session.flush()
     return survey
 
 
@@ -61,14 +61,12 @@ def add_question(session: Session, survey: Survey, text: str, kind: str, choices
     q = SurveyQuestion(survey_id=survey.id, text=text[:500], kind=kind, position=len(survey.questions) + 1,
                        choices="\n".join(options) if kind == "choice" else None)
     session.add(q)
-    session.commit()
     return q
 
 
 def set_campaign(session: Session, survey: Survey, campaign_id: int | None) -> Survey:
     """Attach the results to a campaign's materials (a plain number until campaigns are merged)."""
     survey.campaign_id = campaign_id
-    session.commit()
     return survey
 
 
@@ -94,7 +92,7 @@ def invite(session: Session, survey: Survey, company_id: int) -> SurveyInvite:
         return existing
     inv = SurveyInvite(survey_id=survey.id, company_id=company_id, nonce=secrets.token_hex(16))
     session.add(inv)
-    session.commit()
+    session.flush()
     return inv
 
 
@@ -143,13 +141,12 @@ def record(session: Session, survey: Survey, company_id: int, form: dict[str, st
                                                              SurveyInvite.used_at.is_(None))
                                   .values(used_at=utcnow())).rowcount
         if claimed != 1:
-            session.rollback()
             raise SurveyError(_("This link has already been used."), "answers")
     response = SurveyResponse(survey_id=survey.id, company_id=company_id, recorded_by_id=recorded_by_id,
                               invite_id=inv.id if inv else None,
                               answers=[SurveyAnswer(question_id=qid, value=v) for qid, v in answers.items()])
     session.add(response)
-    session.commit()
+    session.flush()
     return response
 
 

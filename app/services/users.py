@@ -34,5 +34,5 @@ def update_user(session: Session, user: User, *, acting: User, email: str, name:
     user.is_active_user = active
     if password:
         user.set_password(password)
-    session.commit()
+    session.flush()
     return user

@@ -102,7 +102,6 @@ def mark_verified(session: Session, kind: str, item_id: int, user_id: int | None
     """The value was checked and is right: it leaves the queue for another age."""
     obj = get_point(session, kind, item_id)
     obj.verified_at, obj.verified_by_id, obj.flagged_invalid, obj.flag_reason = utcnow(), user_id, False, None
-    session.commit()
     return obj
 
 
@@ -127,7 +126,7 @@ def mark_changed(session: Session, kind: str, item_id: int, value: str, user_id:
             raise VerifyError(tr("Enter the street address."))
         obj.street = value[:300]
     obj.verified_at, obj.verified_by_id, obj.flagged_invalid, obj.flag_reason = utcnow(), user_id, False, None
-    session.commit()  # the search index follows through app.services.search_sync
+    session.flush()  # the search index follows at the flush, through app.services.search_sync
     return obj
 
 
@@ -135,14 +134,13 @@ def mark_invalid(session: Session, kind: str, item_id: int, user_id: int | None)
     """The value is dead (no such number, mailbox gone): removed, its history keeps what it was."""
     obj = get_point(session, kind, item_id)
     session.delete(obj)
-    session.commit()  # the search index follows through app.services.search_sync
+    session.flush()  # the search index follows at the flush, through app.services.search_sync
 
 
 def flag_wrong(session: Session, kind: str, item_id: int, reason: str, user_id: int | None):
     """Anyone who meets a bounced email or a wrong number flags it for the CRM section."""
     obj = get_point(session, kind, item_id)
     obj.flagged_invalid, obj.flag_reason = True, (reason or "").strip()[:200] or tr("flagged as wrong")
-    session.commit()
     return obj
 
 

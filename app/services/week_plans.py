@@ -65,7 +65,7 @@ def get_plan(session: Session, seller_id: int, week_start: date, create: bool = 
     if plan is None and create:
         plan = WeekPlan(seller_id=seller_id, week_start=week_start, status="draft")
         session.add(plan)
-        session.commit()
+        session.flush()
     return plan
 
 
@@ -150,7 +150,6 @@ def add_suggested(session: Session, user, seller_id: int, week_start: date, keys
                                  deal_id=s["deal"].id if s["deal"] else None, action=s["action"],
                                  expected_result=s["expected_result"][:500],
                                  source=s["key"] if s["source"] in ("undone", "success") else s["source"]))
-    session.commit()
     return plan
 
 
@@ -174,7 +173,6 @@ def add_task(session: Session, user, plan: WeekPlan, company_id: int | None, act
     task = PlanTask(plan=plan, company_id=company.id, action=action, expected_result=expected_result.strip()[:500],
                     deal_id=deal.id if deal else None, contact_id=contact_id or (deal.contact_id if deal else None))
     session.add(task)
-    session.commit()
     return task
 
 
@@ -188,7 +186,6 @@ def set_status(session: Session, user, plan: WeekPlan, status: str) -> WeekPlan:
         plan.approved_at = utcnow() if status == "approved" else None
     else:
         raise PermissionError
-    session.commit()
     return plan
 
 
@@ -212,7 +209,6 @@ def complete_task(session: Session, user, task: PlanTask, outcome: str | None = 
         task.done = True
         if outcome:
             task.outcome = outcome
-    session.commit()
     return task
 
 
@@ -230,7 +226,6 @@ def review(session: Session, user, plan: WeekPlan, updates: dict[int, dict], wor
     plan.worked = (worked or "").strip() or None
     plan.not_worked = (not_worked or "").strip() or None
     plan.reviewed_at = utcnow()
-    session.commit()
     return plan
 
 

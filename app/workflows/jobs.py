@@ -14,6 +14,7 @@ def roll_weekly_boards_job() -> dict:
     from app.services.boards import roll_weekly_boards
 
     boards = roll_weekly_boards(db.session, date.today(), workflow_definitions.registry().workflows)
+    db.session.commit()
     report_progress(100)
     return {"text": f"{len(boards)} weekly boards started"}
 
@@ -24,4 +25,5 @@ def send_due_reminders_job() -> dict:
     from app.services.boards import send_due_reminders
 
     sent = send_due_reminders(db.session, date.today())
+    db.session.commit()
     return {"text": f"{sent} reminders sent"}

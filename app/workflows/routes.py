@@ -49,7 +49,9 @@ def start(key: str):
     try:
         board = service.start_workflow(db.session, definition, current_user, _today(), reader_locale())
     except service.BoardError as exc:
+        db.session.rollback()
         return redirect(url_for("workflows.board", board_id=exc.board_id))
+    db.session.commit()
     return redirect(url_for("workflows.board", board_id=board.id))
 
 
@@ -115,7 +117,9 @@ def _move_on_board(board: Board, card: Card, version: int, column: BoardColumn, 
     try:
         service.move_card(db.session, card, current_user, version, column, order)
     except service.BoardError as exc:
+        db.session.rollback()
         return _board_answer(board, exc.status, exc.message)
+    db.session.commit()
     return _board_answer(board)
 
 
@@ -131,7 +135,10 @@ def add_card(board_id: int):
             service.add_card(db.session, board, current_user, values["title"], values["description"],
                              values["assignee_id"], values["due_on"], values["priority"], column_id)
         except service.InvalidCard as exc:
+            db.session.rollback()
             errors = exc.errors
+        else:
+            db.session.commit()
     people = service.assignable_people(db.session, board)
     if errors:
         return render_template("workflows/_new_card.html", board=board, people=people, priorities=PRIORITIES,
@@ -180,7 +187,9 @@ def move(card_id: int):
         service.move_card(db.session, card, current_user, parse_version(request.form, "card_version"),
                           _target_column(card))
     except service.BoardError as exc:
+        db.session.rollback()
         return _panel(card, exc.status, exc.message)
+    db.session.commit()
     return _panel(card)
 
 
@@ -204,9 +213,12 @@ def edit(card_id: int):
             request.form.get("blocked")), may_reassign=permissions.can_manage_board(current_user, card.board),
             **values)
     except service.InvalidCard as exc:
+        db.session.rollback()
         return _panel(card, 422, errors=exc.errors)
     except service.BoardError as exc:
+        db.session.rollback()
         return _panel(card, exc.status, exc.message)
+    db.session.commit()
     return _panel(card)
 
 
@@ -219,6 +231,7 @@ def check(card_id: int, item_id: int):
     if item is None or item.card_id != card.id:
         abort(404)
     service.toggle_checklist_item(db.session, item, current_user, request.form.get("done") == "1")
+    db.session.commit()
     return _panel(card)
 
 
@@ -229,7 +242,9 @@ def _change_card(card_id: int, change):
     try:
         change(card)
     except service.InvalidCard as exc:
+        db.session.rollback()
         return _panel(card, 422, errors=exc.errors)
+    db.session.commit()
     return _panel(card)
 
 
