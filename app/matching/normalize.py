@@ -1,7 +1,9 @@
 """Normalisation for Russian/English B2B data: names, legal forms, phones, emails, addresses.
 
 Every function is pure and cheap, because the engine calls them once per record on bases of
-a million rows.
+a million rows. Names and legal forms are decided here; phones, emails, INNs and addresses are
+decided once, in app/services/contact_points.py (its lenient keys, needing no app), and only
+re-exported here under the engine's names so the engine and every form agree.
 """
 
 from __future__ import annotations
@@ -10,7 +12,12 @@ import re
 import unicodedata
 from functools import lru_cache
 
-import phonenumbers
+from app.services.contact_points import QUOTES as _QUOTES  # the quote marks people type, as in addresses
+from app.services.contact_points import address_key as normalise_address
+from app.services.contact_points import email_key as normalise_email
+from app.services.contact_points import inn_is_valid
+from app.services.contact_points import inn_key as normalise_inn
+from app.services.contact_points import phone_key as normalise_phone
 
 __all__ = [
     "LEGAL_FORM_FAMILY",
@@ -28,7 +35,6 @@ __all__ = [
 
 # --- text basics --------------------------------------------------------------------------
 
-_QUOTES = "«»„“”‟\"'`´‘’‚‹›"
 _QUOTE_TABLE = str.maketrans({q: " " for q in _QUOTES})
 _NON_WORD = re.compile(r"[^\w&]+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
@@ -220,109 +226,3 @@ def normalise_person_name(name: str | None) -> str:
         elif tok:
             words.append(translit(tok))
     return " ".join(w for w in words if w)
-
-
-# --- identifiers ----------------------------------------------------------------------------
-
-_NON_DIGIT = re.compile(r"\D+")
-_INN10_W = (2, 4, 10, 3, 5, 9, 4, 6, 8)
-_INN12_W1 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-_INN12_W2 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-
-
-def _inn_digit(digits: str, weights: tuple[int, ...]) -> int:
-    return sum(int(d) * w for d, w in zip(digits, weights)) % 11 % 10
-
-
-def inn_is_valid(inn: str) -> bool:
-    """True when a 10- or 12-digit INN passes its checksum, so a typo is not read as a different firm."""
-    if len(inn) == 10 and inn.isdigit():
-        return _inn_digit(inn, _INN10_W) == int(inn[9])
-    if len(inn) == 12 and inn.isdigit():
-        return (_inn_digit(inn, _INN12_W1) == int(inn[10])
-                and _inn_digit(inn, _INN12_W2) == int(inn[11]))
-    return False
-
-
-def normalise_inn(raw: str | int | None) -> str | None:
-    """Digits of a valid INN or None; an invalid INN is no evidence either way."""
-    if raw is None:
-        return None
-    digits = _NON_DIGIT.sub("", str(raw))
-    return digits if inn_is_valid(digits) else None
-
-
-def normalise_phone(raw: str | None, default_region: str = "RU") -> str | None:
-    """E.164 form of a phone number, or None when it cannot be a phone."""
-    if not raw:
-        return None
-    text = str(raw).strip()
-    # Extensions ("доб. 123", "ext 12") identify a desk, not a line: drop them.
-    text = re.split(r"(?i)(?:доб|ext|вн|x)\.?\s*\d+\s*$", text)[0]
-    digits = _NON_DIGIT.sub("", text)
-    # Fast path for the usual Russian shapes; phonenumbers costs ~30 µs a call.
-    if default_region == "RU" and not text.startswith("+") or text.startswith("+7"):
-        if len(digits) == 11 and digits[0] in "78" and digits[1] in "3489":
-            return "+7" + digits[1:]
-        if len(digits) == 10 and digits[0] in "3489" and not text.startswith("+"):
-            return "+7" + digits
-    try:
-        num = phonenumbers.parse(text, default_region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(num):
-        return None
-    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
-
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def normalise_email(raw: str | None) -> str | None:
-    """Lower-cased address without display name or mailto:, or None when it is not an address."""
-    if not raw:
-        return None
-    text = str(raw).strip().lower()
-    if "<" in text and ">" in text:
-        text = text[text.index("<") + 1:text.index(">")]
-    text = text.removeprefix("mailto:").strip().strip(".")
-    return text if _EMAIL.match(text) else None
-
-
-# --- addresses ------------------------------------------------------------------------------
-
-_ADDRESS_ABBREV: dict[str, str] = {
-    "ул": "улица", "пр": "проспект", "прт": "проспект", "пр-т": "проспект", "просп": "проспект",
-    "пер": "переулок", "пл": "площадь", "ш": "шоссе", "наб": "набережная", "б-р": "бульвар",
-    "бул": "бульвар", "д": "дом", "к": "корпус", "корп": "корпус", "стр": "строение",
-    "кв": "квартира", "оф": "офис", "г": "город", "гор": "город", "обл": "область",
-    "р-н": "район", "пос": "поселок", "п": "поселок", "мкр": "микрорайон", "эт": "этаж",
-    "пом": "помещение", "влд": "владение", "вл": "владение", "тер": "территория",
-    "st": "street", "str": "street", "ave": "avenue", "av": "avenue", "rd": "road",
-    "blvd": "boulevard", "ln": "lane", "dr": "drive", "pl": "place", "sq": "square",
-    "hwy": "highway", "ct": "court", "cres": "crescent", "apt": "apartment", "fl": "floor",
-    "bldg": "building", "ste": "suite", "pr-d": "проезд", "пр-д": "проезд",
-}
-_ADDRESS_WORD = re.compile(r"[\w-]+", re.UNICODE)
-# Words that only say "this is a street/house" carry little identity and are dropped after
-# expansion, so "ул. Ленина, д. 5" and "Ленина улица 5" agree.
-_ADDRESS_STOP = frozenset({
-    "улица", "дом", "город", "street", "россия", "российская", "федерация", "russia",
-    "russian", "federation", "рф",
-})
-
-
-def normalise_address(text: str | None) -> str:
-    """Address with abbreviations expanded and filler words dropped, so ул./улица and st./street agree."""
-    if not text:
-        return ""
-    low = unicodedata.normalize("NFKC", str(text)).lower().replace("ё", "е").translate(_QUOTE_TABLE)
-    out: list[str] = []
-    for raw in _ADDRESS_WORD.findall(low):
-        word = _ADDRESS_ABBREV.get(raw, raw)
-        if word.isdigit() and len(word) == 6 and not out:
-            continue  # a leading six-digit postcode is often missing in the other copy
-        if word in _ADDRESS_STOP or word == "-":
-            continue
-        out.append(word.strip("-"))
-    return " ".join(w for w in out if w)

@@ -23,6 +23,7 @@ from app.models.companies import Company, company_tags
 from app.models.contact_points import Address, Email, Phone
 from app.models.contacts import Contact
 from app.models.deals import Deal, DealLine
+from app.services.contact_points import email_key, phone_key
 from app.services.errors import RuleError
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -205,7 +206,7 @@ class RowStream:
         since = _verified_since(self.options)
         postal = self.fmt == "postal"
         reach = 12 if postal else 0  # the column that is empty when the row has no address / email / phone
-        norm = _norm_postal if postal else _norm_point
+        norm = _norm_postal if postal else _point_key(self.fmt)
         excl = self.summary.exclusions
         previous: object = None
         seen = 0
@@ -243,9 +244,10 @@ class RowStream:
             result.close()
 
 
-def _norm_point(key: str) -> str:
-    """Emails are stored lower-cased and phones as E.164, so trimming and case are all that differ."""
-    return key.strip().lower()
+def _point_key(fmt: str) -> Callable[[str], str]:
+    """An email or phone de-duplicates by its contact points key (by the stored text when it has none)."""
+    key = email_key if fmt == "email" else phone_key
+    return lambda value: key(value) or value
 
 
 def _norm_postal(key) -> str:

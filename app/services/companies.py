@@ -9,7 +9,7 @@ from app.models.audit import AuditEntry
 from app.models.base import utcnow
 from app.models.companies import COMPANY_STATUSES, Company, Tag, company_tags
 from app.services.actor import current_actor_id
-from app.services.contact_points import inn_error
+from app.services.contact_points import inn_error, normalize_inn
 from app.services.records import (
     ListPage,
     check_version,
@@ -44,6 +44,7 @@ def create_company(session: Session, data: dict, tags: list[str] | None = None) 
     data.setdefault("status", "prospect")
     data["country"] = (data.get("country") or "RU").upper()
     raise_errors(company_errors(data))
+    data["inn"] = normalize_inn(data.get("inn"), data["country"])
     company = Company(**data, name_sort=data["legal_name"].lower())
     session.add(company)
     session.flush()
@@ -63,6 +64,8 @@ def update_company(session: Session, company_id: int, data: dict, version: int |
     if "inn" in check:
         check.setdefault("country", company.country)
     raise_errors(company_errors(check))
+    if "inn" in data:
+        data["inn"] = normalize_inn(data["inn"], check["country"])
     check_version(session, company, "companies", version)
     for key, value in data.items():
         setattr(company, key, value)

@@ -23,7 +23,9 @@ from app.models.companies import Company
 from app.models.contact_points import Address, Email, Phone
 from app.models.contacts import Contact
 from app.models.imports import ImportMapping, ImportRun
-from app.services.errors import RuleError
+from app.services import contact_points
+from app.services.contact_points import ContactPointError
+from app.services.errors import FieldErrors, RuleError
 
 ON_DUPLICATE = ("create", "update", "skip")
 PREVIEW_ROWS = 20
@@ -239,37 +241,42 @@ def _split(value: str) -> list[str]:
     return [v.strip() for v in re.split(r"[,;\n]", value or "") if v.strip()]
 
 
-def _normalised(text: str, normalise, errors: list[str], message: str) -> list[str]:
-    """Each value of a multi-value cell in its normal form; the ones that cannot be read become errors."""
+def _normalised(text: str, rule: Callable[[str], str], errors: list[str]) -> list[str]:
+    """Each value of a multi-value cell as the contact points rule stores it; a refused one is the row's
+    error, with the message the form shows."""
     out = []
     for value in _split(text):
-        clean = normalise(value)
-        if clean is None:
-            errors.append(tr(message, value=value))
-        else:
-            out.append(clean)
+        try:
+            out.append(rule(value))
+        except ContactPointError as exc:
+            errors.append(exc.message)
     return out
 
 
 def validate(kind: str, raw: dict) -> tuple[dict, list[str]]:
     """Clean one row's values; each problem is a sentence naming the field."""
-    from app.matching.normalize import inn_is_valid, normalise_email, normalise_phone
-
     values = {k: (v or "").strip() for k, v in raw.items()}
     errors: list[str] = []
     name_field = "legal_name" if kind == "company" else "name"
     if not values.get(name_field):
         errors.append(tr("The name is empty."))
-    phones = _normalised(values.get("phone", ""), normalise_phone, errors,
-                         "The phone %(value)s is not a phone number.")
-    emails = _normalised(values.get("email", ""), normalise_email, errors,
-                         "The email %(value)s is not an email address.")
-    inn_key = "inn" if kind == "company" else "company_inn"
-    if values.get(inn_key):
-        digits = re.sub(r"\D", "", values[inn_key])
-        if not inn_is_valid(digits):
-            errors.append(tr("The INN %(value)s is not valid.", value=values[inn_key]))
-        values[inn_key] = digits
+    region = contact_points.default_region()
+    phones = _normalised(values.get("phone", ""), lambda v: contact_points.normalize_phone(v, region), errors)
+    emails = _normalised(values.get("email", ""), contact_points.normalize_email, errors)
+    inn_field = "inn" if kind == "company" else "company_inn"
+    if values.get(inn_field):
+        try:
+            values[inn_field] = contact_points.normalize_inn(values[inn_field]) or ""
+        except ContactPointError as exc:
+            errors.append(exc.message)
+    if kind == "company" and values.get("address"):
+        try:
+            address = contact_points.normalize_address({"kind": "legal", "street": values["address"],
+                                                        "city": values.get("city"), "postcode": values.get("postcode")})
+            values["address"], values["postcode"] = address["street"], address.get("postcode") or ""
+        except FieldErrors as exc:
+            labels = {f: label for f, label, _words in FIELDS["company"]}
+            errors += [f"{labels.get(k, labels['address'])}: {m}" for k, m in exc.errors.items()]
     values["phones"], values["emails"] = phones, emails
     for key in list(values):
         if isinstance(values[key], str) and len(values[key]) > 300 and key != "notes":

@@ -17,6 +17,7 @@ from app.models.contact_points import Address, Email, Phone
 from app.models.contacts import Contact
 from app.models.duplicates import DedupDecision
 from app.models.matching import DedupSettings
+from app.services.contact_points import email_key, inn_digits, phone_key
 from app.services.errors import RuleError
 
 KINDS = ("company", "contact")
@@ -273,14 +274,12 @@ def _base_index(session: Session, kind: str, m) -> _BaseIndex | None:
 
 def _exact_key_ids(session: Session, kind: str, record: dict) -> set[int]:
     """Records sharing an INN, phone or email with the typed one: the check while the index is not ready."""
-    from app.matching.normalize import normalise_email, normalise_phone
-
-    phones = {p for v in record["phones"] if (p := normalise_phone(v))}
-    emails = {e for v in record["emails"] if (e := normalise_email(v))}
+    phones = {p for v in record["phones"] if (p := phone_key(v))}
+    emails = {e for v in record["emails"] if (e := email_key(v))}
     ids: set[int] = set()
     if kind == "company":
         if record.get("inn"):
-            ids |= set(session.scalars(select(Company.id).where(Company.inn == _inn_digits(record["inn"]))))
+            ids |= set(session.scalars(select(Company.id).where(Company.inn == inn_digits(record["inn"]))))
         if phones:
             ids |= set(session.scalars(select(Phone.company_id).where(Phone.e164.in_(phones),
                                                                       Phone.contact_id.is_(None))))
@@ -331,13 +330,9 @@ class Likely:
     same_inn: bool = False
 
 
-def _inn_digits(value: str | None) -> str:
-    return re.sub(r"\D", "", value or "")
-
-
 def same_inn(session: Session, inn: str | None, exclude_id: int | None = None) -> Company | None:
     """A current company already holding this INN (digits compared), if any."""
-    digits = _inn_digits(inn)
+    digits = inn_digits(inn)
     if len(digits) < 10:
         return None
     stmt = select(Company).where(Company.deleted_at.is_(None), Company.inn.in_({digits, (inn or "").strip()}))
@@ -438,7 +433,7 @@ def create_checked(session: Session, kind: str, fields: dict, confirmed_differen
     phone, email = (fields.get("phone") or "").strip(), (fields.get("email") or "").strip()
     if kind == "company":  # the CRM's own rules: INN check digits, lengths, phone and email formats
         obj = companies_service.create_company(session, {"legal_name": name, "legal_form": (fields.get("legal_form") or "").strip() or None,
-                                           "inn": _inn_digits(fields.get("inn")) or None,
+                                           "inn": (fields.get("inn") or "").strip() or None,
                                            "city": (fields.get("city") or "").strip() or None})
         if phone:
             contact_points.add_company_phone(session, obj.id, phone, region)

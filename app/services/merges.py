@@ -22,6 +22,7 @@ from app.models.audit import AuditEntry
 from app.models.base import utcnow
 from app.models.duplicates import DedupGroup
 from app.models.merges import Merge, MergedRecord
+from app.services.contact_points import address_key, email_key, phone_key
 from app.services.errors import RuleError
 
 TABLES = {"company": "companies", "contact": "contacts"}
@@ -111,18 +112,17 @@ def references(kind: str) -> list[Reference]:
 
 
 def _normal_phone(row) -> str:
-    return row["e164"]
+    """The contact points key of a stored phone (the stored text when it has none), so copies unite."""
+    return phone_key(row["e164"]) or row["e164"]
 
 
 def _normal_email(row) -> str:
-    return (row["address"] or "").strip().lower()
+    return email_key(row["address"]) or row["address"] or ""
 
 
 def _normal_address(row) -> str:
-    from app.matching.normalize import normalise_address
-
-    return normalise_address(", ".join(p for p in (row.get("postcode"), row.get("city"), row.get("street")) if p)
-                             ) + "|" + (row.get("kind") or "")
+    return address_key(", ".join(p for p in (row.get("postcode"), row.get("city"), row.get("street")) if p)
+                       ) + "|" + (row.get("kind") or "")
 
 
 # (table, column) -> (value key, which rows take part): contact points are united, not moved blindly.

@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-import phonenumbers
-from flask import current_app, has_app_context
+from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -19,27 +17,20 @@ from app.models.contacts import Contact
 from app.models.deals import Deal
 from app.models.org import User
 from app.models.responses import RESPONSE_STATUSES, PublicFormHit, Response
+from app.services import contact_points
 from app.services.campaigns import campaign_by_code
+from app.services.contact_points import ContactPointError
 from app.services.promotion import PromotionError, setting
 
 
-def normalise_phone(raw: str | None) -> str | None:
-    """E.164 when the number parses, else None (a phone that cannot be dialled is no phone)."""
-    if not raw or not raw.strip():
+def _stored(rule, raw: str | None, field: str) -> str | None:
+    """An optional email or phone as the contact points rule stores it; its refusal goes next to the field."""
+    if not (raw or "").strip():
         return None
-    region = current_app.config.get("DEFAULT_PHONE_REGION", "RU") if has_app_context() else "RU"
     try:
-        num = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(num):
-        return None
-    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
-
-
-def normalise_email(raw: str | None) -> str | None:
-    raw = (raw or "").strip().lower()
-    return raw if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", raw) else None
+        return rule(raw)
+    except ContactPointError as exc:
+        raise PromotionError(exc.message, field) from None
 
 
 def match_responder(session: Session, name: str | None, email: str | None, phone: str | None,
@@ -50,7 +41,7 @@ def match_responder(session: Session, name: str | None, email: str | None, phone
     the company when the responder gave an email or phone to corroborate the name (a name alone never
     links: there are many «Ромашка»s) and the score reaches the review threshold.
     """
-    email, phone = normalise_email(email), normalise_phone(phone)
+    email, phone = contact_points.email_key(email), contact_points.phone_key(phone, contact_points.default_region())
     for model, column, value in ((Email, Email.address, email), (Phone, Phone.e164, phone)):
         if not value:
             continue
@@ -118,12 +109,8 @@ class ResponseInput:
 
 def record_response(session: Session, data: ResponseInput) -> Response:
     """Count one response: match or create the client, flag a repeat, keep it visible either way."""
-    email = normalise_email(data.email)
-    if (data.email or "").strip() and email is None:
-        raise PromotionError("This email address does not look right.", "email")
-    phone = normalise_phone(data.phone)
-    if (data.phone or "").strip() and phone is None:
-        raise PromotionError("This phone number does not look right.", "phone")
+    email = _stored(contact_points.normalize_email, data.email, "email")
+    phone = _stored(contact_points.normalize_phone, data.phone, "phone")
     campaign = session.get(Campaign, data.campaign_id) if data.campaign_id else None
     if data.campaign_id and campaign is None:
         raise PromotionError("No such campaign.", "campaign_id")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import phonenumbers
 from markupsafe import Markup, escape
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session, selectinload
@@ -18,7 +17,7 @@ from app.models.companies import Company
 from app.models.contact_points import Email, Phone
 from app.models.contacts import Contact
 from app.models.search import SearchToken
-from app.services.contact_points import format_phone
+from app.services.contact_points import email_key, format_phone, inn_digits, phone_key
 
 MAX_CHAR = "\U0010ffff"
 WORD_RE = re.compile(r"[\w]+", re.UNICODE)
@@ -44,7 +43,7 @@ def company_tokens(c: dict) -> list[tuple[str, str]]:
     out = [(w, "name") for w in words(c.get("legal_name"))]
     out += [(w, "legal_form") for w in words(c.get("legal_form"))]
     if c.get("inn"):
-        out.append(("i" + re.sub(r"\D", "", c["inn"]) if re.sub(r"\D", "", c["inn"]) else "i" + fold(c["inn"]), "inn"))
+        out.append(("i" + (inn_digits(c["inn"]) or fold(c["inn"])), "inn"))
     out += [(w, "city") for w in words(c.get("city"))]
     return out
 
@@ -137,17 +136,13 @@ def _query_terms(q: str, default_region: str) -> list[list[str]]:
     q = q.strip()
     digits = re.sub(r"\D", "", q)
     terms: list[list[str]] = []
-    if "@" in q:
-        return [["e" + q.lower()]]
+    if "@" in q:  # a whole address by its key, a part of one as typed
+        return [["e" + (email_key(q) or q.lower())]]
     phoneish = re.fullmatch(r"[\d\s()+\-.]+", q) is not None
     if phoneish and len(digits) >= MIN_PHONE_DIGITS:
         alts = ["r" + digits[::-1], "i" + digits]
-        try:
-            num = phonenumbers.parse(q, default_region)
-            if phonenumbers.is_possible_number(num):
-                alts.insert(0, "p" + phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164).lstrip("+"))
-        except phonenumbers.NumberParseException:
-            pass
+        if e164 := phone_key(q, default_region):
+            alts.insert(0, "p" + e164.lstrip("+"))
         return [alts]
     for w in words(q):
         terms.append([w, "i" + w] if w.isdigit() else [w])
@@ -256,13 +251,7 @@ def describe_hits(session: Session, hits: list, q: str, region: str) -> list[Sho
     from app.services.search import highlight
 
     digits = re.sub(r"\D", "", q)
-    full = None
-    try:
-        num = phonenumbers.parse(q, region)
-        if phonenumbers.is_possible_number(num):
-            full = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
-    except phonenumbers.NumberParseException:
-        pass
+    full = (phone_key(q, region) or "").lstrip("+") or None
     shown = []
     for h in hits:
         owner = Phone.contact_id == h.entity_id if h.kind == "contact" else (

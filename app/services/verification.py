@@ -12,8 +12,9 @@ from app.models.base import utcnow
 from app.models.companies import Company
 from app.models.contact_points import Address
 from app.models.contacts import Contact
+from app.services import contact_points
 from app.services.contact_points import POINT_MODELS, get_point
-from app.services.errors import RuleError
+from app.services.errors import FieldErrors, RuleError
 
 ITEM_MODELS = POINT_MODELS
 
@@ -107,24 +108,19 @@ def mark_verified(session: Session, kind: str, item_id: int, user_id: int | None
 
 def mark_changed(session: Session, kind: str, item_id: int, value: str, user_id: int | None):
     """The value was wrong and the right one is typed in: saved and verified at once."""
-    from app.matching.normalize import normalise_email, normalise_phone
-
     obj = get_point(session, kind, item_id)
     value = (value or "").strip()
-    if kind == "phone":
-        e164 = normalise_phone(value)
-        if e164 is None:
-            raise VerifyError(tr("This is not a phone number."))
-        obj.e164 = e164
-    elif kind == "email":
-        email = normalise_email(value)
-        if email is None:
-            raise VerifyError(tr("This is not an email address."))
-        obj.address = email
-    else:
-        if not value:
-            raise VerifyError(tr("Enter the street address."))
-        obj.street = value[:300]
+    try:
+        if kind == "phone":
+            obj.e164 = contact_points.normalize_phone(value)
+        elif kind == "email":
+            obj.address = contact_points.normalize_email(value)
+        else:
+            obj.street = contact_points.normalize_address({"kind": obj.kind, "street": value})["street"]
+    except FieldErrors as exc:  # the rule's own message, after what this queue says of the value
+        lead = {"phone": tr("This is not a phone number."), "email": tr("This is not an email address.")}.get(kind)
+        message = exc.errors.get("street") or next(iter(exc.errors.values()))
+        raise VerifyError(f"{lead} {message}" if lead else message, kind) from None
     obj.verified_at, obj.verified_by_id, obj.flagged_invalid, obj.flag_reason = utcnow(), user_id, False, None
     session.flush()  # the search index follows at the flush, through app.services.search_sync
     return obj
