@@ -16,8 +16,8 @@ from app.models import Company, Contact, Email, Phone, Response
 from app.services import contact_points, imports, matching, responses
 from app.services.contact_points import ContactPointError
 from app.services.errors import FieldErrors
-from tests.crm_support import company_form, make_company
-from tests.promotion_helpers import make_campaign
+from tests.companies_support import company_form, make_company
+from tests.promotion_support import make_campaign
 
 VALID_INN_12 = "500100732259"
 
