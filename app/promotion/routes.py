@@ -28,6 +28,9 @@ def _locale() -> str:
     return str(get_locale() or "ru")
 
 
+bp.add_app_template_global(service.label, "promotion_label")
+
+
 # ---------------------------------------------------------------- campaigns
 
 @bp.route("/")

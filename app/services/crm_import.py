@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.i18n import N_
 from app.models.companies import Address, Company
 from app.models.contacts import Contact, Email, Phone
 from app.models.duplicates import ImportMapping, ImportRun
@@ -259,9 +260,9 @@ def validate(kind: str, raw: dict) -> tuple[dict, list[str]]:
     if not values.get(name_field):
         errors.append(tr("The name is empty."))
     phones = _normalised(values.get("phone", ""), normalise_phone, errors,
-                         "The phone %(value)s is not a phone number.")
+                         N_("The phone %(value)s is not a phone number."))
     emails = _normalised(values.get("email", ""), normalise_email, errors,
-                         "The email %(value)s is not an email address.")
+                         N_("The email %(value)s is not an email address."))
     inn_key = "inn" if kind == "company" else "company_inn"
     if values.get(inn_key):
         digits = re.sub(r"\D", "", values[inn_key])

@@ -13,9 +13,12 @@ from decimal import Decimal
 
 import phonenumbers
 from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import extract, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.i18n import N_
 from app.models.companies import Company
 from app.models.contacts import Contact, Email, Phone
 from app.models.org import User
@@ -35,6 +38,29 @@ SETTINGS = {
     "LIST_EXPIRY_DAYS": 14,                 # generated address lists can be downloaded this long
     "LIST_UNVERIFIED_MAX_AGE_DAYS": 365,    # default age for the optional "unverified" exclusion
 }
+
+# What a reader sees for each stored code, by kind; the contexts keep words of different genders apart.
+LABELS = {
+    "campaign": {"planned": lazy_pgettext("campaign status", "planned"),
+                 "running": lazy_pgettext("campaign status", "running"),
+                 "finished": lazy_pgettext("campaign status", "finished")},
+    "response": {"new": lazy_pgettext("response status", "new"),
+                 "qualified": lazy_pgettext("response status", "qualified"),
+                 "converted": lazy_pgettext("response status", "converted"),
+                 "disqualified": lazy_pgettext("response status", "disqualified")},
+    "plan": {"draft": lazy_pgettext("plan status", "draft"), "approved": lazy_pgettext("plan status", "approved")},
+    "source": {"staff": lazy_pgettext("response source", "staff"), "web": lazy_pgettext("response source", "web form"),
+               "import": lazy_pgettext("response source", "import")},
+    "format": {"postal": lazy_pgettext("list format", "postal"), "email": lazy_pgettext("list format", "email"),
+               "phone": lazy_pgettext("list format", "phone")},
+    "left_out": {"do_not_contact": _l("do not contact"), "no_valid_channel": _l("no usable address"),
+                 "unverified": _l("not verified"), "duplicates": _l("duplicates")},
+}
+
+
+def label(kind: str, code: str | None) -> str:
+    """A stored code (campaign, response or plan status, response source, list format, exclusion) in words."""
+    return str(LABELS[kind].get(code, code or ""))
 
 
 class PromotionError(ValueError):
@@ -69,11 +95,11 @@ def save_channel(session: Session, channel_id: int | None, name_ru: str, name_en
     """Add a channel or rename / retire one (retired channels stay on old campaigns)."""
     name_ru, name_en = (name_ru or "").strip(), (name_en or "").strip()
     if not name_ru and not name_en:
-        raise PromotionError("Give the channel a name.", "name_ru")
+        raise PromotionError(N_("Give the channel a name."), "name_ru")
     if channel_id:
         ch = session.get(Channel, channel_id)
         if ch is None:
-            raise PromotionError("No such channel.")
+            raise PromotionError(N_("No such channel."))
     else:
         code = re.sub(r"\W+", "-", (name_en or name_ru).lower()).strip("-")[:30] or "channel"
         while session.scalar(select(Channel.id).where(Channel.code == code)):
@@ -127,29 +153,29 @@ def save_campaign(session: Session, data: CampaignInput, campaign_id: int | None
     from app.models.sales import Product
 
     if not data.name.strip():
-        raise PromotionError("Give the campaign a name.", "name")
+        raise PromotionError(N_("Give the campaign a name."), "name")
     if not data.channel_id or session.get(Channel, data.channel_id) is None:
-        raise PromotionError("Choose a channel.", "channel_id")
+        raise PromotionError(N_("Choose a channel."), "channel_id")
     if data.status not in CAMPAIGN_STATUSES:
-        raise PromotionError("Unknown status.", "status")
+        raise PromotionError(N_("Unknown status."), "status")
     if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
-        raise PromotionError("The end is before the start.", "ends_on")
+        raise PromotionError(N_("The end is before the start."), "ends_on")
     if data.planned_budget is not None and data.planned_budget < 0:
-        raise PromotionError("The budget cannot be negative.", "planned_budget")
+        raise PromotionError(N_("The budget cannot be negative."), "planned_budget")
     code = (data.code or "").strip().upper()
     if code and not re.fullmatch(r"[A-Z0-9-]{3,20}", code):
-        raise PromotionError("Use 3-20 letters, digits or dashes.", "code")
+        raise PromotionError(N_("Use 3-20 letters, digits or dashes."), "code")
     if campaign_id:
         campaign = session.get(Campaign, campaign_id)
         if campaign is None:
-            raise PromotionError("No such campaign.")
+            raise PromotionError(N_("No such campaign."))
         if version is not None and campaign.version != version:
             raise StaleCampaign(campaign)
     else:
         campaign = Campaign(code=code or new_code(session))
     if code and code != campaign.code:
         if session.scalar(select(Campaign.id).where(Campaign.code == code, Campaign.id != campaign_id)):
-            raise PromotionError("Another campaign already uses this code.", "code")
+            raise PromotionError(N_("Another campaign already uses this code."), "code")
         campaign.code = code
     if data.plan_id is None and data.starts_on:
         data.plan_id = session.scalar(select(PromotionPlan.id).where(PromotionPlan.year == data.starts_on.year))
@@ -177,11 +203,11 @@ def add_spend(session: Session, campaign_id: int, spent_on: date | None, amount:
               author_id: int | None) -> CampaignSpend:
     """Record money actually spent on a campaign."""
     if spent_on is None:
-        raise PromotionError("Give the date.", "spent_on")
+        raise PromotionError(N_("Give the date."), "spent_on")
     if amount is None or amount <= 0:
-        raise PromotionError("Give an amount above zero.", "amount")
+        raise PromotionError(N_("Give an amount above zero."), "amount")
     if not (purpose or "").strip():
-        raise PromotionError("Say what it was for.", "purpose")
+        raise PromotionError(N_("Say what it was for."), "purpose")
     row = CampaignSpend(campaign_id=campaign_id, spent_on=spent_on, amount=amount, purpose=purpose.strip()[:300],
                         author_id=author_id)
     session.add(row)
@@ -193,7 +219,7 @@ def mark_analysed(session: Session, campaign_id: int, notes: str) -> Campaign:
     """Record that a finished campaign's results were analysed, with the conclusions."""
     campaign = session.get(Campaign, campaign_id)
     if not (notes or "").strip():
-        raise PromotionError("Write down what the analysis found.", "analysis_notes")
+        raise PromotionError(N_("Write down what the analysis found."), "analysis_notes")
     campaign.analysis_notes = notes.strip()
     campaign.analysed_at = datetime.now(timezone.utc)
     session.flush()
@@ -238,9 +264,9 @@ def save_budget(session: Session, plan_id: int, cells: dict[tuple[int, int], Dec
                                                                     .where(PlanBudgetLine.plan_id == plan_id))}
     for (month, channel_id), amount in cells.items():
         if not 1 <= month <= 12:
-            raise PromotionError("Months run from 1 to 12.")
+            raise PromotionError(N_("Months run from 1 to 12."))
         if amount is not None and amount < 0:
-            raise PromotionError("A budget cannot be negative.")
+            raise PromotionError(N_("A budget cannot be negative."))
         line = existing.get((month, channel_id))
         if not amount:
             if line is not None:
@@ -444,13 +470,13 @@ def record_response(session: Session, data: ResponseInput) -> Response:
     """Count one response: match or create the client, flag a repeat, keep it visible either way."""
     email = normalise_email(data.email)
     if (data.email or "").strip() and email is None:
-        raise PromotionError("This email address does not look right.", "email")
+        raise PromotionError(N_("This email address does not look right."), "email")
     phone = normalise_phone(data.phone)
     if (data.phone or "").strip() and phone is None:
-        raise PromotionError("This phone number does not look right.", "phone")
+        raise PromotionError(N_("This phone number does not look right."), "phone")
     campaign = session.get(Campaign, data.campaign_id) if data.campaign_id else None
     if data.campaign_id and campaign is None:
-        raise PromotionError("No such campaign.", "campaign_id")
+        raise PromotionError(N_("No such campaign."), "campaign_id")
     received = data.received_at or datetime.now(timezone.utc)
     if received.tzinfo is None:
         received = received.replace(tzinfo=timezone.utc)
@@ -498,18 +524,18 @@ def set_status(session: Session, response_id: int, status: str, reason: str | No
     """Move a response on: qualified, converted (a deal is opened), or disqualified with a reason."""
     response = session.get(Response, response_id)
     if response is None:
-        raise PromotionError("No such response.")
+        raise PromotionError(N_("No such response."))
     if status not in RESPONSE_STATUSES:
-        raise PromotionError("Unknown status.", "status")
+        raise PromotionError(N_("Unknown status."), "status")
     if status == "disqualified":
         if not (reason or "").strip():
-            raise PromotionError("Say why it is disqualified.", "reason")
+            raise PromotionError(N_("Say why it is disqualified."), "reason")
         response.disqualified_reason = reason.strip()[:300]
     else:
         response.disqualified_reason = None
     if status == "converted" and response.deal_id is None:
         if response.company_id is None:
-            raise PromotionError("Link the response to a client before opening a deal.", "status")
+            raise PromotionError(N_("Link the response to a client before opening a deal."), "status")
         title = f"{response.campaign.name if response.campaign else 'Response'}: {response.company_name or response.name or ''}"
         deal = Deal(title=title.strip(": ")[:300], company_id=response.company_id, contact_id=response.contact_id,
                     owner_id=response.handled_by_id or user_id, stage="new")
@@ -527,7 +553,7 @@ def assign(session: Session, response_id: int, user_id: int | None) -> Response:
     """Give a response to the seller who will handle it."""
     response = session.get(Response, response_id)
     if user_id is not None and session.get(User, user_id) is None:
-        raise PromotionError("No such person.", "handled_by_id")
+        raise PromotionError(N_("No such person."), "handled_by_id")
     response.handled_by_id = user_id
     session.flush()
     return response
@@ -565,7 +591,7 @@ def import_responses(session: Session, raw: bytes, campaign_id: int | None, user
                 columns[key] = i
                 break
     if not {"name", "email", "phone", "company_name"} & columns.keys():
-        raise PromotionError("The file needs a header row with at least one of: name, email, phone, company.", "file")
+        raise PromotionError(N_("The file needs a header row with at least one of: name, email, phone, company."), "file")
     result = ImportResult()
     for line_no, row in enumerate(reader, start=2):
         if not any(cell.strip() for cell in row):
@@ -850,7 +876,7 @@ def timeline_items(session: Session, company_id: int, before: datetime | None, l
     for r in session.scalars(stmt):
         title = _("Response: %(campaign)s", campaign=r.campaign.name if r.campaign else _("unknown source"))
         items.append(TimelineItem(at=r.received_at, kind="response", title=title,
-                                  body=" · ".join(x for x in (r.name, r.email, r.phone, r.status) if x),
+                                  body=" · ".join(x for x in (r.name, r.email, r.phone, label("response", r.status)) if x),
                                   url=url_for("promotion.response_detail", response_id=r.id),
                                   author=r.handled_by.name if r.handled_by else None))
     return items
