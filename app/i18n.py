@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from app.extensions import babel
 
+# One catalogue per language: translations/<lang>/LC_MESSAGES/messages.po (English is the msgids themselves).
 TRANSLATIONS_ROOT = Path(__file__).parent / "translations"
 
 
@@ -27,18 +28,13 @@ def select_locale() -> str:
     return request.accept_languages.best_match(langs) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def translation_directories() -> list[str]:
-    """Each area keeps its own catalogue under app/translations/<area>/, merged at run time."""
-    return sorted(str(p) for p in TRANSLATIONS_ROOT.iterdir() if p.is_dir()) if TRANSLATIONS_ROOT.exists() else []
-
-
 def compile_catalogs() -> int:
     """Compile every .po to .mo when the .mo is missing or older; returns how many were built."""
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
     built = 0
-    for po in TRANSLATIONS_ROOT.glob("*/*/LC_MESSAGES/messages.po"):
+    for po in TRANSLATIONS_ROOT.glob("*/LC_MESSAGES/messages.po"):
         mo = po.with_suffix(".mo")
         if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
             continue
@@ -57,7 +53,7 @@ def money(value, currency: str | None = None) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_directories())
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_ROOT)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals.update(get_locale=get_locale)
     app.jinja_env.filters.update(money=money, date=lambda d, fmt="medium": format_date(d, fmt) if d else "—",
