@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 from flask_babel import to_utc
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, FieldList, Form, FormField,
                      HiddenField, IntegerField, SelectField, StringField, TextAreaField)
@@ -28,9 +29,10 @@ def _int_or_none(value):
 
 
 STATUS_LABELS = {"prospect": _l("prospect"), "client": _l("client"), "former": _l("former")}
-KIND_LABELS = {"call": _l("Call"), "meeting": _l("Meeting"), "email": _l("Email"), "note": _l("Note")}
-STAGE_LABELS = {"new": _l("new"), "proposal": _l("proposal"), "negotiation": _l("negotiation"), "won": _l("won"),
-                "lost": _l("lost")}
+KIND_LABELS = {"call": _l("Call"), "meeting": _l("Meeting"), "email": lazy_pgettext("activity", "Email"),
+               "note": lazy_pgettext("activity", "Note")}
+STAGE_LABELS = {"new": lazy_pgettext("deal stage", "new"), "proposal": _l("proposal"), "negotiation": _l("negotiation"),
+                "won": _l("won"), "lost": _l("lost")}
 ADDRESS_LABELS = {"legal": _l("legal"), "postal": _l("postal"), "delivery": _l("delivery")}
 
 

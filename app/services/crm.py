@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask import has_request_context
-from flask_babel import gettext
+from flask_babel import gettext, pgettext
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -62,6 +62,11 @@ def _(message: str, **kwargs) -> str:
     if has_request_context():
         return gettext(message, **kwargs)
     return message % kwargs if kwargs else message
+
+
+def _p(context: str, message: str) -> str:
+    """pgettext under the same rule as _(): one English word that needs two Russian ones."""
+    return pgettext(context, message) if has_request_context() else message
 
 
 # ---------------------------------------------------------------- field rules (also used by the forms)
@@ -744,12 +749,13 @@ def action_label(action: str) -> str:
 
 
 def stage_label(stage: str) -> str:
-    return {"new": _("new"), "proposal": _("proposal"), "negotiation": _("negotiation"), "won": _("won"),
+    return {"new": _p("deal stage", "new"), "proposal": _("proposal"), "negotiation": _("negotiation"), "won": _("won"),
             "lost": _("lost")}.get(stage, stage)
 
 
 def activity_kind_label(kind: str) -> str:
-    return {"call": _("Call"), "meeting": _("Meeting"), "email": _("Email"), "note": _("Note")}.get(kind, kind)
+    return {"call": _("Call"), "meeting": _("Meeting"), "email": _p("activity", "Email"),
+            "note": _p("activity", "Note")}.get(kind, kind)
 
 
 # ---------------------------------------------------------------- search results, shown with the matching value
