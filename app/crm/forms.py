@@ -102,7 +102,7 @@ class DealForm(FlaskForm):
 
 
 class ProductForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), _len(200)])
+    name = StringField(lazy_pgettext("named thing", "Name"), validators=[DataRequired(REQUIRED), _len(200)])
     product_line = StringField(_l("Product line"), validators=[DataRequired(REQUIRED), _len(120)])
     price = DecimalField(_l("Price"), places=2, validators=[DataRequired(REQUIRED), NumberRange(min=0)])
     active = BooleanField(_l("In the catalogue"), default=True)
