@@ -1,10 +1,17 @@
-"""Russian and English: each user's choice, else the browser's language; formatting per locale."""
+"""Russian and English: each user's choice, else the browser's language; formatting per locale.
+
+reader_locale() is the one answer to "which language is this text for"; speaking(person) makes a job,
+a reminder or a command write in a given person's language, where there is no request to ask.
+"""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
+from typing import Iterator
 
-from flask import Flask, current_app, request, session
-from flask_babel import format_currency, format_date, format_datetime, get_locale
+from flask import Flask, current_app, has_app_context, has_request_context, request, session
+from flask_babel import force_locale, format_currency, format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from app.extensions import babel
@@ -18,14 +25,55 @@ def N_(message: str) -> str:
     return message
 
 
+_speaking: ContextVar[str | None] = ContextVar("speaking", default=None)
+
+
 def select_locale() -> str:
-    """The user's saved language, then the session's, then the browser's best match."""
+    """Flask-Babel's selector: the user's saved language, then the session's, then the browser's best match;
+    outside a request (jobs, commands) the portal's default."""
     langs = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in langs:
         return current_user.locale
     if session.get("locale") in langs:
         return session["locale"]
     return request.accept_languages.best_match(langs) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def reader_locale() -> str:
+    """The language of the text being made: a speaking() block's, else the reader's in a request (their
+    choice, the session's, the browser's), else the default; every page, job and service asks this."""
+    if not has_app_context():
+        from app.config import Config
+
+        return _speaking.get() or Config.BABEL_DEFAULT_LOCALE
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def locale_of(person_or_locale) -> str:
+    """A person's saved language (or a locale code) if the portal speaks it, else the portal's default."""
+    code = getattr(person_or_locale, "locale", person_or_locale)
+    return code if code in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@contextmanager
+def speaking(person_or_locale) -> Iterator[str]:
+    """Translate for this person or locale outside a request (jobs, reminders, commands): gettext, dates and
+    money inside the block follow it. Needs an app context; yields the locale used."""
+    locale = locale_of(person_or_locale)
+    token = _speaking.set(locale)
+    try:
+        with force_locale(locale):
+            yield locale
+    finally:
+        _speaking.reset(token)
+
+
+def spoken_locale() -> str | None:
+    """The locale of the innermost speaking() block, or None: helpers that only translate inside a request
+    translate inside such a block too."""
+    return _speaking.get()
 
 
 def compile_catalogs() -> int:

@@ -1,6 +1,8 @@
 """RQ entry points of the foundation: thin, each calls one service and reports progress."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from app.extensions import db
 from app.services.jobs import job_entry, report_progress
 
@@ -11,4 +13,5 @@ def seed_demo_job(companies: int, seed: int) -> dict:
     from app.demo import seed_demo
 
     counts = seed_demo(db.session, companies=companies, seed=seed, progress=report_progress, batch=500)
-    return {"text": f"{counts['companies']} companies, {counts['contacts']} contacts"}
+    return {"text": _("%(companies)s companies, %(contacts)s contacts", companies=counts["companies"],
+                      contacts=counts["contacts"])}

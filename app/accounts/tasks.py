@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext as _
+
 from app.extensions import db
 from app.services.jobs import job_entry
 
@@ -13,4 +15,5 @@ def send_request_reminders() -> dict:
     from app.services.accounts import send_reminders
 
     sent = send_reminders(db.session, date.today())
-    return {"text": f"{sent['due_soon']} due-soon and {sent['overdue']} overdue reminders sent"}
+    return {"text": _("%(due_soon)s due-soon and %(overdue)s overdue reminders sent", due_soon=sent["due_soon"],
+                      overdue=sent["overdue"])}

@@ -1,6 +1,8 @@
 """RQ entry points for backups: thin, each calls the backup service and reports progress."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from app.extensions import db
 from app.models.jobs import JobRecord
 from app.models.org import User
@@ -9,7 +11,12 @@ from app.services.jobs import job_entry, report_progress
 
 
 def _made(info: backups.BackupInfo) -> dict:
-    return {"text": f"{info.name} · {info.status}"}
+    """The result line: the backup's name and whether its verification passed, in words."""
+    if info.status == "verified":
+        return {"text": _("%(name)s · verified", name=info.name)}
+    if info.status == "failed":
+        return {"text": _("%(name)s · verification failed", name=info.name)}
+    return {"text": _("%(name)s · not verified", name=info.name)}
 
 
 @job_entry("backup")
@@ -39,7 +46,7 @@ def restore_job(name: str) -> dict:
     finally:
         if keep:
             _put_back(keep)
-    return {"text": f"{name} restored; safety backup {outcome['safety']}"}
+    return {"text": _("%(name)s restored; safety backup %(safety)s", name=name, safety=outcome["safety"])}
 
 
 def _put_back(keep: dict) -> None:

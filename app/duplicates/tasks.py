@@ -3,6 +3,7 @@
 Result addresses are built by the view that enqueues (a worker has no request to build them from)."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
@@ -23,7 +24,7 @@ def scan_job(kind: str, threshold: float | None = None, result_url: str | None =
     groups = dedup.fill_queue(db.session, kind, candidates, job.id if job else None)
     report_progress(100)
     return {"url": result_url,
-            "text": f"{groups} groups, {len(candidates)} pairs"}
+            "text": _("%(groups)s groups, %(pairs)s pairs", groups=groups, pairs=len(candidates))}
 
 
 def last_scan(session, kind: str) -> JobRecord | None:
@@ -49,4 +50,4 @@ def cleanup_uploads_job() -> dict:
     from app.services import crm_import
 
     n = crm_import.remove_abandoned(db.session, current_app.config["UPLOAD_DIR"])
-    return {"text": f"{n} abandoned uploads removed"}
+    return {"text": _("%(n)s abandoned uploads removed", n=n)}

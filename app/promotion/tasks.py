@@ -21,4 +21,4 @@ def generate_list_job(list_id: int) -> dict:
 def purge_expired_lists_job() -> dict:
     """Delete expired list files every night; the list rows keep their definition and counts."""
     removed = lists.purge_expired(db.session, current_app.config["EXPORT_DIR"])
-    return {"text": f"{removed} expired list files removed"}
+    return {"text": _("%(n)s expired list files removed", n=removed)}

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.i18n import spoken_locale
 from app.models.audit import AuditEntry
 from app.models.base import utcnow
 from app.models.companies import ADDRESS_KINDS, COMPANY_STATUSES, Address, Company, Tag, company_tags
@@ -58,15 +59,15 @@ class Conflict(Exception):
 
 
 def _(message: str, **kwargs) -> str:
-    """Translate inside a request; jobs and commands (no request, no reader's language) get the English text."""
-    if has_request_context():
+    """Translate inside a request or a speaking() block (a job); commands without one get the English text."""
+    if has_request_context() or spoken_locale():
         return gettext(message, **kwargs)
     return message % kwargs if kwargs else message
 
 
 def _p(context: str, message: str) -> str:
     """pgettext under the same rule as _(): one English word that needs two Russian ones."""
-    return pgettext(context, message) if has_request_context() else message
+    return pgettext(context, message) if has_request_context() or spoken_locale() else message
 
 
 # ---------------------------------------------------------------- field rules (also used by the forms)

@@ -16,14 +16,16 @@ from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.i18n import spoken_locale
 from app.models.base import utcnow
 from app.models.companies import Address, Company
 from app.models.contacts import Contact, Email, Phone
 from app.models.duplicates import DedupDecision, DedupGroup, DedupSettings
 
 def tr(message: str, **params) -> str:
-    """Translate for the person in a request; jobs, commands and tests without one get the English."""
-    if has_request_context():
+    """Translate for the person in a request or a speaking() block (a job); commands and tests without one
+    get the English."""
+    if has_request_context() or spoken_locale():
         return gettext(message, **params)
     return message % params if params else message
 

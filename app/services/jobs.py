@@ -2,6 +2,7 @@
 
 The same RQ code path runs in both modes; only the connection differs. Each job has a row in
 the `jobs` table keyed by the RQ job id, so a person finds the result after Redis forgets it.
+A job writes its texts in the language of the person who started it (periodic jobs: the default).
 """
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from rq.timeouts import TimerDeathPenalty
 
 from app.extensions import db
 from app.models.base import utcnow
+from app.i18n import speaking
 from app.models.jobs import JobRecord
+from app.models.org import User
 from app.services.actor import acting_as
 
 log = logging.getLogger(__name__)
@@ -109,14 +112,17 @@ def runtime(app: Flask | None = None) -> JobRuntime:
 
 def enqueue(func: Callable | str, *args: Any, kind: str, title: str, user_id: int | None,
             timeout: int = 3600, **kwargs: Any) -> JobRecord:
-    """Record the job, then queue it; the row is committed first so the worker can find it."""
+    """Record the job, then queue it; the row is committed first so the worker can find it. The starter's
+    language travels in the job's meta, so the worker writes the result the way they read the page."""
+    from app.i18n import reader_locale
+
     job_id = uuid.uuid4().hex
     record = JobRecord(id=job_id, kind=kind, title=title[:300], user_id=user_id, status="queued")
     db.session.add(record)
     db.session.commit()
     rt = runtime()
     rt.queue.enqueue(func, args=args, job_id=job_id, job_timeout=timeout, result_ttl=86400,
-                     failure_ttl=7 * 86400, kwargs=kwargs, meta={"progress": 0})
+                     failure_ttl=7 * 86400, kwargs=kwargs, meta={"progress": 0, "locale": reader_locale()})
     rt.ensure_worker_thread()
     return record
 
@@ -173,7 +179,7 @@ def _run_tracked(kind: str, fn: Callable, args, kwargs):
         db.session.commit()
     user_id = record.user_id if record else None
     try:
-        with acting_as(user_id):
+        with acting_as(user_id), speaking(_starter_locale(job, user_id)):
             result = fn(*args, **kwargs) or {}
     except Exception as exc:
         db.session.rollback()
@@ -190,6 +196,15 @@ def _run_tracked(kind: str, fn: Callable, args, kwargs):
         record.result_text = result.get("text")
         db.session.commit()
     return result
+
+
+def _starter_locale(job: Job | None, user_id: int | None) -> str | None:
+    """The language the job's starter read the page in, else their saved one; None (the default) for
+    periodic jobs, which nobody started."""
+    if job is not None and job.meta.get("locale"):
+        return job.meta["locale"]
+    user = db.session.get(User, user_id) if user_id else None
+    return user.locale if user else None
 
 
 def live_state(record: JobRecord) -> JobRecord:

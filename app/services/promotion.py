@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import phonenumbers
 from flask import current_app, has_app_context
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from sqlalchemy import extract, func, or_, select
@@ -64,7 +65,8 @@ def label(kind: str, code: str | None) -> str:
 
 
 class PromotionError(ValueError):
-    """Bad input for a promotion rule; `field` names the form field the message belongs next to."""
+    """Bad input for a promotion rule; `field` names the form field the message belongs next to. The message is
+    a msgid marked with N_ (the view translates it) or, when it carries values, already translated."""
 
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
@@ -283,11 +285,12 @@ def copy_plan(session: Session, year: int, author_id: int | None) -> PromotionPl
     """Start the year's plan as a draft copy of last year's: budget and campaigns moved on a year."""
     source = plan_for(session, year - 1)
     if source is None:
-        raise PromotionError(f"There is no plan for {year - 1} to copy.")
+        raise PromotionError(gettext("There is no plan for %(year)s to copy.", year=year - 1))
     target = plan_for(session, year)
     if target is not None and (target.budget_lines or session.scalar(select(func.count(Campaign.id))
                                                                      .where(Campaign.plan_id == target.id))):
-        raise PromotionError(f"The plan for {year} already has content; it was not overwritten.")
+        raise PromotionError(gettext("The plan for %(year)s already has content; it was not overwritten.",
+                                     year=year))
     target = target or ensure_plan(session, year, author_id)
     target.status = "draft"
     target.notes = source.notes
@@ -602,7 +605,7 @@ def import_responses(session: Session, raw: bytes, campaign_id: int | None, user
             if get("campaign"):
                 campaign = campaign_by_code(session, get("campaign"))
                 if campaign is None:
-                    raise PromotionError(f"unknown campaign code {get('campaign')!r}")
+                    raise PromotionError(gettext("unknown campaign code %(code)s", code=repr(get("campaign"))))
                 cid = campaign.id
             with session.begin_nested():
                 r = record_response(session, ResponseInput(
@@ -626,7 +629,7 @@ def _parse_when(raw: str) -> datetime | None:
             return datetime.strptime(raw, fmt).replace(tzinfo=timezone.utc)
         except ValueError:
             continue
-    raise PromotionError(f"cannot read the date {raw!r} (use YYYY-MM-DD or DD.MM.YYYY)")
+    raise PromotionError(gettext("cannot read the date %(raw)s (use YYYY-MM-DD or DD.MM.YYYY)", raw=repr(raw)))
 
 
 def responses(session: Session, campaign_id: int | None = None, unknown: bool = False, status: str | None = None,

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext as _
+
 from app.extensions import db
 from app.services.jobs import job_entry, report_progress
 
@@ -15,7 +17,7 @@ def roll_weekly_boards_job() -> dict:
 
     boards = roll_weekly_boards(db.session, date.today(), workflows_registry.registry().workflows)
     report_progress(100)
-    return {"text": f"{len(boards)} weekly boards started"}
+    return {"text": _("%(n)s weekly boards started", n=len(boards))}
 
 
 @job_entry("workflows_reminders")
@@ -24,4 +26,4 @@ def send_due_reminders_job() -> dict:
     from app.services.boards import send_due_reminders
 
     sent = send_due_reminders(db.session, date.today())
-    return {"text": f"{sent} reminders sent"}
+    return {"text": _("%(n)s reminders sent", n=sent)}
