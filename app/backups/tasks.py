@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models.jobs import JobRecord
@@ -25,7 +26,7 @@ def backup_now_job() -> dict:
     return _made(backups.backup_now("manual", progress=report_progress))
 
 
-@job_entry("backup_nightly")
+@job_entry("backup_nightly", title=_l("Nightly backup"))
 def nightly_backup() -> dict:
     """The scheduled backup (BACKUP_CRON): make, verify, apply retention."""
     return _made(backups.backup_now("nightly", progress=report_progress))

@@ -4,6 +4,7 @@ Result addresses are built by the view that enqueues (a worker has no request to
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
@@ -42,7 +43,7 @@ def import_job(run_id: int, result_url: str | None = None) -> dict:
     return {"url": result_url, "text": crm_import.summary_text(run)}
 
 
-@job_entry("import_cleanup")
+@job_entry("import_cleanup", title=_l("Clean-up of abandoned uploads"))
 def cleanup_uploads_job() -> dict:
     """Nightly: remove uploaded import files that were never imported."""
     from flask import current_app

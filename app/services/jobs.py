@@ -19,8 +19,8 @@ from rq.job import Job
 from rq.timeouts import TimerDeathPenalty
 
 from app.extensions import db
-from app.models.base import utcnow
 from app.i18n import speaking
+from app.models.base import utcnow
 from app.models.jobs import JobRecord
 from app.models.org import User
 from app.services.actor import acting_as
@@ -151,28 +151,30 @@ def _app_for_worker() -> Flask:
     return _worker_app
 
 
-def job_entry(kind: str):
-    """Wrap an RQ entry point: app context, acting user, and the job row's start and end."""
+def job_entry(kind: str, title=None):
+    """Wrap an RQ entry point: app context, acting user, and the job row's start and end. `title` (a lazy
+    msgid) names the row of a periodic job, which no page enqueued and titled."""
 
     def decorate(fn: Callable) -> Callable:
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             if has_app_context():
-                return _run_tracked(kind, fn, args, kwargs)
+                return _run_tracked(kind, fn, args, kwargs, title)
             with _app_for_worker().app_context():
-                return _run_tracked(kind, fn, args, kwargs)
+                return _run_tracked(kind, fn, args, kwargs, title)
 
         return wrapper
 
     return decorate
 
 
-def _run_tracked(kind: str, fn: Callable, args, kwargs):
+def _run_tracked(kind: str, fn: Callable, args, kwargs, title=None):
     job = get_current_job()
     job_id = job.id if job else None
     record = db.session.get(JobRecord, job_id) if job_id else None
-    if job_id and record is None:  # scheduled jobs have no row yet
-        record = JobRecord(id=job_id, kind=kind, title=kind, user_id=None)
+    if job_id and record is None:  # scheduled jobs have no row yet; nobody started them, so the default language
+        with speaking(None):
+            record = JobRecord(id=job_id, kind=kind, title=str(title or kind)[:300], user_id=None)
         db.session.add(record)
     if record is not None:
         record.status, record.started_at = "started", utcnow()
