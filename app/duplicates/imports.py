@@ -96,7 +96,8 @@ def import_preview(run_id: int):
                               opts.get("on_duplicate", "skip"))
     db.session.rollback()
     return render_template("duplicates/import_preview.html", run=run, rows=rows, opts=opts,
-                           mapped=[f for f in crm_import.field_names(run.kind) if f in (run.mapping or {}).values()])
+                           mapped=[f for f in crm_import.field_names(run.kind) if f in (run.mapping or {}).values()],
+                           labels={name: label for name, label, _words in crm_import.FIELDS[run.kind]})
 
 
 @bp.route("/import/<int:run_id>")

@@ -484,7 +484,7 @@ def generate_list():
     from app.promotion.tasks import generate_list_job
 
     record = enqueue(generate_list_job, lst.id, kind="address_list", user_id=current_user.id,
-                     title=_("Address list: %(name)s (%(fmt)s)", name=lst.name, fmt=lst.fmt))
+                     title=_("Address list: %(name)s (%(fmt)s)", name=lst.name, fmt=service.label("format", lst.fmt)))
     lst.job_id = record.id
     db.session.commit()
     return render_template("jobs/_progress.html", job=record)

@@ -56,6 +56,17 @@ LABELS = {
                "phone": lazy_pgettext("list format", "phone")},
     "left_out": {"do_not_contact": _l("do not contact"), "no_valid_channel": _l("no usable address"),
                  "unverified": _l("not verified"), "duplicates": _l("duplicates")},
+    "definition": {"client_type_ids": _l("Client type"), "regions": _l("Region"), "cities": _l("City"),
+                   "industries": _l("Industry"), "statuses": _l("Status"), "manager_ids": _l("Account manager"),
+                   "bought_product_ids": _l("Bought"), "never_bought_product_ids": _l("Never bought"),
+                   "tag_ids": _l("Tags"), "active_after": _l("Last activity after"),
+                   "active_before": _l("Last activity before"), "position": _l("Contact position contains")},
+    "field": {"name": lazy_pgettext("named thing", "Name"), "code": _l("Response code"), "channel_id": _l("Channel"),
+              "plan_id": _l("Year plan"), "status": _l("Status"), "starts_on": _l("Start"), "ends_on": _l("End"),
+              "planned_budget": _l("Planned budget"), "owner_id": _l("Owner"), "audience": _l("Audience"),
+              "address_list_id": _l("Address list"), "materials": _l("Materials used"),
+              "past_responses": _l("Responses"), "past_deals": _l("Deals won"), "past_won_revenue": _l("Won revenue"),
+              "analysed_at": _l("analysed"), "analysis_notes": _l("What the results show"), "notes": _l("Notes")},
 }
 
 
