@@ -1,6 +1,7 @@
 """The org board and reference lists every installation starts with."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -39,7 +40,7 @@ def seed_reference_data(session: Session) -> None:
             session.add(unit)
             existing[code] = unit
     session.flush()
-    for code, _ru, _en, parent, _ in ORG_BOARD:
+    for code, _ru, _en, parent, _in_dist in ORG_BOARD:
         if parent and existing[code].parent_id is None:
             existing[code].parent_id = existing[parent].id
     types = {t.code for t in session.scalars(select(ClientType))}
@@ -62,15 +63,15 @@ def create_user(session: Session, email: str, password: str, role: str, unit_cod
     """Create a person with a role in a unit; the rules apply equally to the CLI and the admin page."""
     email = email.strip().lower()
     if role not in ROLES:
-        raise UserError(f"role must be one of {', '.join(ROLES)}")
+        raise UserError(_("role must be one of %(roles)s", roles=", ".join(ROLES)))
     unit = unit_by_code(session, unit_code)
     if unit is None:
         codes = ", ".join(session.scalars(select(Unit.code).order_by(Unit.code)))
-        raise UserError(f"unknown unit {unit_code!r}; units: {codes}")
+        raise UserError(_("unknown unit %(unit)s; units: %(codes)s", unit=repr(unit_code), codes=codes))
     if session.scalar(select(User).where(User.email == email)):
-        raise UserError(f"a user with email {email} already exists")
+        raise UserError(_("a user with email %(email)s already exists", email=email))
     if len(password) < 8:
-        raise UserError("the password must have at least 8 characters")
+        raise UserError(_("the password must have at least 8 characters"))
     user = User(email=email, name=name or email.split("@")[0], role=role, unit_id=unit.id, locale=locale)
     user.set_password(password)
     session.add(user)
