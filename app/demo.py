@@ -17,6 +17,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.i18n import tr
 from app.models import (
     Activity,
     Address,
@@ -375,4 +376,5 @@ def register_cli(app: Flask) -> None:
 def seed_demo_job(companies: int, seed: int) -> dict:
     """Generate more demo clients in the background (the job machinery's proof, end to end)."""
     counts = seed_demo(db.session, companies=companies, seed=seed, progress=report_progress, batch=500)
-    return {"text": f"{counts['companies']} companies, {counts['contacts']} contacts"}
+    return {"text": tr("%(companies)s companies, %(contacts)s contacts", companies=counts["companies"],
+                       contacts=counts["contacts"])}

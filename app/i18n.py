@@ -1,20 +1,36 @@
-"""Russian and English: each user's choice, else the browser's language; formatting per locale."""
+"""Russian and English: each user's choice, else the browser's language; formatting per locale.
+
+reader_locale() is the one answer to "which language is this text for"; speaking(person) makes a job,
+a reminder or a command write in a given person's language, where there is no request to ask.
+"""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from flask import Flask, current_app, has_app_context, has_request_context, request, session
-from flask_babel import format_currency, format_date, format_datetime, get_locale, gettext
+from flask_babel import force_locale, format_currency, format_date, format_datetime, get_locale, gettext, pgettext
 from flask_login import current_user
 
 from app.extensions import babel
 
+# One catalogue per language: translations/<lang>/LC_MESSAGES/messages.po (English is the msgids themselves).
 TRANSLATIONS_ROOT = Path(__file__).parent / "translations"
 
 
+def N_(message: str) -> str:
+    """Marks a msgid for the catalogue where a service raises it; the view translates it for its reader."""
+    return message
+
+
+_speaking: ContextVar[str | None] = ContextVar("speaking", default=None)
+
+
 def select_locale() -> str:
-    """The user's saved language, then the session's, then the browser's best match; outside a request
-    (a job, a command) the portal's default, unless the job speaks its starter's language (force_locale)."""
+    """Flask-Babel's selector: the user's saved language, then the session's, then the browser's best match;
+    outside a request (jobs, commands) the portal's default (a speaking() block forces its own)."""
     langs = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -25,9 +41,39 @@ def select_locale() -> str:
     return request.accept_languages.best_match(langs) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def translation_directories() -> list[str]:
-    """Each area keeps its own catalogue under app/translations/<area>/, merged at run time."""
-    return sorted(str(p) for p in TRANSLATIONS_ROOT.iterdir() if p.is_dir()) if TRANSLATIONS_ROOT.exists() else []
+def reader_locale() -> str:
+    """The language of the text being made: a speaking() block's, else the reader's in a request (their
+    choice, the session's, the browser's), else the default; every page, job and service asks this."""
+    if not has_app_context():
+        from app.config import Config
+
+        return _speaking.get() or Config.BABEL_DEFAULT_LOCALE
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def locale_of(person_or_locale) -> str:
+    """A person's saved language (or a locale code) if the portal speaks it, else the portal's default."""
+    code = getattr(person_or_locale, "locale", person_or_locale)
+    return code if code in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+@contextmanager
+def speaking(person_or_locale) -> Iterator[str]:
+    """Translate for this person or locale outside a request (jobs, reminders, commands): gettext, dates and
+    money inside the block follow it. Needs an app context; yields the locale used."""
+    locale = locale_of(person_or_locale)
+    token = _speaking.set(locale)
+    try:
+        with force_locale(locale):
+            yield locale
+    finally:
+        _speaking.reset(token)
+
+
+def spoken_locale() -> str | None:
+    """The locale of the innermost speaking() block, or None: helpers that only translate inside a request
+    translate inside such a block too."""
+    return _speaking.get()
 
 
 def compile_catalogs() -> int:
@@ -36,7 +82,7 @@ def compile_catalogs() -> int:
     from babel.messages.pofile import read_po
 
     built = 0
-    for po in TRANSLATIONS_ROOT.glob("*/*/LC_MESSAGES/messages.po"):
+    for po in TRANSLATIONS_ROOT.glob("*/LC_MESSAGES/messages.po"):
         mo = po.with_suffix(".mo")
         if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
             continue
@@ -55,32 +101,26 @@ def money(value, currency: str | None = None) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_directories())
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_ROOT)
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.globals.update(get_locale=get_locale)
+    app.jinja_env.globals.update(get_locale=get_locale, reader_locale=reader_locale)
     app.jinja_env.filters.update(money=money, date=lambda d, fmt="medium": format_date(d, fmt) if d else "—",
                                  datetime=lambda d, fmt="short": format_datetime(d, fmt) if d else "—")
 
 
-def reader_locale() -> str:
-    """The language of whoever reads the result: the person in a request, a job's starter, else the default."""
-    if not has_app_context():
-        return "ru"
-    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
-
-
 def tr(message: str, **params) -> str:
-    """gettext that also works in jobs and commands (in the reader_locale()); plain text without an app."""
+    """gettext for services: in a request the reader's language, in a job its starter's (speaking()), in a
+    command the default; plain text where there is no app at all."""
     if has_app_context():
         return gettext(message, **params)
     return message % params if params else message
 
 
+def trp(context: str, message: str) -> str:
+    """pgettext under the same rule as tr(): one English word that needs two Russian ones."""
+    return pgettext(context, message) if has_app_context() else message
+
+
 def localized(ru: str | None, en: str | None) -> str | None:
     """A bilingual name in the reader's language, the other one when that is blank."""
     return (ru or en) if reader_locale() == "ru" else (en or ru)
-
-
-def mark(message: str) -> str:
-    """Mark a string for extraction where it is defined; tr() translates it where it is shown."""
-    return message

@@ -29,7 +29,11 @@ def require_service(name: str, available: bool, why: str) -> None:
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    """The portal under test; SQLite in a temp file unless TEST_DATABASE_URL names another database."""
+    """The portal under test; SQLite in a temp file unless TEST_DATABASE_URL names another database.
+    The Russian catalogue is compiled first, as `make install` does, so Russian pages read Russian."""
+    from app.i18n import compile_catalogs
+
+    compile_catalogs()
     base = tmp_path_factory.mktemp("instance")
     url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{base / 'test.db'}"
     application = create_app({

@@ -129,4 +129,4 @@ def test_changes_of_contacts_appear_on_the_company_timeline(app, auth, make_user
         db.session.commit()
         items = company_timeline(db.session, cid)
     texts = " ".join(f"{i.title} {i.body or ''}" for i in items)
-    assert "Contact #" in texts and "city: Москва → Казань" in texts
+    assert "Contact #" in texts and "City: Москва → Казань" in texts

@@ -32,3 +32,80 @@ def test_money_and_dates_follow_the_locale(app):
             assert app.jinja_env.filters["date"](date(2026, 3, 8)).replace("\u202f", " ") == "8 мар. 2026 г."
         with force_locale("en"):
             assert money(Decimal("1234567.5"), "USD") == "$1,234,567.50"
+
+
+def test_reader_locale_is_the_persons_choice_in_a_page_and_the_default_elsewhere(app, make_user):
+    from flask import session
+    from flask_login import login_user
+
+    from app.extensions import db
+    from app.i18n import reader_locale
+    from app.models import User
+
+    with app.test_request_context(headers={"Accept-Language": "ru-RU,ru;q=0.9"}):
+        assert reader_locale() == "ru"  # the browser's
+    with app.test_request_context(headers={"Accept-Language": "ru-RU"}):
+        session["locale"] = "en"
+        assert reader_locale() == "en"  # the session's beats the browser's
+    with app.test_request_context(headers={"Accept-Language": "en-GB"}):
+        person = db.session.get(User, make_user().id)
+        person.locale = "ru"
+        login_user(person)
+        session["locale"] = "en"
+        assert reader_locale() == "ru"  # the person's saved choice beats both
+    with app.app_context():
+        assert reader_locale() == app.config["BABEL_DEFAULT_LOCALE"]  # no request: the default
+
+
+def test_speaking_translates_for_a_person_outside_a_request(app, make_user):
+    from datetime import date
+    from types import SimpleNamespace
+
+    from flask_babel import gettext
+
+    from app.i18n import reader_locale, speaking
+
+    with app.app_context():
+        with speaking(SimpleNamespace(locale="ru")) as locale:
+            assert locale == "ru" and reader_locale() == "ru"
+            assert gettext("Sign in") == "Войти"
+            assert app.jinja_env.filters["date"](date(2026, 3, 8)).replace("\u202f", " ") == "8 мар. 2026 г."
+            with speaking("en"):
+                assert gettext("Sign in") == "Sign in"
+            assert gettext("Sign in") == "Войти"
+        assert reader_locale() == app.config["BABEL_DEFAULT_LOCALE"]
+        with speaking(SimpleNamespace(locale=None)):  # no saved choice: the portal's default
+            assert reader_locale() == app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def test_a_job_writes_its_result_in_the_language_of_the_person_who_started_it(app, auth, make_user):
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import JobRecord
+    from app.services import jobs
+
+    auth.login(make_user("admin", "distribution"))
+    auth.post("/language", {"lang": "ru", "next": "/"})
+    auth.post("/jobs/demo", {"companies": 3, "seed": 5}, htmx=True)
+    with app.app_context():
+        done = jobs.wait_for(db.session.scalars(select(JobRecord.id)).one())
+        assert done.status == "finished", done.error
+        assert done.result_text.startswith("компаний: 3, контактов: ")
+    page = auth.get("/jobs/").get_data(as_text=True)
+    assert "Демо-данные, компаний: 3" in page and "компаний: 3, контактов:" in page
+
+
+def test_a_periodic_job_nobody_started_writes_in_the_default_language(app):
+    from app.data_quality.jobs import cleanup_uploads_job
+    from app.services import jobs
+
+    default = app.config["BABEL_DEFAULT_LOCALE"]
+    app.config["BABEL_DEFAULT_LOCALE"] = "ru"
+    try:
+        with app.app_context():
+            record = jobs.enqueue(cleanup_uploads_job, kind="import_cleanup", title="x", user_id=None)
+            done = jobs.wait_for(record.id)
+            assert done.result_text == "Удалено брошенных загрузок: 0"
+    finally:
+        app.config["BABEL_DEFAULT_LOCALE"] = default

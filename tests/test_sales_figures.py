@@ -86,6 +86,6 @@ def test_custody_page_shows_each_sellers_logged_share_and_silent_deals(app, auth
 def test_the_sales_area_speaks_russian(auth, make_user):
     auth.login(make_user("staff", "sales"))
     page = auth.get("/sales/materials/coverage", headers={"Accept-Language": "ru"}).get_data(as_text=True)
-    assert "Материалы по продуктам и типам клиентов" in page and "Покрытие" in page
+    assert "Материалы по товарам и типам клиентов" in page and "Покрытие" in page
     revenue_page = auth.get("/sales/revenue", headers={"Accept-Language": "ru"}).get_data(as_text=True)
     assert "Сочетания, дающие 80 % выручки" in revenue_page

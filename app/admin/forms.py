@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.forms import options
@@ -16,7 +17,10 @@ class UserForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     unit = SelectField(_l("Unit"), choices=[])
-    locale = SelectField(_l("Language"), choices=options([("", _l("Browser default")), ("ru", "Русский"), ("en", "English")]))
+    # Each language by its own name, marked as such (lang) for readers and screen readers.
+    locale = SelectField(_l("Language"), choices=[SelectChoice("", _l("Browser default")),
+                                                  SelectChoice("ru", "Русский", {"lang": "ru"}),
+                                                  SelectChoice("en", "English", {"lang": "en"})])
     password = PasswordField(_l("Password"), validators=[Optional(), Length(min=8, max=200)])
     active = BooleanField(_l("May sign in"), default=True)
 

@@ -1,6 +1,9 @@
 """RQ entry points for backups: thin, each calls the backup service and reports progress."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from app.extensions import db
 from app.models.jobs import JobRecord
 from app.models.org import User
@@ -9,7 +12,12 @@ from app.services.jobs import job_entry, report_progress
 
 
 def _made(info: backups.BackupInfo) -> dict:
-    return {"text": f"{info.name} · {info.status}"}
+    """The result line: the backup's name and whether its verification passed, in words."""
+    if info.status == "verified":
+        return {"text": _("%(name)s · verified", name=info.name)}
+    if info.status == "failed":
+        return {"text": _("%(name)s · verification failed", name=info.name)}
+    return {"text": _("%(name)s · not verified", name=info.name)}
 
 
 @job_entry("backup")
@@ -18,7 +26,7 @@ def backup_now_job() -> dict:
     return _made(backups.backup_now("manual", progress=report_progress))
 
 
-@job_entry("backup_nightly")
+@job_entry("backup_nightly", title=_l("Nightly backup"))
 def nightly_backup() -> dict:
     """The scheduled backup (BACKUP_CRON): make, verify, apply retention."""
     return _made(backups.backup_now("nightly", progress=report_progress))
@@ -39,7 +47,7 @@ def restore_job(name: str) -> dict:
     finally:
         if keep:
             _put_back(keep)
-    return {"text": f"{name} restored; safety backup {outcome['safety']}"}
+    return {"text": _("%(name)s restored; safety backup %(safety)s", name=name, safety=outcome["safety"])}
 
 
 def _put_back(keep: dict) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import to_utc
+from flask_babel import lazy_pgettext, to_utc
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -42,9 +42,10 @@ def _int_or_none(value):
 
 
 STATUS_LABELS = {"prospect": _l("prospect"), "client": _l("client"), "former": _l("former")}
-KIND_LABELS = {"call": _l("Call"), "meeting": _l("Meeting"), "email": _l("Email"), "note": _l("Note")}
-STAGE_LABELS = {"new": _l("new"), "proposal": _l("proposal"), "negotiation": _l("negotiation"), "won": _l("won"),
-                "lost": _l("lost")}
+KIND_LABELS = {"call": _l("Call"), "meeting": _l("Meeting"), "email": lazy_pgettext("activity", "Email"),
+               "note": lazy_pgettext("activity", "Note")}
+STAGE_LABELS = {"new": lazy_pgettext("deal stage", "new"), "proposal": _l("proposal"), "negotiation": _l("negotiation"),
+                "won": _l("won"), "lost": _l("lost")}
 ADDRESS_LABELS = {"legal": _l("legal"), "postal": _l("postal"), "delivery": _l("delivery")}
 
 
@@ -114,7 +115,7 @@ class DealForm(FlaskForm):
 
 
 class ProductForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), _len(200)])
+    name = StringField(lazy_pgettext("named thing", "Name"), validators=[DataRequired(REQUIRED), _len(200)])
     product_line = StringField(_l("Product line"), validators=[DataRequired(REQUIRED), _len(120)])
     price = DecimalField(_l("Price"), places=2, validators=[DataRequired(REQUIRED), NumberRange(min=0)])
     active = BooleanField(_l("In the catalogue"), default=True)

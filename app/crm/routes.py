@@ -101,6 +101,8 @@ def crm_label(kind: str, value) -> str:
 
 
 bp.add_app_template_global(contact_points.format_phone, "format_phone")
+bp.add_app_template_global(audit.field_label, "crm_field_label")
+bp.add_app_template_global(audit.field_value, "crm_field_value")
 
 
 @bp.app_template_global()

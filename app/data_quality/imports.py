@@ -96,7 +96,8 @@ def import_preview(run_id: int):
                               opts.get("on_duplicate", "skip"))
     db.session.rollback()
     return render_template("data_quality/import_preview.html", run=run, rows=rows, opts=opts,
-                           mapped=[f for f in imports.field_names(run.kind) if f in (run.mapping or {}).values()])
+                           mapped=[f for f in imports.field_names(run.kind) if f in (run.mapping or {}).values()],
+                           labels={name: label for name, label, _words in imports.FIELDS[run.kind]})
 
 
 @bp.route("/import/<int:run_id>")

@@ -3,6 +3,8 @@
 Result addresses are built by the view that enqueues (a worker has no request to build them from)."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
@@ -24,7 +26,7 @@ def scan_job(kind: str, threshold: float | None = None, result_url: str | None =
     db.session.commit()
     report_progress(100)
     return {"url": result_url,
-            "text": f"{groups} groups, {len(candidates)} pairs"}
+            "text": _("%(groups)s groups, %(pairs)s pairs", groups=groups, pairs=len(candidates))}
 
 
 def last_scan(session, kind: str) -> JobRecord | None:
@@ -42,7 +44,7 @@ def import_job(run_id: int, result_url: str | None = None) -> dict:
     return {"url": result_url, "text": imports.summary_text(run)}
 
 
-@job_entry("import_cleanup")
+@job_entry("import_cleanup", title=_l("Clean-up of abandoned uploads"))
 def cleanup_uploads_job() -> dict:
     """Nightly: remove uploaded import files that were never imported."""
     from flask import current_app
@@ -50,4 +52,4 @@ def cleanup_uploads_job() -> dict:
     from app.services import imports
 
     n = imports.remove_abandoned(db.session, current_app.config["UPLOAD_DIR"])
-    return {"text": f"{n} abandoned uploads removed"}
+    return {"text": _("%(n)s abandoned uploads removed", n=n)}

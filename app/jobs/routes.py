@@ -1,5 +1,6 @@
 """Job list and the polling progress fragment."""
 from flask import abort, render_template, request
+from flask_babel import gettext as _
 from flask_htmx.responses import HTMXResponseStopPolling
 from flask_login import current_user
 from sqlalchemy import select
@@ -46,5 +47,5 @@ def start_demo_seed():
     require(is_admin(current_user))
     companies = max(1, min(request.form.get("companies", 200, type=int) or 200, 100_000))
     record = enqueue(seed_demo_job, companies, request.form.get("seed", 7, type=int) or 7, kind="demo_seed",
-                     title=f"Demo data: {companies} companies", user_id=current_user.id)
+                     title=_("Demo data: %(n)s companies", n=companies), user_id=current_user.id)
     return render_template("jobs/_progress.html", job=record)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.services import address_lists
@@ -17,8 +18,8 @@ def generate_list_job(list_id: int) -> dict:
     return {"url": path_for("promotion.download_list", list_id=lst.id), "text": _("%(rows)s rows", rows=lst.rows)}
 
 
-@job_entry("address_list_purge")
+@job_entry("address_list_purge", title=_l("Clean-up of expired list files"))
 def purge_expired_lists_job() -> dict:
     """Delete expired list files every night; the list rows keep their definition and counts."""
     removed = address_lists.purge_expired(db.session, current_app.config["EXPORT_DIR"])
-    return {"text": f"{removed} expired list files removed"}
+    return {"text": _("%(n)s expired list files removed", n=removed)}

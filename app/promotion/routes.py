@@ -25,7 +25,11 @@ from app.services import responses as responses_service
 from app.services.jobs import enqueue
 from app.services.permissions import can_manage_promotion, require
 from app.services.promotion import PromotionError, setting
+from app.services.promotion import label as promotion_label
 from app.web import public, render
+
+bp.add_app_template_global(promotion_label, "promotion_label")
+
 
 # ---------------------------------------------------------------- campaigns
 
@@ -488,7 +492,7 @@ def generate_list():
     from app.promotion.jobs import generate_list_job
 
     record = enqueue(generate_list_job, lst.id, kind="address_list", user_id=current_user.id,
-                     title=_("Address list: %(name)s (%(fmt)s)", name=lst.name, fmt=lst.fmt))
+                     title=_("Address list: %(name)s (%(fmt)s)", name=lst.name, fmt=promotion_label("format", lst.fmt)))
     lst.job_id = record.id
     db.session.commit()
     return render_template("jobs/_progress.html", job=record)

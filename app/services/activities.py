@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.i18n import tr as _
+from app.i18n import trp as _p
 from app.models.activities import ACTIVITY_KINDS, Activity
 from app.models.companies import Company
 from app.models.contacts import Contact
@@ -63,7 +64,8 @@ def activity_timeline(session: Session, company_id: int, before: datetime | None
 
 
 def activity_kind_label(kind: str) -> str:
-    return {"call": _("Call"), "meeting": _("Meeting"), "email": _("Email"), "note": _("Note")}.get(kind, kind)
+    return {"call": _("Call"), "meeting": _("Meeting"), "email": _p("activity", "Email"),
+            "note": _p("activity", "Note")}.get(kind, kind)
 
 
 # ---------------------------------------------------------------- search results, shown with the matching value

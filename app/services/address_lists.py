@@ -17,6 +17,7 @@ from typing import Callable, Iterator
 from sqlalchemy import and_, exists, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
+from app.i18n import N_
 from app.models.activities import Activity
 from app.models.address_lists import LIST_FORMATS, AddressList, Segment
 from app.models.companies import Company, company_tags
@@ -111,10 +112,10 @@ def save_segment(session: Session, name: str, definition: dict, author_id: int |
     """Store a segment under a unique name so lists and the CLI can use it again."""
     name = (name or "").strip()
     if not name:
-        raise ListError("Give the segment a name.", "name")
+        raise ListError(N_("Give the segment a name."), "name")
     clash = session.scalar(select(Segment.id).where(Segment.name == name, Segment.id != (segment_id or 0)))
     if clash:
-        raise ListError("A segment with this name already exists.", "name")
+        raise ListError(N_("A segment with this name already exists."), "name")
     segment = session.get(Segment, segment_id) if segment_id else None
     if segment is None:
         segment = Segment(author_id=author_id)
@@ -271,7 +272,7 @@ def write_list(session: Session, d: dict, fmt: str, file_type: str, path: Path, 
                progress: Callable[[int], None] | None = None) -> ExportSummary:
     """Stream the list into a CSV or XLSX file; returns rows written and exclusions."""
     if fmt not in LIST_FORMATS:
-        raise ListError("Unknown list format.", "fmt")
+        raise ListError(N_("Unknown list format."), "fmt")
     options = options or {}
     rows = RowStream(session, d, fmt, options, progress)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -292,7 +293,7 @@ def write_list(session: Session, d: dict, fmt: str, file_type: str, path: Path, 
             writer.writerow(HEADERS[fmt])
             writer.writerows([neutralise(c) for c in cells] for cells in rows)
     else:
-        raise ListError("Unknown file type.", "file_type")
+        raise ListError(N_("Unknown file type."), "file_type")
     tmp.replace(path)
     return rows.summary
 
@@ -301,14 +302,14 @@ def create_list(session: Session, segment: Segment, fmt: str, file_type: str, op
                 author_id: int | None, expiry_days: int) -> AddressList:
     """The list's row, before the job fills it; it carries the segment's definition as it is now."""
     if fmt not in LIST_FORMATS:
-        raise ListError("Choose postal, email or phone.", "fmt")
+        raise ListError(N_("Choose postal, email or phone."), "fmt")
     if file_type not in ("csv", "xlsx"):
-        raise ListError("Choose CSV or XLSX.", "file_type")
+        raise ListError(N_("Choose CSV or XLSX."), "file_type")
     clean = {"bom": bool(options.get("bom")), "semicolon": bool(options.get("semicolon"))}
     if options.get("unverified_days"):
         days = int(options["unverified_days"])
         if days <= 0:
-            raise ListError("The age must be a positive number of days.", "unverified_days")
+            raise ListError(N_("The age must be a positive number of days."), "unverified_days")
         clean["unverified_days"] = days
     lst = AddressList(segment_id=segment.id, name=segment.name, definition=dict(segment.definition), fmt=fmt,
                       file_type=file_type, options=clean, state="queued", author_id=author_id,

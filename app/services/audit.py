@@ -8,6 +8,7 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from app.i18n import tr as _
+from app.i18n import trp as _p
 from app.models.audit import AuditEntry
 from app.models.base import utcnow
 from app.services.actor import current_actor_id
@@ -121,7 +122,8 @@ def change_timeline(session: Session, company_id: int, before: datetime | None, 
     for (at, etype, eid, _uid), entries in groups.items():
         action = entries[0].action
         title = f"{entity_label(etype)} #{eid}: {action_label(action)}"
-        body = "; ".join(f"{e.field}: {e.old_value or '—'} → {e.new_value or '—'}" for e in entries if e.field)
+        body = "; ".join(f"{field_label(e.field)}: {field_value(etype, e.field, e.old_value) or '—'} → "
+                         f"{field_value(etype, e.field, e.new_value) or '—'}" for e in entries if e.field)
         items.append(TimelineItem(at, "change", title, body or None, None,
                                   entries[0].user.name if entries[0].user else None))
     return items[:limit]
@@ -129,9 +131,60 @@ def change_timeline(session: Session, company_id: int, before: datetime | None, 
 
 def entity_label(entity_type: str) -> str:
     return {"companies": _("Company"), "contacts": _("Contact"), "phones": _("Phone"), "emails": _("Email"),
-            "addresses": _("Address"), "deals": _("Deal")}.get(entity_type, entity_type)
+            "addresses": _("Address"), "deals": _("Deal"), "responses": _("Response"),
+            "plan_tasks": _("Plan task")}.get(entity_type, entity_type)
 
 
 def action_label(action: str) -> str:
     return {"create": _("created"), "update": _("changed"), "delete": _("removed"), "soft_delete": _("deleted"),
             "restore": _("restored")}.get(action, action)
+
+
+def field_label(field: str | None) -> str:
+    """A recorded field as its form calls it, for the history, the timeline and a refused save."""
+    return {"legal_name": _("Legal name"), "legal_form": _("Legal form"), "inn": _("INN"), "country": _("Country"),
+            "client_type_id": _("Client type"), "industry": _("Industry"), "region": _("Region"), "city": _("City"),
+            "status": _("Status"), "account_manager_id": _("Account manager"), "source": _("Source"),
+            "external_id": _("External id"), "website": _("Website"), "notes": _("Notes"), "deleted_at": _("Deleted"),
+            "company_id": _("Company"), "contact_id": _("Contact"), "name": _("Name"), "position": _("Position"),
+            "do_not_contact": _("Do not contact"), "do_not_contact_at": _("Do not contact since"),
+            "do_not_contact_reason": _("Why not contact"), "e164": _("Phone"), "extension": _("Extension"),
+            "kind": _("Kind"), "address": _("Email"), "postcode": _("Postcode"), "street": _("Street line"),
+            "verified_at": _("Last verified"), "flagged_invalid": _("Invalid"), "flag_reason": _("Reason"),
+            "verified_by_id": _("Verified by"), "title": _("Title"), "owner_id": _("Owner"), "stage": _("Stage"),
+            "lost_reason": _("Why it was lost"), "expected_close": _("Expected close"), "closed_on": _("Closed on"),
+            "amount": _("Amount"), "campaign_id": _("Campaign"), "channel_id": _("Channel"), "received_at": _("When"),
+            "company_name": _("Company name"), "message": _("Message"), "created_prospect": _("new prospect"),
+            "handled_by_id": _("Handled by"), "disqualified_reason": _("Reason (when disqualified)"),
+            "deal_id": _("Deal"), "repeat_of_id": _("repeat"), "plan_id": _("Plan"), "action": _("Action"),
+            "expected_result": _("Expected result"), "done": _p("task", "Done"), "activity_id": _("Activity"),
+            "successful": _("Successful"), "outcome": _("Outcome")}.get(field or "", field or "")
+
+
+def field_value(entity_type: str, field: str | None, value: str | None) -> str | None:
+    """A recorded value in words where it is a code: a company's or a response's status, a stage, a kind, a
+    response's source, a task's action, yes or no."""
+    if value is None:
+        return None
+    if value in ("true", "false"):
+        return _("yes") if value == "true" else _("no")
+    if field == "status" and entity_type == "responses":
+        return {"new": _p("response status", "new"), "qualified": _p("response status", "qualified"),
+                "converted": _p("response status", "converted"),
+                "disqualified": _p("response status", "disqualified")}.get(value, value)
+    if field == "source" and entity_type == "responses":
+        return {"staff": _p("response source", "staff"), "web": _p("response source", "web form"),
+                "import": _p("response source", "import")}.get(value, value)
+    if field == "action" and entity_type == "plan_tasks":
+        return {"call": _("Call"), "meeting": _("Meeting"), "proposal": _("Proposal"),
+                "send_material": _("Send material"), "follow_up": _("Follow-up")}.get(value, value)
+    if field == "status":
+        return {"prospect": _("prospect"), "client": _("client"), "former": _("former")}.get(value, value)
+    if field == "stage":
+        from app.services.deals import stage_label  # deals' rules import this module
+
+        return stage_label(value)
+    if field == "kind":
+        return {"legal": _("legal"), "postal": _("postal"), "delivery": _("delivery"), "work": _("work"),
+                "mobile": _("mobile")}.get(value, value)
+    return value

@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from app.i18n import N_
 from app.models.campaigns import CAMPAIGN_STATUSES, Campaign, CampaignSpend, Channel
 from app.models.promotion_plan import PromotionPlan
 from app.services.promotion import DEFAULT_CHANNELS, PromotionError
@@ -31,11 +32,11 @@ def save_channel(session: Session, channel_id: int | None, name_ru: str, name_en
     """Add a channel or rename / retire one (retired channels stay on old campaigns)."""
     name_ru, name_en = (name_ru or "").strip(), (name_en or "").strip()
     if not name_ru and not name_en:
-        raise PromotionError("Give the channel a name.", "name_ru")
+        raise PromotionError(N_("Give the channel a name."), "name_ru")
     if channel_id:
         ch = session.get(Channel, channel_id)
         if ch is None:
-            raise PromotionError("No such channel.")
+            raise PromotionError(N_("No such channel."))
     else:
         code = re.sub(r"\W+", "-", (name_en or name_ru).lower()).strip("-")[:30] or "channel"
         while session.scalar(select(Channel.id).where(Channel.code == code)):
@@ -89,29 +90,29 @@ def save_campaign(session: Session, data: CampaignInput, campaign_id: int | None
     from app.models.products import Product
 
     if not data.name.strip():
-        raise PromotionError("Give the campaign a name.", "name")
+        raise PromotionError(N_("Give the campaign a name."), "name")
     if not data.channel_id or session.get(Channel, data.channel_id) is None:
-        raise PromotionError("Choose a channel.", "channel_id")
+        raise PromotionError(N_("Choose a channel."), "channel_id")
     if data.status not in CAMPAIGN_STATUSES:
-        raise PromotionError("Unknown status.", "status")
+        raise PromotionError(N_("Unknown status."), "status")
     if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
-        raise PromotionError("The end is before the start.", "ends_on")
+        raise PromotionError(N_("The end is before the start."), "ends_on")
     if data.planned_budget is not None and data.planned_budget < 0:
-        raise PromotionError("The budget cannot be negative.", "planned_budget")
+        raise PromotionError(N_("The budget cannot be negative."), "planned_budget")
     code = (data.code or "").strip().upper()
     if code and not re.fullmatch(r"[A-Z0-9-]{3,20}", code):
-        raise PromotionError("Use 3-20 letters, digits or dashes.", "code")
+        raise PromotionError(N_("Use 3-20 letters, digits or dashes."), "code")
     if campaign_id:
         campaign = session.get(Campaign, campaign_id)
         if campaign is None:
-            raise PromotionError("No such campaign.")
+            raise PromotionError(N_("No such campaign."))
         if version is not None and campaign.version != version:
             raise StaleCampaign(campaign)
     else:
         campaign = Campaign(code=code or new_code(session))
     if code and code != campaign.code:
         if session.scalar(select(Campaign.id).where(Campaign.code == code, Campaign.id != campaign_id)):
-            raise PromotionError("Another campaign already uses this code.", "code")
+            raise PromotionError(N_("Another campaign already uses this code."), "code")
         campaign.code = code
     if data.plan_id is None and data.starts_on:
         data.plan_id = session.scalar(select(PromotionPlan.id).where(PromotionPlan.year == data.starts_on.year))
@@ -139,11 +140,11 @@ def add_spend(session: Session, campaign_id: int, spent_on: date | None, amount:
               author_id: int | None) -> CampaignSpend:
     """Record money actually spent on a campaign."""
     if spent_on is None:
-        raise PromotionError("Give the date.", "spent_on")
+        raise PromotionError(N_("Give the date."), "spent_on")
     if amount is None or amount <= 0:
-        raise PromotionError("Give an amount above zero.", "amount")
+        raise PromotionError(N_("Give an amount above zero."), "amount")
     if not (purpose or "").strip():
-        raise PromotionError("Say what it was for.", "purpose")
+        raise PromotionError(N_("Say what it was for."), "purpose")
     row = CampaignSpend(campaign_id=campaign_id, spent_on=spent_on, amount=amount, purpose=purpose.strip()[:300],
                         author_id=author_id)
     session.add(row)
@@ -155,7 +156,7 @@ def mark_analysed(session: Session, campaign_id: int, notes: str) -> Campaign:
     """Record that a finished campaign's results were analysed, with the conclusions."""
     campaign = session.get(Campaign, campaign_id)
     if not (notes or "").strip():
-        raise PromotionError("Write down what the analysis found.", "analysis_notes")
+        raise PromotionError(N_("Write down what the analysis found."), "analysis_notes")
     campaign.analysis_notes = notes.strip()
     campaign.analysed_at = datetime.now(timezone.utc)
     session.flush()

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.i18n import tr as _
+from app.i18n import trp as _p
 from app.models.base import utcnow
 from app.models.contacts import Contact
 from app.models.deals import DEAL_STAGES, Deal, DealLine
@@ -93,7 +94,7 @@ def deal_timeline(session: Session, company_id: int, before: datetime | None, li
 
 
 def stage_label(stage: str) -> str:
-    return {"new": _("new"), "proposal": _("proposal"), "negotiation": _("negotiation"), "won": _("won"),
+    return {"new": _p("deal stage", "new"), "proposal": _("proposal"), "negotiation": _("negotiation"), "won": _("won"),
             "lost": _("lost")}.get(stage, stage)
 
 

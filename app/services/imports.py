@@ -280,7 +280,8 @@ def validate(kind: str, raw: dict) -> tuple[dict, list[str]]:
     values["phones"], values["emails"] = phones, emails
     for key in list(values):
         if isinstance(values[key], str) and len(values[key]) > 300 and key != "notes":
-            errors.append(tr("The value of %(field)s is too long.", field=key))
+            label = next((str(lb) for name, lb, _words in FIELDS[kind] if name == key), key)
+            errors.append(tr("The value of %(field)s is too long.", field=label))
     return values, errors
 
 
@@ -457,14 +458,15 @@ def apply(session: Session, path: Path, kind: str, mapping: dict, on_duplicate: 
 
 
 def _match_text(row: Row) -> str:
+    """Why a row was taken for an existing record, in the report's reader's words (the import's starter)."""
     if row.match_how == "external_id":
-        return f"external id → #{row.match_id}"
+        return f"{tr('same external id')} → #{row.match_id}"
     if row.match_how == "inn":
-        return f"INN → #{row.match_id}"
+        return f"{tr('same INN')} → #{row.match_id}"
     if row.match_how == "similar":
-        return f"similar ({row.match_score:.0f}%) → #{row.match_id}"
+        return f"{tr('similar')} ({row.match_score:.0f}%) → #{row.match_id}"
     if row.match_how == "file":
-        return f"row {row.same_as_row} → #{row.match_id}"
+        return f"{tr('same as row %(n)s', n=row.same_as_row)} → #{row.match_id}"
     return ""
 
 

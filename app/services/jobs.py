@@ -2,6 +2,7 @@
 
 The same RQ code path runs in both modes; only the connection differs. Each job has a row in
 the `jobs` table keyed by the RQ job id, so a person finds the result after Redis forgets it.
+A job writes its texts in the language of the person who started it (periodic jobs: the default).
 """
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ from rq.job import Job
 from rq.timeouts import TimerDeathPenalty
 
 from app.extensions import db
+from app.i18n import speaking
 from app.models.base import utcnow
 from app.models.jobs import JobRecord
+from app.models.org import User
 from app.services.actor import acting_as
 
 log = logging.getLogger(__name__)
@@ -109,14 +112,17 @@ def runtime(app: Flask | None = None) -> JobRuntime:
 
 def enqueue(func: Callable | str, *args: Any, kind: str, title: str, user_id: int | None,
             timeout: int = 3600, **kwargs: Any) -> JobRecord:
-    """Record the job, then queue it; the row is committed first so the worker can find it."""
+    """Record the job, then queue it; the row is committed first so the worker can find it. The starter's
+    language travels in the job's meta, so the worker writes the result the way they read the page."""
+    from app.i18n import reader_locale
+
     job_id = uuid.uuid4().hex
     record = JobRecord(id=job_id, kind=kind, title=title[:300], user_id=user_id, status="queued")
     db.session.add(record)
     db.session.commit()
     rt = runtime()
     rt.queue.enqueue(func, args=args, job_id=job_id, job_timeout=timeout, result_ttl=86400,
-                     failure_ttl=7 * 86400, kwargs=kwargs, meta={"progress": 0})
+                     failure_ttl=7 * 86400, kwargs=kwargs, meta={"progress": 0, "locale": reader_locale()})
     rt.ensure_worker_thread()
     return record
 
@@ -145,35 +151,37 @@ def _app_for_worker() -> Flask:
     return _worker_app
 
 
-def job_entry(kind: str):
-    """Wrap an RQ entry point: app context, acting user, and the job row's start and end."""
+def job_entry(kind: str, title=None):
+    """Wrap an RQ entry point: app context, acting user, and the job row's start and end. `title` (a lazy
+    msgid) names the row of a periodic job, which no page enqueued and titled."""
 
     def decorate(fn: Callable) -> Callable:
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             if has_app_context():
-                return _run_tracked(kind, fn, args, kwargs)
+                return _run_tracked(kind, fn, args, kwargs, title)
             with _app_for_worker().app_context():
-                return _run_tracked(kind, fn, args, kwargs)
+                return _run_tracked(kind, fn, args, kwargs, title)
 
         return wrapper
 
     return decorate
 
 
-def _run_tracked(kind: str, fn: Callable, args, kwargs):
+def _run_tracked(kind: str, fn: Callable, args, kwargs, title=None):
     job = get_current_job()
     job_id = job.id if job else None
     record = db.session.get(JobRecord, job_id) if job_id else None
-    if job_id and record is None:  # scheduled jobs have no row yet
-        record = JobRecord(id=job_id, kind=kind, title=kind, user_id=None)
+    if job_id and record is None:  # scheduled jobs have no row yet; nobody started them, so the default language
+        with speaking(None):
+            record = JobRecord(id=job_id, kind=kind, title=str(title or kind)[:300], user_id=None)
         db.session.add(record)
     if record is not None:
         record.status, record.started_at = "started", utcnow()
         db.session.commit()
     user_id = record.user_id if record else None
     try:
-        with acting_as(user_id):
+        with acting_as(user_id), speaking(_starter_locale(job, user_id)):
             result = fn(*args, **kwargs) or {}
     except Exception as exc:
         db.session.rollback()
@@ -190,6 +198,15 @@ def _run_tracked(kind: str, fn: Callable, args, kwargs):
         record.result_text = result.get("text")
         db.session.commit()
     return result
+
+
+def _starter_locale(job: Job | None, user_id: int | None) -> str | None:
+    """The language the job's starter read the page in, else their saved one; None (the default) for
+    periodic jobs, which nobody started."""
+    if job is not None and job.meta.get("locale"):
+        return job.meta["locale"]
+    user = db.session.get(User, user_id) if user_id else None
+    return user.locale if user else None
 
 
 def live_state(record: JobRecord) -> JobRecord:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.i18n import mark as _l
+from app.i18n import N_ as _l
 from app.i18n import tr
 from app.models.companies import Company
 from app.models.contact_points import Address, Email, Phone

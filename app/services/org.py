@@ -43,7 +43,7 @@ def seed_reference_data(session: Session) -> None:
             session.add(unit)
             existing[code] = unit
     session.flush()
-    for code, _ru, _en, parent, _ in ORG_BOARD:
+    for code, _ru, _en, parent, _in_dist in ORG_BOARD:
         if parent and existing[code].parent_id is None:
             existing[code].parent_id = existing[parent].id
     types = {t.code for t in session.scalars(select(ClientType))}
@@ -71,15 +71,15 @@ def create_user(session: Session, email: str, password: str, role: str, unit_cod
     the admin page."""
     email = email.strip().lower()
     if role not in ROLES:
-        raise UserError(f"role must be one of {', '.join(ROLES)}")
+        raise UserError(tr("role must be one of %(roles)s", roles=", ".join(ROLES)))
     unit = unit_by_code(session, unit_code)
     if unit is None:
         codes = ", ".join(session.scalars(select(Unit.code).order_by(Unit.code)))
-        raise UserError(f"unknown unit {unit_code!r}; units: {codes}")
+        raise UserError(tr("unknown unit %(unit)s; units: %(codes)s", unit=repr(unit_code), codes=codes))
     if session.scalar(select(User).where(User.email == email)):
-        raise UserError(f"a user with email {email} already exists")
+        raise UserError(tr("a user with email %(email)s already exists", email=email))
     if len(password) < 8:
-        raise UserError("the password must have at least 8 characters")
+        raise UserError(tr("the password must have at least 8 characters"))
     user = User(email=email, name=name or email.split("@")[0], role=role, unit_id=unit.id, locale=locale)
     user.set_password(password)
     session.add(user)

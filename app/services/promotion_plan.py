@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import extract, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.i18n import N_, tr
 from app.models.campaigns import Campaign, CampaignSpend, Channel
 from app.models.promotion_plan import PlanBudgetLine, PromotionPlan
 from app.services.campaigns import channels, new_code
@@ -35,9 +36,9 @@ def save_budget(session: Session, plan_id: int, cells: dict[tuple[int, int], Dec
                                                                     .where(PlanBudgetLine.plan_id == plan_id))}
     for (month, channel_id), amount in cells.items():
         if not 1 <= month <= 12:
-            raise PromotionError("Months run from 1 to 12.")
+            raise PromotionError(N_("Months run from 1 to 12."))
         if amount is not None and amount < 0:
-            raise PromotionError("A budget cannot be negative.")
+            raise PromotionError(N_("A budget cannot be negative."))
         line = existing.get((month, channel_id))
         if not amount:
             if line is not None:
@@ -54,11 +55,12 @@ def copy_plan(session: Session, year: int, author_id: int | None) -> PromotionPl
     """Start the year's plan as a draft copy of last year's: budget and campaigns moved on a year."""
     source = plan_for(session, year - 1)
     if source is None:
-        raise PromotionError(f"There is no plan for {year - 1} to copy.")
+        raise PromotionError(tr("There is no plan for %(year)s to copy.", year=year - 1))
     target = plan_for(session, year)
     if target is not None and (target.budget_lines or session.scalar(select(func.count(Campaign.id))
                                                                      .where(Campaign.plan_id == target.id))):
-        raise PromotionError(f"The plan for {year} already has content; it was not overwritten.")
+        raise PromotionError(tr("The plan for %(year)s already has content; it was not overwritten.",
+                                year=year))
     target = target or ensure_plan(session, year, author_id)
     target.status = "draft"
     target.notes = source.notes

@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from app.i18n import N_, tr
 from app.models.campaigns import Campaign
 from app.models.companies import Company
 from app.models.contact_points import Email, Phone
@@ -20,7 +21,7 @@ from app.models.responses import RESPONSE_STATUSES, PublicFormHit, Response
 from app.services import contact_points
 from app.services.campaigns import campaign_by_code
 from app.services.contact_points import ContactPointError
-from app.services.promotion import PromotionError, setting
+from app.services.promotion import PromotionError, label, setting
 
 
 def _stored(rule, raw: str | None, field: str) -> str | None:
@@ -113,7 +114,7 @@ def record_response(session: Session, data: ResponseInput) -> Response:
     phone = _stored(contact_points.normalize_phone, data.phone, "phone")
     campaign = session.get(Campaign, data.campaign_id) if data.campaign_id else None
     if data.campaign_id and campaign is None:
-        raise PromotionError("No such campaign.", "campaign_id")
+        raise PromotionError(N_("No such campaign."), "campaign_id")
     received = data.received_at or datetime.now(timezone.utc)
     if received.tzinfo is None:
         received = received.replace(tzinfo=timezone.utc)
@@ -161,18 +162,18 @@ def set_status(session: Session, response_id: int, status: str, reason: str | No
     """Move a response on: qualified, converted (a deal is opened), or disqualified with a reason."""
     response = session.get(Response, response_id)
     if response is None:
-        raise PromotionError("No such response.")
+        raise PromotionError(N_("No such response."))
     if status not in RESPONSE_STATUSES:
-        raise PromotionError("Unknown status.", "status")
+        raise PromotionError(N_("Unknown status."), "status")
     if status == "disqualified":
         if not (reason or "").strip():
-            raise PromotionError("Say why it is disqualified.", "reason")
+            raise PromotionError(N_("Say why it is disqualified."), "reason")
         response.disqualified_reason = reason.strip()[:300]
     else:
         response.disqualified_reason = None
     if status == "converted" and response.deal_id is None:
         if response.company_id is None:
-            raise PromotionError("Link the response to a client before opening a deal.", "status")
+            raise PromotionError(N_("Link the response to a client before opening a deal."), "status")
         title = f"{response.campaign.name if response.campaign else 'Response'}: {response.company_name or response.name or ''}"
         deal = Deal(title=title.strip(": ")[:300], company_id=response.company_id, contact_id=response.contact_id,
                     owner_id=response.handled_by_id or user_id, stage="new")
@@ -190,7 +191,7 @@ def assign(session: Session, response_id: int, user_id: int | None) -> Response:
     """Give a response to the seller who will handle it."""
     response = session.get(Response, response_id)
     if user_id is not None and session.get(User, user_id) is None:
-        raise PromotionError("No such person.", "handled_by_id")
+        raise PromotionError(N_("No such person."), "handled_by_id")
     response.handled_by_id = user_id
     session.flush()
     return response
@@ -228,7 +229,7 @@ def import_responses(session: Session, raw: bytes, campaign_id: int | None, user
                 columns[key] = i
                 break
     if not {"name", "email", "phone", "company_name"} & columns.keys():
-        raise PromotionError("The file needs a header row with at least one of: name, email, phone, company.", "file")
+        raise PromotionError(N_("The file needs a header row with at least one of: name, email, phone, company."), "file")
     result = ImportResult()
     for line_no, row in enumerate(reader, start=2):
         if not any(cell.strip() for cell in row):
@@ -239,7 +240,7 @@ def import_responses(session: Session, raw: bytes, campaign_id: int | None, user
             if get("campaign"):
                 campaign = campaign_by_code(session, get("campaign"))
                 if campaign is None:
-                    raise PromotionError(f"unknown campaign code {get('campaign')!r}")
+                    raise PromotionError(tr("unknown campaign code %(code)s", code=repr(get("campaign"))))
                 cid = campaign.id
             with session.begin_nested():
                 r = record_response(session, ResponseInput(
@@ -263,7 +264,7 @@ def _parse_when(raw: str) -> datetime | None:
             return datetime.strptime(raw, fmt).replace(tzinfo=timezone.utc)
         except ValueError:
             continue
-    raise PromotionError(f"cannot read the date {raw!r} (use YYYY-MM-DD or DD.MM.YYYY)")
+    raise PromotionError(tr("cannot read the date %(raw)s (use YYYY-MM-DD or DD.MM.YYYY)", raw=repr(raw)))
 
 
 def responses(session: Session, campaign_id: int | None = None, unknown: bool = False, status: str | None = None,
@@ -331,7 +332,7 @@ def timeline_items(session: Session, company_id: int, before: datetime | None, l
     for r in session.scalars(stmt):
         title = _("Response: %(campaign)s", campaign=r.campaign.name if r.campaign else _("unknown source"))
         items.append(TimelineItem(at=r.received_at, kind="response", title=title,
-                                  body=" · ".join(x for x in (r.name, r.email, r.phone, r.status) if x),
+                                  body=" · ".join(x for x in (r.name, r.email, r.phone, label("response", r.status)) if x),
                                   url=url_for("promotion.response_detail", response_id=r.id),
                                   author=r.handled_by.name if r.handled_by else None))
     return items

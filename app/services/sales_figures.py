@@ -111,7 +111,7 @@ def top_combinations_revenue_share(session: Session, today: date) -> Figure:
     """Share of the year's won revenue made by the top fifth of product line × client type combinations."""
     result = revenue.analyse(session, today - timedelta(days=364), today, "line")
     combos = [c for c in result["combos"] if c.revenue]
-    label = _("Revenue from the top 20 % of combinations")
+    label = _("Revenue from the top %(share)s of combinations", share="20 %")
     if not combos:
         return Figure("top_combinations_revenue_share", label, None, "percent", "unknown",
                       note=_("No won deals in the last year"))

@@ -6,6 +6,7 @@ import secrets
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.i18n import tr as _
 from app.models.org import ROLES, Unit, User
 from app.services import org
 from app.services.org import UserError
@@ -15,18 +16,18 @@ def update_user(session: Session, user: User, *, acting: User, email: str, name:
                 locale: str | None, active: bool, password: str | None) -> User:
     """Apply an admin's edit; refuses to leave the portal without an active admin."""
     if role not in ROLES:
-        raise UserError(f"role must be one of {', '.join(ROLES)}")
+        raise UserError(_("role must be one of %(roles)s", roles=", ".join(ROLES)))
     unit = session.scalar(select(Unit).where(Unit.code == unit_code))
     if unit is None:
-        raise UserError(f"unknown unit {unit_code!r}")
+        raise UserError(_("unknown unit %(unit)s", unit=repr(unit_code)))
     email = email.strip().lower()
     clash = session.scalar(select(User.id).where(User.email == email, User.id != user.id))
     if clash:
-        raise UserError(f"a user with email {email} already exists")
+        raise UserError(_("a user with email %(email)s already exists", email=email))
     losing_admin = user.role == "admin" and (role != "admin" or not active)
     if losing_admin and session.scalar(select(func.count(User.id)).where(
             User.role == "admin", org.ACTIVE_PEOPLE, User.id != user.id)) == 0:
-        raise UserError("this is the last active administrator; make someone else an administrator first")
+        raise UserError(_("this is the last active administrator; make someone else an administrator first"))
     user.email, user.name, user.role, user.unit_id = email, name.strip(), role, unit.id
     user.locale = locale or None
     if user.is_active_user != active or password:

@@ -5,8 +5,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
-from tests.conftest import PASSWORD
 from tests.companies_support import make_company
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
