@@ -111,6 +111,7 @@ def test_three_records_merge_in_one_step(app):
             ids.append(c.id)
         db.session.commit()
         record = merge_service.merge(db.session, "company", ids[0], ids[1:], {}, user_id=None)
+        db.session.commit()
         assert set(db.session.scalars(select(Deal.company_id))) == {ids[0]}
         assert [m.id for m in merge_service.merges_of(db.session, "company", ids[2])] == [record.id]
 
@@ -128,6 +129,7 @@ def test_a_merge_cannot_use_a_record_already_merged(app):
     with app.app_context():
         a, b, other, _k = _base()
         merge_service.merge(db.session, "company", a, [b], {}, user_id=None)
+        db.session.commit()
         with pytest.raises(merge_service.MergeError, match="already merged"):
             merge_service.merge(db.session, "company", other, [b], {}, user_id=None)
 
@@ -185,6 +187,7 @@ def test_a_merge_shows_on_the_survivors_timeline(app):
     with app.app_context():
         a, b, _other, _k = _base()
         merge_service.merge(db.session, "company", a, [b], {}, user_id=None)
+        db.session.commit()
         with app.test_request_context():
             items = [i for i in company_timeline(db.session, a) if i.kind == "merge"]
         assert [i.title for i in items] == [f"Merged #{b} into this company"]
@@ -194,10 +197,12 @@ def test_undo_after_later_edits_keeps_the_edits_and_restores_the_merged_in_value
     with app.app_context():
         a, b, _other, _k = _base()
         record = merge_service.merge(db.session, "company", a, [b], {"city": b, "website": b}, user_id=None)
+        db.session.commit()
         survivor = db.session.get(Company, a)
         survivor.notes, survivor.website = "called on Monday", "new-site.ru"
         db.session.commit()
         merge_service.undo(db.session, record.id, user_id=None)
+        db.session.commit()
         survivor = db.session.get(Company, a)
         assert (survivor.city, survivor.notes, survivor.website) == ("Москва", "called on Monday", "new-site.ru")
 
@@ -218,6 +223,7 @@ def test_a_merged_companys_page_leads_to_the_survivor_with_the_merge_on_its_time
     with app.app_context():
         a, b, _other, _k = _base()
         merge_service.merge(db.session, "company", a, [b], {}, user_id=None)
+        db.session.commit()
     auth.login(make_user("staff", "crm"))
     resp = auth.get(f"/crm/companies/{b}")
     assert resp.status_code == 302 and resp.location.endswith(f"/crm/companies/{a}")

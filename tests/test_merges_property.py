@@ -127,12 +127,14 @@ def test_company_merge_loses_nothing_and_undo_restores_everything(app, specs, pi
         owned_before = _values(session, [survivor, *merged])
 
         record = merge_service.merge(session, "company", survivor, merged, choices, user_id=None)
+        session.commit()
 
         assert _values(session, [survivor]) == owned_before
         assert session.scalar(select(Company.deleted_at).where(Company.id == merged[0])) is not None
         assert merge_service.survivor_of(session, "company", merged[0]) == survivor
 
         merge_service.undo(session, record.id, user_id=None)
+        session.commit()
         assert _dump(session) == before
 
 
@@ -148,8 +150,10 @@ def test_contact_merge_loses_nothing_and_undo_restores_everything(app, specs):
         deals = set(session.scalars(select(Deal.id).where(Deal.contact_id.in_(contact_ids))))
 
         record = merge_service.merge(session, "contact", survivor, merged, {"name": merged[0]}, user_id=None)
+        session.commit()
 
         assert {p for p, in session.execute(select(Phone.e164).where(Phone.contact_id == survivor))} == phones
         assert set(session.scalars(select(Deal.id).where(Deal.contact_id == survivor))) == deals
         merge_service.undo(session, record.id, user_id=None)
+        session.commit()
         assert _dump(session) == before

@@ -52,4 +52,5 @@ def cleanup_uploads_job() -> dict:
     from app.services import imports
 
     n = imports.remove_abandoned(db.session, current_app.config["UPLOAD_DIR"])
+    db.session.commit()
     return {"text": _("%(n)s abandoned uploads removed", n=n)}

@@ -167,6 +167,7 @@ def do_merge():
         try:
             record = merge_service.merge(db.session, kind, survivor_id, [i for i in ids if i != survivor_id],
                                          choices, current_user.id, group_id=group_id)
+            db.session.commit()
             return redirect(url_for("data_quality.merge_detail", merge_id=record.id), 303)
         except merge_service.MergeError as exc:
             db.session.rollback()
@@ -207,6 +208,7 @@ def undo(merge_id: int):
     require(can_manage_data(current_user))
     try:
         record = merge_service.undo(db.session, merge_id, current_user.id)
+        db.session.commit()
     except merge_service.MergeError as exc:
         db.session.rollback()
         record = db.session.get(merge_service.Merge, merge_id)
@@ -252,6 +254,7 @@ def new_record(kind: str):
         try:
             created = matching.create_checked(db.session, kind, fields, bool(request.form.get("confirmed_different")),
                                            current_app.config["DEFAULT_PHONE_REGION"])
+            db.session.commit()
             return redirect(url_for("data_quality.record", kind=kind, record_id=created.id), 303)
         except matching.DuplicateError as exc:
             db.session.rollback()
@@ -274,6 +277,7 @@ def settings():
         try:
             matching.save_settings(db.session, form.review_threshold.data, form.strong_threshold.data,
                                 form.verify_age_months.data, current_user.id)
+            db.session.commit()
             saved = True
         except matching.SettingsError as exc:
             db.session.rollback()

@@ -212,7 +212,7 @@ def save_mapping(session: Session, kind: str, name: str, mapping: dict, user_id:
         session.add(row)
     else:
         row.mapping = dict(mapping)
-    session.commit()
+    session.flush()
     return row
 
 
@@ -577,7 +577,7 @@ def store_upload(session: Session, base_dir: Path, kind: str, filename: str, dat
     (upload_dir(base_dir) / stored).write_bytes(data)
     run = ImportRun(kind=kind, filename=Path(filename or "upload").name[:300], stored_name=stored, user_id=user_id)
     session.add(run)
-    session.commit()
+    session.flush()
     return run
 
 
@@ -642,5 +642,5 @@ def remove_abandoned(session: Session, base_dir: Path, older_than_hours: int = 2
                                                        ImportRun.status != "running", ImportRun.created_at < limit)):
         remove_upload(base_dir, run)
         removed += 1
-    session.commit()
+    session.flush()
     return removed

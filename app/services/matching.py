@@ -100,7 +100,7 @@ def save_settings(session: Session, review: float, strong: float, verify_age_mon
     row = get_settings(session)
     row.review_threshold, row.strong_threshold = float(review), float(strong)
     row.verify_age_months, row.updated_by_id = int(verify_age_months), user_id
-    session.commit()
+    session.flush()
     _CACHE.clear()
     return row
 
@@ -446,7 +446,7 @@ def create_checked(session: Session, kind: str, fields: dict, confirmed_differen
                                [phone] if phone else [], [email] if email else [], region)
     session.flush()  # the search index follows through app.services.search_sync
     remember_different(session, kind, obj.id, lookalikes, current_actor_id())
-    session.commit()
+    session.flush()
     return obj
 
 

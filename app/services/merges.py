@@ -243,7 +243,7 @@ def merge(session: Session, kind: str, survivor_id: int, merged_ids: list[int], 
         if group is not None:
             group.status, group.resolved_at, group.resolved_by_id = "merged", now, user_id
     _reindex(session, kind, ids)
-    session.commit()
+    session.flush()
     session.expire_all()
     return record
 
@@ -409,7 +409,7 @@ def _undo(session: Session, merge_id: int, user_id: int | None) -> Merge:
         if group is not None:
             group.status, group.resolved_at, group.resolved_by_id = "open", None, None
     _reindex(session, kind, [record.survivor_id, *record.merged_ids])
-    session.commit()
+    session.flush()
     session.expire_all()
     return record
 
