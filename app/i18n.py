@@ -103,7 +103,7 @@ def money(value, currency: str | None = None) -> str:
 def init_app(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_ROOT)
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.globals.update(get_locale=get_locale, reader_locale=reader_locale)
+    app.jinja_env.globals.update(reader_locale=reader_locale)
     app.jinja_env.filters.update(money=money, date=lambda d, fmt="medium": format_date(d, fmt) if d else "—",
                                  datetime=lambda d, fmt="short": format_datetime(d, fmt) if d else "—")
 

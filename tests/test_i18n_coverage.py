@@ -205,7 +205,7 @@ def _every_area_has_rows(app) -> None:
     from app.models.boards import Board, Card, CardComment
     from app.models.campaigns import Campaign, CampaignSpend
     from app.models.client_requests import ClientRequest
-    from app.models.duplicates import DedupGroup
+    from app.models.duplicates import DuplicateGroup
     from app.models.imports import ImportRun
     from app.models.key_accounts import KeyAccount
     from app.models.materials import Material, MaterialUse
@@ -218,7 +218,7 @@ def _every_area_has_rows(app) -> None:
 
     with app.app_context():
         for model in (Board, Card, CardComment, Campaign, CampaignSpend, Response, Segment, AddressList, KeyAccount,
-                      ClientRequest, Material, MaterialUse, WeekPlan, PlanTask, SurveyResponse, DedupGroup, Merge,
+                      ClientRequest, Material, MaterialUse, WeekPlan, PlanTask, SurveyResponse, DuplicateGroup, Merge,
                       ImportRun, JobRecord, Notification):
             assert db.session.scalar(select(func.count()).select_from(model)), f"no {model.__name__} in the base"
         assert backups.list_backups(app.config), "no backup in the base"
@@ -463,7 +463,7 @@ def _crm(app, auth, company_id, contact_id):
 
 
 def _data_quality(app, auth):
-    from app.models.duplicates import DedupGroup
+    from app.models.duplicates import DuplicateGroup
     from tests.duplicates_support import add_company
 
 
@@ -477,7 +477,7 @@ def _data_quality(app, auth):
     _post(auth, "/data/duplicates/scan", {"kind": "contact"}, htmx=True)
     _work_off_jobs(app)
     with app.app_context():
-        groups = list(db.session.scalars(select(DedupGroup).where(DedupGroup.status == "open").order_by(DedupGroup.id)))
+        groups = list(db.session.scalars(select(DuplicateGroup).where(DuplicateGroup.status == "open").order_by(DuplicateGroup.id)))
         records = [[r.id for r in duplicates.group_records(db.session, g)] for g in groups[:3]]
         group_ids = [g.id for g in groups[:3]]
     if group_ids:
@@ -605,11 +605,11 @@ def _urls(app, samples) -> list[str]:
 
 def _variants(app) -> list[str]:
     """Pages again with the query strings their tabs and filters use: other states show other words."""
-    from app.models.duplicates import DedupGroup
+    from app.models.duplicates import DuplicateGroup
 
     with app.app_context():
-        group = db.session.scalars(select(DedupGroup).where(DedupGroup.status == "open")
-                                   .order_by(DedupGroup.id)).first()
+        group = db.session.scalars(select(DuplicateGroup).where(DuplicateGroup.status == "open")
+                                   .order_by(DuplicateGroup.id)).first()
         pair = ",".join(str(r.id) for r in duplicates.group_records(db.session, group)) if group else ""
         sales_unit = db.session.scalar(select(Unit.id).where(Unit.code == "sales"))
         seller = db.session.scalar(select(User.id).where(User.email == "sales1@demo.local"))

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Activity, Address, AuditEntry, Company, Contact, Deal, DedupGroup, Email, JobRecord, Phone
+from app.models import Activity, Address, AuditEntry, Company, Contact, Deal, DuplicateGroup, Email, JobRecord, Phone
 from app.services import duplicates, jobs, matching, search
 from app.services import merges as merge_service
 
@@ -54,7 +54,7 @@ def test_a_scan_job_fills_the_queue_best_first_and_not_duplicates_is_remembered(
     assert "1 group waiting for review" in page and "Ромашка" in page and "Romashka" in page
     assert "name 100% similar" in page and "Гранит" not in page
     with app.app_context():
-        group = db.session.scalars(select(DedupGroup)).one()
+        group = db.session.scalars(select(DuplicateGroup)).one()
         assert sorted(group.member_ids) == sorted([a, b])
     assert "will not be proposed again" in auth.post(f"/data/duplicates/groups/{group.id}/dismiss", htmx=True).get_data(as_text=True)
     with app.app_context():

@@ -9,11 +9,11 @@ from app.models.companies import ClientType, Company, Tag, company_tags
 from app.models.contact_points import Address, Email, Phone
 from app.models.contacts import Contact
 from app.models.deals import Deal, DealLine
-from app.models.duplicates import DedupDecision, DedupGroup
+from app.models.duplicates import DuplicateDecision, DuplicateGroup
 from app.models.imports import ImportMapping, ImportRun
 from app.models.jobs import JobRecord
 from app.models.key_accounts import AccountHandover, KeyAccount
-from app.models.matching import DedupSettings
+from app.models.matching import MatchingSettings
 from app.models.materials import Material, MaterialUse
 from app.models.merges import Merge, MergedRecord
 from app.models.notifications import Notification
@@ -28,8 +28,8 @@ from app.models.week_plans import PlanTask, WeekPlan
 __all__ = [
     "AccountHandover", "Activity", "Address", "AddressList", "AuditEntry", "Board", "BoardColumn", "Campaign",
     "CampaignSpend", "Card", "CardChecklistItem", "CardComment", "CardEvent", "CardLink", "Channel", "ClientRequest",
-    "ClientType", "Company", "company_tags", "Contact", "Deal", "DealLine", "DedupDecision", "DedupGroup",
-    "DedupSettings", "Email", "ImportMapping", "ImportRun", "JobRecord", "KeyAccount", "LoginAttempt", "Material",
+    "ClientType", "Company", "company_tags", "Contact", "Deal", "DealLine", "DuplicateDecision", "DuplicateGroup",
+    "MatchingSettings", "Email", "ImportMapping", "ImportRun", "JobRecord", "KeyAccount", "LoginAttempt", "Material",
     "MaterialUse", "Merge", "MergedRecord", "Notification", "Phone", "PlanTask", "Product", "PromotionPlan",
     "RequestAttachment", "RequestRoute", "RequestStep", "Response", "SearchToken", "Segment", "Survey", "Tag", "Unit",
     "User", "WeekPlan",

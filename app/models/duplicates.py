@@ -13,7 +13,7 @@ DEDUP_KINDS = ("company", "contact")
 GROUP_STATUSES = ("open", "merged", "dismissed")
 
 
-class DedupDecision(db.Model):
+class DuplicateDecision(db.Model):
     """A reviewer said these two records are different clients: never propose the pair again."""
 
     __tablename__ = "dedup_decisions"
@@ -27,7 +27,7 @@ class DedupDecision(db.Model):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class DedupGroup(db.Model):
+class DuplicateGroup(db.Model):
     """A group of records a scan found alike, waiting in the review queue."""
 
     __tablename__ = "dedup_groups"

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 
 
-class DedupSettings(db.Model):
+class MatchingSettings(db.Model):
     """The one row of admin-tuned thresholds and the age after which contact data needs verifying."""
 
     __tablename__ = "dedup_settings"

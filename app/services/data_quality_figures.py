@@ -31,14 +31,14 @@ def duplicate_candidates_open(session: Session, today: date) -> Figure:
     """Candidate duplicate groups waiting for review: the base is not one record per client until it is zero."""
     from sqlalchemy import func, select
 
-    from app.models.duplicates import DedupGroup
+    from app.models.duplicates import DuplicateGroup
     from app.models.jobs import JobRecord
     from app.services.duplicates import count_open_groups
 
     label = _("Duplicate groups to review")
     scanned = session.scalar(select(func.count(JobRecord.id)).where(
         JobRecord.kind.in_(("dedup_scan_company", "dedup_scan_contact")), JobRecord.status == "finished"))
-    if not scanned and not session.scalar(select(func.count(DedupGroup.id))):
+    if not scanned and not session.scalar(select(func.count(DuplicateGroup.id))):
         return Figure("duplicate_candidates_open", label, None, "int", status="unknown",
                       note=_("The base has not been scanned for duplicates yet."))
     n = count_open_groups(session)

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models.base import utcnow
-from app.models.duplicates import DedupDecision, DedupGroup
+from app.models.duplicates import DuplicateDecision, DuplicateGroup
 from app.services.matching import MODELS, _pair, decided_pairs, get_settings, reason_dicts
 
 
@@ -15,7 +15,7 @@ def fill_queue(session: Session, kind: str, candidates: list, job_id: str | None
     """Replace the open groups of this kind with the scan's clusters; returns how many groups."""
     from app.matching import cluster
 
-    session.execute(DedupGroup.__table__.delete().where(DedupGroup.kind == kind, DedupGroup.status == "open"))
+    session.execute(DuplicateGroup.__table__.delete().where(DuplicateGroup.kind == kind, DuplicateGroup.status == "open"))
     s = get_settings(session)
     threshold = min((c.score for c in candidates), default=s.review_threshold)
     groups = cluster(candidates, threshold)
@@ -29,25 +29,25 @@ def fill_queue(session: Session, kind: str, candidates: list, job_id: str | None
                      "pairs": [{"a": c.a_id, "b": c.b_id, "score": c.score, "reasons": reason_dicts(c.reasons)}
                                for c in pairs[:20]]})
     if rows:
-        session.execute(DedupGroup.__table__.insert(), rows)
+        session.execute(DuplicateGroup.__table__.insert(), rows)
     return len(rows)
 
 
-def open_groups(session: Session, kind: str, limit: int = 50, offset: int = 0) -> list[DedupGroup]:
+def open_groups(session: Session, kind: str, limit: int = 50, offset: int = 0) -> list[DuplicateGroup]:
     """The review queue: open groups, best first."""
-    stmt = (select(DedupGroup).where(DedupGroup.kind == kind, DedupGroup.status == "open")
-            .order_by(DedupGroup.score.desc(), DedupGroup.id).limit(limit).offset(offset))
+    stmt = (select(DuplicateGroup).where(DuplicateGroup.kind == kind, DuplicateGroup.status == "open")
+            .order_by(DuplicateGroup.score.desc(), DuplicateGroup.id).limit(limit).offset(offset))
     return list(session.scalars(stmt))
 
 
 def count_open_groups(session: Session, kind: str | None = None) -> int:
-    stmt = select(func.count(DedupGroup.id)).where(DedupGroup.status == "open")
+    stmt = select(func.count(DuplicateGroup.id)).where(DuplicateGroup.status == "open")
     if kind:
-        stmt = stmt.where(DedupGroup.kind == kind)
+        stmt = stmt.where(DuplicateGroup.kind == kind)
     return session.scalar(stmt) or 0
 
 
-def group_records(session: Session, group: DedupGroup) -> list:
+def group_records(session: Session, group: DuplicateGroup) -> list:
     """The group's records that still exist, in the group's order."""
     model = MODELS[group.kind]
     found = {r.id: r for r in session.scalars(select(model).where(model.id.in_(group.member_ids),
@@ -57,7 +57,7 @@ def group_records(session: Session, group: DedupGroup) -> list:
 
 def dismiss_group(session: Session, group_id: int, user_id: int | None, record_ids: Iterable[int] | None = None) -> None:
     """'Not duplicates': remember every pair of the group so no scan proposes it again."""
-    group = session.get(DedupGroup, group_id)
+    group = session.get(DuplicateGroup, group_id)
     if group is None:
         raise LookupError(group_id)
     ids = sorted(set(record_ids or group.member_ids))
@@ -65,15 +65,15 @@ def dismiss_group(session: Session, group_id: int, user_id: int | None, record_i
     for i, a in enumerate(ids):
         for b in ids[i + 1:]:
             if (a, b) not in known:
-                session.add(DedupDecision(kind=group.kind, a_id=a, b_id=b, decided_by_id=user_id))
+                session.add(DuplicateDecision(kind=group.kind, a_id=a, b_id=b, decided_by_id=user_id))
     group.status, group.resolved_at, group.resolved_by_id = "dismissed", utcnow(), user_id
     session.flush()
 
 
 def is_dismissed(session: Session, kind: str, a: int, b: int) -> bool:
     a, b = _pair(a, b)
-    return session.scalar(select(func.count(DedupDecision.id)).where(
-        DedupDecision.kind == kind, DedupDecision.a_id == a, DedupDecision.b_id == b)) > 0
+    return session.scalar(select(func.count(DuplicateDecision.id)).where(
+        DuplicateDecision.kind == kind, DuplicateDecision.a_id == a, DuplicateDecision.b_id == b)) > 0
 
 
 # --- the live check while typing -------------------------------------------------------------

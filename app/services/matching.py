@@ -15,8 +15,8 @@ from app.i18n import tr
 from app.models.companies import Company
 from app.models.contact_points import Address, Email, Phone
 from app.models.contacts import Contact
-from app.models.duplicates import DedupDecision
-from app.models.matching import DedupSettings
+from app.models.duplicates import DuplicateDecision
+from app.models.matching import MatchingSettings
 from app.services.contact_points import email_key, inn_digits, phone_key
 from app.services.errors import RuleError
 
@@ -70,14 +70,14 @@ def reason_dicts(reasons) -> list[dict]:
 # --- settings ---------------------------------------------------------------------------------
 
 
-def get_settings(session: Session) -> DedupSettings:
+def get_settings(session: Session) -> MatchingSettings:
     """The single settings row, created with the engine's precise defaults on first use."""
     from app.matching import Thresholds
 
-    row = session.scalar(select(DedupSettings).order_by(DedupSettings.id).limit(1))
+    row = session.scalar(select(MatchingSettings).order_by(MatchingSettings.id).limit(1))
     if row is None:
         default = Thresholds()
-        row = DedupSettings(review_threshold=default.review, strong_threshold=default.strong, verify_age_months=12)
+        row = MatchingSettings(review_threshold=default.review, strong_threshold=default.strong, verify_age_months=12)
         session.add(row)
         session.flush()
     return row
@@ -88,7 +88,7 @@ class SettingsError(RuleError):
 
 
 def save_settings(session: Session, review: float, strong: float, verify_age_months: int,
-                  user_id: int | None) -> DedupSettings:
+                  user_id: int | None) -> MatchingSettings:
     """An admin tunes the thresholds: review must sit below strong, both within 0-100."""
     if not 1 <= review <= 100:
         raise SettingsError(tr("The review threshold must be between 1 and 100."), "review_threshold")
@@ -188,7 +188,7 @@ def _pair(a: int, b: int) -> tuple[int, int]:
 
 
 def decided_pairs(session: Session, kind: str) -> set[tuple[int, int]]:
-    return set(session.execute(select(DedupDecision.a_id, DedupDecision.b_id).where(DedupDecision.kind == kind)))
+    return set(session.execute(select(DuplicateDecision.a_id, DuplicateDecision.b_id).where(DuplicateDecision.kind == kind)))
 
 
 def scan(session: Session, kind: str, threshold: float | None = None,
@@ -457,4 +457,4 @@ def remember_different(session: Session, kind: str, record_id: int, other_ids: I
     for other in set(other_ids) - {record_id}:
         a, b = _pair(record_id, other)
         if (a, b) not in known:
-            session.add(DedupDecision(kind=kind, a_id=a, b_id=b, decided_by_id=user_id))
+            session.add(DuplicateDecision(kind=kind, a_id=a, b_id=b, decided_by_id=user_id))

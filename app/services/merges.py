@@ -20,7 +20,7 @@ from app.extensions import db
 from app.i18n import tr
 from app.models.audit import AuditEntry
 from app.models.base import utcnow
-from app.models.duplicates import DedupGroup
+from app.models.duplicates import DuplicateGroup
 from app.models.merges import Merge, MergedRecord
 from app.services.contact_points import address_key, email_key, phone_key
 from app.services.errors import RuleError
@@ -239,7 +239,7 @@ def merge(session: Session, kind: str, survivor_id: int, merged_ids: list[int], 
         {"kind": kind, "record_id": i, "survivor_id": survivor_id, "merge_id": record.id} for i in merged_ids])
     _history(session, kind, survivor_id, merged_ids, rows, "merge", user_id, now, changes)
     if group_id:
-        group = session.get(DedupGroup, group_id)
+        group = session.get(DuplicateGroup, group_id)
         if group is not None:
             group.status, group.resolved_at, group.resolved_by_id = "merged", now, user_id
     _reindex(session, kind, ids)
@@ -405,7 +405,7 @@ def _undo(session: Session, merge_id: int, user_id: int | None) -> Merge:
     _history(session, kind, record.survivor_id, record.merged_ids,
              {i: {"company_id": originals[i].get("company_id")} for i in originals}, "unmerge", user_id, now, {})
     if snap.get("group_id"):
-        group = session.get(DedupGroup, snap["group_id"])
+        group = session.get(DuplicateGroup, snap["group_id"])
         if group is not None:
             group.status, group.resolved_at, group.resolved_by_id = "open", None, None
     _reindex(session, kind, [record.survivor_id, *record.merged_ids])
