@@ -5,10 +5,10 @@ a reminder or a command write in a given person's language, where there is no re
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Iterator
 
 from flask import Flask, current_app, has_app_context, has_request_context, request, session
 from flask_babel import force_locale, format_currency, format_date, format_datetime, get_locale
