@@ -98,7 +98,7 @@ def test_import_a_windows_1251_semicolon_csv_with_a_bad_row_and_download_the_rep
     page.set_input_files("#file", str(csv_file))
     page.click("text=Upload")
     expect(page.locator("#file-info")).to_contain_text("Windows-1251")
-    expect(page.locator("select[aria-label='Наименование']")).to_have_value("legal_name")
+    expect(page.get_by_role("combobox", name="Наименование")).to_have_value("legal_name")  # labelled by its column
     page.click("#to-preview")
     expect(page.locator("#preview-row-3")).to_contain_text("The INN 12345 is not valid.")
     page.click("#run-import")

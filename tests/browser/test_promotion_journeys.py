@@ -83,4 +83,4 @@ def test_a_segment_list_is_generated_with_progress_downloaded_and_checked(app, n
     assert "boris@beta-b.ru" not in content
     assert next(r for r in rows if r[0] == "formula@f-b.ru")[1] == "'=1+2"
     page.goto("/promotion/lists")
-    assert "do_not_contact: 1" in page.inner_text("#address-lists")
+    assert "do not contact: 1" in page.inner_text("#address-lists")
