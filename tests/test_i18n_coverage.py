@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
 from sqlalchemy import func, select
 
@@ -628,7 +629,18 @@ def _variants(app) -> list[str]:
                "/crm/companies?status=client", "/crm/contacts?q=a"])
 
 
-def test_a_russian_reader_meets_no_english_text_and_no_raw_codes(app, client):
+@pytest.fixture
+def own_files(app, tmp_path):
+    """Uploads, exports and backups of this base go to the test's own folders, not the session's."""
+    keys = ("UPLOAD_DIR", "EXPORT_DIR", "BACKUP_DIR", "BACKUP_COPY_DIR")
+    saved = {k: app.config.get(k) for k in keys}
+    app.config.update(UPLOAD_DIR=tmp_path / "uploads", EXPORT_DIR=tmp_path / "exports",
+                      BACKUP_DIR=tmp_path / "backups", BACKUP_COPY_DIR=None)
+    yield
+    app.config.update(saved)
+
+
+def test_a_russian_reader_meets_no_english_text_and_no_raw_codes(app, client, own_files):
     default = app.config["BABEL_DEFAULT_LOCALE"]
     app.config["BABEL_DEFAULT_LOCALE"] = "ru"  # as in production: periodic jobs and reminders write Russian
     try:
