@@ -121,7 +121,7 @@ def effective():
 def propose_task(seller_id: int):
     """Ask Dept 5 to turn what this seller uses into a material."""
     note = request.form.get("note", "").strip()[:300]
-    sent = materials.propose_material_task(db.session, current_user, seller_id, note,
+    sent = materials.propose_material_card(db.session, current_user, seller_id, note,
                                            url=url_for("sales.effective"))
     db.session.commit()
     message = (_("Dept 5 was asked to make the material.") if sent else

@@ -325,7 +325,7 @@ def generate(session: Session, list_id: int, export_dir: Path, progress: Callabl
     """Fill a list's file and record its counts (the background job's work)."""
     lst = session.get(AddressList, list_id)
     lst.state = "running"
-    session.commit()
+    session.commit()  # a background job's progress: the lists page shows "running" while the file is written
     total = max(count(session, lst.definition)["contacts" if lst.fmt != "postal" else "companies"], 1)
     try:
         summary = write_list(session, lst.definition, lst.fmt, lst.file_type, export_dir / lst.file_name, lst.options,

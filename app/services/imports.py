@@ -444,7 +444,7 @@ def apply(session: Session, path: Path, kind: str, mapping: dict, on_duplicate: 
                 _log(report, row, "created" if action == "create" else "updated", rid, _match_text(row))
             if dry_run or (all_or_nothing and report["failed"]):
                 raise _Rollback
-        session.commit()
+        session.commit()  # the import is its own transaction: all rows, or (all-or-nothing, dry run) none
     except _Rollback:
         session.rollback()
         report["applied"] = False
@@ -602,7 +602,7 @@ def run_import(session: Session, run_id: int, progress: Callable[[float], None] 
     base = current_app.config["UPLOAD_DIR"]
     opts = run.options or {}
     run.status = "running"
-    session.commit()
+    session.commit()  # a background job's progress: the import page shows "running" while rows are applied
     try:
         report = apply(session, run_path(base, run), run.kind, run.mapping or {}, opts.get("on_duplicate", "skip"),
                        all_or_nothing=bool(opts.get("all_or_nothing")), overrides=opts.get("overrides"),

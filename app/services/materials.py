@@ -250,7 +250,7 @@ def effective_sellers(session: Session, min_closed: int = 3, limit: int = 10) ->
 COLLECT_MATERIALS_WORKFLOW = "collect_seller_materials"  # workflows/collect_seller_materials.toml
 
 
-def propose_material_task(session: Session, proposer: User, seller_id: int, note: str,
+def propose_material_card(session: Session, proposer: User, seller_id: int, note: str,
                           url: str | None = None) -> int:
     """Ask Dept 5 to turn what an effective seller uses into a material: a card on their running
     "collect what effective sellers use" board when there is one, and a notification to their heads."""

@@ -114,7 +114,7 @@ def reindex_all(session: Session, batch: int = 20000) -> None:
             else:
                 reindex(session, contact_ids=ids)
             last = ids[-1]
-            session.commit()
+            session.commit()  # a rebuild of the whole index goes in batches, not one huge transaction
 
 
 @dataclass
