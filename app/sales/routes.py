@@ -118,7 +118,7 @@ def effective():
 
 
 @bp.route("/materials/effective/<int:seller_id>/propose", methods=["POST"])
-def propose_task(seller_id: int):
+def propose_card(seller_id: int):
     """Ask Dept 5 to turn what this seller uses into a material."""
     note = request.form.get("note", "").strip()[:300]
     sent = materials.propose_material_card(db.session, current_user, seller_id, note,
