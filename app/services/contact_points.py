@@ -35,7 +35,7 @@ POINT_MODELS = {"phone": Phone, "email": Email, "address": Address}
 class ContactPointError(FieldErrors):
     """A phone, email, INN or address the rules refuse: one field and its message, nothing saved."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, message: str, field: str):
         super().__init__({field: message})
         self.message = message
 
@@ -61,7 +61,7 @@ def normalize_phone(raw: str, region: str | None = None) -> str:
     except phonenumbers.NumberParseException:
         num = None
     if num is None or not phonenumbers.is_valid_number(num):
-        raise ContactPointError("phone", _("“%(value)s” is not a phone number we can read.", value=raw))
+        raise ContactPointError(_("“%(value)s” is not a phone number we can read.", value=raw), "phone")
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -107,7 +107,7 @@ def normalize_email(raw: str) -> str:
     try:
         return validate_email((raw or "").strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
-        raise ContactPointError("email", _("“%(value)s” is not a valid email address.", value=raw)) from None
+        raise ContactPointError(_("“%(value)s” is not a valid email address.", value=raw), "email") from None
 
 
 def email_key(raw: str | None) -> str | None:
@@ -158,7 +158,7 @@ def normalize_inn(raw: str | None, country: str | None = "RU") -> str | None:
         why = _("This INN's check digits do not match: check it for a typo.")
     else:
         return digits
-    raise ContactPointError("inn", _("The INN %(value)s is not valid.", value=text) + " " + why)
+    raise ContactPointError(_("The INN %(value)s is not valid.", value=text) + " " + why, "inn")
 
 
 def inn_error(inn: str | None, country: str | None = "RU") -> str | None:
