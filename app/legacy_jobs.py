@@ -10,7 +10,6 @@ import importlib
 import importlib.abc
 import importlib.util
 import sys
-import types
 
 # old module path -> the module that holds its entry points now (same function names)
 MOVED: dict[str, str] = {
@@ -26,20 +25,21 @@ _PARENTS = {name.rpartition(".")[0] for name in MOVED} - {"app"}
 
 
 class _Alias(importlib.abc.Loader):
-    """Loads an old module name as the module that replaced it (the same object, not a copy)."""
+    """Loads an old module name as a module holding the very functions of the one that replaced it
+    (copied names, so the new module's own identity and spec stay untouched)."""
 
     def __init__(self, target: str | None):
         self.target = target
 
     def create_module(self, spec):
-        if self.target is None:  # an emptied parent package: a bare namespace for its moved children
-            module = types.ModuleType(spec.name)
-            module.__path__ = []
-            return module
-        return importlib.import_module(self.target)
+        return None  # the usual empty module
 
     def exec_module(self, module) -> None:
-        pass
+        if self.target is None:  # an emptied parent package: a bare namespace for its moved children
+            module.__path__ = []
+            return
+        replacement = importlib.import_module(self.target)
+        module.__dict__.update({k: v for k, v in vars(replacement).items() if not k.startswith("__")})
 
 
 class _LegacyFinder(importlib.abc.MetaPathFinder):
