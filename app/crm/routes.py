@@ -31,10 +31,10 @@ from app.services import activities, audit, contact_points, org
 from app.services import companies as companies_service
 from app.services import contacts as contacts_service
 from app.services import deals as deals_service
-from app.services import errors as errors_service
 from app.services import permissions as perm
 from app.services import products as products_service
 from app.services import search as search_service
+from app.services.errors import Conflict, FieldErrors
 from app.services.timeline import company_timeline
 from app.web import render
 
@@ -75,16 +75,16 @@ def _saved(form, save):
         result = save()
         db.session.commit()
         return result
-    except errors_service.FieldErrors as exc:
+    except FieldErrors as exc:
         db.session.rollback()
         attach_errors(form, exc.errors)
         return None
-    except errors_service.Conflict:
+    except Conflict:
         db.session.rollback()
         raise
 
 
-def _conflict_response(template: str, exc: errors_service.Conflict, form, status: int = 409, **ctx):
+def _conflict_response(template: str, exc: Conflict, form, status: int = 409, **ctx):
     """Refuse a stale save: the person's input stays in the form, with what the other person changed."""
     form.version.data = exc.current_version
     return render_template(template, form=form, conflict=exc, **ctx), status
@@ -184,7 +184,7 @@ def company_edit(company_id: int):
         try:
             saved = _saved(form, lambda: companies_service.update_company(db.session, company_id, data, _version(form.version.data),
                                                             companies_service.parse_tags(form.tags.data)))
-        except errors_service.Conflict as exc:
+        except Conflict as exc:
             return _conflict_response("crm/company_form.html", exc, form, company=company)
         if saved is not None:
             flash(_("Changes saved."), "success")
@@ -226,11 +226,11 @@ def company_field(company_id: int, name: str):
         try:
             companies_service.update_company(db.session, company_id, {name: field.data}, _version(form.version.data))
             db.session.commit()
-        except errors_service.FieldErrors as exc:
+        except FieldErrors as exc:
             db.session.rollback()
             field.errors = list(exc.errors.values())
             return render_template("crm/_company_field.html", **ctx), 422
-        except errors_service.Conflict as exc:
+        except Conflict as exc:
             db.session.rollback()
             form.version.data = exc.current_version
             return render_template("crm/_company_field.html", conflict=exc, **ctx), 409
@@ -305,7 +305,7 @@ def company_point_add(company_id: int, kind: str):
         else:
             abort(404)
         db.session.commit()
-    except errors_service.FieldErrors as exc:
+    except FieldErrors as exc:
         db.session.rollback()
         if kind == "address":
             form = AddressForm()
@@ -505,7 +505,7 @@ def contact_edit(contact_id: int):
         form.emails.append_entry("") if not contact.emails else None
     try:
         done = _save_contact(form, contact)
-    except errors_service.Conflict as exc:
+    except Conflict as exc:
         return _conflict_response("crm/contact_form.html", exc, form, contact=contact, company=contact.company)
     if done is not None:
         return done
@@ -564,7 +564,7 @@ def _save_deal(company: Company, deal: Deal | None):
         try:
             saved = _saved(form, lambda: deals_service.save_deal(db.session, company.id, data, lines, deal.id if deal else None,
                                                        _version(form.version.data) if deal else None))
-        except errors_service.Conflict as exc:
+        except Conflict as exc:
             return _conflict_response("crm/deal_form.html", exc, form, company=company, deal=deal)
         if saved is not None:
             flash(_("Deal saved."), "success")

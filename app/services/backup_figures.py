@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from app.i18n import tr as _
 from app.services.backups import STALE_AFTER, newest_verified_backup_age
 from app.services.figures import Figure, figure
 

@@ -8,12 +8,12 @@ from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.i18n import reader_locale
+from app.i18n import tr as _
 from app.models.base import utcnow
 from app.models.boards import (
     LINK_KINDS,

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from app.i18n import reader_locale
+from app.i18n import tr as _
 from app.models.client_requests import OPEN_STATUSES, ROUTE_WAITING, ClientRequest, RequestRoute
 from app.models.companies import Company
 from app.models.org import Unit, User

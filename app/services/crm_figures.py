@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.i18n import tr as _
 from app.models.activities import Activity
 from app.services.figures import Figure, figure
 from app.services.weeks import week_start

@@ -7,10 +7,10 @@ from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
-from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.i18n import tr as _
 from app.models.activities import Activity
 from app.models.companies import ClientType
 from app.models.deals import Deal

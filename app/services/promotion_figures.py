@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.i18n import tr as _
 from app.models.campaigns import Campaign, CampaignSpend
 from app.models.deals import Deal
 from app.models.promotion_plan import PlanBudgetLine, PromotionPlan

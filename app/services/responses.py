@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.i18n import N_, tr
+from app.i18n import tr as _
 from app.models.campaigns import Campaign
 from app.models.companies import Company
 from app.models.contact_points import Email, Phone
@@ -320,7 +321,6 @@ def rate_limited(session: Session, ip: str) -> bool:
 def timeline_items(session: Session, company_id: int, before: datetime | None, limit: int):
     """Responses on the company page: which campaign brought the client, and when."""
     from flask import url_for
-    from flask_babel import gettext as _
 
     from app.services.timeline import TimelineItem
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
-from flask_babel import gettext as _
 from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.i18n import tr as _
 from app.models.activities import Activity
 from app.models.companies import ClientType
 from app.models.deals import Deal

@@ -5,11 +5,11 @@ import secrets
 from collections import Counter
 from datetime import datetime
 
-from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from app.i18n import tr as _
 from app.models.base import utcnow
 from app.models.companies import Company
 from app.models.deals import Deal, DealLine
