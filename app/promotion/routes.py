@@ -46,9 +46,6 @@ def index():
 
 def _campaign_form_context(campaign: Campaign | None, errors: FormErrors | None = None, form=None, **extra):
     chans = campaigns_service.channels(db.session)
-    # The default channels are seeded on first use; kept even when this form is refused (its save was rolled back
-    # before), so the channel ids the form offers still exist when it is posted.
-    db.session.commit()
     return dict(campaign=campaign, errors=errors or {}, form=form, channels=chans,
                 statuses=CAMPAIGN_STATUSES, client_types=list(db.session.scalars(select(ClientType).order_by(ClientType.id))),
                 products=list(db.session.scalars(select(Product).where(Product.active.is_(True)).order_by(Product.name))),
@@ -164,7 +161,6 @@ def channels():
             db.session.rollback()
             errors[exc.field or "name_ru"] = _(str(exc))
     chans = campaigns_service.channels(db.session)
-    db.session.commit()  # the default channels, seeded on first use, are kept for the forms that name them
     return render("promotion/channels.html", "promotion/_channels.html", channels=chans, errors=errors,
                   can_manage=can_manage_promotion(current_user)), 422 if errors else 200
 
@@ -177,12 +173,9 @@ def plan_current():
 
 
 def _plan_view(year: int):
-    """The year's plan as its page draws it. Committed: drawing it seeds the default channels on first use, and the
-    budget grid posts their ids back (after a refused save the rollback came first, so only they are kept)."""
+    """The year's plan as its page draws it (None before the plan exists)."""
     p = promotion_plan.plan_for(db.session, year)
-    view = promotion_plan.plan_view(db.session, p) if p else None
-    db.session.commit()
-    return view
+    return promotion_plan.plan_view(db.session, p) if p else None
 
 
 @bp.route("/plan/<int:year>")

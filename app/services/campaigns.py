@@ -13,15 +13,11 @@ from sqlalchemy.orm import Session
 from app.i18n import N_
 from app.models.campaigns import CAMPAIGN_STATUSES, Campaign, CampaignSpend, Channel
 from app.models.promotion_plan import PromotionPlan
-from app.services.promotion import DEFAULT_CHANNELS, PromotionError
+from app.services.promotion import PromotionError
 
 
 def channels(session: Session, active_only: bool = False) -> list[Channel]:
-    """The editable list of channels; the usual ones are created (and flushed) on first use. They are reference data:
-    a page that lists them commits, so the ids it offers still exist when its form comes back."""
-    if not session.scalar(select(func.count(Channel.id))):
-        session.add_all(Channel(code=c, name_ru=ru, name_en=en) for c, ru, en in DEFAULT_CHANNELS)
-        session.flush()
+    """The editable list of channels (the usual ones are reference data, created with the org board)."""
     stmt = select(Channel).order_by(Channel.id)
     if active_only:
         stmt = stmt.where(Channel.active.is_(True))

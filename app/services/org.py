@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.i18n import tr
+from app.models.campaigns import Channel
 from app.models.companies import ClientType
 from app.models.org import ROLES, Unit, User
 from app.services.errors import RuleError
+from app.services.promotion import DEFAULT_CHANNELS
 
 # (code, Russian, English, parent code, in Distribution)
 ORG_BOARD = [
@@ -35,7 +37,8 @@ CLIENT_TYPES = [
 
 
 def seed_reference_data(session: Session) -> None:
-    """Create the org board and client types if missing (flushed; the caller commits); safe to run on every start."""
+    """Create the org board, client types and promotion channels if missing (flushed; the caller commits); safe to
+    run on every start."""
     existing = {u.code: u for u in session.scalars(select(Unit))}
     for code, ru, en, parent, in_dist in ORG_BOARD:
         if code not in existing:
@@ -50,6 +53,8 @@ def seed_reference_data(session: Session) -> None:
     for code, ru, en in CLIENT_TYPES:
         if code not in types:
             session.add(ClientType(code=code, name_ru=ru, name_en=en))
+    if not session.scalar(select(func.count(Channel.id))):  # Promotion's usual channels, until it edits its own
+        session.add_all(Channel(code=c, name_ru=ru, name_en=en) for c, ru, en in DEFAULT_CHANNELS)
     session.flush()
 
 
