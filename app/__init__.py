@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from app import legacy_jobs
-from app.config import BASE_DIR, Config
+from app.config import APP_DIR, Config
 
 __version__ = "0.1.0"
 
@@ -29,7 +29,7 @@ BLUEPRINTS = [
 
 def create_app(config: type | dict | None = None) -> Flask:
     """Build the portal: extensions, blueprints, CLI; no work beyond wiring."""
-    app = Flask(__name__, template_folder=str(BASE_DIR / "templates"), instance_path=str(Config.INSTANCE_DIR))
+    app = Flask(__name__, template_folder=str(APP_DIR / "templates"), instance_path=str(Config.INSTANCE_DIR))
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)
@@ -41,7 +41,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     from app.services import audit, search_sync
 
     extensions.db.init_app(app)
-    extensions.migrate.init_app(app, extensions.db, directory=str(BASE_DIR / "migrations"))
+    extensions.migrate.init_app(app, extensions.db, directory=str(APP_DIR / "migrations"))
     extensions.login_manager.init_app(app)
     extensions.htmx.init_app(app)
     extensions.csrf.init_app(app)

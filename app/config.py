@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+APP_DIR = Path(__file__).resolve().parent  # templates, migrations and workflow definitions ship inside the package
 INSTANCE_DIR = Path(os.environ.get("CLIENTELE_INSTANCE", BASE_DIR / "instance"))
 
 
@@ -33,7 +34,7 @@ class Config:
     MATERIAL_MAX_BYTES = int(os.environ.get("MATERIAL_MAX_BYTES", 20 * 1024 * 1024))  # sales materials upload limit
     EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", INSTANCE_DIR / "exports"))
     BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", INSTANCE_DIR / "backups"))
-    WORKFLOWS_DIR = Path(os.environ.get("WORKFLOWS_DIR", BASE_DIR / "workflows"))
+    WORKFLOWS_DIR = Path(os.environ.get("WORKFLOWS_DIR", APP_DIR / "workflows" / "definitions"))
     BACKUP_COPY_DIR = os.environ.get("BACKUP_COPY_DIR") or None  # a second disk or a mounted remote
     BACKUP_CRON = os.environ.get("BACKUP_CRON", "0 2 * * *")
     BACKUP_SCRATCH_DIR = os.environ.get("BACKUP_SCRATCH_DIR") or None  # intermediate copies; default BACKUP_DIR

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from app.config import BASE_DIR, TestConfig
+from app.config import APP_DIR, TestConfig
 from app.services import figures
 from app.services.org import ORG_BOARD
 from app.services.workflow_definitions import DefinitionError, load_folder
@@ -39,7 +39,7 @@ def _start(folder: Path):
 
 def test_all_ten_of_the_seeds_actions_ship_and_load():
     """Needs every area's figures registered (true once all areas are merged)."""
-    registry = load_folder(BASE_DIR / "workflows", figures.names(), {code for code, *_ in ORG_BOARD})
+    registry = load_folder(APP_DIR / "workflows" / "definitions", figures.names(), {code for code, *_ in ORG_BOARD})
     assert len(registry.workflows) == 10
     assert [w.action for w in registry.workflows.values()] == list(range(1, 11))
     assert {w.unit for w in registry.workflows.values()} == {"promotion", "publications", "sales"}

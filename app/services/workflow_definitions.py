@@ -1,4 +1,4 @@
-"""Workflow definitions (workflows/*.toml) and the division's warning signs (workflows/signs.toml).
+"""Workflow definitions (app/workflows/definitions/*.toml) and the division's warning signs (signs.toml there).
 
 They are data, read with the standard library and checked when the portal starts, so a broken file stops
 start-up with a message naming the file, the field and what is wrong instead of failing on some later page.
