@@ -55,6 +55,9 @@ def bootstrap(demo_companies: int) -> None:
         from app.demo import DEMO_PASSWORD, seed_demo
 
         seed_demo(db.session, companies=demo_companies, seed=1)
+        from app.services.backups import backup_now
+
+        backup_now(kind="manual")  # the demo starts with a verified backup, as a running portal has
         click.echo(f"Demo base seeded. Sign in as admin@demo.local / {DEMO_PASSWORD}")
     else:
         click.echo("Database is up to date.")

@@ -168,8 +168,8 @@ def seed_users(session: Session) -> dict[str, list[int]]:
 
 def seed_demo(session: Session, companies: int = 300, contacts_per_company: float = 2.5, seed: int = 1,
               duplicate_share: float = 0.03, progress: Callable[[float], None] | None = None,
-              batch: int = 5000) -> dict[str, int]:
-    """Generate the demo base; returns how many rows of each kind were written."""
+              batch: int = 5000, areas: bool = True) -> dict[str, int]:
+    """Generate the demo base and, once, every area's work on it; returns how many rows of each kind were written."""
     if not isinstance(companies, int) or companies < 0:
         raise ValueError(f"the number of companies must be a whole number of 0 or more, not {companies!r}")
     rng = random.Random(seed)
@@ -318,6 +318,13 @@ def seed_demo(session: Session, companies: int = 300, contacts_per_company: floa
     from app.services import search
 
     search.reindex_all(session)
+    if areas:
+        from flask import current_app
+
+        from app.demo_areas import seed_areas
+
+        counts.update(seed_areas(session, seed=seed, upload_dir=current_app.config["UPLOAD_DIR"]))
+        session.commit()
     if progress:
         progress(100.0)
     return counts
