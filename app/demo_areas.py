@@ -342,7 +342,7 @@ def _boards(session, rng, today, people, counts, locale) -> None:
             continue
         board = boards.start_workflow(session, definition, head, today, locale)
         session.flush()
-        staff = people.get(definition.unit, {}).get("staff", []) or [head]
+        staff = (people.get(definition.unit, {}).get("staff", []) or []) + [head]
         columns = list(board.columns)
         for i in range(len(columns) + 1):
             card = boards.add_card(session, board, head, f"{['Собрать данные', 'Обсудить с отделом', 'Подготовить отчёт', 'Проверить цифры', 'Согласовать с руководителем'][i % 5]} ({i + 1})",
@@ -360,4 +360,17 @@ def _boards(session, rng, today, people, counts, locale) -> None:
                 boards.add_checklist_item(session, card, "Выгрузить данные")
                 boards.add_checklist_item(session, card, "Показать руководителю")
             cards += 1
+    # Workflows cross units: everyone else gets a card on one of the boards (a figure to check, data to bring).
+    with_cards = set(session.scalars(select(Card.assignee_id).where(Card.assignee_id.is_not(None),
+                                                                     Card.done_at.is_(None))))
+    running = list(session.scalars(select(Board).order_by(Board.id)))
+    others = [u for unit in people.values() for role in unit.values() for u in role if u.id not in with_cards]
+    for i, person in enumerate(others):
+        if not running:
+            break
+        board = running[i % len(running)]
+        head = session.get(User, board.started_by_id) or person
+        boards.add_card(session, board, head, f"Дать данные отдела «{person.unit.name(locale)}» для отчёта",
+                        "Нужны цифры за прошлый месяц.", person.id, today + timedelta(days=i % 5))
+        cards += 1
     counts["cards"] = cards

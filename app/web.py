@@ -86,7 +86,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def inject_nav():
-        from app.navigation import nav_items
+        from app import navigation
 
         def unread_notifications() -> int:
             from app.services.notifications import unread_count
@@ -96,4 +96,6 @@ def init_app(app: Flask) -> None:
         from app.services import permissions
 
         # Templates ask the same rules the views enforce (`can.can_manage_promotion(current_user)`), never restate them.
-        return {"nav_items": nav_items, "unread_notifications": unread_notifications, "can": permissions}
+        return {"nav_items": navigation.nav_items, "personal_items": navigation.personal_items,
+                "admin_items": navigation.admin_items, "subnav_items": navigation.subnav_items,
+                "unread_notifications": unread_notifications, "can": permissions}

@@ -39,6 +39,16 @@ def _unit_label(unit: Unit) -> str:
 
 # ---------------------------------------------------------------- the account manager's home
 
+@bp.route("/start")
+def start():
+    """The menu's entry: a manager's own accounts, the accounts head's list of all, anyone else's department inbox."""
+    if key_accounts_service.key_accounts_of(db.session, current_user.id):
+        return redirect(url_for("key_accounts.home"))
+    if permissions.can_assign_accounts(current_user):
+        return redirect(url_for("key_accounts.key_accounts"))
+    return redirect(url_for("key_accounts.inbox"))
+
+
 @bp.route("/")
 def home():
     """The account manager's accounts with revenue, requests, deals in progress and last contact."""

@@ -1,4 +1,6 @@
 """Home page and language choice."""
+from datetime import date
+
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
@@ -12,8 +14,13 @@ from app.services import notifications as notification_service
 
 @bp.route("/")
 def home():
-    """The division at a glance: the figures a head checks every morning."""
-    return render_template("main/home.html", summary=dashboard.summary(db.session, current_user))
+    """The person's day: what waits for them, their unit's week against the last, their usual pages."""
+    today = date.today()
+    return render_template("main/home.html", summary=dashboard.summary(db.session, current_user),
+                           todo=dashboard.todo(db.session, current_user, today),
+                           week=dashboard.unit_week(db.session, current_user, today),
+                           signs=dashboard.signs_brief(db.session, current_user, today),
+                           pages=dashboard.usual_pages(current_user))
 
 
 @bp.route("/language", methods=["POST"])

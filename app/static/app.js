@@ -9,3 +9,10 @@ document.addEventListener("htmx:sendError", () => {
   document.getElementById("toast").textContent = document.documentElement.lang === "ru"
     ? "Нет связи с сервером. Попробуйте ещё раз." : "The server could not be reached. Try again.";
 });
+// The top bar's menu button (phones): folds the menus open and shut.
+document.addEventListener("click", (e) => {
+  const toggle = e.target.closest(".menu-toggle");
+  if (!toggle) return;
+  const bar = toggle.closest(".topbar");
+  toggle.setAttribute("aria-expanded", String(bar.classList.toggle("open")));
+});

@@ -1,0 +1,56 @@
+"""Each person's home page: what waits for them today, their unit's week, their usual pages."""
+import re
+
+import pytest
+from sqlalchemy import select, update
+from werkzeug.security import generate_password_hash
+
+from app.demo import seed_demo
+from app.extensions import db
+from app.models import User
+from tests.conftest import PASSWORD, Auth
+
+
+@pytest.fixture
+def demo_people(app):
+    """The demo base with every area's work; each demo person signs in with the tests' password."""
+    with app.app_context():
+        seed_demo(db.session, companies=150, seed=3)
+        db.session.execute(update(User).values(password_hash=generate_password_hash(PASSWORD)))
+        db.session.commit()
+        return {u.email: u.unit.code for u in db.session.scalars(select(User))}
+
+
+def _home(app, email) -> str:
+    """Sign in on a browser of one's own, in Russian, and open the home page."""
+    auth = Auth(app.test_client())
+    auth.login(email)
+    auth.post("/language", data={"lang": "ru", "next": "/"})
+    page = auth.get("/")
+    assert page.status_code == 200
+    return page.get_data(as_text=True)
+
+
+def _todo(html: str) -> list[str]:
+    block = html.split('id="today-h"', 1)[1].split("</section>", 1)[0]
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", li)).strip() for li in re.findall(r"<li>(.*?)</li>", block, re.S)]
+
+
+def test_each_role_sees_its_own_day(app, demo_people):
+    seller = _todo(_home(app, "sales1@demo.local"))
+    assert any("Задачи плана" in line for line in seller), seller
+    promotion = _todo(_home(app, "promotion1@demo.local"))
+    assert any("Отклики" in line for line in promotion), promotion
+    crm = _home(app, "head.crm@demo.local")
+    assert any("к проверке" in line for line in _todo(crm)), _todo(crm)
+    assert 'id="signs-h"' not in crm
+
+
+def test_the_admin_sees_the_division_signs_in_brief_and_a_department_its_inbox(app, demo_people):
+    admin = _home(app, "admin@demo.local")
+    assert 'id="signs-h"' in admin and "красных" not in admin
+    assert re.search(r"красные: \d+", admin) and re.search(r"зелёные: \d+", admin)
+    department = _home(app, "logistics1@demo.local")
+    assert 'id="signs-h"' not in department
+    assert any("Заявки клиентов" in line for line in _todo(department)), _todo(department)
+    assert "Эта неделя" in department and "Прошлая неделя" in department
