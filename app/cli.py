@@ -58,7 +58,9 @@ def bootstrap(demo_companies: int) -> None:
         from app.services.backups import backup_now
 
         backup_now(kind="manual")  # the demo starts with a verified backup, as a running portal has
-        click.echo(f"Demo base seeded. Sign in as admin@demo.local / {DEMO_PASSWORD}")
+        click.echo(f"Demo base seeded. Sign in with the password {DEMO_PASSWORD} as any of these people:")
+        for user in db.session.scalars(select(User).order_by(User.unit_id, User.role, User.email)):
+            click.echo(f"  {user.email:32} {user.role:6} {user.unit.name('ru')} · {user.name}")
     else:
         click.echo("Database is up to date.")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from app.i18n import N_
@@ -122,7 +122,8 @@ def unit_week(session: Session, user, today: date) -> list[WeekFigure]:
     from app.models.client_requests import RequestRoute
     from app.models.responses import Response
 
-    people = select(User.id).where(User.unit_id == user.unit_id).scalar_subquery()
+    division = permissions.is_admin(user)   # an admin's unit is the whole division
+    people = (select(User.id) if division else select(User.id).where(User.unit_id == user.unit_id)).scalar_subquery()
     this, last = weeks.monday(today), weeks.monday(today) - weeks.WEEK
 
     def both(fn) -> tuple[float, float]:
@@ -138,12 +139,13 @@ def unit_week(session: Session, user, today: date) -> list[WeekFigure]:
 
     def answered(a, b):
         return session.scalar(select(func.count(RequestRoute.id)).where(
-            RequestRoute.unit_id == user.unit_id, RequestRoute.answered_at >= a, RequestRoute.answered_at < b)) or 0
+            RequestRoute.answered_at >= a, RequestRoute.answered_at < b,
+            true() if division else RequestRoute.unit_id == user.unit_id)) or 0
 
     figures = [WeekFigure(N_("Activities logged"), *both(activities)),
                WeekFigure(N_("Won deals, amount"), *both(won), money=True),
                WeekFigure(N_("Client requests answered"), *both(answered))]
-    if user.unit.code == "promotion":
+    if user.unit.code == "promotion" or division:
         def received(a, b):
             return session.scalar(select(func.count(Response.id)).where(
                 Response.received_at >= a, Response.received_at < b)) or 0
