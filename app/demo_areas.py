@@ -38,7 +38,7 @@ def _at(day: date, hour: int = 10) -> datetime:
 
 
 def seed_areas(session: Session, seed: int = 1, today: date | None = None, upload_dir: Path | None = None,
-               locale: str = "ru") -> dict[str, int]:
+               locale: str = "ru", queues: bool = True) -> dict[str, int]:
     """Fill every area once (a base that already has campaigns is left as it is); returns rows per area."""
     if session.scalar(select(func.count(Campaign.id))):
         return {}
@@ -64,7 +64,8 @@ def seed_areas(session: Session, seed: int = 1, today: date | None = None, uploa
     _key_accounts(session, rng, today, people, clients, counts, upload_dir)
     _boards(session, rng, today, people, counts, locale)
     session.flush()
-    _queues(session, counts)
+    if queues:
+        _queues(session, counts)
     return counts
 
 
