@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from app.i18n import N_
 from app.models.activities import Activity
 from app.models.companies import Company
-from app.models.contacts import Contact
 from app.models.deals import OPEN_STAGES, Deal
 from app.models.org import User
 from app.services import permissions, weeks
@@ -25,6 +24,7 @@ class ToDo:
     endpoint: str
     args: dict = field(default_factory=dict)
     urgent: bool = False
+    capped: bool = False   # counting stopped at TODO_CAP: there are at least this many
 
 
 @dataclass
@@ -56,12 +56,13 @@ DEPARTMENT_PAGES = [("key_accounts.inbox", N_("Department inbox")), ("workflows.
                     ("crm.companies", N_("Companies"))]
 
 
+TODO_CAP = 1000
+
+
 def summary(session: Session, user) -> dict:
-    """Counts of the base and the user's own open work."""
+    """The size of the base and the user's own open work."""
     return {
         "companies": session.scalar(select(func.count(Company.id)).where(Company.deleted_at.is_(None))),
-        "contacts": session.scalar(select(func.count(Contact.id)).where(Contact.deleted_at.is_(None))),
-        "open_deals": session.scalar(select(func.count(Deal.id)).where(Deal.stage.in_(OPEN_STAGES))),
         "my_open_deals": session.scalar(select(func.count(Deal.id)).where(Deal.stage.in_(OPEN_STAGES),
                                                                           Deal.owner_id == user.id)),
         "my_recent_activities": list(session.scalars(
@@ -105,8 +106,9 @@ def todo(session: Session, user, today: date) -> list[ToDo]:
             Response.status == "new", (Response.handled_by_id == user.id) | Response.handled_by_id.is_(None))) or 0,
             N_("Responses to handle"), "promotion.responses"))
     if permissions.can_manage_data(user):
-        items.append(ToDo(verification.count_stale(session, today), N_("Contact points to verify"),
-                          "data_quality.verify_queue"))
+        stale = verification.count_stale(session, today, cap=TODO_CAP)
+        items.append(ToDo(stale, N_("Contact points to verify"), "data_quality.verify_queue",
+                          capped=stale >= TODO_CAP))
         items.append(ToDo(duplicates.count_open_groups(session), N_("Groups of possible duplicates"),
                           "data_quality.queue"))
     return [item for item in items if item.count > 0]
