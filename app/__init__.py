@@ -80,7 +80,7 @@ def _ensure_secret_key(app: Flask) -> None:
 
 
 def _sqlite_pragmas(app: Flask) -> None:
-    """WAL and a busy timeout let the in-process worker write while pages read."""
+    """WAL and a busy timeout let the in-process worker write while pages read; savepoints nest in a transaction."""
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if not uri.startswith("sqlite"):
         return
@@ -96,10 +96,19 @@ def _sqlite_pragmas(app: Flask) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
+    def on_savepoint(conn, _name):
+        # Python's sqlite3 driver opens a transaction only before INSERT/UPDATE/DELETE. A SAVEPOINT issued
+        # before any write therefore starts a transaction of its own, and its RELEASE commits everything in it:
+        # an "all or nothing" import or any begin_nested() would keep rows its rollback should discard.
+        # Opening the transaction first makes the SAVEPOINT nest inside it, as on PostgreSQL.
+        if not conn.connection.dbapi_connection.in_transaction:
+            conn.exec_driver_sql("BEGIN")
+
     with app.app_context():
         from app.extensions import db
 
         event.listen(db.engine, "connect", on_connect)
+        event.listen(db.engine, "savepoint", on_savepoint)
 
 
 logging.getLogger("rq.worker").setLevel(logging.WARNING)
