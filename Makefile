@@ -26,7 +26,7 @@ translations: $(VENV)/.installed
 ## The portal on http://127.0.0.1:5000 with a demo base (SQLite under instance/, in-process jobs).
 run: install
 	$(BIN)/flask bootstrap
-	@echo "Clientele: http://127.0.0.1:5000  (sign in as admin@demo.local / demo12345)"
+	@echo "Clientele: http://127.0.0.1:5000  (a first start prints the demo people; the embedded demo password is demo12345)"
 	$(BIN)/gunicorn --workers 1 --threads 8 --bind 127.0.0.1:5000 --access-logfile - wsgi:app
 
 install-test: $(VENV)/.installed-test translations

@@ -52,15 +52,17 @@ def bootstrap(demo_companies: int) -> None:
 
     upgrade_database()
     if db.session.scalar(select(func.count(User.id))) == 0:
-        from app.demo import DEMO_PASSWORD, seed_demo
+        from app.demo import DEMO_PASSWORD, echo_people, new_password, seed_demo
 
-        seed_demo(db.session, companies=demo_companies, seed=1)
+        # The README's password only for the first start of an embedded base on a laptop; anywhere else a random one.
+        embedded = db.engine.dialect.name == "sqlite"
+        counts = seed_demo(db.session, companies=demo_companies, seed=1,
+                           password=DEMO_PASSWORD if embedded else new_password())
         from app.services.backups import backup_now
 
         backup_now(kind="manual")  # the demo starts with a verified backup, as a running portal has
-        click.echo(f"Demo base seeded. Sign in with the password {DEMO_PASSWORD} as any of these people:")
-        for user in db.session.scalars(select(User).order_by(User.unit_id, User.role, User.email)):
-            click.echo(f"  {user.email:32} {user.role:6} {user.unit.name('ru')} · {user.name}")
+        click.echo("Demo base seeded.")
+        echo_people(counts["password"])
     else:
         click.echo("Database is up to date.")
 

@@ -57,6 +57,8 @@ class Config:
     PAGE_SIZE = 50
     AUTO_UPGRADE_DB = os.environ.get("AUTO_UPGRADE_DB", "1") == "1"
     START_INPROCESS_WORKER = True
+    # The admin's "add demo clients" job: on a laptop's embedded base only, unless DEMO_TOOLS=1 says otherwise.
+    DEMO_TOOLS = os.environ.get("DEMO_TOOLS", "0" if os.environ.get("DATABASE_URL") or REDIS_URL else "1") == "1"
 
 
 class TestConfig(Config):
@@ -67,6 +69,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     REDIS_URL = None  # the embedded worker; tests that need a real Redis and `rq worker` say so themselves
     AUTO_UPGRADE_DB = False
+    DEMO_TOOLS = True
     LOGIN_MAX_ATTEMPTS = 5
     BABEL_DEFAULT_LOCALE = "en"
     WORKFLOWS_DIR = BASE_DIR / "tests" / "data" / "workflows"  # small definitions naming figures that exist

@@ -140,40 +140,57 @@ def _latin_slug(text: str) -> str:
     return "".join(ch for ch in translit(text).lower() if ch.isalnum())[:20] or "company"
 
 
-def seed_users(session: Session) -> dict[str, list[int]]:
-    """Demo people: an admin, a head and staff in each unit; all with the demo password."""
+def new_password() -> str:
+    """A demo password for a base that is not a fresh laptop's: random, printed once."""
+    import secrets
+
+    return secrets.token_urlsafe(9)
+
+
+def seed_users(session: Session, password: str | None) -> tuple[dict[str, list[int]], bool]:
+    """Demo people (an admin, a head and staff in each unit), only in a base with nobody in it yet.
+
+    A base that already has people (real ones, or an earlier demo's) gets no accounts at all: demo data must never
+    add a known password to a portal someone uses. Returns the people by unit and whether they were created."""
     from werkzeug.security import generate_password_hash
 
     seed_reference_data(session)
     units = {u.code: u for u in session.scalars(select(Unit))}
-    pw = generate_password_hash(DEMO_PASSWORD)
-    people = [("admin@demo.local", "Администратор", "admin", "distribution")]
-    staff_names = iter(["Анна Белова", "Игорь Крылов", "Мария Орлова", "Пётр Зуев", "Олег Титов", "Вера Ланина",
-                        "Юрий Рябов", "Нина Гусева", "Глеб Сомов", "Дарья Котова", "Лев Шубин", "Ева Лисина",
-                        "Роман Фомин", "Алла Жукова", "Тимур Исаев", "Кира Носова", "Степан Дьяков", "Зоя Маркова"])
-    for code in ("promotion", "publications", "sales", "crm", "accounts", "accounting", "logistics"):
-        people.append((f"head.{code}@demo.local", next(staff_names), "head", code))
-        for i in (1, 2) if code in ("sales", "accounts", "promotion") else (1,):
-            people.append((f"{code}{i}@demo.local", next(staff_names), "staff", code))
-    existing = set(session.scalars(select(User.email)))
-    for email, name, role, code in people:
-        if email not in existing:
+    created = False
+    if password and not session.scalar(select(func.count(User.id))):
+        pw = generate_password_hash(password)
+        people = [("admin@demo.local", "Администратор", "admin", "distribution")]
+        staff_names = iter(["Анна Белова", "Игорь Крылов", "Мария Орлова", "Пётр Зуев", "Олег Титов", "Вера Ланина",
+                            "Юрий Рябов", "Нина Гусева", "Глеб Сомов", "Дарья Котова", "Лев Шубин", "Ева Лисина",
+                            "Роман Фомин", "Алла Жукова", "Тимур Исаев", "Кира Носова", "Степан Дьяков",
+                            "Зоя Маркова"])
+        for code in ("promotion", "publications", "sales", "crm", "accounts", "accounting", "logistics"):
+            people.append((f"head.{code}@demo.local", next(staff_names), "head", code))
+            for i in (1, 2) if code in ("sales", "accounts", "promotion") else (1,):
+                people.append((f"{code}{i}@demo.local", next(staff_names), "staff", code))
+        for email, name, role, code in people:
             session.add(User(email=email, name=name, role=role, unit_id=units[code].id, password_hash=pw))
-    session.commit()
+        session.commit()
+        created = True
     by_unit: dict[str, list[int]] = {}
     for user in session.scalars(select(User)):
         by_unit.setdefault(user.unit.code, []).append(user.id)
-    return by_unit
+    return by_unit, created
 
 
 def seed_demo(session: Session, companies: int = 300, contacts_per_company: float = 2.5, seed: int = 1,
               duplicate_share: float = 0.03, progress: Callable[[float], None] | None = None,
-              batch: int = 5000, areas: bool = True) -> dict[str, int]:
-    """Generate the demo base and, once, every area's work on it; returns how many rows of each kind were written."""
+              batch: int = 5000, areas: bool = True, password: str | None = None) -> dict:
+    """Generate the demo base and, once, every area's work on it; returns how many rows of each kind were written.
+
+    Demo people are made only in a base with nobody in it, with `password` (a random one when not given, returned
+    as counts["password"]); with password=False no accounts are made at all (the web job)."""
     if not isinstance(companies, int) or companies < 0:
         raise ValueError(f"the number of companies must be a whole number of 0 or more, not {companies!r}")
     rng = random.Random(seed)
-    by_unit = seed_users(session)
+    if password is None:
+        password = new_password()
+    by_unit, made_people = seed_users(session, password or None)
     sellers = by_unit.get("sales", []) + by_unit.get("accounts", [])
     authors = sellers + by_unit.get("promotion", [])
     types = list(session.scalars(select(ClientType.id).order_by(ClientType.id)))
@@ -327,6 +344,8 @@ def seed_demo(session: Session, companies: int = 300, contacts_per_company: floa
         session.commit()
     if progress:
         progress(100.0)
+    if made_people:
+        counts["password"] = password
     return counts
 
 
@@ -370,18 +389,31 @@ def register_cli(app: Flask) -> None:
     @click.option("--contacts-per-company", default=2.5, show_default=True)
     @click.option("--seed", default=1, show_default=True)
     def seed_cmd(companies: int, contacts_per_company: float, seed: int) -> None:
-        """Generate a deterministic demo client base."""
+        """Generate a deterministic demo base; demo people (with a printed random password) only in an empty base."""
         import time
 
         start = time.perf_counter()
         counts = seed_demo(db.session, companies=companies, contacts_per_company=contacts_per_company, seed=seed,
                            progress=lambda p: click.echo(f"\r{p:5.1f} %", nl=False))
-        click.echo(f"\nseeded {counts} in {time.perf_counter() - start:.1f}s; sign in as admin@demo.local / {DEMO_PASSWORD}")
+        password = counts.pop("password", None)
+        click.echo(f"\nseeded {counts} in {time.perf_counter() - start:.1f}s")
+        if password:
+            echo_people(password)
+        else:
+            click.echo("No accounts were made: the base already has people.")
+
+
+def echo_people(password: str) -> None:
+    """Print who can sign in to a new demo base, and with which password."""
+    click.echo(f"Sign in with the password {password} as any of these people:")
+    for user in db.session.scalars(select(User).order_by(User.unit_id, User.role, User.email)):
+        click.echo(f"  {user.email:32} {user.role:6} {user.unit.name('ru')} · {user.name}")
 
 
 @job_entry("demo_seed")
 def seed_demo_job(companies: int, seed: int) -> dict:
     """Generate more demo clients in the background (the job machinery's proof, end to end)."""
-    counts = seed_demo(db.session, companies=companies, seed=seed, progress=report_progress, batch=500)
+    counts = seed_demo(db.session, companies=companies, seed=seed, progress=report_progress, batch=500,
+                       password=False)   # the web job never makes accounts
     return {"text": tr("%(companies)s companies, %(contacts)s contacts", companies=counts["companies"],
                        contacts=counts["contacts"])}

@@ -64,7 +64,7 @@ def seeded_app(companies: int, contacts_per_company: float = 2.5, seed: int = 1)
             from app.demo import seed_demo
 
             start = time.perf_counter()
-            counts = seed_demo(db.session, companies=companies, contacts_per_company=contacts_per_company, seed=seed, areas=False,
+            counts = seed_demo(db.session, companies=companies, contacts_per_company=contacts_per_company, seed=seed, areas=False, password="demo12345",
                                batch=10000)
             print(f"seeded {counts} in {time.perf_counter() - start:.0f}s")
             marker.write_text(str(counts))

@@ -59,7 +59,7 @@ def build(app, companies: int, target_mb: int) -> None:
 
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
-        seed_demo(db.session, companies=companies, seed=1, areas=False)
+        seed_demo(db.session, companies=companies, seed=1, areas=False, password="demo12345")
         rand = "hex(randomblob(24))" if db.engine.dialect.name == "sqlite" else "md5(random()::text)"
         if db.engine.dialect.name == "postgresql":  # the demo writes its own ids
             db.session.execute(text("SELECT setval(pg_get_serial_sequence('activities', 'id'), "

@@ -48,7 +48,7 @@ def seed(url: str, contacts: int) -> int:
         while have < contacts:
             companies = int((contacts - have) / 8.5) + 1
             t0 = time.perf_counter()
-            seed_demo(db.session, companies=companies, contacts_per_company=CONTACTS_PER_COMPANY, areas=False, seed=11 + have,
+            seed_demo(db.session, companies=companies, contacts_per_company=CONTACTS_PER_COMPANY, areas=False, password="demo12345", seed=11 + have,
                       batch=10000)
             have = db.session.scalar(select(func.count(Contact.id)))
             print(f"seeded up to {have} contacts in {time.perf_counter() - t0:.0f}s", flush=True)

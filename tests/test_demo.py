@@ -41,3 +41,49 @@ def test_generated_inns_carry_valid_check_digits():
     for person in (False, True):
         for _ in range(50):
             assert inn_error(make_inn(rng, person)) is None
+
+
+def test_demo_data_never_adds_accounts_to_a_base_that_has_people(app, make_user):
+    from app.models import User
+
+    make_user("staff", "sales", email="real.person@company.ru")
+    with app.app_context():
+        counts = seed_demo(db.session, companies=20, seed=2)
+        assert "password" not in counts
+        assert db.session.scalars(select(User.email)).all() == ["real.person@company.ru"]
+
+
+def test_an_empty_base_gets_demo_people_with_a_random_password_unless_told(app):
+    from werkzeug.security import check_password_hash
+
+    from app.demo import DEMO_PASSWORD
+    from app.models import User
+
+    with app.app_context():
+        counts = seed_demo(db.session, companies=5, seed=2)
+        admin = db.session.scalar(select(User).where(User.email == "admin@demo.local"))
+        assert counts["password"] != DEMO_PASSWORD and len(counts["password"]) >= 12
+        assert check_password_hash(admin.password_hash, counts["password"])
+        assert not check_password_hash(admin.password_hash, DEMO_PASSWORD)
+
+
+def test_the_web_job_never_makes_accounts(app):
+    from app.demo import seed_demo_job
+    from app.models import User
+
+    with app.app_context():
+        seed_demo_job(companies=5, seed=3)
+        assert db.session.scalar(select(func.count(User.id))) == 0
+        assert db.session.scalar(select(func.count(Company.id))) >= 5
+
+
+def test_the_demo_button_is_not_offered_in_production(app, auth, make_user):
+    auth.login(make_user("admin", "distribution"))
+    assert 'name="companies"' in auth.get("/jobs/").get_data(as_text=True)   # a laptop's embedded base
+    app.config["DEMO_TOOLS"] = False
+    try:
+        page = auth.get("/jobs/").get_data(as_text=True)
+        assert 'name="companies"' not in page
+        assert auth.post("/jobs/demo", {"companies": "5"}).status_code == 404
+    finally:
+        app.config["DEMO_TOOLS"] = True

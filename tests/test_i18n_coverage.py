@@ -145,7 +145,7 @@ def _rich_base(app, auth: Writer) -> None:
     """The demo base plus what every area's pages show: boards with cards, campaigns and responses, lists,
     requests in every state, plans, materials, surveys, duplicates, merges, imports, backups and jobs."""
     with app.app_context():
-        seed_demo(db.session, companies=40, seed=1)
+        seed_demo(db.session, companies=40, seed=1, password=DEMO_PASSWORD)
     auth.login(ADMIN, DEMO_PASSWORD)
     _post(auth, "/language", {"lang": "ru", "next": "/"})
     with app.app_context():

@@ -1,5 +1,5 @@
 """Job list and the polling progress fragment."""
-from flask import abort, render_template, request
+from flask import abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_htmx.responses import HTMXResponseStopPolling
 from flask_login import current_user
@@ -45,6 +45,8 @@ def progress(job_id: str):
 def start_demo_seed():
     """An admin adds demo clients in the background and watches the progress bar."""
     require(is_admin(current_user))
+    if not current_app.config["DEMO_TOOLS"]:
+        abort(404)   # never offered on a production portal
     companies = max(1, min(request.form.get("companies", 200, type=int) or 200, 100_000))
     record = enqueue(seed_demo_job, companies, request.form.get("seed", 7, type=int) or 7, kind="demo_seed",
                      title=_("Demo data: %(n)s companies", n=companies), user_id=current_user.id)
