@@ -35,9 +35,9 @@ ADMIN = [
 SUBNAV = {
     "sales": [("sales.index", _l("Overview"), None), ("sales.materials_list", _l("Materials"), None),
               ("sales.coverage", _l("Coverage"), None), ("sales.effective", _l("What effective sellers use"), None),
-              ("sales.plan", _l("My week"), None), ("sales.team", _l("Team week"), None),
+              ("sales.plan", _l("My week"), None), ("sales.team", _l("Team week"), "can_see_sales_team"),
               ("sales.history", _l("History of weeks"), None), ("sales.revenue_view", _l("Revenue"), None),
-              ("sales.surveys_list", _l("Surveys"), None), ("sales.custody_view", _l("Data in the base"), None)],
+              ("sales.surveys_list", _l("Surveys"), "can_run_surveys"), ("sales.custody_view", _l("Data in the base"), None)],
     "promotion": [("promotion.index", _l("Campaigns"), None), ("promotion.plan_current", _l("Year plan"), None),
                   ("promotion.responses", _l("Responses"), None), ("promotion.analysis", _l("Analysis"), None),
                   ("promotion.address_lists", _l("Lists"), None), ("promotion.channels", _l("Channels"), None),

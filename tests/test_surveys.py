@@ -92,3 +92,45 @@ def test_an_answered_survey_appears_on_the_company_timeline(app, auth, make_user
     with app.test_request_context():
         items = timeline.company_timeline(db.session, company_id)
         assert any(i.kind == "survey" and "Why pumps?" in i.title for i in items)
+
+
+def test_people_outside_promotion_reach_no_survey_and_change_nothing(app, auth, make_user):
+    from app.models.surveys import SurveyInvite, SurveyResponse
+    from tests.conftest import Auth
+
+    survey_id = _survey(app, auth, make_user)
+    auth.post(f"/sales/surveys/{survey_id}/invites", htmx=True)
+    with app.app_context():
+        corp = db.session.scalar(select(sales_support.Company.id).where(sales_support.Company.legal_name == "Big Corp"))
+        q = db.session.get(Survey, survey_id).questions[2].id
+        questions = db.session.query(SurveyQuestion).count()
+    outsider = Auth(app.test_client())
+    outsider.login(make_user("staff", "logistics"))
+    for url in ("/sales/surveys", f"/sales/surveys/{survey_id}", f"/sales/surveys/{survey_id}/record/{corp}"):
+        assert outsider.get(url).status_code == 403, url
+    assert "/s/" not in outsider.get(f"/sales/surveys/{survey_id}").get_data(as_text=True)
+    for url, data in ((f"/sales/surveys/{survey_id}/questions", {"text": "Planted?", "kind": "text"}),
+                      (f"/sales/surveys/{survey_id}/invites", {}),
+                      (f"/sales/surveys/{survey_id}/record/{corp}", {f"q{q}": "planted"}),
+                      ("/sales/surveys", {"title": "Mine", "targets": ["Pumps|1"]})):
+        assert outsider.post(url, data).status_code == 403, url
+    with app.app_context():
+        assert db.session.query(SurveyQuestion).count() == questions
+        assert db.session.query(SurveyResponse).count() == 0
+        assert db.session.query(Survey).count() == 1 and db.session.query(SurveyInvite).count() == 1
+
+
+def test_answers_only_for_invited_companies_and_no_new_questions_once_answered(app, auth, make_user):
+    survey_id = _survey(app, auth, make_user)
+    with app.app_context():
+        stranger = sales_support.company(db.session, "Never Asked", "smb").id
+        corp = db.session.scalar(select(sales_support.Company.id).where(sales_support.Company.legal_name == "Big Corp"))
+        q = db.session.get(Survey, survey_id).questions[2].id
+        db.session.commit()
+    refused = auth.post(f"/sales/surveys/{survey_id}/record/{stranger}", {f"q{q}": "planted"})
+    assert refused.status_code == 422 and "was not invited" in refused.get_data(as_text=True)
+    assert auth.post(f"/sales/surveys/{survey_id}/record/{corp}", {f"q{q}": "Fast delivery"}).status_code == 302
+    late = auth.post(f"/sales/surveys/{survey_id}/questions", {"text": "One more?", "kind": "text"}, htmx=True)
+    assert late.status_code == 422 and "already has answers" in late.get_data(as_text=True)
+    with app.app_context():
+        assert [x.text for x in db.session.get(Survey, survey_id).questions][-1] == "What decided it?"

@@ -152,3 +152,23 @@ def test_a_task_typed_in_for_a_deal_takes_its_client_and_contact(app, auth, make
     with app.app_context():
         task = db.session.scalar(select(PlanTask))
         assert (task.company_id, task.deal_id) == (busy_id, deal_id)
+
+
+def test_the_team_week_and_the_whole_teams_history_are_the_heads_not_each_sellers(app, auth, make_user):
+    seller, *_ = _seller_with_clients(app, make_user)
+    other = make_user("staff", "sales", name="Olga Other")
+    with app.app_context():
+        plan = WeekPlan(seller_id=other.id, week_start=MONDAY - timedelta(days=7), status="approved",
+                        worked="My private lesson", reviewed_at=datetime.now(timezone.utc))
+        db.session.add(plan)
+        db.session.commit()
+    auth.login(seller)
+    assert auth.get(f"/sales/plans/team?week={MONDAY.isoformat()}").status_code == 403
+    history = auth.get("/sales/plans/history").get_data(as_text=True)
+    assert "My private lesson" not in history and "Olga Other" not in history and "Sam Seller" in history
+    assert auth.get(f"/sales/plans/history?seller={other.id}").status_code == 403
+    sales_support.switch_user(auth, make_user("head", "promotion"))
+    assert auth.get(f"/sales/plans/team?week={MONDAY.isoformat()}").status_code == 403
+    sales_support.switch_user(auth, make_user("head", "sales"))
+    assert auth.get(f"/sales/plans/team?week={MONDAY.isoformat()}").status_code == 200
+    assert "My private lesson" in auth.get("/sales/plans/history").get_data(as_text=True)

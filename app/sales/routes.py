@@ -21,7 +21,7 @@ from app.models.surveys import Survey
 from app.models.week_plans import TASK_ACTIONS, PlanTask, WeekPlan
 from app.sales import bp, forms
 from app.services import custody, figures, materials, revenue, surveys, week_plans, weeks
-from app.services.permissions import can_edit_owned, require
+from app.services.permissions import can_edit_owned, can_run_surveys, can_see_sales_team, require
 from app.web import public, render
 
 SALES_FIGURES = ("materials_coverage_share", "materials_in_won_deals_share", "sellers_with_plan_share",
@@ -280,6 +280,7 @@ def plan_review(plan_id: int):
 @bp.route("/plans/team")
 def team():
     """The head's view of the week: every seller's plan to approve, and plan against actual."""
+    require(can_see_sales_team(current_user))
     week_start = weeks.parse_week(request.args.get("week"), date.today())
     team_list = week_plans.sellers(db.session)
     pva = week_plans.plan_vs_actual(db.session, team_list, week_start)
@@ -291,7 +292,8 @@ def team():
 def history():
     """Weeks so far: how realistic the plans were and what they brought."""
     seller_id = forms.int_or_none(request.args.get("seller"))
-    if seller_id:
+    team = can_see_sales_team(current_user)
+    if seller_id or not team:   # a seller sees their own weeks only
         seller = _seller_arg(seller_id)
         ids, who = [seller.id], seller.name
     else:
@@ -300,7 +302,7 @@ def history():
     reviews = db.session.scalars(select(WeekPlan).where(WeekPlan.seller_id.in_(ids), WeekPlan.reviewed_at.is_not(None))
                                  .order_by(WeekPlan.week_start.desc()).limit(20)).all()
     return render_template("sales/history.html", weeks=weeks, who=who, reviews=reviews,
-                           sellers=week_plans.sellers(db.session), seller_id=seller_id)
+                           sellers=week_plans.sellers(db.session) if team else [], seller_id=seller_id)
 
 
 # --- revenue analysis (Dept 4) ---------------------------------------------------------------------------
@@ -339,6 +341,7 @@ def revenue_xlsx():
 @bp.route("/surveys", methods=["GET", "POST"])
 def surveys_list():
     """Surveys so far, and a new one aimed at the top combinations."""
+    require(can_run_surveys(current_user))
     errors = {}
     if request.method == "POST":
         try:
@@ -367,6 +370,7 @@ def _survey_context(survey: Survey, **extra) -> dict:
 @bp.route("/surveys/<int:survey_id>")
 def survey_detail(survey_id: int):
     """A survey: its questions, whom it goes to, their links and the summary of answers."""
+    require(can_run_surveys(current_user))
     survey = db.get_or_404(Survey, survey_id)
     return render("sales/survey.html", "sales/_survey.html", **_survey_context(survey))
 
@@ -374,6 +378,7 @@ def survey_detail(survey_id: int):
 @bp.route("/surveys/<int:survey_id>/questions", methods=["POST"])
 def survey_question(survey_id: int):
     """Add a question."""
+    require(can_run_surveys(current_user))
     survey = db.get_or_404(Survey, survey_id)
     try:
         surveys.add_question(db.session, survey, request.form.get("text", ""), request.form.get("kind", ""),
@@ -389,6 +394,7 @@ def survey_question(survey_id: int):
 @bp.route("/surveys/<int:survey_id>/invites", methods=["POST"])
 def survey_invites(survey_id: int):
     """Make a one-time link for every client behind the targeted combinations."""
+    require(can_run_surveys(current_user))
     survey = db.get_or_404(Survey, survey_id)
     for company in surveys.recipients(db.session, survey):
         surveys.invite(db.session, survey, company.id)
@@ -399,6 +405,7 @@ def survey_invites(survey_id: int):
 @bp.route("/surveys/<int:survey_id>/campaign", methods=["POST"])
 def survey_campaign(survey_id: int):
     """Attach the survey's results to a campaign's materials."""
+    require(can_run_surveys(current_user))
     survey = db.get_or_404(Survey, survey_id)
     surveys.set_campaign(db.session, survey, forms.int_or_none(request.form.get("campaign_id")))
     db.session.commit()
@@ -408,6 +415,7 @@ def survey_campaign(survey_id: int):
 @bp.route("/surveys/<int:survey_id>/record/<int:company_id>", methods=["GET", "POST"])
 def survey_record(survey_id: int, company_id: int):
     """Staff record a client's answers after a call."""
+    require(can_run_surveys(current_user))
     survey = db.get_or_404(Survey, survey_id)
     company = db.get_or_404(Company, company_id)
     errors = {}

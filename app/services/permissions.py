@@ -143,6 +143,16 @@ def can_manage_promotion(user) -> bool:
     return bool(user and user.is_authenticated and (user.role == "admin" or user.unit.code == "promotion"))
 
 
+def can_see_sales_team(user) -> bool:
+    """Every seller's plans, reviews and revenue together: the sales head and admins, not each seller."""
+    return is_admin(user) or (user.role == "head" and user.unit is not None and user.unit.code == "sales")
+
+
+def can_run_surveys(user) -> bool:
+    """Client surveys are Promotion's work: their links, questions and recorded answers."""
+    return can_manage_promotion(user)
+
+
 def can_manage_data(user) -> bool:
     """Duplicates, imports and verification are the CRM section's job (and admins')."""
     return is_admin(user) or (user.is_authenticated and user.unit is not None and user.unit.code == CRM_UNIT)

@@ -49,7 +49,9 @@ def create(session: Session, user, title: str, targets: list[tuple[str, int | No
 
 
 def add_question(session: Session, survey: Survey, text: str, kind: str, choices: str = "") -> SurveyQuestion:
-    """Append a question; a choice question needs at least two choices."""
+    """Append a question; a choice question needs at least two choices; none once answers have come in."""
+    if session.scalar(select(SurveyResponse.id).where(SurveyResponse.survey_id == survey.id).limit(1)):
+        raise SurveyError(_("The survey already has answers: its questions can no longer change."), "text")
     text = (text or "").strip()
     if not text:
         raise SurveyError(_("Write the question."), "text")
@@ -132,9 +134,20 @@ def clean_answers(survey: Survey, form: dict[str, str]) -> dict[int, str]:
     return answers
 
 
+def is_addressee(session: Session, survey: Survey, company_id: int) -> bool:
+    """Invited already, or one of the clients behind the survey's combinations."""
+    if session.scalar(select(SurveyInvite.id).where(SurveyInvite.survey_id == survey.id,
+                                                    SurveyInvite.company_id == company_id).limit(1)):
+        return True
+    return any(c.id == company_id for c in recipients(session, survey))
+
+
 def record(session: Session, survey: Survey, company_id: int, form: dict[str, str],
            recorded_by_id: int | None = None, inv: SurveyInvite | None = None) -> SurveyResponse:
-    """Save one client's answers; through an invite this works once (a second send is refused)."""
+    """Save one client's answers; through an invite this works once (a second send is refused); staff record
+    answers only for a company the survey was sent to or aims at."""
+    if inv is None and not is_addressee(session, survey, company_id):
+        raise SurveyError(_("This company was not invited to the survey."), "answers")
     answers = clean_answers(survey, form)
     if inv is not None:
         claimed = session.execute(update(SurveyInvite).where(SurveyInvite.id == inv.id,
