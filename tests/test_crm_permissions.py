@@ -56,3 +56,21 @@ def test_anyone_may_log_a_call_but_not_edit_someone_elses_company(app, auth, mak
                      {"kind": "call", "occurred_at": "2026-01-10T10:30", "contact_id": "", "deal_id": "",
                       "subject": "Звонок"}, htmx=True)
     assert resp.status_code == 200
+
+
+def test_a_contact_cannot_be_planted_into_another_units_client_through_the_url(app, auth, make_user, foreign_company):
+    from sqlalchemy import func, select
+
+    from app.models.contacts import Contact
+
+    seller = make_user("staff", "sales")
+    own = make_company(app, manager_id=seller.id)
+    auth.login(seller)
+    form = {"name": "Planted Person", "company_id": str(foreign_company), "phones-0": "", "emails-0": ""}
+    assert auth.post(f"/crm/contacts/new?company_id={own}", form).status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Contact.id)).where(Contact.name == "Planted Person")) == 0
+    form["company_id"] = str(own)
+    assert auth.post(f"/crm/contacts/new?company_id={foreign_company}", form).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Contact.company_id).where(Contact.name == "Planted Person")) == own

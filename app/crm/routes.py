@@ -458,8 +458,9 @@ def _save_contact(form: ContactForm, contact: Contact | None):
     if not form.validate_on_submit():
         return None
     data = {k: form[k].data for k in contacts_service.CONTACT_FIELDS}
-    if contact is not None and form.company_id.data != contact.company_id:
-        target = db.session.get(Company, form.company_id.data) if form.company_id.data else None
+    # The company the contact is saved into is the form's, whatever the URL said: that is the one checked.
+    if form.company_id.data and (contact is None or form.company_id.data != contact.company_id):
+        target = db.session.get(Company, form.company_id.data)
         if target is not None:
             perm.require(perm.can_edit_company(current_user, target))
     saved = _saved(form, lambda: contacts_service.save_contact(
@@ -475,7 +476,7 @@ def _save_contact(form: ContactForm, contact: Contact | None):
 def contact_new():
     """Add a person, usually from their company's page."""
     form = ContactForm()
-    company_id = request.args.get("company_id", type=int) or form.company_id.data
+    company_id = form.company_id.data if request.method == "POST" else request.args.get("company_id", type=int)
     company = db.session.get(Company, company_id) if company_id else None
     if company is not None:
         perm.require(perm.can_edit_company(current_user, company))
