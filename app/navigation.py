@@ -41,7 +41,7 @@ SUBNAV = {
     "promotion": [("promotion.index", _l("Campaigns"), None), ("promotion.plan_current", _l("Year plan"), None),
                   ("promotion.responses", _l("Responses"), None), ("promotion.analysis", _l("Analysis"), None),
                   ("promotion.address_lists", _l("Lists"), None), ("promotion.channels", _l("Channels"), None),
-                  ("promotion.import_responses", _l("Import responses"), None)],
+                  ("promotion.import_responses", _l("Import responses"), "can_manage_promotion")],
     "workflows": [("workflows.my_tasks", _l("My tasks"), None), ("workflows.index", _l("Workflows"), None),
                   ("workflows.overview", _l("Overview"), "can_see_overview"),
                   ("workflows.division_signs", _l("Division signs"), None)],

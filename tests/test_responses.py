@@ -1,4 +1,5 @@
 """Every response counted: staff entry, matching to the base, new prospects, repeats, statuses, CSV import."""
+import io
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
@@ -77,13 +78,13 @@ def test_statuses_move_on_and_converting_opens_a_deal(app, auth, make_user):
     with app.app_context():
         campaign_id = make_campaign()
         r = responses.record_response(db.session, responses.ResponseInput(campaign_id=campaign_id, name="Олег",
-                                                                          email="oleg@x.ru"))
+                                                                          email="oleg@x.ru", handled_by_id=seller.id))
         db.session.commit()
         rid = r.id
-    auth.login(seller)
+    auth.login(seller)   # Promotion gave the response to this seller
     refused = auth.post(f"/promotion/responses/{rid}/status", {"status": "disqualified", "reason": ""}, htmx=True)
     assert refused.status_code == 422 and "Say why it is disqualified." in refused.get_data(as_text=True)
-    ok = auth.post(f"/promotion/responses/{rid}/status", {"status": "converted", "handled_by_id": seller.id}, htmx=True)
+    ok = auth.post(f"/promotion/responses/{rid}/status", {"status": "converted"}, htmx=True)
     assert ok.status_code == 200 and 'data-status="converted"' in ok.get_data(as_text=True)
     with app.app_context():
         r = db.session.get(Response, rid)
@@ -140,3 +141,28 @@ def test_a_responder_from_a_known_company_written_another_way_is_matched_to_it(a
         assert responses.match_responder(db.session, "Anna", None, None, "Romashka LLC") == (None, None)
         assert responses.match_responder(db.session, "Bob", "bob@other.example", None,
                                          "Totally Unrelated Trading") == (None, None)
+
+
+def test_only_promotion_and_the_seller_given_a_response_may_move_it_and_only_promotion_imports(app, auth, make_user):
+    from tests.conftest import Auth
+
+    with app.app_context():
+        campaign_id = make_campaign()
+        rid = responses.record_response(db.session, responses.ResponseInput(campaign_id=campaign_id, name="Олег",
+                                                                            email="oleg@x.ru")).id
+        db.session.commit()
+    outsider = Auth(app.test_client())
+    outsider.login(make_user("staff", "logistics"))
+    for status in ("qualified", "converted"):
+        assert outsider.post(f"/promotion/responses/{rid}/status", {"status": status}, htmx=True).status_code == 403
+    assert outsider.post(f"/promotion/responses/{rid}/status",
+                         {"status": "new", "handled_by_id": str(make_user("staff", "sales").id)}).status_code == 403
+    upload = {"file": (io.BytesIO("name;email\nИван;ivan@x.ru\n".encode()), "r.csv")}
+    assert outsider.post("/promotion/responses/import", upload, content_type="multipart/form-data").status_code == 403
+    with app.app_context():
+        r = db.session.get(Response, rid)
+        assert r.status == "new" and r.deal_id is None and r.handled_by_id is None
+        assert db.session.scalar(select(func.count(Response.id))) == 1
+        assert db.session.scalar(select(func.count(Deal.id))) == 0
+    auth.login(make_user("staff", "promotion"))
+    assert auth.post(f"/promotion/responses/{rid}/status", {"status": "qualified"}, htmx=True).status_code == 200

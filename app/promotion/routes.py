@@ -23,7 +23,7 @@ from app.services import audit, campaign_analysis, org, promotion_plan
 from app.services import campaigns as campaigns_service
 from app.services import responses as responses_service
 from app.services.jobs import enqueue
-from app.services.permissions import can_manage_promotion, require
+from app.services.permissions import can_handle_response, can_manage_promotion, require
 from app.services.promotion import PromotionError, setting
 from app.services.promotion import label as promotion_label
 from app.web import public, render
@@ -289,9 +289,11 @@ def response_detail(response_id: int):
 @bp.route("/responses/<int:response_id>/status", methods=["POST"])
 def response_status(response_id: int):
     """Qualify, convert to a deal, or disqualify with a reason; and give it to a seller."""
+    require(can_handle_response(current_user, db.session.get(Response, response_id) or abort(404)))
     errors = FormErrors()
     try:
         if "handled_by_id" in request.form:
+            require(can_manage_promotion(current_user))   # handing a response to a seller is Promotion's call
             responses_service.assign(db.session, response_id, request.form.get("handled_by_id", type=int))
         responses_service.set_status(db.session, response_id, request.form.get("status", ""), request.form.get("reason"),
                            current_user.id)
@@ -308,6 +310,7 @@ def response_status(response_id: int):
 @bp.route("/responses/import", methods=["GET", "POST"])
 def import_responses():
     """Import responses from a CSV file (exhibition lists, call-tracking exports)."""
+    require(can_manage_promotion(current_user))
     result, errors = None, FormErrors()
     if request.method == "POST":
         upload = request.files.get("file")

@@ -148,6 +148,11 @@ def can_see_sales_team(user) -> bool:
     return is_admin(user) or (user.role == "head" and user.unit is not None and user.unit.code == "sales")
 
 
+def can_handle_response(user, response) -> bool:
+    """Qualifying, converting into a deal, disqualifying: Promotion, and the seller the response was given to."""
+    return can_manage_promotion(user) or (response is not None and response.handled_by_id == user.id)
+
+
 def can_run_surveys(user) -> bool:
     """Client surveys are Promotion's work: their links, questions and recorded answers."""
     return can_manage_promotion(user)
