@@ -13,6 +13,14 @@ from app.models.org import User
 PUBLIC_ENDPOINTS: set[str] = {"auth.login", "static", "main.set_language"}
 
 
+# Everything from the portal itself, nothing framed elsewhere, no plugins, forms posted only here. Scripts and
+# styles may be inline because templates still carry small handlers (hx-on, onchange) and style attributes;
+# 'unsafe-eval' is htmx's hx-on. External scripts, objects and foreign frames are refused.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+                           "style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; "
+                           "base-uri 'self'; form-action 'self'; frame-ancestors 'self'")
+
+
 def public(view):
     """Mark a view as open to visitors who are not signed in (sign-in, the response form, survey links)."""
     view.is_public = True
@@ -61,6 +69,9 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if request.is_secure:   # behind the TLS proxy (ProxyFix passes the scheme on)
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
     @app.errorhandler(CSRFError)

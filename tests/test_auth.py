@@ -164,3 +164,13 @@ def test_cli_creates_a_user_with_role_and_unit(app):
     assert result.exit_code == 0, result.output
     result = runner.invoke(args=["users", "create", "x@test.local", "--unit", "nowhere", "--password", "long-enough-1"])
     assert result.exit_code != 0 and "unknown unit" in result.output
+
+
+def test_every_page_carries_the_security_headers_and_hsts_only_over_https(client):
+    page = client.get("/login")
+    csp = page.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self'" in csp and "object-src 'none'" in csp and "default-src 'self'" in csp
+    assert page.headers["X-Content-Type-Options"] == "nosniff" and page.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert "Strict-Transport-Security" not in page.headers
+    secure = client.get("/login", base_url="https://portal.example")
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=")

@@ -571,3 +571,14 @@ def test_postgresql_verify_restores_into_a_scratch_database_and_drops_it_and_aba
                 for name in (killed_yesterday, running_now):
                     conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
             admin.dispose()
+
+
+def test_backups_are_readable_by_the_portals_account_only(app, backup_dirs, tmp_path):
+    import stat
+
+    app.config["BACKUP_COPY_DIR"] = tmp_path / "copy"
+    with app.app_context():
+        _seed(3)
+        info = backups.create_backup(db.engine, app.config)
+    assert stat.S_IMODE(info.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "copy" / info.path.name).stat().st_mode) == 0o600

@@ -4,7 +4,8 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models.client_requests import ClientRequest, RequestRoute
@@ -234,3 +235,24 @@ def test_choosing_the_client_reloads_its_contacts_and_keeps_what_was_typed(app, 
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200 and html.lstrip().startswith('<form id="request-form"')
     assert "Irina Petrova" in html and 'value="Samples for Kazan"' in html
+
+
+@pytest.mark.parametrize("name", ["page.html", "logo.svg", "run.exe", "noextension"])
+def test_a_request_refuses_files_a_browser_would_run_and_saves_nothing(app, auth, make_user, name):
+    manager = make_user("staff", "accounts")
+    ids = key_account(app, manager.id)
+    login_as(auth, manager)
+    resp = _register(auth, ids, [unit_id(app, "legal")], files=(io.BytesIO(b"<script>alert(1)</script>"), name))
+    assert resp.status_code == 422 and "Attach documents" in resp.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(ClientRequest.id))) == 0
+
+
+def test_an_attachment_is_always_a_download_with_its_allowed_type(app, auth, make_user):
+    manager = make_user("staff", "accounts")
+    ids = key_account(app, manager.id)
+    login_as(auth, manager)
+    _register(auth, ids, [unit_id(app, "legal")], files=(io.BytesIO(b"a;b\n1;2\n"), "prices.csv"))
+    download = auth.get(f"/accounts/attachments/{_attachment_id(app)}")
+    assert download.mimetype == "text/csv" and download.headers["Content-Disposition"].startswith("attachment")
+    assert download.headers["X-Content-Type-Options"] == "nosniff"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta, timezone
+from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
@@ -303,8 +304,10 @@ def attachment(attachment_id: int):
     path = client_requests.attachment_path(current_app.config["UPLOAD_DIR"], att)
     if not path.is_file():
         abort(404)
-    return send_file(path, as_attachment=True, download_name=att.filename,
-                     mimetype=att.content_type or "application/octet-stream")
+    # Always a download, typed by the allow-list: an old file stored as text/html is served as bytes.
+    mimetype = client_requests.ATTACHMENT_TYPES.get(Path(att.filename).suffix.lower().lstrip("."),
+                                                    "application/octet-stream")
+    return send_file(path, as_attachment=True, download_name=att.filename, mimetype=mimetype)
 
 
 # ---------------------------------------------------------------- the department's inbox

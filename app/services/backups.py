@@ -303,9 +303,12 @@ def package(config: Mapping, snapshot: Snapshot, kind: str, progress: Progress |
     from app import __version__
 
     folder = backup_dir(config)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     name = f"clientele-{snapshot.taken_at:%Y%m%dT%H%M%SZ}-{kind}-{secrets.token_hex(3)}.zip"
     final, partial = folder / name, folder / (name + ".partial")
+    # The whole client base is in it: readable by the portal's own account only, from the first byte.
+    partial.touch(mode=0o600)
+    partial.chmod(0o600)
     report = progress_step(progress, 0, 100)
     uploads = _upload_files(config)
     level = compress_level(config)
@@ -357,6 +360,8 @@ def _copy_elsewhere(config: Mapping, path: Path) -> None:
     other = Path(other)
     other.mkdir(parents=True, exist_ok=True)
     tmp = other / (path.name + ".partial")
+    tmp.touch(mode=0o600)
+    tmp.chmod(0o600)
     with open(path, "rb") as src, open(tmp, "wb") as dst:
         shutil.copyfileobj(src, dst, CHUNK)
         dst.flush()

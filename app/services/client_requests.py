@@ -33,6 +33,18 @@ from app.services.key_accounts import AccountsError, deputy_of
 from app.services.links import path_for
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+# What a client's request may carry, by extension, with the type it is served as (never HTML or SVG: a file a
+# browser would run as a page of the portal).
+ATTACHMENT_TYPES = {
+    "pdf": "application/pdf", "doc": "application/msword", "rtf": "application/rtf", "txt": "text/plain",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xls": "application/vnd.ms-excel", "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "odt": "application/vnd.oasis.opendocument.text", "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "tif": "image/tiff",
+    "tiff": "image/tiff", "zip": "application/zip", "7z": "application/x-7z-compressed", "rar": "application/vnd.rar",
+    "eml": "message/rfc822", "msg": "application/vnd.ms-outlook",
+}
 DUE_SOON_DAYS = 1  # "about to miss its date": due today or tomorrow
 
 STATUS_LABELS = {"open": _l("open"), "answered": _l("answered"), "closed": _l("closed")}
@@ -167,7 +179,11 @@ def _step(session: Session, req: ClientRequest, kind: str, by_id: int | None, at
 def _store_attachment(session: Session, req: ClientRequest, storage, by_id: int | None, upload_dir: Path,
                       now: datetime) -> RequestAttachment:
     """Save a file under UPLOAD_DIR/requests/<id>/ with a random name; the original name is kept for download."""
-    data = storage.read()
+    extension = Path(storage.filename).suffix.lower().lstrip(".")
+    if extension not in ATTACHMENT_TYPES:
+        raise AccountsError(_("Attach documents, spreadsheets, images or archives (%(types)s), not a .%(ext)s file.",
+                              types=", ".join(sorted(ATTACHMENT_TYPES)), ext=extension or "?"), "files")
+    data = storage.stream.read(MAX_ATTACHMENT_BYTES + 1)   # never more than the limit in memory
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise AccountsError(_("A file may be at most 20 MB."), "files")
     safe = secure_filename(storage.filename) or "file"
@@ -176,7 +192,7 @@ def _store_attachment(session: Session, req: ClientRequest, storage, by_id: int 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     att = RequestAttachment(request_id=req.id, filename=storage.filename[:255], stored_name=stored,
-                            content_type=(storage.mimetype or None), size=len(data), uploaded_by_id=by_id, at=now)
+                            content_type=ATTACHMENT_TYPES[extension], size=len(data), uploaded_by_id=by_id, at=now)
     session.add(att)
     _step(session, req, "attached", by_id, now, text=att.filename)
     return att
