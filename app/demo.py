@@ -335,7 +335,7 @@ def seed_demo(session: Session, companies: int = 300, contacts_per_company: floa
     from app.services import search
 
     search.reindex_all(session)
-    if areas:
+    if areas and made_people:   # the areas' work is done by the demo's own people, never by real ones
         from flask import current_app
 
         from app.demo_areas import seed_areas
