@@ -444,7 +444,8 @@ def _sales(app, auth, admin_id, company_id, deal_id, today):
         with app.app_context():
             from app.models.surveys import SurveyQuestion
 
-            invite = db.session.scalar(select(SurveyInvite).order_by(SurveyInvite.id))
+            invite = db.session.scalar(select(SurveyInvite).where(SurveyInvite.survey_id == survey_id)
+                                       .order_by(SurveyInvite.id))
             recipient = invite.company_id if invite else company_id
             answers = {f"q{q.id}": {"choice": "Выставка", "scale": "4", "text": "Схема"}[q.kind]
                        for q in db.session.scalars(select(SurveyQuestion).where(SurveyQuestion.survey_id == survey_id))}
