@@ -45,6 +45,16 @@ def _reason_text(reason: dict) -> str:
     return matching.reason_text(reason)
 
 
+@bp.app_template_filter("group_band")
+def _group_band(group) -> str:
+    return duplicates.group_band(group)
+
+
+@bp.app_template_filter("band_label")
+def _band_label(band: str) -> str:
+    return duplicates.band_label(band)
+
+
 @bp.before_app_request
 def follow_merged_record():
     """A merged-away record's old address leads to the record it was merged into."""

@@ -283,6 +283,8 @@ class Matcher:
             return Reason("address_similar", pct=int(detail)) if contrib > 0 else Reason("address_different")
         if contrib < 0:
             return Reason("field_different", field=f.title)
+        if k == "category":  # a city many firms share is context, not evidence
+            return Reason("field_same_category", field=f.title)
         if detail == 100.0:
             return Reason("field_same", field=f.title)
         if k in ("code", "date"):

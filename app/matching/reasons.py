@@ -28,6 +28,7 @@ _TEMPLATES: dict[str, str] = {
     "address_similar": "address {pct}% similar",
     "address_different": "different address",
     "field_same": "same {field}",
+    "field_same_category": "same {field}",
     "field_similar": "{field} {pct}% similar",
     "field_close": "{field} differs by one character",
     "field_different": "different {field}",

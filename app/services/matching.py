@@ -48,6 +48,7 @@ REASON_TEXT = {
     "address_similar": _l("address %(pct)s%% similar"),
     "address_different": _l("different address"),
     "field_same": _l("same %(field)s"),
+    "field_same_category": _l("same %(field)s"),
     "field_similar": _l("%(field)s %(pct)s%% similar"),
     "field_close": _l("%(field)s differs by one character"),
     "field_different": _l("different %(field)s"),
