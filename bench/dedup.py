@@ -252,6 +252,14 @@ def run_job(spec: str) -> dict[str, Any]:
         return job_names(int(parts[1]))
     if parts[0] == "scan":
         return job_scan(parts[1], int(parts[2]))
+    if parts[0] in ("set-ours", "set-ours-em", "set-splink", "set-rl"):
+        from . import dedup_sets
+
+        size = int(parts[2]) if len(parts) > 2 else None
+        if parts[0] == "set-ours-em":
+            return {**dedup_sets.job_ours(parts[1], size, fitted=True), **_usage()}
+        job = {"set-ours": dedup_sets.job_ours, "set-splink": dedup_sets.job_splink, "set-rl": dedup_sets.job_rl}
+        return {**job[parts[0]](parts[1], size), **_usage()}
     raise SystemExit(f"unknown job {spec}")
 
 

@@ -119,3 +119,47 @@ def test_the_reasons_read_in_russian(app) -> None:
     with app.test_request_context(), force_locale("ru"):
         text = "; ".join(reason_text(r) for r in reason_dicts(c.reasons))
     assert text == "тот же телефон и адрес; одно название содержит другое"
+
+
+def test_a_firm_with_hundreds_of_spellings_stays_one_group_despite_capped_blocks() -> None:
+    from app.matching import cluster
+
+    spellings = ["Polar Star Logistics", "POLAR STAR LOGISTICS", "Polar Star Logistics Ltd",
+                 "Polar Star Logistics (Kazan)", "Polar Star Logistics Group", "The Polar Star Logistics",
+                 "Polar  Star Logistics B.V.", "Polar Star Logistics - Depot"]
+    base = [{"id": f"p{i}", "name": spellings[i % len(spellings)] + ("" if i < 8 else f" ({i})")}
+            for i in range(300)]
+    base += [{"id": f"o{i}", "name": f"Polar Firm{i:03d}"} for i in range(100)]  # one big "polar" block
+    m = Matcher(COMPANY_SCHEMA)
+    idx = m.index(base)
+    found = m.scan(idx)
+    assert len(found) < 300 * 299 // 2 // 10  # a spanning set, not every pair
+    groups = cluster(found, m.thresholds.review, max_size=10_000, min_link=0.2, verify=m.verifier(idx))
+    assert sorted(groups[0]) == sorted(f"p{i}" for i in range(300))
+    assert not any(g for g in groups if any(x.startswith("o") for x in g))
+
+
+def test_weights_learnt_from_a_generated_base_find_more_than_the_hand_weights() -> None:
+    from bench.company_sets import directory_set
+
+    records = directory_set(600, seed=3)
+    entity = {r["id"]: r["entity"] for r in records}
+    rows = [{k: r[k] for k in ("id", "name", "phones", "addresses", "city")} for r in records]
+    hand = Matcher(COMPANY_SCHEMA)
+    idx = hand.index(rows)
+    learnt = Matcher(hand.fit(idx))
+
+    def true_found(m: Matcher) -> int:
+        return sum(entity[c.a_id] == entity[c.b_id] for c in m.scan(idx))
+
+    def false_found(m: Matcher) -> int:
+        return sum(entity[c.a_id] != entity[c.b_id] for c in m.scan(idx))
+
+    assert true_found(learnt) > true_found(hand)
+    assert false_found(learnt) <= false_found(hand) + 1
+
+
+def test_a_names_only_base_keeps_the_hand_weights() -> None:
+    m = Matcher(COMPANY_SCHEMA)
+    idx = m.index({"id": i, "name": f"Firm {i}"} for i in range(300))
+    assert m.fit(idx) == COMPANY_SCHEMA

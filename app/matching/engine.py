@@ -64,6 +64,22 @@ def band_of(reasons: Iterable[Any]) -> str:
     return "likely" if any(getattr(r, "code", None) in EVIDENCE_CODES for r in reasons) else "possible"
 
 
+LEADERS = 6  # group leaders remembered while walking one oversized block
+
+
+def _lead(leaders: list[int], member: int, accept: Callable[[int, int], bool]) -> Iterator[tuple[int, int]]:
+    """Join `member` to the most recent leader it matches (yielding that pair), else make it a leader."""
+    for k in range(len(leaders) - 1, -1, -1):
+        leader = leaders[k]
+        if accept(member, leader):
+            leaders.append(leaders.pop(k))  # the busiest groups stay remembered
+            yield member, leader
+            return
+    leaders.append(member)
+    if len(leaders) > LEADERS:
+        leaders.pop(0)
+
+
 class _TermFrequencyRef:
     """The word counts the name comparators consult: those of the index being scanned."""
 
@@ -403,9 +419,13 @@ class Matcher:
     def _shares_any(self, idx: Index, a: int, b: int) -> bool:
         return self._shares_earlier(idx, len(idx.entries) - 1, 1 << 40, a, b)
 
-    def _pairs(self, idx: Index, progress: Callable[[float], None] | None = None
-               ) -> Iterator[tuple[int, int]]:
+    def _pairs(self, idx: Index, progress: Callable[[float], None] | None = None,
+               accept: Callable[[int, int], bool] | None = None) -> Iterator[tuple[int, int]]:
         """Every candidate pair the blocking passes and sorted-neighbourhood windows propose.
+
+        An oversized block is walked with a window and, when `accept` is given, each member is
+        also compared with the block's recent group leaders, so a group of hundreds of records
+        stays connected (union-find needs only a spanning set of pairs) at a bounded cost.
 
         A pair met in an earlier normal block is not proposed again; window pairs may repeat,
         so callers de-duplicate what they keep."""
@@ -421,11 +441,14 @@ class Matcher:
                 if end - start > 1:
                     members = [e & _MASK32 for e in packed[start:end]]
                     if h in big:
+                        leaders: list[int] = []
                         for i in range(len(members)):
                             for j in range(i + 1, min(i + 1 + window, len(members))):
                                 a, b = members[i], members[j]
                                 if not shares_any(idx, a, b):
                                     yield a, b
+                            if accept is not None:
+                                yield from _lead(leaders, members[i], accept)
                     else:
                         for i in range(len(members)):
                             a = members[i]
@@ -457,7 +480,7 @@ class Matcher:
         values = idx.values
         total = self._total
         found: dict[tuple[int, int], None] = {}
-        for a, b in self._pairs(idx, progress):
+        for a, b in self._pairs(idx, progress, self._accepter(idx)):
             if a > b:
                 a, b = b, a
             if (a, b) not in found and total(values[a], values[b], need) is not None:
@@ -495,10 +518,11 @@ class Matcher:
         return tuple(out)
 
     def fit(self, records: Iterable[dict[str, Any]] | Index, max_pairs: int = 2_000_000,
-            iterations: int = 100) -> Schema:
+            iterations: int = 100, min_records: int = 200) -> Schema:
         """A copy of the schema whose weights and prior are estimated from the base itself by
         Fellegi-Sunter expectation-maximisation over the blocked pairs (no labels needed), so
-        a score reads as the chance that a blocked pair is a true duplicate."""
+        a score reads as the chance that a blocked pair is a true duplicate; the hand weights
+        stay when the base is small or only one field can be compared."""
         idx = records if isinstance(records, Index) else self.index(records)
         self._tf.use(idx.tf)
         values = idx.values
@@ -514,6 +538,11 @@ class Matcher:
             if len(seen) >= max_pairs:
                 break
         n_f = len(self.schema.fields)
+        fields = self.schema.fields
+        informative = {i for lv in patterns for i, lvl in enumerate(lv)
+                       if lvl >= 0 and fields[i].kind not in ("legal_form", "category")}
+        if len(idx) < min_records or len(informative) < 2:
+            return self.schema  # too small a base, or one field only: EM cannot tell m from u
         m = [[0.05, 0.15, 0.80] for _ in range(n_f)]
         u = [[0.80, 0.15, 0.05] for _ in range(n_f)]
         prior = 0.05
@@ -549,6 +578,21 @@ class Matcher:
                                   partial=round(partial, 3) if f.kind in ("code", "date") else f.partial))
         offset = -math.log(prior / (1.0 - prior))
         return replace(self.schema, fields=tuple(fitted), offset=round(offset, 3))
+
+    def _accepter(self, idx: Index) -> Callable[[int, int], bool]:
+        """Does the pair at these index positions reach the review threshold?"""
+        need, values, total = self._logit(self.thresholds.review), idx.values, self._total
+        return lambda a, b: total(values[a], values[b], need) is not None
+
+    def verifier(self, index: Index) -> Callable[[Hashable, Hashable], bool]:
+        """Predicate for cluster(verify=...): do these two record ids reach the review threshold?"""
+        where = {rid: pos for pos, rid in enumerate(index.ids)}
+        accept = self._accepter(index)
+
+        def verify(a: Hashable, b: Hashable) -> bool:
+            pa, pb = where.get(a), where.get(b)
+            return pa is not None and pb is not None and accept(pa, pb)
+        return verify
 
     def cannot_link(self, index: Index, below: float = 1.0) -> Callable[[Hashable, Hashable], bool]:
         """Predicate for cluster(): True when two indexed records carry strong evidence against

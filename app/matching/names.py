@@ -181,7 +181,11 @@ def compare_names(a: str, b: str, tf: TermFrequency = NO_TERM_FREQUENCY,
         return 96.0, "core"  # only a qualifier (city, branch, second name) differs
     ca = [w for w in ma if not _light(w, tf)] or ma
     cb = [w for w in mb if not _light(w, tf)] or mb
-    if ca and sorted(ca) == sorted(cb) and any(w not in DESCRIPTORS for w in ca):
+    # Light words may be added or dropped, not swapped for others («Кристалл Снаб» is not «Кристалл Бетон»).
+    xa = {w for w in ma if w not in ca and w not in DESCRIPTORS}
+    xb = {w for w in mb if w not in cb and w not in DESCRIPTORS}
+    added_only = xa <= xb or xb <= xa
+    if added_only and ca and sorted(ca) == sorted(cb) and any(w not in DESCRIPTORS for w in ca):
         sim = 94.0 if not _only_common(ca, tf) else 90.0
         return max(base, sim), "core"  # descriptor or common words added or dropped
     if len(ca) == len(cb) and len(ca) > 1:
