@@ -296,7 +296,7 @@ def settings():
         db.session.commit()
     status = 422 if form.errors else 200
     return render("data_quality/settings.html", "data_quality/_settings_form.html", form=form, saved=saved,
-                  defaults=matching.engine_defaults()), status
+                  defaults=matching.engine_defaults(), learnt=matching.learnt_weights_view(db.session)), status
 
 
 
