@@ -89,6 +89,12 @@ class _TermFrequencyRef:
     def common(self, word: str) -> bool:
         return self.current.common(word)
 
+    def very_common(self, word: str) -> bool:
+        return self.current.very_common(word)
+
+    def common_name(self, words: list[str]) -> bool:
+        return self.current.common_name(words)
+
     def rare(self, word: str) -> bool:
         return self.current.rare(word)
 

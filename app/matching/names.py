@@ -43,7 +43,7 @@ _DESCRIPTOR_WORDS = (
 ).split()
 # Words so common in firm names that sharing them says little, and adding them changes little.
 _GENERIC_WORDS = (
-    "сервис трейд торг снаб строй пром техно центр систем системы компания фирма "
+    "сервис трейд торг снаб строй пром техно систем системы компания фирма "
     "service svc svcs trade trading systems system company solutions consulting enterprises "
     "industries industry partners products"
 ).split()
@@ -115,6 +115,7 @@ class TermFrequency:
 
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
+        self.names: Counter[str] = Counter()
         self.total = 0
 
     def add(self, value: str | None) -> None:
@@ -122,12 +123,23 @@ class TermFrequency:
         if value:
             self.total += 1
             self.counts.update(set(main_words(value)))
+            self.names[main_part(value)] += 1
+
+    def common_name(self, words: list[str]) -> bool:
+        """A whole name many records of the base bear (the same name on many unrelated firms)."""
+        return self.total >= 500 and self.names.get(" ".join(words), 0) >= max(5, self.total // 1000)
 
     def common(self, word: str) -> bool:
         """A word many firms share («Сервис», "systems"): it identifies nobody."""
         if word in GENERIC:
             return True
         return self.total >= 500 and self.counts.get(word, 0) >= max(20, self.total // 100)
+
+    def very_common(self, word: str) -> bool:
+        """A word in one name out of twenty or more: adding or dropping it barely changes the firm."""
+        if word in GENERIC:
+            return True
+        return self.total >= 500 and self.counts.get(word, 0) >= self.total // 20
 
     def rare(self, word: str) -> bool:
         """A word only a handful of names hold: agreeing on it says a lot."""
@@ -139,7 +151,7 @@ NO_TERM_FREQUENCY = TermFrequency()
 
 def _light(word: str, tf: TermFrequency) -> bool:
     """A word whose presence or absence barely changes which firm is meant."""
-    return (word in DESCRIPTORS or tf.common(word)) and word not in DISTINGUISHING and not _DIGIT.search(word)
+    return (word in DESCRIPTORS or tf.very_common(word)) and word not in DISTINGUISHING and not _DIGIT.search(word)
 
 
 def _same_word(x: str, y: str) -> bool:
@@ -206,5 +218,6 @@ def compare_names(a: str, b: str, tf: TermFrequency = NO_TERM_FREQUENCY,
 
 
 def _only_common(words: list[str], tf: TermFrequency) -> bool:
-    """The name is made only of words many firms share («Сервис Трейд»)."""
-    return bool(words) and all(tf.common(w) or w in DESCRIPTORS for w in words)
+    """The name is made only of generic words («Сервис Трейд»); a whole name borne by many records is
+    not down-weighted, because one firm's own copies make its name frequent."""
+    return bool(words) and all(w in GENERIC or w in DESCRIPTORS for w in words)
