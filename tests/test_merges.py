@@ -228,3 +228,29 @@ def test_a_merged_companys_page_leads_to_the_survivor_with_the_merge_on_its_time
     resp = auth.get(f"/crm/companies/{b}")
     assert resp.status_code == 302 and resp.location.endswith(f"/crm/companies/{a}")
     assert f"Merged #{b} into this company" in auth.get(f"/crm/companies/{a}").get_data(as_text=True)
+
+
+def test_a_full_scan_learns_weights_from_the_base_and_the_admin_sees_them(app, auth, make_user):
+    """A base large enough gets its own weights on each scan; the admin reads them next to the hand ones."""
+    from app.extensions import db
+    from app.models import Company
+    from app.services import matching
+
+    with app.app_context():
+        from app.models import Phone
+
+        firms = [(f"Фирма{i:03d}ка", f"+7495{1000000 + i}") for i in range(260)]
+        firms += [(f"Фирма{i:03d}ка", f"+7495{1000000 + i}") for i in range(0, 260, 13)]
+        for name, phone in firms:
+            company = Company(legal_name=name, legal_form="ООО", name_sort=name.lower(), city="Москва")
+            db.session.add(company)
+            db.session.flush()
+            db.session.add(Phone(company_id=company.id, e164=phone))
+        db.session.commit()
+        matching.scan(db.session, "company")
+        db.session.commit()
+        saved = matching.get_settings(db.session).learnt_weights["company"]
+        assert saved["learnt"] and saved["records"] == 280
+    auth.login(make_user("admin", "distribution"))
+    page = auth.get("/data/duplicates/settings").get_data(as_text=True)
+    assert "Weights learnt from the base" in page and "learnt from 280 records" in page

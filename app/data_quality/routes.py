@@ -45,6 +45,16 @@ def _reason_text(reason: dict) -> str:
     return matching.reason_text(reason)
 
 
+@bp.app_template_filter("group_band")
+def _group_band(group) -> str:
+    return duplicates.group_band(group)
+
+
+@bp.app_template_filter("band_label")
+def _band_label(band: str) -> str:
+    return duplicates.band_label(band)
+
+
 @bp.before_app_request
 def follow_merged_record():
     """A merged-away record's old address leads to the record it was merged into."""
@@ -286,7 +296,7 @@ def settings():
         db.session.commit()
     status = 422 if form.errors else 200
     return render("data_quality/settings.html", "data_quality/_settings_form.html", form=form, saved=saved,
-                  defaults=matching.engine_defaults()), status
+                  defaults=matching.engine_defaults(), learnt=matching.learnt_weights_view(db.session)), status
 
 
 

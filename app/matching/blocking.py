@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .compare import _PATRONYMIC_ENDINGS
+from .names import QUALIFIER, main_part
 from .spec import BlockMethod, Field
 
 _MASK32 = 0xFFFFFFFF  # low half of a packed (crc << 32 | position) entry
@@ -21,6 +22,8 @@ def _tokens(value: str) -> list[str]:
     """Distinct words worth a blocking key: no initials, no patronymics (Иванович says little)."""
     seen: list[str] = []
     for t in value.split():
+        if t.startswith(QUALIFIER):
+            continue  # a city or branch says nothing about which firm
         if len(t) >= 2 and t not in seen and not (len(t) > 5 and t.endswith(_PATRONYMIC_ENDINGS)):
             seen.append(t)
     return seen[:4]
@@ -39,7 +42,7 @@ def _block_keys(method: BlockMethod, length: int, value: Any, multi: bool) -> li
             keys.append(v[:length])
             continue
         if method == "joined_prefix":  # "Green Red Robotics" and "GreenRedRobotics" meet here
-            keys.append(v.replace(" ", "")[:length])
+            keys.append(main_part(v).replace(" ", "")[:length])
             continue
         toks = _tokens(v)
         if method == "token_prefix":
@@ -104,6 +107,7 @@ class Index:
     oversized: list[set[int]]  # per BlockPass: crcs of blocks larger than max_block
     key_start: list[array]  # per BlockPass: offset of each record's keys in key_all (n + 1)
     key_all: list[array]  # per BlockPass: every record's key crcs, back to back
+    tf: Any = None  # TermFrequency of the base's company-name words
 
     def __len__(self) -> int:
         return len(self.ids)

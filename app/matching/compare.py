@@ -15,7 +15,6 @@ from .normalize import (
     LEGAL_FORM_FAMILY,
     canonical_legal_form,
     normalise_address,
-    normalise_company_name,
     normalise_email,
     normalise_inn,
     normalise_person_name,
@@ -23,7 +22,13 @@ from .normalize import (
     normalise_text,
     translit,
 )
+from .names import NO_TERM_FREQUENCY, TermFrequency, compare_names, company_name_key
 from .spec import Field
+
+# Legal forms of firms registered abroad: a Dutch B.V., a US Inc. and a Russian ООО bearing one
+# name are usually one group's entities in several countries.
+GROUP_FAMILIES = frozenset({"us_corp", "GMBH", "AG", "KG", "BV", "NV", "SA", "SARL", "SRL", "SPA", "PLC",
+                            "OY", "AB"})
 
 _ROLE_MAILBOXES = frozenset({
     "info", "office", "sales", "mail", "admin", "support", "hello", "contact", "contacts",
@@ -48,10 +53,6 @@ def _as_list(value: Any) -> list[Any]:
     return [value]
 
 
-def _name_key(core: str) -> str:
-    return translit(core)
-
-
 def _normalise_value(f: Field, value: Any) -> Any:
     """Normalised form of one field's value, or None when absent or unusable."""
     kind = f.kind
@@ -69,8 +70,7 @@ def _normalise_value(f: Field, value: Any) -> Any:
     if kind == "inn":
         return normalise_inn(value)
     if kind == "company_name":
-        core = normalise_company_name(str(value))[0]
-        return sys.intern(_name_key(core)) or None
+        return sys.intern(company_name_key(str(value))) or None
     if kind == "person_name":
         return normalise_person_name(str(value)) or None
     if kind == "legal_form":
@@ -257,8 +257,22 @@ def _mailbox(email: str) -> tuple[str, str]:
 Comparator = Callable[[Any, Any], tuple[float, Any]]
 
 
-def _comparator(f: Field) -> Comparator:
-    """Build the comparison function for one field kind."""
+class NameDetail(float):
+    """A name similarity that also says how the names agree ("contains", "core", "acronym" ...)."""
+
+    how: str
+
+    def __new__(cls, sim: float, how: str) -> NameDetail:
+        obj = super().__new__(cls, sim)
+        obj.how = how
+        return obj
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return NameDetail, (float(self), self.how)
+
+
+def _comparator(f: Field, tf: TermFrequency | None = None) -> Comparator:
+    """Build the comparison function for one field kind; names consult the base's word counts."""
     agree, disagree = f.agree, f.disagree
 
     if f.kind in ("inn", "ref", "category"):
@@ -319,9 +333,16 @@ def _comparator(f: Field) -> Comparator:
         return cmp_email
 
     if f.kind == "company_name":
+        freq = tf or NO_TERM_FREQUENCY
+
         def cmp_company(a: str, b: str) -> tuple[float, Any]:
-            sim = name_similarity(a, b)
-            return _band(sim, f), sim
+            sim, how = compare_names(a, b, freq)
+            contrib = _band(sim, f)
+            if how == "common_only":
+                contrib *= 0.6  # «Сервис Трейд» twice says little about which firm it is
+            elif how == "same" and contrib > 0 and any(freq.rare(w) for w in a.split()):
+                contrib += 1.0  # a rare name agreeing says a lot
+            return contrib, NameDetail(sim, how)
         return cmp_company
 
     if f.kind == "person_name":
@@ -349,6 +370,8 @@ def _comparator(f: Field) -> Comparator:
             fa, fb = LEGAL_FORM_FAMILY.get(a, a), LEGAL_FORM_FAMILY.get(b, b)
             if fa == fb:
                 return 0.0, "family"
+            if fa in GROUP_FAMILIES or fb in GROUP_FAMILIES:
+                return -0.1, "group"  # one group's entities in several countries: a reviewer decides
             return -disagree, "different"
         return cmp_form
 

@@ -26,6 +26,7 @@ from .blocking import (
     _sort_value,
 )
 from .compare import Comparator, _comparator, _normalise_value
+from .names import TermFrequency, main_part
 from .grouping import cluster
 from .normalize import (
     normalise_company_name,
@@ -49,6 +50,59 @@ __all__ = [
 
 # --- the matcher -----------------------------------------------------------------------------
 
+PREMISES_BONUS = 1.5  # log-odds added when phone and address both agree
+# Reasons that are evidence besides the name; a pair with none of them is only "possible".
+EVIDENCE_CODES = frozenset({
+    "same_inn", "same_phone", "same_office_phone", "same_email", "same_shared_mailbox",
+    "same_email_domain", "same_email_domain_similar_name", "address_similar", "same_phone_and_address",
+    "field_same", "field_similar", "field_close",
+})
+
+
+def band_of(reasons: Iterable[Any]) -> str:
+    """"likely" when something besides the name agrees, else "possible" (never merged automatically)."""
+    return "likely" if any(getattr(r, "code", None) in EVIDENCE_CODES for r in reasons) else "possible"
+
+
+LEADERS = 6  # group leaders remembered while walking one oversized block
+
+
+def _lead(leaders: list[int], member: int, accept: Callable[[int, int], bool]) -> Iterator[tuple[int, int]]:
+    """Join `member` to the most recent leader it matches (yielding that pair), else make it a leader."""
+    for k in range(len(leaders) - 1, -1, -1):
+        leader = leaders[k]
+        if accept(member, leader):
+            leaders.append(leaders.pop(k))  # the busiest groups stay remembered
+            yield member, leader
+            return
+    leaders.append(member)
+    if len(leaders) > LEADERS:
+        leaders.pop(0)
+
+
+class _TermFrequencyRef:
+    """The word counts the name comparators consult: those of the index being scanned."""
+
+    def __init__(self) -> None:
+        self.current = TermFrequency()
+
+    def common(self, word: str) -> bool:
+        return self.current.common(word)
+
+    def very_common(self, word: str) -> bool:
+        return self.current.very_common(word)
+
+    def common_name(self, words: list[str]) -> bool:
+        return self.current.common_name(words)
+
+    def rare(self, word: str) -> bool:
+        return self.current.rare(word)
+
+    def use(self, tf: TermFrequency | None) -> None:
+        """Switch to an index's counts unless they are thinner than those in use."""
+        if tf is not None and tf.total >= self.current.total:
+            self.current = tf
+
 
 class Matcher:
     """Finds likely duplicates among records described by a Schema."""
@@ -56,6 +110,7 @@ class Matcher:
     def __init__(self, schema: Schema, thresholds: Thresholds = Thresholds()) -> None:
         self.schema = schema
         self.thresholds = thresholds
+        self._tf = _TermFrequencyRef()
         fields = schema.fields
         self._slots = {f.name: i for i, f in enumerate(fields)}
         partner = {}
@@ -68,15 +123,19 @@ class Matcher:
         for i in order:
             j = partner.get(i, -1)
             alt_name = fields[i].alt_of
-            self._plan.append((i, fields[i], _comparator(fields[i]),
+            self._plan.append((i, fields[i], _comparator(fields[i], self._tf),
                                self._slots[alt_name] if alt_name else -1,
-                               j, _comparator(fields[j]) if j >= 0 else None))
+                               j, _comparator(fields[j], self._tf) if j >= 0 else None))
         remaining = [0.0] * (len(order) + 1)
         for k in range(len(order) - 1, -1, -1):
             i, j = self._plan[k][0], self._plan[k][4]
             top = max(0.0, fields[i].agree) + (max(0.0, fields[j].agree) if j >= 0 else 0.0)
             remaining[k] = remaining[k + 1] + top
-        self._remaining = remaining
+        # Phone and street address agreeing together say "same premises": more than the sum.
+        phone = next((i for i, f in enumerate(fields) if f.kind == "phone"), -1)
+        address = next((i for i, f in enumerate(fields) if f.kind == "address"), -1)
+        self._premises = (phone, address) if phone >= 0 and address >= 0 else None
+        self._remaining = [r + (PREMISES_BONUS if self._premises else 0.0) for r in remaining]
         self._block_slots = [(self._slots[b.field], b) for b in schema.blocks]
         self._sort_slots = [[self._slots[n] for n in sk.fields] for sk in schema.sort_keys]
         self._name_slot = next((i for i, f in enumerate(fields)
@@ -99,7 +158,7 @@ class Matcher:
     def _sort_key(self, k: int, vals: tuple[Any, ...]) -> str:
         fields = self.schema.fields
         if self.schema.sort_keys[k].joined:
-            return "".join(str(vals[s]).replace(" ", "") if vals[s] is not None else ""
+            return "".join(main_part(str(vals[s])).replace(" ", "") if vals[s] is not None else ""
                            for s in self._sort_slots[k])
         return " ".join(_sort_value(fields[s], vals[s]) for s in self._sort_slots[k])
 
@@ -139,6 +198,8 @@ class Matcher:
         """Summed log-odds, or None as soon as the pair cannot reach `need`."""
         total = 0.0
         remaining = self._remaining
+        premises = self._premises or ()
+        together = 0
         for k, (slot, _f, cmp, alt, slot2, cmp2) in enumerate(self._plan):
             if total + remaining[k] < need:
                 return None
@@ -150,7 +211,12 @@ class Matcher:
                 continue
             if alt >= 0 and va[alt] is not None and vb[alt] is not None:
                 continue
-            total += cmp(a, b)[0]
+            contrib = cmp(a, b)[0]
+            total += contrib
+            if slot in premises and contrib > 0:
+                together += 1
+        if together == 2:
+            total += PREMISES_BONUS
         return total if total >= need else None
 
     def explain(self, va: tuple[Any, ...], vb: tuple[Any, ...]) -> tuple[float, list[str]]:
@@ -159,6 +225,7 @@ class Matcher:
         found: list[tuple[float, Reason]] = []
         name_sim = -1.0
         domain_hit = False
+        premises: list[Reason] = []
         fields = self.schema.fields
         for slot, f, cmp, alt, slot2, cmp2 in self._plan:
             if cmp2 is not None:
@@ -187,6 +254,12 @@ class Matcher:
             reason = self._reason(f, contrib, detail, a, b, slot == self._name_slot)
             if reason is not None:
                 found.append((abs(contrib), reason))
+                if self._premises and slot in self._premises and contrib > 0:
+                    premises.append(reason)
+        if len(premises) == 2:
+            total += PREMISES_BONUS
+            found = [(w, r) for w, r in found if r not in premises]
+            found.append((99.0, Reason("same_phone_and_address")))
         if domain_hit:
             code = "same_email_domain_similar_name" if name_sim >= 80 else "same_email_domain"
             found.append((2.0, Reason(code)))
@@ -216,17 +289,24 @@ class Matcher:
             return Reason("same_email") if contrib > 0 else None
         if k in ("company_name", "person_name") and is_name:
             pct = int(detail)
+            how = getattr(detail, "how", "")
+            if how in ("contains", "core", "acronym", "common_only") and (contrib > 0 or how == "contains"):
+                return Reason(f"name_{how}", pct=pct)
             return Reason("name_similar", pct=pct) if contrib > 0 else Reason("name_different", pct=pct)
         if k == "legal_form":
             if detail == "same":
                 return Reason("same_legal_form")
             if detail == "family":
                 return Reason("compatible_legal_form", a=a, b=b)
+            if detail == "group":
+                return Reason("group_legal_forms", a=a, b=b)
             return Reason("different_legal_form", a=a, b=b)
         if k == "address":
             return Reason("address_similar", pct=int(detail)) if contrib > 0 else Reason("address_different")
         if contrib < 0:
             return Reason("field_different", field=f.title)
+        if k == "category":  # a city many firms share is context, not evidence
+            return Reason("field_same_category", field=f.title)
         if detail == 100.0:
             return Reason("field_same", field=f.title)
         if k in ("code", "date"):
@@ -262,6 +342,12 @@ class Matcher:
             values.append(self.prepare(rec))
         if progress:
             progress(0.3)
+        tf = TermFrequency()
+        for slot, f in enumerate(self.schema.fields):
+            if f.kind == "company_name":
+                for v in values:
+                    tf.add(v[slot])
+                break
         n = len(values)
         if self._sort_slots:
             keys0 = [self._sort_key(0, v) for v in values]
@@ -307,7 +393,7 @@ class Matcher:
             key_all.append(flat)
             if progress:
                 progress(0.3 + 0.1 * (p + 1) / max(1, len(self._block_slots)))
-        return Index(ids, values, sort_keys, sort_ranks, entries, oversized, key_start, key_all)
+        return Index(ids, values, sort_keys, sort_ranks, entries, oversized, key_start, key_all, tf)
 
     # -- full scan --
 
@@ -339,9 +425,13 @@ class Matcher:
     def _shares_any(self, idx: Index, a: int, b: int) -> bool:
         return self._shares_earlier(idx, len(idx.entries) - 1, 1 << 40, a, b)
 
-    def _pairs(self, idx: Index, progress: Callable[[float], None] | None = None
-               ) -> Iterator[tuple[int, int]]:
+    def _pairs(self, idx: Index, progress: Callable[[float], None] | None = None,
+               accept: Callable[[int, int], bool] | None = None) -> Iterator[tuple[int, int]]:
         """Every candidate pair the blocking passes and sorted-neighbourhood windows propose.
+
+        An oversized block is walked with a window and, when `accept` is given, each member is
+        also compared with the block's recent group leaders, so a group of hundreds of records
+        stays connected (union-find needs only a spanning set of pairs) at a bounded cost.
 
         A pair met in an earlier normal block is not proposed again; window pairs may repeat,
         so callers de-duplicate what they keep."""
@@ -357,11 +447,14 @@ class Matcher:
                 if end - start > 1:
                     members = [e & _MASK32 for e in packed[start:end]]
                     if h in big:
+                        leaders: list[int] = []
                         for i in range(len(members)):
                             for j in range(i + 1, min(i + 1 + window, len(members))):
                                 a, b = members[i], members[j]
                                 if not shares_any(idx, a, b):
                                     yield a, b
+                            if accept is not None:
+                                yield from _lead(leaders, members[i], accept)
                     else:
                         for i in range(len(members)):
                             a = members[i]
@@ -388,11 +481,12 @@ class Matcher:
              progress: Callable[[float], None] | None = None) -> list[Candidate]:
         """All pairs in the base scoring at least thresholds.review, best first."""
         idx = records if isinstance(records, Index) else self.index(records, progress)
+        self._tf.use(idx.tf)
         need = self._logit(self.thresholds.review)
         values = idx.values
         total = self._total
         found: dict[tuple[int, int], None] = {}
-        for a, b in self._pairs(idx, progress):
+        for a, b in self._pairs(idx, progress, self._accepter(idx)):
             if a > b:
                 a, b = b, a
             if (a, b) not in found and total(values[a], values[b], need) is not None:
@@ -430,11 +524,13 @@ class Matcher:
         return tuple(out)
 
     def fit(self, records: Iterable[dict[str, Any]] | Index, max_pairs: int = 2_000_000,
-            iterations: int = 100) -> Schema:
+            iterations: int = 100, min_records: int = 200) -> Schema:
         """A copy of the schema whose weights and prior are estimated from the base itself by
         Fellegi-Sunter expectation-maximisation over the blocked pairs (no labels needed), so
-        a score reads as the chance that a blocked pair is a true duplicate."""
+        a score reads as the chance that a blocked pair is a true duplicate; the hand weights
+        stay when the base is small or only one field can be compared."""
         idx = records if isinstance(records, Index) else self.index(records)
+        self._tf.use(idx.tf)
         values = idx.values
         seen: set[tuple[int, int]] = set()
         patterns: dict[tuple[int, ...], int] = {}
@@ -448,6 +544,11 @@ class Matcher:
             if len(seen) >= max_pairs:
                 break
         n_f = len(self.schema.fields)
+        fields = self.schema.fields
+        informative = {i for lv in patterns for i, lvl in enumerate(lv)
+                       if lvl >= 0 and fields[i].kind not in ("legal_form", "category")}
+        if len(idx) < min_records or len(informative) < 2:
+            return self.schema  # too small a base, or one field only: EM cannot tell m from u
         m = [[0.05, 0.15, 0.80] for _ in range(n_f)]
         u = [[0.80, 0.15, 0.05] for _ in range(n_f)]
         prior = 0.05
@@ -484,6 +585,21 @@ class Matcher:
         offset = -math.log(prior / (1.0 - prior))
         return replace(self.schema, fields=tuple(fitted), offset=round(offset, 3))
 
+    def _accepter(self, idx: Index) -> Callable[[int, int], bool]:
+        """Does the pair at these index positions reach the review threshold?"""
+        need, values, total = self._logit(self.thresholds.review), idx.values, self._total
+        return lambda a, b: total(values[a], values[b], need) is not None
+
+    def verifier(self, index: Index) -> Callable[[Hashable, Hashable], bool]:
+        """Predicate for cluster(verify=...): do these two record ids reach the review threshold?"""
+        where = {rid: pos for pos, rid in enumerate(index.ids)}
+        accept = self._accepter(index)
+
+        def verify(a: Hashable, b: Hashable) -> bool:
+            pa, pb = where.get(a), where.get(b)
+            return pa is not None and pb is not None and accept(pa, pb)
+        return verify
+
     def cannot_link(self, index: Index, below: float = 1.0) -> Callable[[Hashable, Hashable], bool]:
         """Predicate for cluster(): True when two indexed records carry strong evidence against
         each other (their score is under `below`, e.g. different INNs)."""
@@ -501,6 +617,7 @@ class Matcher:
 
     def check(self, record: dict[str, Any], index: Index) -> list[Candidate]:
         """Existing records that look like `record`, best first; costs a few block look-ups."""
+        self._tf.use(index.tf)
         vals = self.prepare(record)
         rid = record.get("id")
         need = self._logit(self.thresholds.review)

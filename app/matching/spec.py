@@ -92,6 +92,13 @@ class Candidate:
     score: float
     reasons: list[str] = field(default_factory=list)
 
+    @property
+    def band(self) -> str:
+        """"likely" when evidence besides the name agrees; "possible" when only the name does."""
+        from .engine import band_of
+
+        return band_of(self.reasons)
+
     def is_strong(self, thresholds: Thresholds = Thresholds()) -> bool:
-        """True when the pair clears the auto-merge threshold."""
-        return self.score >= thresholds.strong
+        """True when the pair clears the auto-merge threshold; a name-only pair never does."""
+        return self.score >= thresholds.strong and self.band == "likely"

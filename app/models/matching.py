@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Integer
+from sqlalchemy import JSON, Float, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -19,6 +19,8 @@ class MatchingSettings(db.Model):
     review_threshold: Mapped[float] = mapped_column(Float)
     strong_threshold: Mapped[float] = mapped_column(Float)
     verify_age_months: Mapped[int] = mapped_column(Integer, default=12)
+    # {kind: {"fields": [{name, agree, disagree}], "offset", "records", "learnt"}} from the last full scan
+    learnt_weights: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

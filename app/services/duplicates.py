@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.i18n import N_ as _l
+from app.i18n import tr
 from app.models.base import utcnow
 from app.models.duplicates import DuplicateDecision, DuplicateGroup
 from app.services.matching import MODELS, _pair, decided_pairs, get_settings, reason_dicts
@@ -26,11 +28,25 @@ def fill_queue(session: Session, kind: str, candidates: list, job_id: str | None
         pairs.sort(key=lambda c: -c.score)
         rows.append({"kind": kind, "member_ids": sorted(members), "score": pairs[0].score if pairs else 0.0,
                      "status": "open", "scan_job_id": job_id, "created_at": utcnow(),
-                     "pairs": [{"a": c.a_id, "b": c.b_id, "score": c.score, "reasons": reason_dicts(c.reasons)}
-                               for c in pairs[:20]]})
+                     "pairs": [{"a": c.a_id, "b": c.b_id, "score": c.score, "reasons": reason_dicts(c.reasons),
+                                "band": c.band} for c in pairs[:20]]})
     if rows:
         session.execute(DuplicateGroup.__table__.insert(), rows)
     return len(rows)
+
+
+# What a reviewer reads for a band: "likely" has evidence besides the name, "possible" only the name.
+BAND_LABELS = {"likely": _l("likely"), "possible": _l("possible")}
+
+
+def band_label(band: str) -> str:
+    """A band in the reader's language."""
+    return tr(BAND_LABELS.get(band, BAND_LABELS["likely"]))
+
+
+def group_band(group: DuplicateGroup) -> str:
+    """"likely" when some pair of the group agrees on more than the name, else "possible"."""
+    return "likely" if any(p.get("band", "likely") == "likely" for p in group.pairs or []) else "possible"
 
 
 def open_groups(session: Session, kind: str, limit: int = 50, offset: int = 0) -> list[DuplicateGroup]:

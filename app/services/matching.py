@@ -28,18 +28,27 @@ REASON_TEXT = {
     "same_inn": _l("same INN"),
     "different_inn": _l("different INN"),
     "same_phone": _l("same phone"),
+    "same_office_phone": _l("same office phone"),
+    "different_mailbox_same_domain": _l("different mailboxes at the same domain"),
     "same_email": _l("same email"),
     "same_shared_mailbox": _l("same shared mailbox"),
     "same_email_domain": _l("same email domain"),
     "same_email_domain_similar_name": _l("same email domain and similar name"),
     "name_similar": _l("name %(pct)s%% similar"),
     "name_different": _l("names differ (%(pct)s%% similar)"),
+    "name_contains": _l("one name contains the other"),
+    "name_core": _l("same name apart from descriptive words or a qualifier"),
+    "name_acronym": _l("one name is the acronym of the other"),
+    "name_common_only": _l("same name, but made only of common words"),
+    "same_phone_and_address": _l("same phone and address"),
+    "group_legal_forms": _l("entities of one group in different countries (%(a)s / %(b)s)"),
     "same_legal_form": _l("same legal form"),
     "compatible_legal_form": _l("compatible legal forms (%(a)s / %(b)s)"),
     "different_legal_form": _l("different legal form (%(a)s vs %(b)s)"),
     "address_similar": _l("address %(pct)s%% similar"),
     "address_different": _l("different address"),
     "field_same": _l("same %(field)s"),
+    "field_same_category": _l("same %(field)s"),
     "field_similar": _l("%(field)s %(pct)s%% similar"),
     "field_close": _l("%(field)s differs by one character"),
     "field_different": _l("different %(field)s"),
@@ -105,14 +114,66 @@ def save_settings(session: Session, review: float, strong: float, verify_age_mon
     return row
 
 
-def matcher(session: Session, kind: str, review: float | None = None):
-    """An engine matcher for companies or contacts with the admin's thresholds."""
-    from app.matching import COMPANY_SCHEMA, CONTACT_SCHEMA, Matcher, Thresholds
+def hand_schema(kind: str):
+    """The engine's hand-set schema for companies or contacts (the prior and the fallback)."""
+    from app.matching import COMPANY_SCHEMA, CONTACT_SCHEMA
+
+    return COMPANY_SCHEMA if kind == "company" else CONTACT_SCHEMA
+
+
+def learnt_schema(session: Session, kind: str):
+    """The hand schema with the weights the last full scan learnt from the base, if it learnt any."""
+    from dataclasses import replace
+
+    schema = hand_schema(kind)
+    saved = ((get_settings(session).learnt_weights or {}).get(kind) or {})
+    if not saved.get("learnt"):
+        return schema
+    weights = {w["name"]: w for w in saved.get("fields", [])}
+    fields = tuple(replace(f, agree=weights[f.name]["agree"], disagree=weights[f.name]["disagree"])
+                   if f.name in weights else f for f in schema.fields)
+    return replace(schema, fields=fields, offset=saved.get("offset", schema.offset))
+
+
+def save_learnt(session: Session, kind: str, schema, records: int) -> None:
+    """Keep what a full scan learnt (or that it kept the hand weights) for the next checks and the admin."""
+    row = get_settings(session)
+    hand = hand_schema(kind)
+    data = dict(row.learnt_weights or {})
+    data[kind] = {"learnt": schema != hand, "records": records, "offset": schema.offset,
+                  "fields": [{"name": f.name, "agree": f.agree, "disagree": f.disagree,
+                              "hand_agree": h.agree, "hand_disagree": h.disagree}
+                             for f, h in zip(schema.fields, hand.fields, strict=True)]}
+    row.learnt_weights = data
+    session.flush()
+    _CACHE.clear()
+
+
+WEIGHT_FIELDS = {"inn": _l("INN"), "name": _l("name"), "emails": _l("email"), "phones": _l("phone"),
+                 "addresses": _l("address"), "city": _l("city"), "legal_form": _l("legal form"),
+                 "company_id": _l("company"), "company_name": _l("company name"), "position": _l("position")}
+KIND_WORDS = {"company": _l("Companies"), "contact": _l("Contacts")}
+
+
+def learnt_weights_view(session: Session) -> list[dict]:
+    """What the last full scans learnt, per kind, in the reader's language, for the admin."""
+    out = []
+    for kind, saved in sorted((get_settings(session).learnt_weights or {}).items()):
+        out.append({"kind": tr(KIND_WORDS.get(kind, kind)), "learnt": saved.get("learnt", False),
+                    "records": saved.get("records", 0), "offset": saved.get("offset"),
+                    "fields": [dict(w, word=tr(WEIGHT_FIELDS[w["name"]]) if w["name"] in WEIGHT_FIELDS else w["name"])
+                               for w in saved.get("fields", [])]})
+    return out
+
+
+def matcher(session: Session, kind: str, review: float | None = None, schema=None):
+    """An engine matcher for companies or contacts with the admin's thresholds and the learnt weights."""
+    from app.matching import Matcher, Thresholds
 
     s = get_settings(session)
     thresholds = Thresholds(review=s.review_threshold if review is None else review,
                             strong=max(s.strong_threshold, review or 0))
-    return Matcher(COMPANY_SCHEMA if kind == "company" else CONTACT_SCHEMA, thresholds=thresholds)
+    return Matcher(schema or learnt_schema(session, kind), thresholds=thresholds)
 
 
 # --- engine records from the database ---------------------------------------------------------
@@ -206,7 +267,13 @@ def scan(session: Session, kind: str, threshold: float | None = None,
                 progress(0.3 * seen / total)
             yield rec
 
-    candidates = m.scan(counted(), progress=progress)
+    from app.matching import Matcher
+
+    hand = Matcher(hand_schema(kind), thresholds=m.thresholds)
+    idx = hand.index(counted(), progress=progress)
+    learnt = hand.fit(idx)  # re-fit on every full scan; the hand weights stay on a small base
+    save_learnt(session, kind, learnt, len(idx))
+    candidates = matcher(session, kind, review=threshold, schema=learnt).scan(idx, progress=progress)
     skip = decided_pairs(session, kind)
     return [c for c in candidates if _pair(c.a_id, c.b_id) not in skip]
 

@@ -111,3 +111,32 @@ def test_import_a_windows_1251_semicolon_csv_with_a_bad_row_and_download_the_rep
     assert "3,failed,,The INN 12345 is not valid." in report
     with app.app_context():
         assert sorted(db.session.scalars(select(Company.legal_name))) == ["Вектор", "Ромашка"]
+
+
+def test_the_review_queue_shows_the_band_and_reasons_in_russian(app, new_page, make_user):
+    """A name-only pair is "possible", a pair sharing phone and address is "likely", both explained in Russian."""
+    matching.forget_index()
+    _company(app, "Кафе «Лето»", "ООО")
+    _company(app, "Лето", "ООО")
+    with app.app_context():
+        from app.models.contact_points import Address
+
+        ids = [_company(app, name, "ООО", phone="+74957654321") for name in ("Вектор", "Вектор Логистика")]
+        for cid in ids:
+            db.session.add(Address(company_id=cid, city="Москва", street="ул. Ленина, 5"))
+        db.session.commit()
+    user = make_user("staff", "crm")
+    page = new_page(locale="ru-RU")
+    sign_in(page, user.email, PASSWORD)
+    page.goto("/data/duplicates?kind=company")
+    page.click("#start-scan")
+    expect(page.locator("#scan-progress .job-progress")).to_have_attribute("data-status", "finished", timeout=20_000)
+    page.goto("/data/duplicates?kind=company")
+    possible = page.locator(".dedup-group[data-band=possible]")
+    expect(possible).to_contain_text("Лето")
+    expect(possible).to_contain_text("возможный")
+    expect(possible).to_contain_text("то же название, если не считать описательных слов или уточнения")
+    likely = page.locator(".dedup-group[data-band=likely]")
+    expect(likely).to_contain_text("Вектор Логистика")
+    expect(likely).to_contain_text("вероятный")
+    expect(likely).to_contain_text("тот же телефон и адрес")
