@@ -73,3 +73,26 @@ def test_on_a_phone_the_menu_folds_behind_a_button(app, new_page, demo_base):
     assert not page.locator(".mainnav").is_visible()
     page.click(".menu-toggle")
     assert page.locator(".mainnav a", has_text="Продажи").is_visible()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1400, 390])
+def test_every_area_page_fits_the_screen(app, new_page, demo_base, width):
+    """Every sub-menu entry of every area, opened by the admin (who may open them all)."""
+    from flask import url_for
+
+    from app.navigation import SUBNAV
+
+    with app.test_request_context():
+        urls = sorted({url_for(e[0], **(e[4] if len(e) > 4 else {})) for entries in SUBNAV.values() for e in entries})
+    page = new_page(locale="ru-RU")
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, "admin@demo.local", PASSWORD)
+    problems = []
+    for href in urls:
+        response = page.goto(href)
+        if response.status != 200:
+            problems.append(f"{href}: {response.status}")
+        elif not _fits(page):
+            problems.append(f"{href}: {page.evaluate('document.documentElement.scrollWidth')} px wide")
+    assert not problems, "\n".join(problems)
