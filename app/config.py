@@ -62,6 +62,7 @@ class Config:
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     AUTO_UPGRADE_DB = os.environ.get("AUTO_UPGRADE_DB", "1") == "1"
     START_INPROCESS_WORKER = True
+    SCHEDULER_LOCK_RETRY = float(os.environ.get("SCHEDULER_LOCK_RETRY", 30))  # seconds between tries to take over
 
 
 class TestConfig(Config):
