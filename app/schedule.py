@@ -33,6 +33,7 @@ SCHEDULE: list[Scheduled] = [
     Scheduled("app.promotion.jobs.purge_expired_lists_job", "LIST_PURGE_CRON", "30 3 * * *"),
     Scheduled("app.backups.jobs.nightly_backup", "BACKUP_CRON", "0 2 * * *"),
     Scheduled("app.data_quality.jobs.cleanup_uploads_job", "IMPORT_CLEANUP_CRON", "40 3 * * *"),
+    Scheduled("app.services.jobs.settle_abandoned_job", "JOBS_SWEEP_CRON", "*/5 * * * *"),
 ]
 
 
