@@ -226,3 +226,55 @@ def test_the_start_up_sweep_settles_rows_of_dead_processes_and_leaves_live_ones(
     assert "портал или Redis перезапустились" in _row(app, "dead" + "0" * 28).error
     assert _row(app, "live" + "0" * 28).status == "queued"
     assert _row(app, "young" + "0" * 27).status == "queued"  # may not have reached the queue yet
+
+
+def test_every_job_kind_runs_through_redis_and_an_rq_worker_process(app, rq_env, make_user):
+    """Backup, restore, import, duplicate scans, a list (above), demo seeding (test_jobs) and every periodic job:
+    queued on Redis, run by a separate `rq worker`, their rows finished with the result a person reads."""
+    from app.backups.jobs import backup_now_job, restore_job
+    from app.data_quality.jobs import import_job, scan_job
+    from app.schedule import SCHEDULE, resolve
+    from app.services import backups, imports
+
+    _seed(app, 40)
+    admin = make_user("admin", "distribution")
+    lines = ["Наименование;Город", "Ромашка Импорт;Тверь", "Гранит Импорт;Казань"]
+    with app.app_context():
+        run = imports.store_upload(db.session, app.config["UPLOAD_DIR"], "company", "two.csv",
+                                   "\r\n".join(lines).encode("cp1251"), admin.id)
+        run.mapping, run.options = {"Наименование": "legal_name", "Город": "city"}, {"on_duplicate": "create"}
+        db.session.commit()
+        queued = {
+            "backup": jobs.enqueue(backup_now_job, kind="backup", title="b", user_id=admin.id).id,
+            "crm_import": jobs.enqueue(import_job, run.id, None, kind="crm_import", title="i", user_id=admin.id).id,
+            "dedup_scan_company": jobs.enqueue(scan_job, "company", None, None, kind="dedup_scan_company",
+                                               title="s", user_id=admin.id).id,
+            "dedup_scan_contact": jobs.enqueue(scan_job, "contact", None, None, kind="dedup_scan_contact",
+                                               title="s", user_id=admin.id).id,
+        }
+        for item in SCHEDULE:  # as `rq cron` queues them: no row until the worker starts them
+            jobs.runtime().queue.enqueue(resolve(item.func), job_timeout=600)
+    _finish_with_a_burst_worker(rq_env)
+    for kind, job_id in queued.items():
+        row = _row(app, job_id)
+        assert row.status == "finished", (kind, row.error)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Company.id)).where(Company.legal_name.like("%Импорт"))) == 2
+        periodic = {r.kind for r in db.session.scalars(select(JobRecord).where(JobRecord.user_id.is_(None)))}
+        assert {"backup_nightly", "address_list_purge", "import_cleanup"} <= periodic
+        assert all(r.status == "finished" for r in db.session.scalars(select(JobRecord)))
+        newest = backups.list_backups(app.config)[0]  # the nightly one, after the import (retention keeps one a day)
+        assert newest.status == "verified"
+        companies = db.session.scalar(select(func.count(Company.id)))
+        db.session.add(Company(legal_name="После копии", name_sort="после копии", status="client"))
+        db.session.commit()
+        restore_id = jobs.enqueue(restore_job, newest.name, kind="backup_restore", title="r", user_id=admin.id).id
+        db.session.remove()
+        db.engine.dispose()  # the restore replaces the database: hold no connection to it meanwhile
+    _finish_with_a_burst_worker(rq_env)
+    row = _row(app, restore_id)
+    assert row.status == "finished", row.error
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Company.id))) == companies  # as in the backup
+        db.session.remove()
+        db.engine.dispose()
