@@ -1,5 +1,6 @@
-"""One scheduler: in the embedded default only the portal process holding instance/scheduler.lock enqueues
-periodic jobs; another takes over when it dies; with Redis the portal starts none (`rq cron` is the one)."""
+"""Running in production: one scheduler (in the embedded default only the portal process holding
+instance/scheduler.lock enqueues periodic jobs, another takes over when it dies; with Redis the portal starts none,
+`rq cron app.cron_config` is the one and registers every periodic job), and ProxyFix from PROXY_COUNT."""
 import os
 import signal
 import subprocess
@@ -96,3 +97,21 @@ def test_the_cron_config_registers_every_periodic_job():
         expected = {(resolve(item.func), item.default_cron) for item in SCHEDULE}
         assert registered == expected, config
         assert all(job.queue_name == "clientele" for job in scheduler.get_jobs())
+
+
+def test_behind_proxy_count_proxies_the_client_address_and_scheme_come_from_their_headers(tmp_path):
+    """PROXY_COUNT=1 (one nginx, see deploy/): ProxyFix takes the last X-Forwarded-For hop; 0 trusts none."""
+    from flask import request
+
+    from app import create_app
+    from app.config import TestConfig
+
+    settings = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    seen = []
+    for count in (1, 0):
+        portal = create_app({**settings, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",
+                             "INSTANCE_DIR": tmp_path, "PROXY_COUNT": count})
+        portal.before_request(lambda: seen.append((request.remote_addr, request.scheme)) and None)
+        portal.test_client().get("/login", environ_base={"REMOTE_ADDR": "127.0.0.1"},
+                                 headers={"X-Forwarded-For": "6.6.6.6, 203.0.113.7", "X-Forwarded-Proto": "https"})
+    assert seen == [("203.0.113.7", "https"), ("127.0.0.1", "http")]
