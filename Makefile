@@ -39,7 +39,7 @@ test: install-test
 ## Benchmark extras; then run any of them, e.g. `.venv/bin/python -m bench.search` (see README).
 bench: install
 	$(BIN)/pip install -q -e '.[bench]'
-	@ls bench/*.py | grep -v -e __init__ -e _common -e synthetic -e febrl | sed 's|bench/\(.*\)\.py|  .venv/bin/python -m bench.\1|'
+	@ls bench/*.py | grep -v -e __init__ -e _common -e synthetic -e febrl -e locustfile | sed 's|bench/\(.*\)\.py|  .venv/bin/python -m bench.\1|'
 
 
 clean:

@@ -67,8 +67,20 @@ def bootstrap(demo_companies: int) -> None:
         click.echo("Database is up to date.")
 
 
+jobs_cli = AppGroup("jobs", help="Background jobs.")
+
+
+@jobs_cli.command("settle")
+def jobs_settle() -> None:
+    """Mark failed (or queue again) the jobs whose worker died; run before starting workers after a crash."""
+    from app.services.jobs import settle_abandoned
+
+    click.echo(f"settled {settle_abandoned()} job(s)")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(bootstrap)
     for module_path in app.config.get("CLI_MODULES", CLI_MODULES):
         import importlib

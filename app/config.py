@@ -7,7 +7,9 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 APP_DIR = Path(__file__).resolve().parent  # templates, migrations and workflow definitions ship inside the package
-INSTANCE_DIR = Path(os.environ.get("CLIENTELE_INSTANCE", BASE_DIR / "instance"))
+# The instance folder (SQLite file, secret key, uploads, exports, backups, scheduler lock): CLIENTELE_INSTANCE,
+# else `instance/` in the folder the process starts in (the checkout for `make run`; a service's WorkingDirectory).
+INSTANCE_DIR = Path(os.environ.get("CLIENTELE_INSTANCE") or Path.cwd() / "instance").resolve()
 
 
 def _database_url() -> str:
@@ -57,10 +59,14 @@ class Config:
     LOGIN_MAX_ATTEMPTS = int(os.environ.get("LOGIN_MAX_ATTEMPTS", "5"))
     LOGIN_WINDOW_SECONDS = int(os.environ.get("LOGIN_WINDOW_SECONDS", "900"))
     PAGE_SIZE = 50
+    # How many reverse proxies (nginx, a load balancer) stand in front; each sets X-Forwarded-For/-Proto/-Host.
+    # 0 (the default) trusts none of those headers; 1 behind a single nginx (see deploy/).
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     AUTO_UPGRADE_DB = os.environ.get("AUTO_UPGRADE_DB", "1") == "1"
     START_INPROCESS_WORKER = True
     # The admin's "add demo clients" job: on a laptop's embedded base only, unless DEMO_TOOLS=1 says otherwise.
     DEMO_TOOLS = os.environ.get("DEMO_TOOLS", "0" if os.environ.get("DATABASE_URL") or REDIS_URL else "1") == "1"
+    SCHEDULER_LOCK_RETRY = float(os.environ.get("SCHEDULER_LOCK_RETRY", 30))  # seconds between tries to take over
 
 
 class TestConfig(Config):

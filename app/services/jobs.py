@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import socket
 import threading
 import time
 import uuid
+from datetime import timedelta, timezone
 from typing import Any, Callable
 
 from flask import Flask, current_app, has_app_context
-from rq import Queue, SimpleWorker, get_current_job
+from rq import Queue, Retry, SimpleWorker, get_current_job
+from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.timeouts import TimerDeathPenalty
+from sqlalchemy import select
 
 from app.extensions import db
-from app.i18n import speaking
+from app.i18n import N_, speaking, tr
 from app.models.base import utcnow
 from app.models.jobs import JobRecord
 from app.models.org import User
@@ -27,6 +32,23 @@ from app.services.actor import acting_as
 
 log = logging.getLogger(__name__)
 EXT_KEY = "clientele_jobs"
+
+# Kinds that start from scratch and leave nothing half-done, so a worker's death reruns them once.
+# Imports and restores are all-or-nothing and are not rerun: a person decides whether to start them again.
+RETRY_SAFE_KINDS = ("address_list", "dedup_scan_", "backup")
+ABANDONED = N_("The worker running this job stopped in the middle (a restart, a kill or lack of memory).")
+LOST = N_("The job was lost: the portal or Redis restarted before it could run.")
+RETRYING = N_("Started again after the worker running it stopped in the middle.")
+GRACE = timedelta(seconds=60)  # a row this young may not have reached Redis yet
+
+
+def _owner() -> str:
+    """This process, as a job row names it: pid@host."""
+    return f"{os.getpid()}@{socket.gethostname()}"
+
+
+def _retry_safe(kind: str) -> bool:
+    return kind == "backup" or any(kind.startswith(k) for k in RETRY_SAFE_KINDS if k != "backup")
 
 
 class ThreadWorker(SimpleWorker):
@@ -74,6 +96,10 @@ class JobRuntime:
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="clientele-worker", daemon=True)
             self._thread.start()
+            try:  # the start-up sweep: rows this installation's dead processes left behind
+                settle_abandoned(self.app)
+            except Exception:
+                log.exception("start-up sweep of abandoned jobs failed")
             if self._cron is None or not self._cron.is_alive():  # it ends with the worker's stop()
                 from app.schedule import start_embedded_scheduler
 
@@ -117,12 +143,14 @@ def enqueue(func: Callable | str, *args: Any, kind: str, title: str, user_id: in
     from app.i18n import reader_locale
 
     job_id = uuid.uuid4().hex
-    record = JobRecord(id=job_id, kind=kind, title=title[:300], user_id=user_id, status="queued")
+    rt = runtime()
+    record = JobRecord(id=job_id, kind=kind, title=title[:300], user_id=user_id, status="queued",
+                       owner=_owner() if rt.embedded else None)
     db.session.add(record)
     db.session.commit()
-    rt = runtime()
     rt.queue.enqueue(func, args=args, job_id=job_id, job_timeout=timeout, result_ttl=86400,
-                     failure_ttl=7 * 86400, kwargs=kwargs, meta={"progress": 0, "locale": reader_locale()})
+                     failure_ttl=7 * 86400, kwargs=kwargs, meta={"progress": 0, "locale": reader_locale()},
+                     retry=Retry(max=1) if _retry_safe(kind) else None)
     rt.ensure_worker_thread()
     return record
 
@@ -177,7 +205,8 @@ def _run_tracked(kind: str, fn: Callable, args, kwargs, title=None):
             record = JobRecord(id=job_id, kind=kind, title=str(title or kind)[:300], user_id=None)
         db.session.add(record)
     if record is not None:
-        record.status, record.started_at = "started", utcnow()
+        record.status, record.started_at, record.owner = "started", utcnow(), _owner()
+        record.finished_at = record.error = None  # a rerun after a fault starts clean
         db.session.commit()
     user_id = record.user_id if record else None
     try:
@@ -210,27 +239,116 @@ def _starter_locale(job: Job | None, user_id: int | None) -> str | None:
 
 
 def live_state(record: JobRecord) -> JobRecord:
-    """Merge what RQ knows (progress, a worker's death) into the row a page shows."""
+    """Merge what RQ knows (progress, a worker's death, a rerun) into the row a page shows."""
     if record.is_done:
         return record
+    rt = runtime()
     try:
-        job = Job.fetch(record.id, connection=runtime().connection)
+        job = Job.fetch(record.id, connection=rt.connection)
+    except NoSuchJobError:
+        job = None
     except Exception:
         return record
-    meta = job.get_meta(refresh=True) if hasattr(job, "get_meta") else job.meta
-    record.progress = int(meta.get("progress", record.progress) or 0)
-    record.message = meta.get("message", record.message)
-    status = job.get_status(refresh=False)
-    if status in ("failed", "stopped", "canceled") and not record.is_done:
-        db.session.refresh(record)
-        if not record.is_done:
-            latest = job.latest_result()
-            record.status = "failed"
-            record.error = (latest.exc_string.strip().splitlines()[-1] if latest and latest.exc_string
-                            else f"job {status}")
-            record.finished_at = utcnow()
-            db.session.commit()
+    if _settle(rt, record, job):
+        db.session.commit()
+    if job is not None and record.status == "started":
+        meta = job.get_meta(refresh=True) if hasattr(job, "get_meta") else job.meta
+        record.progress = int(meta.get("progress", record.progress) or 0)
+        record.message = meta.get("message", record.message)
     return record
+
+
+def _settle(rt: JobRuntime, record: JobRecord, job: Job | None) -> bool:
+    """Bring a queued/started row in line with RQ: failed with a readable reason when its worker died or its
+    job was lost, queued again when RQ reruns it. Returns whether the row changed (the caller commits)."""
+    db.session.refresh(record)
+    if record.is_done:
+        return False
+    if job is None:
+        if not _owner_gone(rt, record):
+            return False
+        return _fail(record, LOST)
+    status = job.get_status(refresh=True)
+    if status in ("failed", "stopped", "canceled"):
+        latest = job.latest_result()
+        text = latest.exc_string.strip() if latest and latest.exc_string else ""
+        if "AbandonedJobError" in text or not text:
+            return _fail(record, ABANDONED)
+        return _fail(record, text.splitlines()[-1], fixed=False)
+    if status in ("queued", "scheduled", "deferred") and record.status == "started":
+        record.status, record.progress = "queued", 0
+        record.message = _in_starters_language(record, RETRYING)
+        return True
+    return False
+
+
+def _owner_gone(rt: JobRuntime, record: JobRecord) -> bool:
+    """No RQ job for this row: lost, unless it is too young to have reached Redis, or (embedded default)
+    it belongs to another live portal process whose in-process queue holds it."""
+    created = record.created_at
+    if created is not None and created.tzinfo is None:
+        created = created.replace(tzinfo=timezone.utc)
+    if created is not None and utcnow() - created < GRACE:
+        return False
+    if not rt.embedded or not record.owner:
+        return True
+    pid, _, host = record.owner.partition("@")
+    if host != socket.gethostname():
+        return False  # another machine's portal; it settles its own
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return True  # ours, yet gone from our queue: from before this process (a reused pid) or a lost job
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _in_starters_language(record: JobRecord, msgid: str) -> str:
+    """A fixed text (a msgid) in the language of the person who started the job (periodic jobs: the default)."""
+    user = db.session.get(User, record.user_id) if record.user_id else None
+    with speaking(user.locale if user else None):
+        return tr(msgid)
+
+
+def _fail(record: JobRecord, reason: str, fixed: bool = True) -> bool:
+    """Mark a row failed; a fixed reason (a msgid) is written in its starter's language, a job's own error as is."""
+    record.status, record.finished_at = "failed", utcnow()
+    record.error = (_in_starters_language(record, reason) if fixed else reason)[:2000]
+    log.warning("job %s (%s) settled as failed: %s", record.id, record.kind, record.error)
+    return True
+
+
+def settle_abandoned(app: Flask | None = None, timestamp: float | None = None) -> int:
+    """The sweep: let RQ move jobs whose worker stopped heart-beating to failed (or rerun them when retries are
+    left), then settle every queued/started row against RQ. Runs when the embedded worker starts, from
+    `flask jobs settle` (before an rq worker starts) and every few minutes as a periodic job. `timestamp` is
+    the moment RQ judges heartbeats against (default now)."""
+    app = app or current_app._get_current_object()
+    with app.app_context():
+        rt = runtime(app)
+        if not rt.embedded:
+            from rq.registry import StartedJobRegistry
+
+            StartedJobRegistry(queue=rt.queue).cleanup(timestamp)
+        changed = 0
+        for record in db.session.scalars(select(JobRecord).where(JobRecord.status.in_(("queued", "started")))):
+            try:
+                job = Job.fetch(record.id, connection=rt.connection)
+            except NoSuchJobError:
+                job = None
+            changed += _settle(rt, record, job)
+        db.session.commit()
+        return changed
+
+
+def settle_abandoned_job() -> int:
+    """The periodic sweep (`rq cron`): no job row of its own, so the Jobs page is not filled with sweeps."""
+    if has_app_context():
+        return settle_abandoned()
+    return settle_abandoned(_app_for_worker())
 
 
 def wait_for(record_id: str, timeout: float = 30.0) -> JobRecord:
