@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.models.activities import Activity
 from app.models.companies import Company
 from app.models.contact_points import Address, Email, Phone
 from app.models.contacts import Contact
@@ -26,6 +27,11 @@ def _affected(objects) -> tuple[set[int], set[int]]:
                 companies.add(obj.company_id)
         elif isinstance(obj, Address) and obj.company_id:
             companies.add(obj.company_id)
+        elif isinstance(obj, Activity):  # ties in the search are broken by the latest activity
+            if obj.company_id:
+                companies.add(obj.company_id)
+            if obj.contact_id:
+                contacts.add(obj.contact_id)
     return companies, contacts
 
 
