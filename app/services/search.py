@@ -102,7 +102,7 @@ def reindex(session: Session, company_ids=(), contact_ids=(), keys: bool = True)
             rows += _token_rows("company", c["id"], company_tokens(c))
             name, body = company_document(c)
             docs.append({"kind": "company", "entity_id": c["id"], "name": name[:300], "body": body,
-                         "active_at": _latest(c["updated_at"], last.get(c["id"]))})
+                         "active_at": _latest(last.get(c["id"]) or c["updated_at"])})
         rows += _contact_point_rows(session, Phone.company_id.in_(company_ids) & Phone.contact_id.is_(None),
                                     Email.company_id.in_(company_ids) & Email.contact_id.is_(None), "company",
                                     Phone.company_id, Email.company_id)
@@ -113,7 +113,7 @@ def reindex(session: Session, company_ids=(), contact_ids=(), keys: bool = True)
                                                                   Contact.deleted_at.is_(None))).mappings():
             name, body = contact_document(c)
             docs.append({"kind": "contact", "entity_id": c["id"], "name": name[:300], "body": body,
-                         "active_at": _latest(c["updated_at"], last.get(c["id"]))})
+                         "active_at": _latest(last.get(c["id"]) or c["updated_at"])})
         rows += _contact_point_rows(session, Phone.contact_id.in_(contact_ids), Email.contact_id.in_(contact_ids),
                                     "contact", Phone.contact_id, Email.contact_id)
     if rows and keys:
@@ -309,8 +309,9 @@ def _typos_sqlite(session, terms, limit, kinds, seen):
             continue
         marks, cost = _fuzzy_marks(terms, body.split())
         if marks is not None:
-            scored.append((cost, -(active_at.timestamp() if active_at else 0), kind, eid, marks))
-    scored.sort(key=lambda s: s[:2])
+            scored.append((cost, str(active_at or ""), kind, eid, marks))
+    scored.sort(key=lambda s: s[1], reverse=True)  # latest activity first (ISO text sorts as time) ...
+    scored.sort(key=lambda s: s[0])                 # ... within the fewest edits
     return [(k, e, TYPO, marks, set()) for _, _, k, e, marks in scored[:limit]]
 
 
