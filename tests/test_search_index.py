@@ -238,3 +238,36 @@ def test_a_tag_typed_in_another_case_is_the_same_tag(app):
         companies.set_tags(db.session, company, ["КЛЮЧЕВОЙ"])
         db.session.commit()
         assert db.session.scalars(select(Tag.name)).all() == ["Ключевой"]
+
+
+# ---------------------------------------------------------------- pickers
+
+def test_the_company_picker_finds_by_words_and_the_contact_form_takes_the_pick(app, auth, make_user):
+    cid = make_company(app, legal_name="Василёк", inn=None)
+    make_company(app, legal_name="Ромашка", inn=None)
+    auth.login(make_user("head", "crm"))
+    html = auth.get("/crm/companies/pick", query_string={"q": "ВАСИЛАК", "target": "company_id"},
+                    htmx=True).get_data(as_text=True)
+    assert f'data-id="{cid}"' in html and "Ромашка" not in html
+    form = auth.get("/crm/contacts/new").get_data(as_text=True)
+    assert 'id="company_id-text"' in form and "/crm/companies/pick" in form
+    resp = auth.post("/crm/contacts/new", {"name": "Сидоров Семён", "company_id": str(cid), "phones-0": "", "emails-0": ""})
+    assert resp.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Contact.company_id).where(Contact.name == "Сидоров Семён")) == cid
+
+
+def test_the_key_account_form_has_the_company_picker(app, auth, make_user):
+    cid = make_company(app, legal_name="Лютик", inn=None)
+    auth.login(make_user("admin", "crm"))
+    page = auth.get("/accounts/key-accounts").get_data(as_text=True)
+    assert "/crm/companies/pick" in page and 'name="company"' in page and 'name="company_id"' in page
+    with app.app_context():
+        from app.models import User
+
+        manager = db.session.scalars(select(User.id)).first()
+    resp = auth.post("/accounts/key-accounts", {"company": "Лютик", "company_id": str(cid), "manager_id": manager,
+                                                "deputy_id": 0})
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+    resp = auth.post("/accounts/key-accounts", {"company": "лютик", "manager_id": manager, "deputy_id": 0})
+    assert resp.status_code in (302, 422)  # typed name (any case) resolves; a 422 only from the rules, never a 500
