@@ -342,6 +342,13 @@ def _find_words_postgres(session, terms, limit, kinds):
     page is not full, word_similarity (the `<%` operator on the same GIN index) for typos."""
     params: dict = {"q": " ".join(terms), "lim": limit}
     kinds_sql = _kinds_sql(kinds, params)
+    if max(len(t) for t in terms) < 3:  # too short for trigrams: the start of a name, through its index
+        params.update(lo=terms[0], hi=terms[0] + MAX_CHAR)
+        rank = _rank_sql(terms, params)
+        rows = session.execute(text(f"SELECT d.kind, d.entity_id, {rank} AS r FROM search_documents d "
+                                    f"WHERE {kinds_sql} AND d.name >= :lo AND d.name < :hi "
+                                    "ORDER BY r, d.active_at DESC NULLS LAST, d.id LIMIT :lim"), params).all()
+        return [(k, e, r, list(terms), set()) for k, e, r in rows]
     likes = []
     for i, t in enumerate(terms):
         params[f"s{i}"] = "%" + like_escape(t) + "%"
