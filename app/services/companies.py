@@ -1,7 +1,7 @@
 """Companies: create, edit (refusing stale copies), tags, soft delete and restore, the list page."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.i18n import tr as _

@@ -29,7 +29,7 @@ WORD_RE = re.compile(r"[\w]+", re.UNICODE)
 MIN_PHONE_DIGITS = 5
 KINDS = ("company", "contact")
 TYPO_MIN_LEN = 6      # SQLite: a word this long splits into two halves of 3+ letters, one of which a single edit spares
-TYPO_CANDIDATES = 3000  # SQLite: rows read per half before rapidfuzz ranks them
+TYPO_CANDIDATES = 500  # SQLite: rows read per half before rapidfuzz ranks them
 # Rank classes, best first.
 EXACT_ID, EXACT_NAME, PREFIX, INFIX, WORD_FORM, TYPO = range(6)
 
@@ -245,9 +245,11 @@ def _find_identifiers(session, keys, limit, kinds):
         c = _prefix(SearchToken.token, a)
         cond = c if cond is None else (cond | c)
     found: dict[tuple[str, int], set] = {}
+    # kinds filtered here, not in SQL: a `kind IN` there can lead the planner to the (kind, entity_id) index
     for kind, eid, fld in session.execute(select(SearchToken.kind, SearchToken.entity_id, SearchToken.field)
-                                          .where(cond, SearchToken.kind.in_(kinds)).limit(limit * 10)):
-        found.setdefault((kind, eid), set()).add(fld)
+                                          .where(cond).limit(limit * 10)):
+        if kind in kinds:
+            found.setdefault((kind, eid), set()).add(fld)
     ordered = sorted(found, key=lambda k: (KINDS.index(k[0]), k[1]))[:limit]
     return [(k, e, EXACT_ID, [], found[(k, e)]) for k, e in ordered]
 
@@ -294,18 +296,20 @@ def _find_words_sqlite(session, terms, limit, kinds):
 
 
 def _typos_sqlite(session, terms, limit, kinds, seen):
-    """Records whose words are each within one edit of the query's words (the longest word drives)."""
+    """Records whose words are each within one edit of the query's words. A single edit leaves one half of
+    the longest word intact: each half is an FTS5 lookup (up to TYPO_CANDIDATES rows), rapidfuzz ranks them."""
     word = max(terms, key=len)
     half = len(word) // 2
-    params: dict = {"lim": TYPO_CANDIDATES}
-    kinds_sql = _kinds_sql(kinds, params)
-    params["m"] = " OR ".join('"' + p.replace('"', '""') + '"' for p in (word[:half], word[half:]))
-    rows = session.execute(text("SELECT d.kind, d.entity_id, d.body, d.active_at FROM search_fts "
-                                "JOIN search_documents d ON d.id = search_fts.rowid "
-                                f"WHERE search_fts MATCH :m AND {kinds_sql} LIMIT :lim"), params).all()
+    rows = {}
+    for piece in (word[:half], word[half:]):
+        for row in session.execute(text("SELECT d.kind, d.entity_id, d.body, d.active_at FROM search_fts "
+                                        "JOIN search_documents d ON d.id = search_fts.rowid "
+                                        "WHERE search_fts MATCH :m LIMIT :lim"),
+                                   {"m": '"' + piece.replace('"', '""') + '"', "lim": TYPO_CANDIDATES}):
+            rows[(row[0], row[1])] = row
     scored = []
-    for kind, eid, body, active_at in rows:
-        if (kind, eid) in seen:
+    for kind, eid, body, active_at in rows.values():
+        if (kind, eid) in seen or kind not in kinds:
             continue
         marks, cost = _fuzzy_marks(terms, body.split())
         if marks is not None:
@@ -456,8 +460,8 @@ def _mark_tail(formatted: str, count: int) -> Markup:
 
 
 def describe_hits(session: Session, hits: list, q: str, region: str) -> list[ShownHit]:
-    """The phone, email, INN or city each hit matched, highlighted; all phones and all emails of the hits
-    in one query each, whatever the number of hits."""
+    """The phone, email, INN or city each hit matched, highlighted; the phones and the emails of the hits
+    in at most two queries each (companies', contacts'), whatever the number of hits."""
     digits = re.sub(r"\D", "", q)
     full = (phone_key(q, region) or "").lstrip("+") or None
     ql = q.strip().lower()
@@ -469,16 +473,15 @@ def describe_hits(session: Session, hits: list, q: str, region: str) -> list[Sho
             continue
         company_ids = [h.entity_id for h in owners if h.kind == "company"]
         contact_ids = [h.entity_id for h in owners if h.kind == "contact"]
-        cond = None
-        if company_ids:
-            cond = model.company_id.in_(company_ids) & model.contact_id.is_(None)
-        if contact_ids:
-            c = model.contact_id.in_(contact_ids)
-            cond = c if cond is None else (cond | c)
-        for company_id, contact_id, value in session.execute(select(model.company_id, model.contact_id, col)
-                                                             .where(cond).order_by(model.id)):
-            key = ("contact", contact_id) if contact_id else ("company", company_id)
-            store.setdefault(key, []).append(value)
+        # one query per owner kind, each on its own index (an OR across the two columns would scan the table)
+        for cond in ((model.company_id.in_(company_ids) & model.contact_id.is_(None)) if company_ids else None,
+                     model.contact_id.in_(contact_ids) if contact_ids else None):
+            if cond is None:
+                continue
+            for company_id, contact_id, value in session.execute(select(model.company_id, model.contact_id, col)
+                                                                 .where(cond).order_by(model.id)):
+                key = ("contact", contact_id) if contact_id else ("company", company_id)
+                store.setdefault(key, []).append(value)
     shown = []
     for h in hits:
         value = Markup("")
