@@ -179,7 +179,9 @@ def reindex_all(session: Session, batch: int = 20000) -> None:
             session.commit()  # a rebuild of the whole index goes in batches, not one huge transaction
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("INSERT INTO search_fts(search_fts) VALUES ('optimize')"))
-        session.commit()
+    session.execute(text("ANALYZE search_documents"))  # the planner's figures for the rebuilt tables
+    session.execute(text("ANALYZE search_tokens"))
+    session.commit()
 
 
 # ---------------------------------------------------------------- searching
@@ -262,9 +264,13 @@ def _rank_sql(terms: list[str], params: dict) -> str:
             f"WHEN d.name LIKE :rp ESCAPE '\\' OR d.name LIKE :rw ESCAPE '\\' THEN {PREFIX} ELSE {INFIX} END")
 
 
-def _kinds_sql(kinds, params) -> str:
+def _kinds_sql(kinds, params, sqlite: bool = False) -> str:
+    """The kinds condition; none when all kinds are wanted, and never one the planner could drive the
+    query with instead of the text index (SQLite's unary + keeps the column out of index choice)."""
+    if set(kinds) >= set(KINDS):
+        return "1 = 1"
     params.update({f"k{i}": k for i, k in enumerate(kinds)})
-    return "d.kind IN (" + ", ".join(f":k{i}" for i in range(len(kinds))) + ")"
+    return ("+" if sqlite else "") + "d.kind IN (" + ", ".join(f":k{i}" for i in range(len(kinds))) + ")"
 
 
 def _find_words_sqlite(session, terms, limit, kinds):
@@ -272,7 +278,7 @@ def _find_words_sqlite(session, terms, limit, kinds):
     the page is not full, one-letter typos: FTS5 candidates by either half of a long word, ranked by rapidfuzz."""
     params: dict = {}
     long_terms = [t for t in terms if len(t) >= 3]
-    conds = [_kinds_sql(kinds, params)]
+    conds = [_kinds_sql(kinds, params, sqlite=True)]
     for i, t in enumerate(terms):
         if len(t) < 3:
             params[f"s{i}"] = "%" + like_escape(t) + "%"
