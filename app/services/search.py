@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup, escape
 from rapidfuzz.distance import Levenshtein
 from sqlalchemy import delete, func, select, text
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from app.models.activities import Activity
 from app.models.companies import Company
@@ -384,17 +384,38 @@ def _find_words_postgres(session, terms, limit, kinds):
     return out
 
 
+@dataclass
+class Found:
+    """The columns of a found record that the hit list shows (read as plain rows, not ORM objects)."""
+
+    id: int
+    display_name: str
+    inn: str | None = None
+    city: str | None = None
+    position: str | None = None
+    company_id: int | None = None
+    company_name: str | None = None
+
+
+def _display(legal_form, legal_name) -> str:
+    return f"{legal_form} {legal_name}" if legal_form else legal_name
+
+
 def hydrate(session: Session, found, limit: int = 20) -> list[Hit]:
-    """Load the found records in a fixed number of queries (companies; contacts with their companies)."""
+    """Load the found records in a fixed number of queries: one for companies, one for contacts (with
+    their company's name), whatever the number of hits."""
     found = found[:limit]
     company_ids = [e for k, e, *_ in found if k == "company"]
     contact_ids = [e for k, e, *_ in found if k == "contact"]
-    companies = {c.id: c for c in session.scalars(select(Company).where(Company.id.in_(company_ids),
-                                                                         Company.deleted_at.is_(None)))} \
-        if company_ids else {}
-    contacts = {k.id: k for k in session.scalars(select(Contact).options(selectinload(Contact.company))
-                                                 .where(Contact.id.in_(contact_ids), Contact.deleted_at.is_(None)))} \
-        if contact_ids else {}
+    companies = {r.id: Found(r.id, _display(r.legal_form, r.legal_name), r.inn, r.city) for r in session.execute(
+        select(Company.id, Company.legal_form, Company.legal_name, Company.inn, Company.city)
+        .where(Company.id.in_(company_ids), Company.deleted_at.is_(None)))} if company_ids else {}
+    contacts = {r.id: Found(r.id, r.name, position=r.position, company_id=r.company_id,
+                            company_name=_display(r.legal_form, r.legal_name) if r.legal_name else None)
+                for r in session.execute(
+        select(Contact.id, Contact.name, Contact.position, Contact.company_id, Company.legal_form, Company.legal_name)
+        .outerjoin(Company, Company.id == Contact.company_id)
+        .where(Contact.id.in_(contact_ids), Contact.deleted_at.is_(None)))} if contact_ids else {}
     hits = []
     for kind, eid, rank, marks, fields in found:
         if kind == "company" and eid in companies:
@@ -404,9 +425,8 @@ def hydrate(session: Session, found, limit: int = 20) -> list[Hit]:
                             c.id, fields or {fld}, rank, marks, c))
         elif kind == "contact" and eid in contacts:
             k = contacts[eid]
-            fld = _main_field(fields) if fields else _word_field(marks, k.name, k.position, "position")
-            hits.append(Hit("contact", k.id, k.name,
-                            " · ".join(x for x in (k.position, k.company.display_name if k.company else None) if x),
+            fld = _main_field(fields) if fields else _word_field(marks, k.display_name, k.position, "position")
+            hits.append(Hit("contact", k.id, k.display_name, " · ".join(x for x in (k.position, k.company_name) if x),
                             fld, "", k.company_id, fields or {fld}, rank, marks, k))
     return hits
 
