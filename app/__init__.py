@@ -98,7 +98,10 @@ def _sqlite_pragmas(app: Flask) -> None:
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     from sqlalchemy import event
 
+    from app.services.folding import register_sqlite
+
     def on_connect(dbapi_connection, _record):
+        register_sqlite(dbapi_connection)  # Cyrillic-aware case folding for SQL comparisons
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")

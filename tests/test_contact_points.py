@@ -130,8 +130,8 @@ def test_the_engine_search_and_merges_use_these_keys_not_copies():
     assert normalize.normalise_address is contact_points.address_key
     assert merges._normal_phone({"e164": "+74951234567"}) == "+74951234567"
     assert merges._normal_email({"address": "INFO@A.ru"}) == "info@a.ru"
-    assert search._query_terms("8 (495) 123-45-67", "RU")[0][0] == "p74951234567"
-    assert search._query_terms("+7 100 123-45-67", "RU")[0][0] == "p71001234567"  # search finds, never stores
+    assert search._identifier_keys("8 (495) 123-45-67", "RU")[0] == "p74951234567"
+    assert search._identifier_keys("+7 100 123-45-67", "RU")[0] == "p71001234567"  # search finds, never stores
 
 
 def test_no_other_module_parses_phones_or_emails_itself():

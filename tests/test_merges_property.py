@@ -17,7 +17,7 @@ from app.services.org import seed_reference_data
 from tests.conftest import _wipe
 
 LOG_TABLES = {"audit_entries", "dedup_merges", "dedup_merged_records", "dedup_groups", "dedup_decisions",
-              "search_tokens", "jobs"}
+              "search_tokens", "search_documents", "jobs"}
 PHONES = ["+74951110001", "+74951110002", "+74951110003", "+78121110004"]
 EMAILS = ["info@a.ru", "INFO@a.ru", "sales@b.ru", "boss@c.ru"]
 STREETS = ["ул. Ленина, д. 5", "улица Ленина 5", "пр-т Мира, 1", "ш. Энтузиастов 3"]

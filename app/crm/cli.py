@@ -1,4 +1,5 @@
-"""`flask crm import`: the same import service as the browser's import page, for large or scripted runs."""
+"""`flask crm import` (the same import service as the browser's import page, for large or scripted runs) and
+`flask crm reindex` (rebuild the search index from the records)."""
 from __future__ import annotations
 
 import json
@@ -46,6 +47,19 @@ def import_cmd(entity, file, mapping_file, on_duplicate, all_or_nothing, dry_run
     state = "written" if report["applied"] else "nothing written"
     click.echo(f"created {report['created']}, updated {report['updated']}, skipped {report['skipped']}, "
                f"failed {report['failed']} ({state})")
+
+
+@crm_cli.command("reindex")
+def reindex_command():
+    """Rebuild the search index (identifier keys and word documents) from the current records."""
+    from sqlalchemy import func, select
+
+    from app.models.search import SearchDocument
+    from app.services import search
+
+    search.reindex_all(db.session)
+    db.session.commit()
+    click.echo(f"search index rebuilt: {db.session.scalar(select(func.count(SearchDocument.id)))} records")
 
 
 def register_cli(app: Flask) -> None:

@@ -76,7 +76,7 @@ class ContactForm(FlaskForm):
 
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), _len(200)])
     position = StringField(_l("Position"), validators=[Optional(), _len(200)])
-    company_id = IntegerField(_l("Company number"), validators=[Optional()])
+    company_id = IntegerField(_l("Company"), validators=[Optional()])  # chosen in the company picker
     phones = FieldList(StringField(_l("Phone"), validators=[Optional(), _len(40)]), min_entries=1)
     emails = FieldList(StringField(_l("Email"), validators=[Optional(), _len(254)]), min_entries=1)
     do_not_contact = BooleanField(_l("Do not contact"))

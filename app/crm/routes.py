@@ -1,6 +1,7 @@
 """Client base views (thin: parse, call a service, render)."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -622,6 +623,16 @@ def history(entity_type: str, entity_id: int):
         abort(404)
     return render_template("crm/history.html", record=record, entity_type=entity_type,
                            entries=audit.history(db.session, entity_type, entity_id))
+
+
+@bp.route("/companies/pick")
+def company_picker():
+    """The company picker's list (contact form, key-account form): companies the one search finds."""
+    q = request.args.get("q", "").strip()[:200]
+    target = re.sub(r"[^\w-]", "", request.args.get("target", "company_id"))[:40] or "company_id"
+    hits = search_service.search(db.session, q, _region(), limit=10, kinds=("company",)) if q else []
+    return render_template("crm/_company_picker_hits.html", q=q, hits=hits, target=target,
+                           highlight=search_service.highlight)
 
 
 @bp.route("/search")

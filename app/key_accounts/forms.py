@@ -5,6 +5,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
+    IntegerField,
     MultipleFileField,
     SelectField,
     SelectMultipleField,
@@ -32,6 +33,7 @@ class KeyAccountForm(FlaskForm):
 
 class MarkKeyAccountForm(KeyAccountForm):
     company = StringField(_l("Company (name or INN)"), validators=[DataRequired(), Length(max=300)])
+    company_id = IntegerField(_l("Company (name or INN)"), validators=[Optional()])  # set by the company picker
 
 
 class RequestForm(FlaskForm):

@@ -22,6 +22,7 @@ from app.models.key_accounts import KeyAccount
 from app.models.org import Unit, User
 from app.services import client_requests, org, permissions
 from app.services import key_accounts as key_accounts_service
+from app.services import search as search_service
 from app.services.client_request_figures import request_figures
 from app.services.client_requests import CHANNEL_LABELS, ROUTE_LABELS, STATUS_LABELS, STEP_LABELS
 from app.services.key_accounts import AccountsError
@@ -72,7 +73,7 @@ def key_accounts():
     form = MarkKeyAccountForm()
     _people_choices(form)
     if form.validate_on_submit():
-        company = _find_company(form.company.data)
+        company = _find_company(form.company.data, form.company_id.data)
         if company is None:
             form.company.errors.append(_("No single company matches; type its INN or its exact name."))
         else:
@@ -136,12 +137,14 @@ def _people_choices(form) -> None:
     form.deputy_id.choices = [(NONE, "—")] + people
 
 
-def _find_company(text: str) -> Company | None:
-    text = (text or "").strip()
-    found = db.session.scalars(select(Company).where(Company.deleted_at.is_(None),
-                                                     (Company.inn == text) | (Company.name_sort == text.lower()))
-                               .limit(2)).all()
-    return found[0] if len(found) == 1 else None
+def _find_company(text: str, company_id: int | None = None) -> Company | None:
+    """The company chosen in the picker, else the one company whose INN or exact name was typed."""
+    if company_id:
+        company = db.session.get(Company, company_id)
+        return company if company is not None and company.deleted_at is None else None
+    hits = search_service.search(db.session, text or "", limit=2, kinds=("company",))
+    exact = [h for h in hits if h.rank in (search_service.EXACT_ID, search_service.EXACT_NAME)]
+    return db.session.get(Company, exact[0].entity_id) if len(exact) == 1 else None
 
 
 # ---------------------------------------------------------------- requests

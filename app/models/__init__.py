@@ -21,7 +21,7 @@ from app.models.org import LoginAttempt, Unit, User
 from app.models.products import Product
 from app.models.promotion_plan import PromotionPlan
 from app.models.responses import Response
-from app.models.search import SearchToken
+from app.models.search import SearchDocument, SearchToken
 from app.models.surveys import Survey
 from app.models.week_plans import PlanTask, WeekPlan
 
@@ -31,6 +31,6 @@ __all__ = [
     "ClientType", "Company", "company_tags", "Contact", "Deal", "DealLine", "DuplicateDecision", "DuplicateGroup",
     "MatchingSettings", "Email", "ImportMapping", "ImportRun", "JobRecord", "KeyAccount", "LoginAttempt", "Material",
     "MaterialUse", "Merge", "MergedRecord", "Notification", "Phone", "PlanTask", "Product", "PromotionPlan",
-    "RequestAttachment", "RequestRoute", "RequestStep", "Response", "SearchToken", "Segment", "Survey", "Tag", "Unit",
+    "RequestAttachment", "RequestRoute", "RequestStep", "Response", "SearchDocument", "SearchToken", "Segment", "Survey", "Tag", "Unit",
     "User", "WeekPlan",
 ]

@@ -26,6 +26,7 @@ from app.models.contacts import Contact
 from app.models.deals import Deal, DealLine
 from app.services.contact_points import email_key, phone_key
 from app.services.errors import RuleError
+from app.services.folding import folded_contains
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 LIST_FIELDS = ("client_type_ids", "regions", "cities", "industries", "statuses", "bought_product_ids",
@@ -92,7 +93,7 @@ def company_conditions(d: dict) -> list:
 def contact_conditions(d: dict) -> list:
     conds = [Contact.deleted_at.is_(None)]
     if d.get("position"):
-        conds.append(func.lower(Contact.position).like(f"%{d['position'].lower()}%"))
+        conds.append(folded_contains(Contact.position, d["position"]))
     return conds
 
 

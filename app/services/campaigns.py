@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.i18n import N_
 from app.models.campaigns import CAMPAIGN_STATUSES, Campaign, CampaignSpend, Channel
 from app.models.promotion_plan import PromotionPlan
+from app.services.folding import folded_contains
 from app.services.promotion import PromotionError
 
 
@@ -164,8 +165,7 @@ def pick_campaigns(session: Session, q: str = "", limit: int = 15) -> list[Campa
     stmt = select(Campaign)
     q = (q or "").strip()
     if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(or_(func.lower(Campaign.name).like(like), func.lower(Campaign.code).like(like)))
+        stmt = stmt.where(or_(folded_contains(Campaign.name, q), folded_contains(Campaign.code, q)))
     running_first = (Campaign.status == "running").desc()
     return list(session.scalars(stmt.order_by(running_first, Campaign.starts_on.desc().nulls_last(), Campaign.id.desc())
                                 .limit(limit)))

@@ -1,7 +1,7 @@
 """Companies: create, edit (refusing stale copies), tags, soft delete and restore, the list page."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.i18n import tr as _
@@ -10,6 +10,7 @@ from app.models.base import utcnow
 from app.models.companies import COMPANY_STATUSES, Company, Tag, company_tags
 from app.services.actor import current_actor_id
 from app.services.contact_points import inn_error, normalize_inn
+from app.services.folding import fold_case, folded
 from app.services.records import (
     ListPage,
     check_version,
@@ -97,15 +98,15 @@ def parse_tags(text: str | None) -> list[str]:
 def set_tags(session: Session, company: Company, names: list[str]) -> None:
     """Replace the company's tags, creating new ones; the change goes into its history."""
     old = sorted(t.name for t in company.tags)
-    existing = {t.name.lower(): t for t in session.scalars(select(Tag).where(func.lower(Tag.name).in_(
-        [n.lower() for n in names])))} if names else {}
+    existing = {fold_case(t.name): t for t in session.scalars(select(Tag).where(folded(Tag.name).in_(
+        [fold_case(n) for n in names])))} if names else {}
     tags = []
     for name in names:
-        tag = existing.get(name.lower())
+        tag = existing.get(fold_case(name))
         if tag is None:
             tag = Tag(name=name)
             session.add(tag)
-            existing[name.lower()] = tag
+            existing[fold_case(name)] = tag
         tags.append(tag)
     company.tags = tags
     new = sorted(t.name for t in tags)

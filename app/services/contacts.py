@@ -11,7 +11,6 @@ from app.models.base import utcnow
 from app.models.companies import Company
 from app.models.contact_points import Email, Phone
 from app.models.contacts import Contact
-from app.models.search import SearchToken
 from app.services.contact_points import normalize_email, normalize_phone
 from app.services.errors import FieldErrors
 from app.services.records import (
@@ -49,22 +48,10 @@ SEARCH_CAP = 5000
 
 
 def _contact_matches(session: Session, q: str, region: str) -> list[int]:
-    """Contact ids whose search tokens match every word of the query, driven by the index of tokens."""
-    from app.services.search import _prefix as token_prefix
-    from app.services.search import _query_terms
+    """Contact ids the one search finds for the query (its first SEARCH_CAP, best first)."""
+    from app.services.search import find
 
-    ids: set[int] | None = None
-    for alts in _query_terms(q, region):
-        if max(len(a) for a in alts) < 2:
-            continue
-        cond = None
-        for a in alts:
-            c = token_prefix(SearchToken.token, a)
-            cond = c if cond is None else (cond | c)
-        found = set(session.scalars(select(SearchToken.entity_id).where(cond, SearchToken.kind == "contact")
-                                    .limit(SEARCH_CAP)))
-        ids = found if ids is None else ids & found
-    return sorted(ids or [])
+    return sorted(e for _, e, *_ in find(session, q, region, limit=SEARCH_CAP, kinds=("contact",)))
 
 
 # ---------------------------------------------------------------- phones, emails, addresses

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.i18n import tr
@@ -26,6 +26,7 @@ from app.models.imports import ImportMapping, ImportRun
 from app.services import contact_points
 from app.services.contact_points import ContactPointError
 from app.services.errors import FieldErrors, RuleError
+from app.services.folding import folded_equals
 
 ON_DUPLICATE = ("create", "update", "skip")
 PREVIEW_ROWS = 20
@@ -537,7 +538,7 @@ def _company_for(session: Session, v: dict) -> int | None:
         if hit:
             return hit
     if v.get("company_name"):
-        return session.scalar(select(Company.id).where(func.lower(Company.legal_name) == v["company_name"].lower(),
+        return session.scalar(select(Company.id).where(folded_equals(Company.legal_name, v["company_name"]),
                                                        live).order_by(Company.id).limit(1))
     return None
 

@@ -39,7 +39,7 @@ MERGE_FIELDS = {
 }
 # Tables never touched by a merge: its own log and history that is kept per record.
 LOG_TABLES = {"dedup_merges", "dedup_merged_records", "dedup_groups", "dedup_decisions", "audit_entries",
-              "search_tokens"}
+              "search_tokens", "search_documents"}
 
 
 class MergeError(RuleError):

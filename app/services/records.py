@@ -112,12 +112,9 @@ def list_page(session: Session, model, stmt, order, page: int, per_page: int, op
 
 
 def prefix_match(col, text: str):
-    """Starts-with on an indexed column; the first letter is tried as typed and capitalised."""
-    variants = {text, text[:1].upper() + text[1:]}
-    cond = None
-    for v in variants:
-        c = (col >= v) & (col < v + "\U0010ffff")
-        cond = c if cond is None else (cond | c)
-    return cond
+    """Starts-with, case and ё/е aside on both engines (the one fold of app.services.folding)."""
+    from app.services.folding import folded_starts
+
+    return folded_starts(col, text)
 
 

@@ -1,8 +1,10 @@
-"""One search box for the whole base: words of names, phones in any format, emails, INN, city.
+"""One search for the whole base, wherever people type to find a company or contact.
 
-Every searchable value is cut into tokens stored in `search_tokens` with the field it came from.
-A query word matches tokens that start with it (an index range scan on both engines); a phone
-is matched by its full E.164 form or by its last digits (stored reversed, so a suffix is a prefix).
+Identifiers go through `search_tokens` as exact keys (a phone in any format or by its last digits,
+an email, an INN: an index range scan, about a millisecond). Words go through the database's own text
+index over one folded document per record (`search_documents`): FTS5 trigrams on SQLite, pg_trgm and
+a Russian tsvector on PostgreSQL. Ranking: exact identifier, exact name, prefix, infix, word form,
+typo; ties by the latest activity.
 """
 from __future__ import annotations
 
@@ -10,28 +12,39 @@ import re
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
-from sqlalchemy import delete, select, tuple_
-from sqlalchemy.orm import Session, selectinload
+from rapidfuzz.distance import Levenshtein
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.orm import Session
 
+from app.models.activities import Activity
 from app.models.companies import Company
 from app.models.contact_points import Email, Phone
 from app.models.contacts import Contact
-from app.models.search import SearchToken
+from app.models.search import SearchDocument, SearchToken
 from app.services.contact_points import email_key, format_phone, inn_digits, phone_key
+from app.services.folding import fold_case, fold_name, like_escape
 
 MAX_CHAR = "\U0010ffff"
 WORD_RE = re.compile(r"[\w]+", re.UNICODE)
 MIN_PHONE_DIGITS = 5
+KINDS = ("company", "contact")
+TYPO_MIN_LEN = 6      # SQLite: a word this long splits into two halves of 3+ letters, one of which a single edit spares
+TYPO_CANDIDATES = 500  # SQLite: rows read per half before rapidfuzz ranks them
+# Rank classes, best first.
+EXACT_ID, EXACT_NAME, PREFIX, INFIX, WORD_FORM, TYPO = range(6)
 
 
-def fold(text: str) -> str:
-    """Lower-case and fold ё to е so either spelling finds the other."""
-    return text.lower().replace("ё", "е")
+def fold(text: str | None) -> str:
+    """Case and ё/е folded (kept for callers of the old name): see app.services.folding."""
+    return fold_case(text)
 
 
 def words(text: str | None) -> list[str]:
-    return [w[:80] for w in WORD_RE.findall(fold(text or ""))]
+    """The folded words of a text, as the index keeps them."""
+    return fold_name(text).split()
 
+
+# ---------------------------------------------------------------- keeping the index
 
 def phone_tokens(e164: str) -> list[str]:
     digits = e164.lstrip("+")
@@ -39,22 +52,25 @@ def phone_tokens(e164: str) -> list[str]:
 
 
 def company_tokens(c: dict) -> list[tuple[str, str]]:
-    """(token, field) pairs for a company row given as a dict of its columns."""
-    out = [(w, "name") for w in words(c.get("legal_name"))]
-    out += [(w, "legal_form") for w in words(c.get("legal_form"))]
+    """Identifier keys of a company row given as a dict of its columns."""
     if c.get("inn"):
-        out.append(("i" + (inn_digits(c["inn"]) or fold(c["inn"])), "inn"))
-    out += [(w, "city") for w in words(c.get("city"))]
-    return out
-
-
-def contact_tokens(c: dict) -> list[tuple[str, str]]:
-    return [(w, "name") for w in words(c.get("name"))] + [(w, "position") for w in words(c.get("position"))]
+        return [("i" + (inn_digits(c["inn"]) or fold_case(c["inn"])), "inn")]
+    return []
 
 
 def email_tokens(address: str) -> list[tuple[str, str]]:
-    address = address.lower()
-    return [("e" + address[:79], "email")] + [(w, "email") for w in words(address.split("@")[-1])]
+    return [("e" + address.lower()[:79], "email")]
+
+
+def company_document(c: dict) -> tuple[str, str]:
+    """(name, body) of a company: the folded display name, and name plus city for word search."""
+    name = fold_name(f"{c.get('legal_form') or ''} {c.get('legal_name') or ''}")
+    return name, " ".join(x for x in (name, fold_name(c.get("city"))) if x)
+
+
+def contact_document(c: dict) -> tuple[str, str]:
+    name = fold_name(c.get("name"))
+    return name, " ".join(x for x in (name, fold_name(c.get("position"))) if x)
 
 
 def _token_rows(kind: str, entity_id: int, pairs) -> list[dict]:
@@ -67,28 +83,52 @@ def _token_rows(kind: str, entity_id: int, pairs) -> list[dict]:
     return rows
 
 
-def reindex(session: Session, company_ids=(), contact_ids=()) -> None:
-    """Rebuild the tokens of the given records from their current data (deleted ones get none)."""
+def reindex(session: Session, company_ids=(), contact_ids=(), keys: bool = True) -> None:
+    """Rebuild the keys and documents of the given records from their current data (deleted ones get none)."""
     company_ids, contact_ids = set(company_ids), set(contact_ids)
     for kind, ids in (("company", company_ids), ("contact", contact_ids)):
         if ids:
-            session.execute(delete(SearchToken).where(SearchToken.kind == kind, SearchToken.entity_id.in_(ids)))
+            if keys:
+                session.execute(delete(SearchToken).where(SearchToken.kind == kind, SearchToken.entity_id.in_(ids)))
+            session.execute(delete(SearchDocument).where(SearchDocument.kind == kind,
+                                                         SearchDocument.entity_id.in_(ids)))
     rows: list[dict] = []
+    docs: list[dict] = []
     if company_ids:
+        last = dict(session.execute(select(Activity.company_id, func.max(Activity.occurred_at))
+                                    .where(Activity.company_id.in_(company_ids)).group_by(Activity.company_id)).all())
         for c in session.execute(select(Company.__table__).where(Company.id.in_(company_ids),
                                                                   Company.deleted_at.is_(None))).mappings():
             rows += _token_rows("company", c["id"], company_tokens(c))
+            name, body = company_document(c)
+            docs.append({"kind": "company", "entity_id": c["id"], "name": name[:300], "body": body,
+                         "active_at": _latest(last.get(c["id"]) or c["updated_at"])})
         rows += _contact_point_rows(session, Phone.company_id.in_(company_ids) & Phone.contact_id.is_(None),
                                     Email.company_id.in_(company_ids) & Email.contact_id.is_(None), "company",
                                     Phone.company_id, Email.company_id)
     if contact_ids:
+        last = dict(session.execute(select(Activity.contact_id, func.max(Activity.occurred_at))
+                                    .where(Activity.contact_id.in_(contact_ids)).group_by(Activity.contact_id)).all())
         for c in session.execute(select(Contact.__table__).where(Contact.id.in_(contact_ids),
                                                                   Contact.deleted_at.is_(None))).mappings():
-            rows += _token_rows("contact", c["id"], contact_tokens(c))
+            name, body = contact_document(c)
+            docs.append({"kind": "contact", "entity_id": c["id"], "name": name[:300], "body": body,
+                         "active_at": _latest(last.get(c["id"]) or c["updated_at"])})
         rows += _contact_point_rows(session, Phone.contact_id.in_(contact_ids), Email.contact_id.in_(contact_ids),
                                     "contact", Phone.contact_id, Email.contact_id)
-    if rows:
+    if rows and keys:
         session.execute(SearchToken.__table__.insert(), rows)
+    if docs:
+        session.execute(SearchDocument.__table__.insert(), docs)
+
+
+def _latest(*times):
+    """The latest of the given times (None ignored; naive and aware times compared as UTC)."""
+    from datetime import timezone
+
+    norm = [t if t is None or t.tzinfo else t.replace(tzinfo=timezone.utc) for t in times]
+    present = [t for t in norm if t is not None]
+    return max(present) if present else None
 
 
 def _contact_point_rows(session, phone_where, email_where, kind, phone_owner, email_owner) -> list[dict]:
@@ -100,9 +140,31 @@ def _contact_point_rows(session, phone_where, email_where, kind, phone_owner, em
     return rows
 
 
+def _id_batches(session: Session, model, batch: int):
+    """The ids of a table in ascending batches."""
+    last = 0
+    while True:
+        ids = list(session.scalars(select(model.id).where(model.id > last).order_by(model.id).limit(batch)))
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def fill_documents(session: Session, batch: int = 20000) -> None:
+    """Write the word documents of every record, inside the caller's transaction (migration 0009)."""
+    for ids in _id_batches(session, Company, batch):
+        reindex(session, company_ids=ids, keys=False)
+    for ids in _id_batches(session, Contact, batch):
+        reindex(session, contact_ids=ids, keys=False)
+
+
 def reindex_all(session: Session, batch: int = 20000) -> None:
-    """Rebuild every token (after a bulk load); streamed in batches so memory stays flat."""
+    """Rebuild the whole index (after a bulk load, or `flask search rebuild`); streamed in batches."""
     session.execute(delete(SearchToken))
+    session.execute(delete(SearchDocument))
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("INSERT INTO search_fts(search_fts) VALUES ('delete-all')"))
     for kind, model in (("company", Company), ("contact", Contact)):
         last = 0
         while True:
@@ -115,11 +177,18 @@ def reindex_all(session: Session, batch: int = 20000) -> None:
                 reindex(session, contact_ids=ids)
             last = ids[-1]
             session.commit()  # a rebuild of the whole index goes in batches, not one huge transaction
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("INSERT INTO search_fts(search_fts) VALUES ('optimize')"))
+    session.execute(text("ANALYZE search_documents"))  # the planner's figures for the rebuilt tables
+    session.execute(text("ANALYZE search_tokens"))
+    session.commit()
 
+
+# ---------------------------------------------------------------- searching
 
 @dataclass
 class Hit:
-    """A found company or contact, the field that matched and the matched text."""
+    """A found company or contact, the field that matched, its rank class and the words to highlight."""
 
     kind: str
     entity_id: int
@@ -129,77 +198,245 @@ class Hit:
     matched: str
     company_id: int | None = None
     fields: set = field(default_factory=set)
+    rank: int = INFIX
+    marks: list = field(default_factory=list)
+    record: object = None
 
 
-def _query_terms(q: str, default_region: str) -> list[list[str]]:
-    """Each query word becomes alternatives (token prefixes); a hit must match one of each word."""
-    q = q.strip()
+def _identifier_keys(q: str, default_region: str) -> list[str] | None:
+    """Token prefixes for an identifier query (email, phone, INN, last digits), or None for words."""
     digits = re.sub(r"\D", "", q)
-    terms: list[list[str]] = []
-    if "@" in q:  # a whole address by its key, a part of one as typed
-        return [["e" + (email_key(q) or q.lower())]]
-    phoneish = re.fullmatch(r"[\d\s()+\-.]+", q) is not None
-    if phoneish and len(digits) >= MIN_PHONE_DIGITS:
+    if "@" in q:
+        return ["e" + (email_key(q) or q.lower())]
+    if re.fullmatch(r"[\d\s()+\-.]+", q) and len(digits) >= MIN_PHONE_DIGITS:
         alts = ["r" + digits[::-1], "i" + digits]
         if e164 := phone_key(q, default_region):
             alts.insert(0, "p" + e164.lstrip("+"))
-        return [alts]
-    for w in words(q):
-        terms.append([w, "i" + w] if w.isdigit() else [w])
-    return terms
+        return alts
+    return None
 
 
 def _prefix(col, prefix: str):
     return (col >= prefix) & (col < prefix + MAX_CHAR)
 
 
-def search(session: Session, q: str, default_region: str = "RU", limit: int = 20) -> list[Hit]:
-    """Companies and contacts matching every word of the query, companies first, then by name."""
-    terms = _query_terms(q, default_region)
-    if not terms or all(len(t[0]) < 2 for t in terms):
+def search(session: Session, q: str, default_region: str = "RU", limit: int = 20,
+           kinds: tuple[str, ...] = KINDS) -> list[Hit]:
+    """The best `limit` companies and contacts for what was typed, best first."""
+    return hydrate(session, find(session, q, default_region, limit, kinds), limit)
+
+
+def find(session: Session, q: str, default_region: str = "RU", limit: int = 20,
+         kinds: tuple[str, ...] = KINDS) -> list[tuple[str, int, int, str, set]]:
+    """Ranked (kind, id, rank, marked words, matched fields) for a query, without loading the records."""
+    q = (q or "").strip()[:200]
+    keys = _identifier_keys(q, default_region)
+    if keys is not None:
+        return _find_identifiers(session, keys, limit, kinds)
+    terms = [w for w in fold_name(q).split() if w]
+    if not terms:
         return []
-    # Drive the lookup with the most selective word (the longest), then require the others.
-    terms.sort(key=lambda alts: -max(len(a) for a in alts))
-    matched_fields: dict[tuple[str, int], set[str]] = {}
-    candidates: set[tuple[str, int]] | None = None
-    for alts in terms:
-        cond = None
-        for a in alts:
-            c = _prefix(SearchToken.token, a)
-            cond = c if cond is None else (cond | c)
-        stmt = select(SearchToken.kind, SearchToken.entity_id, SearchToken.field).where(cond)
-        if candidates is not None:
-            if not candidates:
-                return []
-            stmt = stmt.where(tuple_(SearchToken.kind, SearchToken.entity_id).in_(list(candidates)))
-        else:
-            stmt = stmt.limit(5000)
-        found: set[tuple[str, int]] = set()
-        for kind, eid, fld in session.execute(stmt):
-            found.add((kind, eid))
-            matched_fields.setdefault((kind, eid), set()).add(fld)
-        candidates = found if candidates is None else candidates & found
-    return _hydrate(session, sorted(candidates or []), matched_fields, limit)
+    if session.get_bind().dialect.name == "postgresql":
+        return _find_words_postgres(session, terms, limit, kinds)
+    return _find_words_sqlite(session, terms, limit, kinds)
 
 
-def _hydrate(session, keys, matched_fields, limit) -> list[Hit]:
-    company_ids = [eid for kind, eid in keys if kind == "company"]
-    contact_ids = [eid for kind, eid in keys if kind == "contact"]
-    hits: list[Hit] = []
-    if company_ids:
-        for c in session.scalars(select(Company).where(Company.id.in_(company_ids[:500]), Company.deleted_at.is_(None))
-                                 .order_by(Company.name_sort).limit(limit)):
-            fields = matched_fields[("company", c.id)]
-            hits.append(Hit("company", c.id, c.display_name, " · ".join(x for x in (c.inn, c.city) if x),
-                            _main_field(fields), "", c.id, fields))
-    if contact_ids and len(hits) < limit:
-        for k in session.scalars(select(Contact).options(selectinload(Contact.company))  # one query, not one per hit
-                                 .where(Contact.id.in_(contact_ids[:500]), Contact.deleted_at.is_(None))
-                                 .order_by(Contact.name).limit(limit - len(hits))):
-            fields = matched_fields[("contact", k.id)]
-            hits.append(Hit("contact", k.id, k.name, " · ".join(x for x in (k.position, k.company.display_name if k.company else None) if x),
-                            _main_field(fields), "", k.company_id, fields))
+def _find_identifiers(session, keys, limit, kinds):
+    cond = None
+    for a in keys:
+        c = _prefix(SearchToken.token, a)
+        cond = c if cond is None else (cond | c)
+    found: dict[tuple[str, int], set] = {}
+    # kinds filtered here, not in SQL: a `kind IN` there can lead the planner to the (kind, entity_id) index
+    for kind, eid, fld in session.execute(select(SearchToken.kind, SearchToken.entity_id, SearchToken.field)
+                                          .where(cond).limit(limit * 10)):
+        if kind in kinds:
+            found.setdefault((kind, eid), set()).add(fld)
+    ordered = sorted(found, key=lambda k: (KINDS.index(k[0]), k[1]))[:limit]
+    return [(k, e, EXACT_ID, [], found[(k, e)]) for k, e in ordered]
+
+
+def _rank_sql(terms: list[str], params: dict) -> str:
+    """CASE giving the rank class of a document by its folded name: exact, prefix, otherwise infix."""
+    q = " ".join(terms)
+    params.update(rq=q, rp=like_escape(q) + "%", rw="% " + like_escape(q) + "%")
+    return (f"CASE WHEN d.name = :rq THEN {EXACT_NAME} "
+            f"WHEN d.name LIKE :rp ESCAPE '\\' OR d.name LIKE :rw ESCAPE '\\' THEN {PREFIX} ELSE {INFIX} END")
+
+
+def _kinds_sql(kinds, params, sqlite: bool = False) -> str:
+    """The kinds condition; none when all kinds are wanted, and never one the planner could drive the
+    query with instead of the text index (SQLite's unary + keeps the column out of index choice)."""
+    if set(kinds) >= set(KINDS):
+        return "1 = 1"
+    params.update({f"k{i}": k for i, k in enumerate(kinds)})
+    return ("+" if sqlite else "") + "d.kind IN (" + ", ".join(f":k{i}" for i in range(len(kinds))) + ")"
+
+
+def _find_words_sqlite(session, terms, limit, kinds):
+    """FTS5 trigrams for words of 3+ letters (shorter ones filtered by LIKE on the same rows); then, if
+    the page is not full, one-letter typos: FTS5 candidates by either half of a long word, ranked by rapidfuzz."""
+    params: dict = {}
+    long_terms = [t for t in terms if len(t) >= 3]
+    conds = [_kinds_sql(kinds, params, sqlite=True)]
+    for i, t in enumerate(terms):
+        if len(t) < 3:
+            params[f"s{i}"] = "%" + like_escape(t) + "%"
+            conds.append(f"d.body LIKE :s{i} ESCAPE '\\'")
+    rank = _rank_sql(terms, params)
+    if long_terms:
+        params["m"] = " ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
+        source = "search_fts JOIN search_documents d ON d.id = search_fts.rowid"
+        conds.append("search_fts MATCH :m")
+    else:  # one or two letters: the start of a name, through the index on the folded name
+        params.update(lo=terms[0], hi=terms[0] + MAX_CHAR)
+        source = "search_documents d"
+        conds.append("d.name >= :lo AND d.name < :hi")
+    params["lim"] = limit
+    rows = session.execute(text(f"SELECT d.kind, d.entity_id, {rank} AS r FROM {source} WHERE {' AND '.join(conds)} "
+                                "ORDER BY r, d.active_at DESC, d.id LIMIT :lim"), params).all()
+    out = [(k, e, r, list(terms), set()) for k, e, r in rows]
+    if len(out) < limit and long_terms and max(len(t) for t in terms) >= TYPO_MIN_LEN:
+        out += _typos_sqlite(session, terms, limit - len(out), kinds, {(k, e) for k, e, *_ in out})
+    return out
+
+
+def _typos_sqlite(session, terms, limit, kinds, seen):
+    """Records whose words are each within one edit of the query's words. A single edit leaves one half of
+    the longest word intact: each half is an FTS5 lookup (up to TYPO_CANDIDATES rows), rapidfuzz ranks them."""
+    word = max(terms, key=len)
+    half = len(word) // 2
+    rows = {}
+    for piece in (word[:half], word[half:]):
+        for row in session.execute(text("SELECT d.kind, d.entity_id, d.body, d.active_at FROM search_fts "
+                                        "JOIN search_documents d ON d.id = search_fts.rowid "
+                                        "WHERE search_fts MATCH :m LIMIT :lim"),
+                                   {"m": '"' + piece.replace('"', '""') + '"', "lim": TYPO_CANDIDATES}):
+            rows[(row[0], row[1])] = row
+    scored = []
+    for kind, eid, body, active_at in rows.values():
+        if (kind, eid) in seen or kind not in kinds:
+            continue
+        marks, cost = _fuzzy_marks(terms, body.split())
+        if marks is not None:
+            scored.append((cost, str(active_at or ""), kind, eid, marks))
+    scored.sort(key=lambda s: s[1], reverse=True)  # latest activity first (ISO text sorts as time) ...
+    scored.sort(key=lambda s: s[0])                 # ... within the fewest edits
+    return [(k, e, TYPO, marks, set()) for _, _, k, e, marks in scored[:limit]]
+
+
+def _fuzzy_marks(terms, body_words):
+    """For each query word the document word it matches (contains it, or is within one edit of it, whole
+    or by its start), with the total edits; (None, 0) when a word has no match."""
+    marks, cost = [], 0
+    for t in terms:
+        best = None
+        for w in body_words:
+            if t in w:
+                best = (0, t)
+                break
+            if len(t) < 4:
+                continue
+            for candidate in {w, w[:len(t)]}:
+                if Levenshtein.distance(t, candidate, score_cutoff=1) <= 1 and best is None:
+                    best = (1, candidate)
+        if best is None:
+            return None, 0
+        cost += best[0]
+        marks.append(best[1])
+    return marks, cost
+
+
+def _find_words_postgres(session, terms, limit, kinds):
+    """pg_trgm GIN for infix (LIKE on the folded body), the Russian tsvector for word forms; then, if the
+    page is not full, word_similarity (the `<%` operator on the same GIN index) for typos."""
+    params: dict = {"q": " ".join(terms), "lim": limit}
+    kinds_sql = _kinds_sql(kinds, params)
+    if max(len(t) for t in terms) < 3:  # too short for trigrams: the start of a name, through its index
+        params.update(lo=terms[0], hi=terms[0] + MAX_CHAR)
+        rank = _rank_sql(terms, params)
+        rows = session.execute(text(f"SELECT d.kind, d.entity_id, {rank} AS r FROM search_documents d "
+                                    f"WHERE {kinds_sql} AND d.name >= :lo AND d.name < :hi "
+                                    "ORDER BY r, d.active_at DESC NULLS LAST, d.id LIMIT :lim"), params).all()
+        return [(k, e, r, list(terms), set()) for k, e, r in rows]
+    likes = []
+    for i, t in enumerate(terms):
+        params[f"s{i}"] = "%" + like_escape(t) + "%"
+        likes.append(f"d.body LIKE :s{i} ESCAPE '\\'")
+    tsv = "to_tsvector('russian'::regconfig, d.body) @@ plainto_tsquery('russian'::regconfig, :q)"
+    rank = _rank_sql(terms, params).replace(f"ELSE {INFIX} END", f"WHEN {' AND '.join(likes)} THEN {INFIX} "
+                                            f"ELSE {WORD_FORM} END")
+    rows = session.execute(text(f"SELECT d.kind, d.entity_id, {rank} AS r FROM search_documents d "
+                                f"WHERE {kinds_sql} AND (({' AND '.join(likes)}) OR {tsv}) "
+                                "ORDER BY r, d.active_at DESC NULLS LAST, d.id LIMIT :lim"), params).all()
+    out = [(k, e, r, list(terms), set()) for k, e, r in rows]
+    if len(out) < limit and max(len(t) for t in terms) >= 4:
+        seen = {(k, e) for k, e, *_ in out}
+        params["lim2"] = limit - len(out) + len(seen)
+        typo_rows = session.execute(text(
+            "SELECT d.kind, d.entity_id, d.body FROM search_documents d "
+            f"WHERE {kinds_sql} AND :q <% d.body "
+            "ORDER BY word_similarity(:q, d.body) DESC, d.active_at DESC NULLS LAST, d.id LIMIT :lim2"), params).all()
+        for k, e, body in typo_rows:
+            if (k, e) not in seen and len(out) < limit:
+                marks, _ = _fuzzy_marks(terms, body.split())
+                out.append((k, e, TYPO, marks or [], set()))
+    return out
+
+
+@dataclass
+class Found:
+    """The columns of a found record that the hit list shows (read as plain rows, not ORM objects)."""
+
+    id: int
+    display_name: str
+    inn: str | None = None
+    city: str | None = None
+    position: str | None = None
+    company_id: int | None = None
+    company_name: str | None = None
+
+
+def _display(legal_form, legal_name) -> str:
+    return f"{legal_form} {legal_name}" if legal_form else legal_name
+
+
+def hydrate(session: Session, found, limit: int = 20) -> list[Hit]:
+    """Load the found records in a fixed number of queries: one for companies, one for contacts (with
+    their company's name), whatever the number of hits."""
+    found = found[:limit]
+    company_ids = [e for k, e, *_ in found if k == "company"]
+    contact_ids = [e for k, e, *_ in found if k == "contact"]
+    companies = {r.id: Found(r.id, _display(r.legal_form, r.legal_name), r.inn, r.city) for r in session.execute(
+        select(Company.id, Company.legal_form, Company.legal_name, Company.inn, Company.city)
+        .where(Company.id.in_(company_ids), Company.deleted_at.is_(None)))} if company_ids else {}
+    contacts = {r.id: Found(r.id, r.name, position=r.position, company_id=r.company_id,
+                            company_name=_display(r.legal_form, r.legal_name) if r.legal_name else None)
+                for r in session.execute(
+        select(Contact.id, Contact.name, Contact.position, Contact.company_id, Company.legal_form, Company.legal_name)
+        .outerjoin(Company, Company.id == Contact.company_id)
+        .where(Contact.id.in_(contact_ids), Contact.deleted_at.is_(None)))} if contact_ids else {}
+    hits = []
+    for kind, eid, rank, marks, fields in found:
+        if kind == "company" and eid in companies:
+            c = companies[eid]
+            fld = _main_field(fields) if fields else _word_field(marks, c.display_name, c.city, "city")
+            hits.append(Hit("company", c.id, c.display_name, " · ".join(x for x in (c.inn, c.city) if x), fld, "",
+                            c.id, fields or {fld}, rank, marks, c))
+        elif kind == "contact" and eid in contacts:
+            k = contacts[eid]
+            fld = _main_field(fields) if fields else _word_field(marks, k.display_name, k.position, "position")
+            hits.append(Hit("contact", k.id, k.display_name, " · ".join(x for x in (k.position, k.company_name) if x),
+                            fld, "", k.company_id, fields or {fld}, rank, marks, k))
     return hits
+
+
+def _word_field(marks, name, other, other_field) -> str:
+    """The field a word hit matched: the name when it holds every marked word, else the other field."""
+    folded = fold_name(name)
+    if all(m in folded for m in marks):
+        return "name"
+    return other_field if other and any(m in fold_name(other) for m in marks) else "name"
 
 
 def _main_field(fields: set[str]) -> str:
@@ -209,22 +446,24 @@ def _main_field(fields: set[str]) -> str:
     return next(iter(fields), "name")
 
 
-def highlight(text: str, q: str) -> Markup:
-    """Mark the query's words (or its digits, for phones) inside a displayed value."""
+def highlight(text: str, q) -> Markup:
+    """Mark the query's words (a query string or a list of folded words) inside a displayed value."""
     text = text or ""
-    pats = [re.escape(w) for w in words(q) if len(w) >= 2]
+    terms = q if isinstance(q, list) else fold_name(q).split()
+    pats = [re.escape(w) for w in terms if len(w) >= 2]
     if not pats:
         return escape(text)
-    rx = re.compile("(" + "|".join(sorted(pats, key=len, reverse=True)) + ")", re.IGNORECASE)
+    rx = re.compile("(" + "|".join(sorted(pats, key=len, reverse=True)) + ")")
     out, pos = [], 0
-    folded = fold(text)
+    folded = fold_case(text)
+    if len(folded) != len(text):  # a letter whose lower case is longer: mark nothing rather than the wrong letters
+        return escape(text)
     for m in rx.finditer(folded):
         out.append(escape(text[pos:m.start()]))
         out.append(Markup("<mark>") + escape(text[m.start():m.end()]) + Markup("</mark>"))
         pos = m.end()
     out.append(escape(text[pos:]))
     return Markup("").join(out)
-
 
 
 @dataclass
@@ -247,18 +486,33 @@ def _mark_tail(formatted: str, count: int) -> Markup:
 
 
 def describe_hits(session: Session, hits: list, q: str, region: str) -> list[ShownHit]:
-    """Find for each hit the phone, email, INN or city the query matched, ready to show highlighted."""
-    from app.services.search import highlight
-
+    """The phone, email, INN or city each hit matched, highlighted; the phones and the emails of the hits
+    in at most two queries each (companies', contacts'), whatever the number of hits."""
     digits = re.sub(r"\D", "", q)
     full = (phone_key(q, region) or "").lstrip("+") or None
+    ql = q.strip().lower()
+    phones: dict[tuple[str, int], list[str]] = {}
+    emails: dict[tuple[str, int], list[str]] = {}
+    for kind_field, store, model, col in (("phone", phones, Phone, Phone.e164), ("email", emails, Email, Email.address)):
+        owners = [h for h in hits if h.field == kind_field]
+        if not owners:
+            continue
+        company_ids = [h.entity_id for h in owners if h.kind == "company"]
+        contact_ids = [h.entity_id for h in owners if h.kind == "contact"]
+        # one query per owner kind, each on its own index (an OR across the two columns would scan the table)
+        for cond in ((model.company_id.in_(company_ids) & model.contact_id.is_(None)) if company_ids else None,
+                     model.contact_id.in_(contact_ids) if contact_ids else None):
+            if cond is None:
+                continue
+            for company_id, contact_id, value in session.execute(select(model.company_id, model.contact_id, col)
+                                                                 .where(cond).order_by(model.id)):
+                key = ("contact", contact_id) if contact_id else ("company", company_id)
+                store.setdefault(key, []).append(value)
     shown = []
     for h in hits:
-        owner = Phone.contact_id == h.entity_id if h.kind == "contact" else (
-            (Phone.company_id == h.entity_id) & Phone.contact_id.is_(None))
         value = Markup("")
         if h.field == "phone":
-            for (e164,) in session.execute(select(Phone.e164).where(owner)):
+            for e164 in phones.get((h.kind, h.entity_id), []):
                 d = e164.lstrip("+")
                 if full and d == full:
                     value = _mark_tail(format_phone(e164), len(d))
@@ -267,17 +521,16 @@ def describe_hits(session: Session, hits: list, q: str, region: str) -> list[Sho
                     value = _mark_tail(format_phone(e164), len(digits))
                     break
         elif h.field == "email":
-            eowner = Email.contact_id == h.entity_id if h.kind == "contact" else (
-                (Email.company_id == h.entity_id) & Email.contact_id.is_(None))
-            for (address,) in session.execute(select(Email.address).where(eowner)):
-                if address.startswith(q.lower()) or q.lower() in address:
-                    i = address.find(q.lower())
-                    value = escape(address[:i]) + Markup("<mark>") + escape(address[i:i + len(q)]) + \
-                        Markup("</mark>") + escape(address[i + len(q):])
+            for address in emails.get((h.kind, h.entity_id), []):
+                if ql in address:
+                    i = address.find(ql)
+                    value = escape(address[:i]) + Markup("<mark>") + escape(address[i:i + len(ql)]) + \
+                        Markup("</mark>") + escape(address[i + len(ql):])
                     break
-        elif h.field in ("inn", "city") and h.kind == "company":
-            company = session.get(Company, h.entity_id)
-            text = (company.inn if h.field == "inn" else company.city) or ""
-            value = highlight(text, q)
+        elif h.field in ("inn", "city") and h.kind == "company" and h.record is not None:
+            value = highlight((h.record.inn if h.field == "inn" else h.record.city) or "",
+                              digits if h.field == "inn" else (h.marks or q))
+        elif h.field == "position" and h.kind == "contact" and h.record is not None:
+            value = highlight(h.record.position or "", h.marks or q)
         shown.append(ShownHit(h, h.field, value))
     return shown

@@ -2,9 +2,10 @@
 re-indexes the records it belongs to, in the same transaction (bulk loads call search.reindex_all)."""
 from __future__ import annotations
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from app.models.activities import Activity
 from app.models.companies import Company
 from app.models.contact_points import Address, Email, Phone
 from app.models.contacts import Contact
@@ -26,13 +27,30 @@ def _affected(objects) -> tuple[set[int], set[int]]:
                 companies.add(obj.company_id)
         elif isinstance(obj, Address) and obj.company_id:
             companies.add(obj.company_id)
+        elif isinstance(obj, Activity):  # ties in the search are broken by the latest activity
+            if obj.company_id:
+                companies.add(obj.company_id)
+            if obj.contact_id:
+                contacts.add(obj.contact_id)
     return companies, contacts
+
+
+_READY: set[str] = set()  # databases known to have the search index tables
+
+
+def _index_ready(session: Session) -> bool:
+    """Whether this database has the index yet (a base still at an older schema, before its upgrade, has not);
+    only a positive answer is remembered, so the index is kept from the moment the upgrade made it."""
+    key = str(session.get_bind().url)
+    if key not in _READY and inspect(session.connection()).has_table("search_documents"):
+        _READY.add(key)
+    return key in _READY
 
 
 def _after_flush(session: Session, flush_context) -> None:
     """Re-index what this flush touched; the statements run on the flush's own connection."""
     companies, contacts = _affected([*session.new, *session.dirty, *session.deleted])
-    if companies or contacts:
+    if (companies or contacts) and _index_ready(session):
         search.reindex(session, company_ids=companies, contact_ids=contacts)
 
 
