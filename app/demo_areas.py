@@ -129,9 +129,9 @@ def _promotion(session, rng, today, people, clients, prospects, counts) -> list[
             contact = session.scalars(select(Contact).where(Contact.company_id == company.id).limit(1)).first()
             email = session.scalar(select(Email.address).where(Email.contact_id == contact.id).limit(1)) if contact \
                 else None
-            received = _at(min(today, campaign.starts_on + timedelta(days=rng.randint(0, 25))), rng.randint(9, 18))
-            if received > _at(today, 23):
-                received = _at(today, 9)
+            # received before today, so a demo built early in the morning has no responses from the future
+            received = _at(min(today - timedelta(days=1), campaign.starts_on + timedelta(days=rng.randint(0, 25))),
+                           rng.randint(9, 18))
             for repeat in range(2 if rng.random() < 0.15 else 1):
                 response = responses.record_response(session, responses.ResponseInput(
                     campaign_id=cid, name=contact.name if contact else None, email=email,
@@ -241,7 +241,7 @@ def _recent_deal_activity(session, rng, today, sellers, counts) -> None:
         if rng.random() < 0.75:
             log_activity(session, author_id=deal.owner_id or sellers[0].id, company_id=deal.company_id,
                          kind=rng.choice(("call", "meeting", "email")), deal_id=deal.id, contact_id=deal.contact_id,
-                         occurred_at=_at(today - timedelta(days=rng.randint(0, 12)), rng.randint(9, 18)),
+                         occurred_at=_at(today - timedelta(days=rng.randint(1, 12)), rng.randint(9, 18)),
                          subject="Обсудили условия поставки", outcome=rng.choice(("ждут счёт", "просят скидку",
                                                                                   "согласовывают у директора")))
             n += 1
