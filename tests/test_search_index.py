@@ -104,6 +104,22 @@ def test_ranking_exact_then_prefix_then_infix_then_typo_ties_by_latest_activity(
         assert [h.rank for h in hits] == [search.EXACT_NAME, search.PREFIX, search.PREFIX, search.INFIX]
 
 
+def test_a_word_in_thousands_of_records_still_puts_the_exact_name_first_then_the_newest(app, monkeypatch):
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("the cap on a common word's matches is the SQLite path (FTS5 read backwards)")
+    monkeypatch.setattr(search, "COMMON", 3)   # the base below stands for a word in thousands of records
+    monkeypatch.setattr(search, "NEWEST", 3)
+    exact = make_company(app, legal_name="Ромашка", inn=None)
+    others = [make_company(app, legal_name=f"Торговый дом Ромашка {n}", inn=None) for n in range(6)]
+    with app.app_context():
+        hits = search.search(db.session, "РОМАШКА")
+        # the exact name first even though it is the oldest; then the three latest-added matches, by rank
+        assert [(h.kind, h.entity_id) for h in hits][0] == ("company", exact)
+        assert {h.entity_id for h in hits[1:]} == set(others[-3:])
+        monkeypatch.setattr(search, "COMMON", 1000)   # not common: every match ranked
+        assert {h.entity_id for h in search.search(db.session, "ромашка")} == {exact, *others}
+
+
 def test_hits_and_their_matched_contact_points_load_in_a_fixed_number_of_queries(app, auth, make_user):
     from sqlalchemy import event
 

@@ -30,6 +30,8 @@ MIN_PHONE_DIGITS = 5
 KINDS = ("company", "contact")
 TYPO_MIN_LEN = 6      # SQLite: a word this long splits into two halves of 3+ letters, one of which a single edit spares
 TYPO_CANDIDATES = 500  # SQLite: rows read per half before rapidfuzz ranks them
+COMMON = 1000  # a word in more records than this is "common": its matches are not all ranked
+NEWEST = 500   # for a common word, the latest-added matches ranked (names starting with the query always are)
 # Rank classes, best first.
 EXACT_ID, EXACT_NAME, PREFIX, INFIX, WORD_FORM, TYPO = range(6)
 
@@ -284,19 +286,39 @@ def _find_words_sqlite(session, terms, limit, kinds):
             params[f"s{i}"] = "%" + like_escape(t) + "%"
             conds.append(f"d.body LIKE :s{i} ESCAPE '\\'")
     rank = _rank_sql(terms, params)
+    params["lim"] = limit
+    common = False
     if long_terms:
         params["m"] = " ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
-        source = "search_fts JOIN search_documents d ON d.id = search_fts.rowid"
-        conds.append("search_fts MATCH :m")
-    else:  # one or two letters: the start of a name, through the index on the folded name
-        params.update(lo=terms[0], hi=terms[0] + MAX_CHAR)
-        source = "search_documents d"
-        conds.append("d.name >= :lo AND d.name < :hi")
-    params["lim"] = limit
-    rows = session.execute(text(f"SELECT d.kind, d.entity_id, {rank} AS r FROM {source} WHERE {' AND '.join(conds)} "
-                                "ORDER BY r, d.active_at DESC, d.id LIMIT :lim"), params).all()
+        common = session.execute(text("SELECT count(*) FROM (SELECT rowid FROM search_fts WHERE search_fts MATCH :m "
+                                      "LIMIT :cap)"), {"m": params["m"], "cap": COMMON + 1}).scalar() > COMMON
+    if long_terms and common:
+        # A word in thousands of records (a city, a common surname): ranking every match costs time in
+        # proportion to their number. Names equal to the query come through the name index; the rest are
+        # ranked among the NEWEST latest-added matches (FTS5 reads its rowids backwards).
+        params["newest"] = NEWEST
+        where = " AND ".join(conds)
+        sql = (f"SELECT kind, entity_id, r FROM ("
+               f"SELECT d.kind, d.entity_id, {rank} AS r, d.active_at, d.id FROM (SELECT rowid FROM search_fts "
+               f"WHERE search_fts MATCH :m ORDER BY rowid DESC LIMIT :newest) f JOIN search_documents d "
+               f"ON d.id = f.rowid WHERE {where} UNION SELECT * FROM ("
+               f"SELECT d.kind, d.entity_id, {EXACT_NAME} AS r, d.active_at, d.id FROM search_documents d "
+               f"WHERE {where} AND d.name = :rq LIMIT :lim)) ORDER BY r, active_at DESC, id LIMIT :lim")
+        rows = session.execute(text(sql), params).all()
+    else:
+        if long_terms:
+            source = "search_fts JOIN search_documents d ON d.id = search_fts.rowid"
+            conds.append("search_fts MATCH :m")
+            order = "r, d.active_at DESC, d.id"
+        else:  # one or two letters: names starting so, in the name index's own (alphabetical) order
+            params.update(lo=terms[0], hi=terms[0] + MAX_CHAR)
+            source = "search_documents d"
+            conds.append("d.name >= :lo AND d.name < :hi")
+            order = "d.name, d.id"
+        rows = session.execute(text(f"SELECT d.kind, d.entity_id, {rank} AS r FROM {source} "
+                                    f"WHERE {' AND '.join(conds)} ORDER BY {order} LIMIT :lim"), params).all()
     out = [(k, e, r, list(terms), set()) for k, e, r in rows]
-    if len(out) < limit and long_terms and max(len(t) for t in terms) >= TYPO_MIN_LEN:
+    if len(out) < limit and long_terms and not common and max(len(t) for t in terms) >= TYPO_MIN_LEN:
         out += _typos_sqlite(session, terms, limit - len(out), kinds, {(k, e) for k, e, *_ in out})
     return out
 
