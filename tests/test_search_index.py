@@ -105,8 +105,6 @@ def test_ranking_exact_then_prefix_then_infix_then_typo_ties_by_latest_activity(
 
 
 def test_a_word_in_thousands_of_records_still_puts_the_exact_name_first_then_the_newest(app, monkeypatch):
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        pytest.skip("the cap on a common word's matches is the SQLite path (FTS5 read backwards)")
     monkeypatch.setattr(search, "COMMON", 3)   # the base below stands for a word in thousands of records
     monkeypatch.setattr(search, "NEWEST", 3)
     exact = make_company(app, legal_name="Ромашка", inn=None)

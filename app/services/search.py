@@ -30,8 +30,8 @@ MIN_PHONE_DIGITS = 5
 KINDS = ("company", "contact")
 TYPO_MIN_LEN = 6      # SQLite: a word this long splits into two halves of 3+ letters, one of which a single edit spares
 TYPO_CANDIDATES = 500  # SQLite: rows read per half before rapidfuzz ranks them
-COMMON = 1000  # a word in more records than this is "common": its matches are not all ranked
-NEWEST = 500   # for a common word, the latest-added matches ranked (names starting with the query always are)
+COMMON = 1000  # a word in more records than this is "common": not all its matches are ranked (both engines)
+NEWEST = 500   # for a common word, its latest-indexed matches (created or edited last) are ranked, with the exact name
 # Rank classes, best first.
 EXACT_ID, EXACT_NAME, PREFIX, INFIX, WORD_FORM, TYPO = range(6)
 
@@ -295,7 +295,7 @@ def _find_words_sqlite(session, terms, limit, kinds):
     if long_terms and common:
         # A word in thousands of records (a city, a common surname): ranking every match costs time in
         # proportion to their number. Names equal to the query come through the name index; the rest are
-        # ranked among the NEWEST latest-added matches (FTS5 reads its rowids backwards).
+        # ranked among the NEWEST latest-indexed matches (created or edited last; FTS5 reads its rowids backwards).
         params["newest"] = NEWEST
         where = " AND ".join(conds)
         sql = (f"SELECT kind, entity_id, r FROM ("
@@ -388,11 +388,24 @@ def _find_words_postgres(session, terms, limit, kinds):
     tsv = "to_tsvector('russian'::regconfig, d.body) @@ plainto_tsquery('russian'::regconfig, :q)"
     rank = _rank_sql(terms, params).replace(f"ELSE {INFIX} END", f"WHEN {' AND '.join(likes)} THEN {INFIX} "
                                             f"ELSE {WORD_FORM} END")
-    rows = session.execute(text(f"SELECT d.kind, d.entity_id, {rank} AS r FROM search_documents d "
-                                f"WHERE {kinds_sql} AND (({' AND '.join(likes)}) OR {tsv}) "
-                                "ORDER BY r, d.active_at DESC NULLS LAST, d.id LIMIT :lim"), params).all()
+    params.update(cap=COMMON + 1, newest=NEWEST)
+    common = session.execute(text(f"SELECT count(*) FROM (SELECT 1 FROM search_documents d WHERE {kinds_sql} AND "
+                                  f"{' AND '.join(likes)} LIMIT :cap) m"), params).scalar() > COMMON
+    if common:
+        # A word in thousands of records: as on SQLite, the exact name plus the NEWEST latest-indexed matches
+        # are ranked, not every match (word forms add nothing to a word found this often).
+        rows = session.execute(text(
+            f"SELECT kind, entity_id, r FROM ((SELECT d.kind, d.entity_id, {rank} AS r, d.active_at, d.id "
+            f"FROM search_documents d WHERE {kinds_sql} AND {' AND '.join(likes)} ORDER BY d.id DESC LIMIT :newest) "
+            f"UNION (SELECT d.kind, d.entity_id, {EXACT_NAME} AS r, d.active_at, d.id FROM search_documents d "
+            f"WHERE {kinds_sql} AND d.name = :rq LIMIT :lim)) m "
+            "ORDER BY r, active_at DESC NULLS LAST, id LIMIT :lim"), params).all()
+    else:
+        rows = session.execute(text(f"SELECT d.kind, d.entity_id, {rank} AS r FROM search_documents d "
+                                    f"WHERE {kinds_sql} AND (({' AND '.join(likes)}) OR {tsv}) "
+                                    "ORDER BY r, d.active_at DESC NULLS LAST, d.id LIMIT :lim"), params).all()
     out = [(k, e, r, list(terms), set()) for k, e, r in rows]
-    if len(out) < limit and max(len(t) for t in terms) >= 4:
+    if len(out) < limit and not common and max(len(t) for t in terms) >= 4:
         seen = {(k, e) for k, e, *_ in out}
         params["lim2"] = limit - len(out) + len(seen)
         typo_rows = session.execute(text(
