@@ -230,3 +230,34 @@ def test_a_verification_cannot_be_dated_in_the_future(app, make_user):
             contact_points.verify_point(db.session, "phone", phone_id, user.id, datetime.now(timezone.utc) + timedelta(days=1))
         assert "in the future" in exc.value.errors["verified_at"]
         assert db.session.get(Phone, phone_id).verified_at is None
+
+
+def test_on_sqlite_each_list_order_reads_its_page_from_its_partial_index_without_sorting(app):
+    """SQLite without ANALYZE figures would take the deleted_at index and sort the whole base per page."""
+    import pytest
+    from sqlalchemy import event
+
+    from app.services import companies, contacts
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("the hint is SQLite's; PostgreSQL's own figures choose the index")
+        for n in range(3):
+            make_company(app, legal_name=f"Ромашка {n}", inn=None)
+        sent = []
+        grab = lambda conn, cur, statement, params, ctx, many: sent.append((statement, params))  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", grab)
+        try:
+            for sort in ("name", "city", "created"):
+                assert len(companies.company_list(db.session, {}, sort=sort).items) == 3
+            companies.company_list(db.session, {"tag": 1})
+            assert len(contacts.contact_list(db.session, {}).items) >= 0
+        finally:
+            event.remove(db.engine, "before_cursor_execute", grab)
+        pages = [(s, p) for s, p in sent if "ORDER BY" in s and "count(" not in s and ".id IN" not in s]
+        hinted = [s for s, _ in pages if "INDEXED BY" in s]
+        assert len(hinted) == 4, pages   # three company orders and the contact list; the tag filter goes by id
+        for statement, params in pages[:3]:
+            plan = " ".join(str(r[-1]) for r in
+                            db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params))
+            assert "ix_companies_live_" in plan and "TEMP B-TREE" not in plan, plan

@@ -144,6 +144,11 @@ COMPANY_SORTS = {
     "city": (Company.city, Company.name_sort, Company.id),
     "created": (Company.created_at.desc(), Company.id.desc()),
 }
+# The partial index each sort order reads its page from. SQLite is told which one (INDEXED BY): without
+# figures from ANALYZE it prefers the equality on deleted_at and sorts the whole base for every page, and
+# with them it misjudges mostly-empty columns elsewhere. PostgreSQL's own figures choose well.
+COMPANY_SORT_INDEX = {"name": "ix_companies_live_name", "city": "ix_companies_live_city",
+                      "created": "ix_companies_live_created"}
 
 
 def company_list(session: Session, filters: dict, sort: str = "name", page: int = 1, per_page: int = 50) -> ListPage:
@@ -161,6 +166,9 @@ def company_list(session: Session, filters: dict, sort: str = "name", page: int 
         stmt = stmt.where(prefix_match(Company.city, filters["city"]))
     if filters.get("tag"):
         stmt = stmt.where(Company.id.in_(select(company_tags.c.company_id).where(company_tags.c.tag_id == filters["tag"])))
-    return list_page(session, Company, stmt, COMPANY_SORTS.get(sort, COMPANY_SORTS["name"]), page, per_page)
+    sort = sort if sort in COMPANY_SORTS else "name"
+    index = ("ix_companies_live_manager" if filters.get("manager") and sort == "name" else
+             None if filters.get("tag") else COMPANY_SORT_INDEX[sort])   # a tag's few companies come by id
+    return list_page(session, Company, stmt, COMPANY_SORTS[sort], page, per_page, sqlite_index=index)
 
 

@@ -40,8 +40,13 @@ def contact_list(session: Session, filters: dict, sort: str = "name", page: int 
     elif filters.get("dnc") == "no":
         stmt = stmt.where(Contact.do_not_contact.is_(False))
     order = (Contact.created_at.desc(), Contact.id.desc()) if sort == "created" else (Contact.name, Contact.id)
+    # the whole list reads its page from the sort's partial index (see companies.COMPANY_SORT_INDEX); a
+    # search or one company's contacts come by their own index instead
+    index = None if filters.get("q") or filters.get("company") else \
+        ("ix_contacts_live_created" if sort == "created" else "ix_contacts_live_name")
     return list_page(session, Contact, stmt, order, page, per_page,
-                 (joinedload(Contact.company), selectinload(Contact.phones), selectinload(Contact.emails)))
+                     (joinedload(Contact.company), selectinload(Contact.phones), selectinload(Contact.emails)),
+                     sqlite_index=index)
 
 
 SEARCH_CAP = 5000

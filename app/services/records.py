@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -101,12 +102,25 @@ class ListPage:
         return None if self.capped else max(1, -(-self.total // self.per_page))
 
 
-def list_page(session: Session, model, stmt, order, page: int, per_page: int, options=()) -> ListPage:
-    """Page through ids alone (read from an index), then load just that page's rows with what they show."""
+def _sqlite_from_hint(compiler, table, text):
+    """SQLite's table hint (`companies INDEXED BY ix_...`), which SQLAlchemy's SQLite compiler leaves out."""
+    return text
+
+
+SQLiteCompiler.get_from_hint_text = _sqlite_from_hint
+
+
+def list_page(session: Session, model, stmt, order, page: int, per_page: int, options=(),
+              sqlite_index: str | None = None) -> ListPage:
+    """Page through ids alone (read from an index: on SQLite the one named, if any), then load just that
+    page's rows with what they show."""
     page = max(1, page)
     ids_stmt = stmt.with_only_columns(model.id)
     total = session.scalar(select(func.count()).select_from(ids_stmt.limit(COUNT_CAP + 1).subquery()))
-    ids = list(session.scalars(ids_stmt.order_by(*order).limit(per_page).offset((page - 1) * per_page)))
+    page_stmt = ids_stmt.order_by(*order).limit(per_page).offset((page - 1) * per_page)
+    if sqlite_index:
+        page_stmt = page_stmt.with_hint(model.__table__, f"INDEXED BY {sqlite_index}", dialect_name="sqlite")
+    ids = list(session.scalars(page_stmt))
     rows = {r.id: r for r in session.scalars(select(model).options(*options).where(model.id.in_(ids)))} if ids else {}
     return ListPage([rows[i] for i in ids], page, per_page, min(total, COUNT_CAP), total > COUNT_CAP)
 
