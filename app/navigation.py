@@ -30,6 +30,7 @@ ADMIN = [
     ("backups.index", _l("Backups"), "admin"),
     ("key_accounts.units", _l("Departments"), "admin"),
     ("data_quality.settings", _l("Duplicate matching settings"), "admin"),
+    ("admin.settings", _l("Portal settings"), "admin"),
 ]
 
 SUBNAV = {

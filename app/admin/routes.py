@@ -1,5 +1,5 @@
 """Admin views; every one is admin-only."""
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -10,6 +10,8 @@ from app.extensions import db
 from app.forms import options
 from app.models.companies import ClientType
 from app.models.org import Unit, User
+from app.services import settings as settings_service
+from app.services.errors import RuleError
 from app.services.org import UserError, create_user
 from app.services.permissions import is_admin, require
 from app.services.users import update_user
@@ -108,3 +110,23 @@ def toggle_client_type(type_id: int):
     ctype.active = not ctype.active
     db.session.commit()
     return redirect(url_for("admin.client_types"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    """Portal settings: the privacy policy the public forms link to (each change is a new version)."""
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            settings_service.set_privacy_policy(db.session, request.form.get("privacy_policy", ""), current_user.id)
+        except RuleError as exc:
+            db.session.rollback()
+            errors[exc.field or "privacy_policy"] = _(exc.message)
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.settings"))
+    policy = settings_service.privacy_policy(db.session)
+    return render_template("admin/settings.html", policy=policy, errors=errors,
+                           form=request.form if errors else {}), status

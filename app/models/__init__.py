@@ -22,6 +22,7 @@ from app.models.products import Product
 from app.models.promotion_plan import PromotionPlan
 from app.models.responses import Response
 from app.models.search import SearchDocument, SearchToken
+from app.models.settings import PortalSetting
 from app.models.surveys import Survey
 from app.models.week_plans import PlanTask, WeekPlan
 
@@ -30,7 +31,7 @@ __all__ = [
     "CampaignSpend", "Card", "CardChecklistItem", "CardComment", "CardEvent", "CardLink", "Channel", "ClientRequest",
     "ClientType", "Company", "company_tags", "Contact", "Deal", "DealLine", "DuplicateDecision", "DuplicateGroup",
     "MatchingSettings", "Email", "ImportMapping", "ImportRun", "JobRecord", "KeyAccount", "LoginAttempt", "Material",
-    "MaterialUse", "Merge", "MergedRecord", "Notification", "Phone", "PlanTask", "Product", "PromotionPlan",
+    "MaterialUse", "Merge", "MergedRecord", "Notification", "Phone", "PlanTask", "PortalSetting", "Product", "PromotionPlan",
     "RequestAttachment", "RequestRoute", "RequestStep", "Response", "SearchDocument", "SearchToken", "Segment", "Survey", "Tag", "Unit",
     "User", "WeekPlan",
 ]
