@@ -23,6 +23,7 @@ NAV = [
 PERSONAL = [
     ("main.notifications", _l("Notifications"), None),
     ("jobs.index", _l("My background jobs"), None),
+    ("auth.two_step_page", _l("Two-step sign-in"), None),
 ]
 
 ADMIN = [

@@ -1,5 +1,7 @@
 """Admin views; every one is admin-only."""
-from flask import abort, flash, redirect, render_template, request, url_for
+import secrets
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -11,6 +13,7 @@ from app.forms import options
 from app.models.companies import ClientType
 from app.models.org import Unit, User
 from app.services import settings as settings_service
+from app.services import two_step
 from app.services.errors import RuleError
 from app.services.org import UserError, create_user
 from app.services.permissions import is_admin, require
@@ -114,8 +117,15 @@ def toggle_client_type(type_id: int):
 
 @bp.route("/settings", methods=["GET", "POST"])
 def settings():
-    """Portal settings: the privacy policy the public forms link to (each change is a new version)."""
+    """Portal settings: the privacy policy the public forms link to (each change is a new version), and whether
+    two-step sign-in is required of everyone."""
     errors, status = {}, 200
+    if request.method == "POST" and request.form.get("section") == "two_step":
+        settings_service.set_two_step_for_everyone(db.session, request.form.get("two_step_for_everyone") == "1",
+                                                   current_user.id)
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("admin.settings"))
     if request.method == "POST":
         try:
             settings_service.set_privacy_policy(db.session, request.form.get("privacy_policy", ""), current_user.id)
@@ -129,4 +139,18 @@ def settings():
             return redirect(url_for("admin.settings"))
     policy = settings_service.privacy_policy(db.session)
     return render_template("admin/settings.html", policy=policy, errors=errors,
-                           form=request.form if errors else {}), status
+                           form=request.form if errors else {},
+                           two_step_for_everyone=settings_service.two_step_for_everyone(db.session),
+                           two_step_roles=current_app.config["TWO_STEP_ROLES"]), status
+
+
+@bp.route("/users/<int:user_id>/two-step/reset", methods=["POST"])
+def reset_two_step(user_id: int):
+    """Remove a person's two-step sign-in when they lost both their app and their recovery codes; they are signed
+    out everywhere and, where it is required, enrol again at their next sign-in."""
+    user = db.session.get(User, user_id) or abort(404)
+    two_step.turn_off(db.session, user, by_admin=True)
+    user.session_token = secrets.token_hex(16)
+    db.session.commit()
+    flash(_("Two-step sign-in of %(name)s was reset.", name=user.name), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
