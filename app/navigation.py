@@ -24,6 +24,7 @@ PERSONAL = [
     ("main.notifications", _l("Notifications"), None),
     ("jobs.index", _l("My background jobs"), None),
     ("auth.two_step_page", _l("Two-step sign-in"), None),
+    ("auth.change_password", _l("Change password"), None),
 ]
 
 ADMIN = [

@@ -40,7 +40,7 @@ def users():
     status = 200
     if form.validate_on_submit():
         if not form.password.data:
-            form.password.errors.append(_("Set a first password (at least 8 characters)."))
+            form.password.errors.append(_("Set a first password (at least 10 characters)."))
             status = 422
         else:
             try:
@@ -48,7 +48,7 @@ def users():
                             name=form.name.data, locale=form.locale.data or None)
             except UserError as exc:
                 db.session.rollback()
-                form.email.errors.append(str(exc))
+                (form.password if exc.field == "password" else form.email).errors.append(str(exc))
                 status = 422
             else:
                 db.session.commit()
@@ -75,7 +75,7 @@ def edit_user(user_id: int):
                         active=form.active.data, password=form.password.data or None)
         except UserError as exc:
             db.session.rollback()
-            form.role.errors.append(str(exc))
+            (form.password if exc.field == "password" else form.role).errors.append(str(exc))
             status = 422
         else:
             db.session.commit()

@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp
-from app.auth.forms import CodeForm, LoginForm
+from app.auth.forms import CodeForm, LoginForm, PasswordForm
 from app.extensions import db
-from app.services import two_step
+from app.services import passwords, two_step
 from app.services.auth import (KNOWN_DEVICE_COOKIE, TooManyAttempts, authenticate, check_code, known_device_cookie,
                                known_device_ids)
 from app.web import load_user
@@ -227,3 +227,35 @@ def two_step_off():
     db.session.commit()
     flash(_("Two-step sign-in is off."), "info")
     return redirect(url_for("auth.two_step_page"))
+
+
+# ---------------------------------------------------------------- a person's own password
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password under the password rule; every other session of the person ends."""
+    form = PasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append(_("This is not your current password."))
+        elif form.new.data != form.again.data:
+            form.again.errors.append(_("The two new passwords differ."))
+        else:
+            weak = passwords.problem(form.new.data, current_user.email)
+            if weak:
+                form.new.errors.append(weak)
+        if form.errors:
+            status = 422
+        else:
+            user = current_user._get_current_object()
+            user.set_password(form.new.data)
+            user.session_token = secrets.token_hex(16)   # every copy of the old session ends here ...
+            db.session.commit()
+            login_user(user)                             # ... and this one carries on with the new token
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("main.home"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("auth/password.html", form=form), status
