@@ -61,6 +61,9 @@ class Config:
     # Roles that must use two-step sign-in (TOTP); an administrator may require it of everyone in Portal settings.
     TWO_STEP_ROLES = tuple(r for r in os.environ.get("TWO_STEP_ROLES", "admin,head").split(",") if r.strip())
     PAGE_SIZE = 50
+    # The portal's public address (scheme, host and any path prefix it is served under, e.g.
+    # https://crm.example.ru): every absolute link handed outside is built from it (links.external_url).
+    BASE_URL = os.environ.get("BASE_URL") or None
     # How many reverse proxies (nginx, a load balancer) stand in front; each sets X-Forwarded-For/-Proto/-Host.
     # 0 (the default) trusts none of those headers; 1 behind a single nginx (see deploy/).
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))

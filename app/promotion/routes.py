@@ -24,6 +24,7 @@ from app.services import settings as settings_service
 from app.services import campaigns as campaigns_service
 from app.services import responses as responses_service
 from app.services.jobs import enqueue
+from app.services.links import external_url, is_external_ready
 from app.services.permissions import can_handle_response, can_manage_promotion, require
 from app.services.promotion import PromotionError, setting
 from app.services.promotion import label as promotion_label
@@ -108,9 +109,9 @@ def campaign_detail(campaign_id: int):
     token = responses_service.form_token(campaign.id)
     return render_template("promotion/campaign.html", campaign=campaign, stats=stats,
                            responses=responses_service.responses(db.session, campaign_id=campaign.id, limit=100),
-                           form_url=url_for("promotion.public_form", token=token, _external=True),
-                           submit_url=url_for("promotion.public_submit", token=token, _external=True),
-                           policy_url=url_for("main.privacy_policy", _external=True),
+                           form_url=external_url("promotion.public_form", token=token),
+                           submit_url=external_url("promotion.public_submit", token=token),
+                           policy_url=external_url("main.privacy_policy"), external_ready=is_external_ready(),
                            can_manage=can_manage_promotion(current_user), errors={},
                            form_closed=responses_service.form_closed(campaign),
                            policy=settings_service.privacy_policy(db.session))
