@@ -202,3 +202,18 @@ def test_the_code_page_speaks_russian(app, auth, make_user):
     password_step(client, user.email)
     resp = code_step(client, "000000", headers={"Accept-Language": "ru"})
     assert resp.status_code == 401 and "Код неверный" in resp.get_data(as_text=True)
+
+
+def test_a_sign_in_waiting_for_its_code_ends_when_the_person_is_signed_out_everywhere(app, make_user):
+    user = make_user("staff", "sales")
+    person = Auth(app.test_client())
+    person.login(user)
+    enrol(person)
+    waiting = app.test_client()
+    assert password_step(waiting, user.email).status_code == 302
+    with app.app_context():   # what a password change or sign-out everywhere does
+        db.session.get(User, user.id).session_token = "rotated-everywhere"
+        db.session.commit()
+    resp = waiting.get("/login/code")
+    assert resp.status_code == 302 and resp.location.endswith("/login")
+    assert not signed_in(waiting)
