@@ -58,7 +58,12 @@ class Config:
     CURRENCY = os.environ.get("CURRENCY", "RUB")
     LOGIN_MAX_ATTEMPTS = int(os.environ.get("LOGIN_MAX_ATTEMPTS", "5"))
     LOGIN_WINDOW_SECONDS = int(os.environ.get("LOGIN_WINDOW_SECONDS", "900"))
+    # Roles that must use two-step sign-in (TOTP); an administrator may require it of everyone in Portal settings.
+    TWO_STEP_ROLES = tuple(r for r in os.environ.get("TWO_STEP_ROLES", "admin,head").split(",") if r.strip())
     PAGE_SIZE = 50
+    # The portal's public address (scheme, host and any path prefix it is served under, e.g.
+    # https://crm.example.ru): every absolute link handed outside is built from it (links.external_url).
+    BASE_URL = os.environ.get("BASE_URL") or None
     # How many reverse proxies (nginx, a load balancer) stand in front; each sets X-Forwarded-For/-Proto/-Host.
     # 0 (the default) trusts none of those headers; 1 behind a single nginx (see deploy/).
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
@@ -79,5 +84,8 @@ class TestConfig(Config):
     AUTO_UPGRADE_DB = False
     DEMO_TOOLS = True
     LOGIN_MAX_ATTEMPTS = 5
+    # The suite signs administrators and heads in with a password alone to test everything else; tests/test_totp.py
+    # puts the production roles back and proves the enforcement.
+    TWO_STEP_ROLES = ()
     BABEL_DEFAULT_LOCALE = "en"
     WORKFLOWS_DIR = BASE_DIR / "tests" / "data" / "workflows"  # small definitions naming figures that exist

@@ -23,6 +23,8 @@ NAV = [
 PERSONAL = [
     ("main.notifications", _l("Notifications"), None),
     ("jobs.index", _l("My background jobs"), None),
+    ("auth.two_step_page", _l("Two-step sign-in"), None),
+    ("auth.change_password", _l("Change password"), None),
 ]
 
 ADMIN = [
@@ -30,6 +32,7 @@ ADMIN = [
     ("backups.index", _l("Backups"), "admin"),
     ("key_accounts.units", _l("Departments"), "admin"),
     ("data_quality.settings", _l("Duplicate matching settings"), "admin"),
+    ("admin.settings", _l("Portal settings"), "admin"),
 ]
 
 SUBNAV = {

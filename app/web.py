@@ -1,7 +1,7 @@
 """Request-wide behaviour: sign-in required everywhere, htmx-aware rendering, error pages."""
 from __future__ import annotations
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -10,7 +10,10 @@ from app.extensions import db, htmx, login_manager
 from app.models.org import User
 
 # Endpoints anyone may open without signing in; other areas mark theirs with @public.
-PUBLIC_ENDPOINTS: set[str] = {"auth.login", "static", "main.set_language"}
+PUBLIC_ENDPOINTS: set[str] = {"auth.login", "auth.login_code", "static", "main.set_language"}
+# What a person who must turn on two-step sign-in (and has not yet) may open: the enrolment, and the way out.
+ENROLMENT_ENDPOINTS: set[str] = {"auth.two_step_page", "auth.two_step_start", "auth.two_step_confirm", "auth.logout",
+                                 "main.set_language", "static"}
 
 
 # Everything from the portal itself, nothing framed elsewhere, no plugins, forms posted only here. Scripts and
@@ -61,6 +64,14 @@ def init_app(app: Flask) -> None:
             return None
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
+        if request.endpoint not in ENROLMENT_ENDPOINTS:
+            from app.services import two_step
+
+            if two_step.must_enrol(db.session, current_user):
+                target = url_for("auth.two_step_page")
+                if htmx:
+                    return Response(status=204, headers={"HX-Redirect": target})
+                return redirect(target)
         return None
 
     @app.after_request

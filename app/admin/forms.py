@@ -21,7 +21,7 @@ class UserForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=[SelectChoice("", _l("Browser default")),
                                                   SelectChoice("ru", "Русский", {"lang": "ru"}),
                                                   SelectChoice("en", "English", {"lang": "en"})])
-    password = PasswordField(_l("Password"), validators=[Optional(), Length(min=8, max=200)])
+    password = PasswordField(_l("Password"), validators=[Optional(), Length(max=200)])   # the rule: services/passwords.py
     active = BooleanField(_l("May sign in"), default=True)
 
 

@@ -1,5 +1,7 @@
 """Admin views; every one is admin-only."""
-from flask import abort, flash, redirect, render_template, url_for
+import secrets
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -10,6 +12,9 @@ from app.extensions import db
 from app.forms import options
 from app.models.companies import ClientType
 from app.models.org import Unit, User
+from app.services import settings as settings_service
+from app.services import two_step
+from app.services.errors import RuleError
 from app.services.org import UserError, create_user
 from app.services.permissions import is_admin, require
 from app.services.users import update_user
@@ -35,7 +40,7 @@ def users():
     status = 200
     if form.validate_on_submit():
         if not form.password.data:
-            form.password.errors.append(_("Set a first password (at least 8 characters)."))
+            form.password.errors.append(_("Set a first password (at least 10 characters)."))
             status = 422
         else:
             try:
@@ -43,7 +48,7 @@ def users():
                             name=form.name.data, locale=form.locale.data or None)
             except UserError as exc:
                 db.session.rollback()
-                form.email.errors.append(str(exc))
+                (form.password if exc.field == "password" else form.email).errors.append(str(exc))
                 status = 422
             else:
                 db.session.commit()
@@ -70,7 +75,7 @@ def edit_user(user_id: int):
                         active=form.active.data, password=form.password.data or None)
         except UserError as exc:
             db.session.rollback()
-            form.role.errors.append(str(exc))
+            (form.password if exc.field == "password" else form.role).errors.append(str(exc))
             status = 422
         else:
             db.session.commit()
@@ -108,3 +113,44 @@ def toggle_client_type(type_id: int):
     ctype.active = not ctype.active
     db.session.commit()
     return redirect(url_for("admin.client_types"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    """Portal settings: the privacy policy the public forms link to (each change is a new version), and whether
+    two-step sign-in is required of everyone."""
+    errors, status = {}, 200
+    if request.method == "POST" and request.form.get("section") == "two_step":
+        settings_service.set_two_step_for_everyone(db.session, request.form.get("two_step_for_everyone") == "1",
+                                                   current_user.id)
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("admin.settings"))
+    if request.method == "POST":
+        try:
+            settings_service.set_privacy_policy(db.session, request.form.get("privacy_policy", ""), current_user.id)
+        except RuleError as exc:
+            db.session.rollback()
+            errors[exc.field or "privacy_policy"] = _(exc.message)
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.settings"))
+    policy = settings_service.privacy_policy(db.session)
+    return render_template("admin/settings.html", policy=policy, errors=errors,
+                           form=request.form if errors else {},
+                           two_step_for_everyone=settings_service.two_step_for_everyone(db.session),
+                           two_step_roles=current_app.config["TWO_STEP_ROLES"]), status
+
+
+@bp.route("/users/<int:user_id>/two-step/reset", methods=["POST"])
+def reset_two_step(user_id: int):
+    """Remove a person's two-step sign-in when they lost both their app and their recovery codes; they are signed
+    out everywhere and, where it is required, enrol again at their next sign-in."""
+    user = db.session.get(User, user_id) or abort(404)
+    two_step.turn_off(db.session, user, by_admin=True)
+    user.session_token = secrets.token_hex(16)
+    db.session.commit()
+    flash(_("Two-step sign-in of %(name)s was reset.", name=user.name), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))

@@ -7,8 +7,10 @@ from flask_login import current_user
 from app.auth.routes import _safe_next
 from app.extensions import db
 from app.main import bp
+from app.web import public
 from app.models.notifications import Notification
 from app.services import dashboard
+from app.services import settings as settings_service
 from app.services import notifications as notification_service
 
 
@@ -21,6 +23,13 @@ def home():
                            week=dashboard.unit_week(db.session, current_user, today),
                            signs=dashboard.signs_brief(db.session, current_user, today),
                            pages=dashboard.usual_pages(current_user))
+
+
+@bp.route("/privacy")
+@public
+def privacy_policy():
+    """The company's privacy policy as an administrator published it; the public forms link here (152-FZ)."""
+    return render_template("main/privacy_policy.html", policy=settings_service.privacy_policy(db.session))
 
 
 @bp.route("/language", methods=["POST"])

@@ -17,11 +17,12 @@ from app.models.matching import MatchingSettings
 from app.models.materials import Material, MaterialUse
 from app.models.merges import Merge, MergedRecord
 from app.models.notifications import Notification
-from app.models.org import LoginAttempt, Unit, User
+from app.models.org import LoginAttempt, RecoveryCode, Unit, User
 from app.models.products import Product
 from app.models.promotion_plan import PromotionPlan
 from app.models.responses import Response
 from app.models.search import SearchDocument, SearchToken
+from app.models.settings import PortalSetting
 from app.models.surveys import Survey
 from app.models.week_plans import PlanTask, WeekPlan
 
@@ -30,7 +31,7 @@ __all__ = [
     "CampaignSpend", "Card", "CardChecklistItem", "CardComment", "CardEvent", "CardLink", "Channel", "ClientRequest",
     "ClientType", "Company", "company_tags", "Contact", "Deal", "DealLine", "DuplicateDecision", "DuplicateGroup",
     "MatchingSettings", "Email", "ImportMapping", "ImportRun", "JobRecord", "KeyAccount", "LoginAttempt", "Material",
-    "MaterialUse", "Merge", "MergedRecord", "Notification", "Phone", "PlanTask", "Product", "PromotionPlan",
+    "MaterialUse", "Merge", "MergedRecord", "Notification", "Phone", "PlanTask", "PortalSetting", "Product", "PromotionPlan", "RecoveryCode",
     "RequestAttachment", "RequestRoute", "RequestStep", "Response", "SearchDocument", "SearchToken", "Segment", "Survey", "Tag", "Unit",
     "User", "WeekPlan",
 ]

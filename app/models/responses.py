@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -11,6 +11,8 @@ from app.models.base import TimestampMixin, UTCDateTime, utcnow
 from app.models.campaigns import Campaign, Channel
 
 RESPONSE_STATUSES = ("new", "qualified", "converted", "disqualified")
+
+
 class Response(TimestampMixin, db.Model):
     """One person answering promotion: where from, who they are in the base, and what became of it."""
 
@@ -37,6 +39,13 @@ class Response(TimestampMixin, db.Model):
     disqualified_reason: Mapped[str | None] = mapped_column(String(300))
     deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"), index=True)
     repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("responses.id"))
+    # A response from the public form waits here, linked to nobody, until a Promotion person matches it to a
+    # client or confirms it as new: an anonymous visitor never writes into the client base.
+    unconfirmed: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
+    # The visitor's consent to the processing of personal data (152-FZ): when, and to which policy text.
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    consent_policy_version: Mapped[int | None] = mapped_column()
+    consent_policy_hash: Mapped[str | None] = mapped_column(String(64))
 
     campaign: Mapped[Campaign | None] = relationship(lazy="joined")
     channel: Mapped[Channel | None] = relationship(lazy="joined")

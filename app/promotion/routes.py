@@ -12,7 +12,7 @@ from app.extensions import csrf, db
 from app.i18n import reader_locale
 from app.models.address_lists import LIST_FORMATS, AddressList, Segment
 from app.models.campaigns import CAMPAIGN_STATUSES, Campaign
-from app.models.companies import ClientType, Tag
+from app.models.companies import ClientType, Company, Tag
 from app.models.products import Product
 from app.models.promotion_plan import PLAN_STATUSES, PromotionPlan
 from app.models.responses import RESPONSE_STATUSES, Response
@@ -20,9 +20,11 @@ from app.promotion import bp
 from app.promotion.forms import FormErrors, campaign_input, parse_date, parse_money, response_input
 from app.services import address_lists as address_list_service
 from app.services import audit, campaign_analysis, org, promotion_plan
+from app.services import settings as settings_service
 from app.services import campaigns as campaigns_service
 from app.services import responses as responses_service
 from app.services.jobs import enqueue
+from app.services.links import external_url, is_external_ready
 from app.services.permissions import can_handle_response, can_manage_promotion, require
 from app.services.promotion import PromotionError, setting
 from app.services.promotion import label as promotion_label
@@ -107,9 +109,12 @@ def campaign_detail(campaign_id: int):
     token = responses_service.form_token(campaign.id)
     return render_template("promotion/campaign.html", campaign=campaign, stats=stats,
                            responses=responses_service.responses(db.session, campaign_id=campaign.id, limit=100),
-                           form_url=url_for("promotion.public_form", token=token, _external=True),
-                           submit_url=url_for("promotion.public_submit", token=token, _external=True),
-                           can_manage=can_manage_promotion(current_user), errors={})
+                           form_url=external_url("promotion.public_form", token=token),
+                           submit_url=external_url("promotion.public_submit", token=token),
+                           policy_url=external_url("main.privacy_policy"), external_ready=is_external_ready(),
+                           can_manage=can_manage_promotion(current_user), errors={},
+                           form_closed=responses_service.form_closed(campaign),
+                           policy=settings_service.privacy_policy(db.session))
 
 
 @bp.route("/campaigns/<int:campaign_id>/spend", methods=["POST"])
@@ -237,12 +242,14 @@ def copy_plan(year: int):
 
 @bp.route("/responses")
 def responses():
-    """Every response, newest first; filter to unknown source or a status."""
+    """Every response, newest first; filter to unknown source, a status, or the unconfirmed ones of the public form."""
     unknown = request.args.get("unknown") == "1"
+    unconfirmed = request.args.get("unconfirmed") == "1"
     status = request.args.get("status")
     return render("promotion/responses.html", "promotion/_responses.html",
-                  responses=responses_service.responses(db.session, unknown=unknown, status=status, limit=300),
-                  unknown=unknown, status=status, statuses=RESPONSE_STATUSES)
+                  responses=responses_service.responses(db.session, unknown=unknown, status=status, limit=300,
+                                                        unconfirmed=unconfirmed),
+                  unknown=unknown, unconfirmed=unconfirmed, status=status, statuses=RESPONSE_STATUSES)
 
 
 @bp.route("/responses/new")
@@ -270,20 +277,54 @@ def record_response():
             db.session.commit()
         except PromotionError as exc:
             db.session.rollback()
-            errors[exc.field or "name"] = _(str(exc))
+            errors.update({(k if k != "__all__" else "name"): _(v) for k, v in exc.errors.items()})
     return render_template("promotion/_response_dialog.html", campaigns=campaigns_service.pick_campaigns(db.session),
                            errors=errors, form=request.form if errors else {}, saved=saved, q=""), 422 if errors else 200
+
+
+def _response_page(response: Response, errors: dict | None = None, status: int = 200):
+    suggested = None
+    if response.unconfirmed:
+        company_id, _contact_id = responses_service.suggested_client(db.session, response)
+        suggested = db.session.get(Company, company_id) if company_id else None
+    return render("promotion/response.html", "promotion/_response_status.html", response=response,
+                  statuses=RESPONSE_STATUSES, sellers=org.active_people(db.session), errors=errors or {},
+                  suggested=suggested, can_manage=can_manage_promotion(current_user)), status
 
 
 @bp.route("/responses/<int:response_id>")
 def response_detail(response_id: int):
     """One response: who, from which campaign, matched to whom, and its status."""
-    response = db.session.get(Response, response_id)
-    if response is None:
-        abort(404)
-    sellers = org.active_people(db.session)
-    return render("promotion/response.html", "promotion/_response_status.html", response=response,
-                  statuses=RESPONSE_STATUSES, sellers=sellers, errors={})
+    return _response_page(db.session.get(Response, response_id) or abort(404))
+
+
+@bp.route("/responses/<int:response_id>/match", methods=["POST"])
+def response_match(response_id: int):
+    """Confirm an unconfirmed response as coming from a client of the base (Promotion's call)."""
+    require(can_manage_promotion(current_user))
+    response = db.session.get(Response, response_id) or abort(404)
+    try:
+        responses_service.match_to_client(db.session, response.id, request.form.get("company_id", type=int),
+                                          current_user.id)
+        db.session.commit()
+    except PromotionError as exc:
+        db.session.rollback()
+        return _response_page(db.session.get(Response, response_id), {exc.field or "company_id": _(str(exc))}, 422)
+    return redirect(url_for("promotion.response_detail", response_id=response.id))
+
+
+@bp.route("/responses/<int:response_id>/confirm", methods=["POST"])
+def response_confirm(response_id: int):
+    """Confirm an unconfirmed response as someone new: only now a prospect company and contact are created."""
+    require(can_manage_promotion(current_user))
+    response = db.session.get(Response, response_id) or abort(404)
+    try:
+        responses_service.confirm_as_new(db.session, response.id, current_user.id)
+        db.session.commit()
+    except PromotionError as exc:
+        db.session.rollback()
+        return _response_page(db.session.get(Response, response_id), {exc.field or "confirm": _(str(exc))}, 422)
+    return redirect(url_for("promotion.response_detail", response_id=response.id))
 
 
 @bp.route("/responses/<int:response_id>/status", methods=["POST"])
@@ -337,32 +378,46 @@ def _public_campaign(token: str) -> Campaign:
     return campaign
 
 
+def _closed(campaign: Campaign):
+    """The page of a campaign whose form has closed; nothing is read from the visitor, nothing is written."""
+    return render_template("promotion/public_closed.html", campaign=campaign), 410
+
+
+def _public_page(campaign: Campaign, token: str, form, errors, status: int = 200):
+    return render_template("promotion/public_form.html", campaign=campaign, token=token, form=form, errors=errors,
+                           policy=settings_service.privacy_policy(db.session)), status
+
+
 @bp.route("/r/<token>")
 @public
 def public_form(token: str):
-    """The hosted response form of one campaign; no sign-in."""
+    """The hosted response form of one campaign; no sign-in; closed once the campaign ends."""
     campaign = _public_campaign(token)
-    return render_template("promotion/public_form.html", campaign=campaign, token=token, errors={}, form={})
+    if responses_service.form_closed(campaign):
+        return _closed(campaign)
+    return _public_page(campaign, token, {}, {})
 
 
 @bp.route("/r/<token>", methods=["POST"])
 @public
 @csrf.exempt
 def public_submit(token: str):
-    """A visitor's response: signed token, rate limit and honeypot checked before anything is stored."""
+    """A visitor's response: signed token, open campaign, rate limit, honeypot and consent checked first; it
+    waits unconfirmed in the promotion queue and writes nothing into the client base."""
     campaign = _public_campaign(token)
+    if responses_service.form_closed(campaign):
+        return _closed(campaign)
     # remote_addr, not X-Forwarded-For, which a flooder could vary at will (a proxy deployment adds ProxyFix).
     limited = responses_service.rate_limited(db.session, request.remote_addr or "?")
     db.session.commit()
     if limited:
-        return render_template("promotion/public_form.html", campaign=campaign, token=token, form=request.form,
-                               errors={"form": _("Too many submissions from your address. Try again later.")}), 429
+        return _public_page(campaign, token, request.form,
+                            {"form": _("Too many submissions from your address. Try again later.")}, 429)
     if request.form.get("website"):  # the honeypot: hidden from people, filled by bots
         return redirect(url_for("promotion.public_thanks", token=token))
     data, errors = response_input(request.form, "web", None)
     data.campaign_id, data.company_id = campaign.id, None
-    if not any((request.form.get(k) or "").strip() for k in ("email", "phone")):
-        errors["email"] = _("Give an email or a phone so we can answer you.")
+    data.consent = bool(request.form.get("consent"))
     if not errors:
         try:
             responses_service.record_response(db.session, data)
@@ -370,9 +425,8 @@ def public_submit(token: str):
             return redirect(url_for("promotion.public_thanks", token=token))
         except PromotionError as exc:
             db.session.rollback()
-            errors[exc.field or "email"] = _(str(exc))
-    return render_template("promotion/public_form.html", campaign=campaign, token=token, form=request.form,
-                           errors=errors), 422
+            errors.update({k: _(v) for k, v in exc.errors.items()})
+    return _public_page(campaign, token, request.form, errors, 422)
 
 
 @bp.route("/r/<token>/thanks")

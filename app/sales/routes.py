@@ -21,6 +21,7 @@ from app.models.surveys import Survey
 from app.models.week_plans import TASK_ACTIONS, PlanTask, WeekPlan
 from app.sales import bp, forms
 from app.services import custody, figures, materials, revenue, surveys, week_plans, weeks
+from app.services.links import external_url, is_external_ready
 from app.services.permissions import can_edit_owned, can_run_surveys, can_see_sales_team, require
 from app.web import public, render
 
@@ -363,8 +364,9 @@ def _survey_context(survey: Survey, **extra) -> dict:
     secret = current_app.config["SECRET_KEY"]
     return {"survey": survey, "summary": surveys.summary(db.session, survey),
             "recipients": surveys.recipients(db.session, survey),
-            "invites": [(i, url_for("sales.survey_public", token=surveys.token_for(secret, i), _external=True))
-                        for i in surveys.invites(db.session, survey)], "errors": {}, **extra}
+            "invites": [(i, external_url("sales.survey_public", token=surveys.token_for(secret, i)))
+                        for i in surveys.invites(db.session, survey)], "errors": {},
+            "external_ready": is_external_ready(), **extra}
 
 
 @bp.route("/surveys/<int:survey_id>")

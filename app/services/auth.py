@@ -5,7 +5,8 @@ few failures an account (or an address) must wait before the next try, and the w
 failure, up to the window: a guesser gets a handful of tries an hour instead of thousands. The owner signs in from a
 device that has signed in before: it carries a signed "known device" cookie for that account, and the throttle does
 not apply to it, so nobody can lock a person out by guessing at their account. A wrong email costs the same time
-as a wrong password, so the answer's timing does not tell which addresses have accounts.
+as a wrong password, so the answer's timing does not tell which addresses have accounts. The code of two-step
+sign-in (app.services.two_step) counts against the same throttle: a wrong code is a failed attempt.
 """
 from __future__ import annotations
 
@@ -59,14 +60,7 @@ def authenticate(session: Session, email: str, password: str, ip: str, max_attem
     user = session.scalar(select(User).where(User.email == email))
     trusted = user is not None and user.id in known_device_ids
     if not trusted:
-        per_email, last_email = session.execute(select(func.count(LoginAttempt.id), func.max(LoginAttempt.at))
-                                                .where(LoginAttempt.at >= since, LoginAttempt.email == email)).one()
-        per_ip, last_ip = session.execute(select(func.count(LoginAttempt.id), func.max(LoginAttempt.at))
-                                          .where(LoginAttempt.at >= since, LoginAttempt.ip == ip)).one()
-        wait = max(_wait(per_email, last_email, max_attempts, window_seconds),
-                   _wait(per_ip, last_ip, max_attempts * ADDRESS_FACTOR, window_seconds))
-        if wait:
-            raise TooManyAttempts(wait)
+        _throttle(session, email, ip, since, max_attempts, window_seconds)
     if user is not None and user.is_active:
         ok = user.check_password(password)
     else:
@@ -77,6 +71,37 @@ def authenticate(session: Session, email: str, password: str, ip: str, max_attem
         return user
     session.add(LoginAttempt(email=email[:254], ip=ip[:64], at=now))
     return None
+
+
+def _throttle(session: Session, email: str, ip: str, since, max_attempts: int, window_seconds: int) -> None:
+    """TooManyAttempts while this account or this address must wait after its failures (passwords and codes)."""
+    per_email, last_email = session.execute(select(func.count(LoginAttempt.id), func.max(LoginAttempt.at))
+                                            .where(LoginAttempt.at >= since, LoginAttempt.email == email)).one()
+    per_ip, last_ip = session.execute(select(func.count(LoginAttempt.id), func.max(LoginAttempt.at))
+                                      .where(LoginAttempt.at >= since, LoginAttempt.ip == ip)).one()
+    wait = max(_wait(per_email, last_email, max_attempts, window_seconds),
+               _wait(per_ip, last_ip, max_attempts * ADDRESS_FACTOR, window_seconds))
+    if wait:
+        raise TooManyAttempts(wait)
+
+
+def check_code(session: Session, user: User, code: str, ip: str, max_attempts: int, window_seconds: int,
+               known_device_ids: list[int] = ()) -> bool:
+    """The second step of sign-in under the same throttle as the password: a wrong code is a failed attempt of
+    this account and address (added to the session; the caller commits either way); TooManyAttempts while they
+    must wait. A right code (or an unused recovery code) clears the account's failures."""
+    from app.services import two_step
+
+    now = utcnow()
+    since = now - timedelta(seconds=window_seconds)
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < since))
+    if user.id not in known_device_ids:
+        _throttle(session, user.email, ip, since, max_attempts, window_seconds)
+    if user.is_active and two_step.verify(session, user, code):
+        session.execute(delete(LoginAttempt).where(LoginAttempt.email == user.email))
+        return True
+    session.add(LoginAttempt(email=user.email[:254], ip=ip[:64], at=now))
+    return False
 
 
 KNOWN_DEVICE_COOKIE = "known_device"

@@ -10,6 +10,7 @@ from app.i18n import tr
 from app.models.campaigns import Channel
 from app.models.companies import ClientType
 from app.models.org import ROLES, Unit, User
+from app.services import passwords
 from app.services.errors import RuleError
 from app.services.promotion import DEFAULT_CHANNELS
 
@@ -83,8 +84,9 @@ def create_user(session: Session, email: str, password: str, role: str, unit_cod
         raise UserError(tr("unknown unit %(unit)s; units: %(codes)s", unit=repr(unit_code), codes=codes))
     if session.scalar(select(User).where(User.email == email)):
         raise UserError(tr("a user with email %(email)s already exists", email=email))
-    if len(password) < 8:
-        raise UserError(tr("the password must have at least 8 characters"))
+    weak = passwords.problem(password, email)
+    if weak:
+        raise UserError(weak, "password")
     user = User(email=email, name=name or email.split("@")[0], role=role, unit_id=unit.id, locale=locale)
     user.set_password(password)
     session.add(user)

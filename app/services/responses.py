@@ -23,6 +23,7 @@ from app.services import contact_points
 from app.services.campaigns import campaign_by_code
 from app.services.contact_points import ContactPointError
 from app.services.promotion import PromotionError, label, setting
+from app.services.settings import privacy_policy
 
 
 def _stored(rule, raw: str | None, field: str) -> str | None:
@@ -107,10 +108,48 @@ class ResponseInput:
     source: str = "staff"
     handled_by_id: int | None = None
     company_id: int | None = None
+    consent: bool = False   # the public form's consent to the processing of personal data
+
+
+# The longest value each field may hold; a longer one is refused with a message next to its field, never cut.
+LIMITS = {"name": 200, "company_name": 300, "email": 254, "phone": 40, "message": 5000}
+
+
+def check_lengths(data: ResponseInput) -> None:
+    """Refuse an over-long field (a 5 MB message, a name of a page) before anything is looked up or stored."""
+    errors = {}
+    for name, limit in LIMITS.items():
+        value = (getattr(data, name) or "").strip()
+        if len(value) > limit:
+            errors[name] = tr("At most %(limit)s characters, please (this one has %(count)s).", limit=limit,
+                              count=len(value))
+    _raise(errors)
+
+
+def _raise(errors: dict[str, str]) -> None:
+    """Refuse with a message per field (the first also as the error's own message and field)."""
+    if errors:
+        field = next(iter(errors))
+        exc = PromotionError(errors[field], field)
+        exc.errors = errors
+        raise exc
 
 
 def record_response(session: Session, data: ResponseInput) -> Response:
-    """Count one response: match or create the client, flag a repeat, keep it visible either way."""
+    """Count one response: match or create the client, flag a repeat, keep it visible either way.
+
+    A response from the public form (source "web") is anonymous: it needs the visitor's consent, is matched to
+    nobody and creates nothing in the client base; it waits as unconfirmed until a Promotion person matches it
+    to a client or confirms it as new (match_to_client, confirm_as_new)."""
+    check_lengths(data)
+    anonymous = data.source == "web"
+    if anonymous:
+        errors = {}
+        if not any((v or "").strip() for v in (data.email, data.phone)):
+            errors["email"] = tr("Give an email or a phone so we can answer you.")
+        if not data.consent:
+            errors["consent"] = tr("Tick the consent to the processing of personal data to send the form.")
+        _raise(errors)
     email = _stored(contact_points.normalize_email, data.email, "email")
     phone = _stored(contact_points.normalize_phone, data.phone, "phone")
     campaign = session.get(Campaign, data.campaign_id) if data.campaign_id else None
@@ -120,7 +159,9 @@ def record_response(session: Session, data: ResponseInput) -> Response:
     if received.tzinfo is None:
         received = received.replace(tzinfo=timezone.utc)
     company_id, contact_id, created = data.company_id, None, False
-    if company_id is None:
+    if anonymous:
+        company_id = None
+    elif company_id is None:
         company_id, contact_id = match_responder(session, data.name, email, phone, data.company_name)
         if company_id is None and (email or phone or (data.company_name or "").strip() or (data.name or "").strip()):
             source = f"response: {campaign.code}" if campaign else "response"
@@ -131,7 +172,13 @@ def record_response(session: Session, data: ResponseInput) -> Response:
                         source=data.source, name=(data.name or "").strip()[:200] or None, email=email, phone=phone,
                         company_name=(data.company_name or "").strip()[:300] or None,
                         message=(data.message or "").strip() or None, company_id=company_id, contact_id=contact_id,
-                        created_prospect=created, handled_by_id=data.handled_by_id, status="new")
+                        created_prospect=created, handled_by_id=data.handled_by_id, status="new",
+                        unconfirmed=anonymous)
+    if anonymous:
+        policy = privacy_policy(session)
+        response.consent_at = datetime.now(timezone.utc)
+        response.consent_policy_version = policy.version if policy else None
+        response.consent_policy_hash = policy.digest if policy else None
     response.repeat_of_id = _earlier_response(session, response)
     session.add(response)
     session.flush()
@@ -166,6 +213,8 @@ def set_status(session: Session, response_id: int, status: str, reason: str | No
         raise PromotionError(N_("No such response."))
     if status not in RESPONSE_STATUSES:
         raise PromotionError(N_("Unknown status."), "status")
+    if response.unconfirmed and status not in ("new", "disqualified"):
+        raise PromotionError(N_("Match the response to a client or confirm it as new first."), "status")
     if status == "disqualified":
         if not (reason or "").strip():
             raise PromotionError(N_("Say why it is disqualified."), "reason")
@@ -186,6 +235,52 @@ def set_status(session: Session, response_id: int, status: str, reason: str | No
         response.handled_by_id = user_id
     session.flush()
     return response
+
+
+def _unconfirmed(session: Session, response_id: int) -> Response:
+    response = session.get(Response, response_id)
+    if response is None:
+        raise PromotionError(N_("No such response."))
+    if not response.unconfirmed:
+        raise PromotionError(N_("This response is already confirmed."), "confirm")
+    return response
+
+
+def suggested_client(session: Session, response: Response) -> tuple[int | None, int | None]:
+    """Who an unconfirmed response may be from, for the person confirming it; a hint, never applied by itself."""
+    return match_responder(session, response.name, response.email, response.phone, response.company_name)
+
+
+def match_to_client(session: Session, response_id: int, company_id: int | None, user_id: int | None) -> Response:
+    """A Promotion person says which client an unconfirmed response is from; the contact follows when known."""
+    response = _unconfirmed(session, response_id)
+    company = session.get(Company, company_id) if company_id else None
+    if company is None or company.deleted_at is not None:
+        raise PromotionError(N_("Choose the client from the list."), "company_id")
+    matched_company, contact_id = suggested_client(session, response)
+    response.company_id = company.id
+    response.contact_id = contact_id if matched_company == company.id else None
+    _confirmed(response, user_id)
+    session.flush()
+    return response
+
+
+def confirm_as_new(session: Session, response_id: int, user_id: int | None) -> Response:
+    """A Promotion person confirms an unconfirmed response as someone new: now the prospect and contact are made."""
+    response = _unconfirmed(session, response_id)
+    source = f"response: {response.campaign.code}" if response.campaign else "response"
+    response.company_id, response.contact_id = create_prospect(session, response.name, response.email,
+                                                               response.phone, response.company_name, source)
+    response.created_prospect = True
+    _confirmed(response, user_id)
+    session.flush()
+    return response
+
+
+def _confirmed(response: Response, user_id: int | None) -> None:
+    response.unconfirmed = False
+    if response.handled_by_id is None:
+        response.handled_by_id = user_id
 
 
 def assign(session: Session, response_id: int, user_id: int | None) -> Response:
@@ -269,9 +364,11 @@ def _parse_when(raw: str) -> datetime | None:
 
 
 def responses(session: Session, campaign_id: int | None = None, unknown: bool = False, status: str | None = None,
-              limit: int = 200) -> list[Response]:
-    """Recent responses, newest first, for lists on the campaign and responses pages."""
+              limit: int = 200, unconfirmed: bool = False) -> list[Response]:
+    """Recent responses, newest first, for lists on the campaign and responses pages (and the unconfirmed queue)."""
     stmt = select(Response).order_by(Response.received_at.desc(), Response.id.desc()).limit(limit)
+    if unconfirmed:
+        stmt = stmt.where(Response.unconfirmed.is_(True))
     if campaign_id:
         stmt = stmt.where(Response.campaign_id == campaign_id)
     if unknown:
@@ -296,6 +393,16 @@ def campaign_from_token(session: Session, token: str) -> Campaign | None:
     except BadSignature:
         return None
     return session.get(Campaign, campaign_id) if isinstance(campaign_id, int) else None
+
+
+def form_closed(campaign: Campaign) -> bool:
+    """A campaign's public form closes when the campaign ends: finished, or past its last day in the portal's zone."""
+    from zoneinfo import ZoneInfo
+
+    if campaign.status == "finished":
+        return True
+    today = datetime.now(ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")).date()
+    return campaign.ends_on is not None and campaign.ends_on < today
 
 
 def _serializer():

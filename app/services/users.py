@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.i18n import tr as _
 from app.models.org import ROLES, Unit, User
-from app.services import org
+from app.services import org, passwords
 from app.services.org import UserError
 
 
@@ -21,6 +21,9 @@ def update_user(session: Session, user: User, *, acting: User, email: str, name:
     if unit is None:
         raise UserError(_("unknown unit %(unit)s", unit=repr(unit_code)))
     email = email.strip().lower()
+    weak = passwords.problem(password, email) if password else None
+    if weak:
+        raise UserError(weak, "password")
     clash = session.scalar(select(User.id).where(User.email == email, User.id != user.id))
     if clash:
         raise UserError(_("a user with email %(email)s already exists", email=email))

@@ -33,8 +33,16 @@ def test_campaign_in_the_plan_counts_a_web_response_and_a_staff_response(app, ne
     visitor.goto(form_url)
     visitor.fill("#pf-name", "Ольга Клиентова")
     visitor.fill("#pf-email", "olga@client-web.ru")
+    visitor.check("#pf-consent")                       # the consent to the processing of personal data
     visitor.click("button:has-text('Send')")
     visitor.wait_for_selector("h1:has-text('Thank you!')")
+
+    page.goto("/promotion/responses?unconfirmed=1")    # it waits, unconfirmed, until Promotion confirms it
+    page.click("table.responses a")
+    page.wait_for_selector("#response-confirm")
+    page.click("#response-confirm button:has-text('Confirm as a new prospect')")
+    page.wait_for_selector("text=new prospect")
+    assert not page.is_visible("#response-confirm")
 
     page.goto("/")
     page.click("#response-button")
