@@ -327,11 +327,7 @@ def revenue_xlsx():
     """The same analysis as a spreadsheet."""
     start, end, grain = _revenue_args()
     result = revenue.analyse(db.session, start, end, grain, reader_locale())
-    labels = {"period": _("Period"), "product": _("Product line") if grain == "line" else _("Product"),
-              "client_type": _("Client type"), "deals": _("Deals"), "revenue": _("Revenue"), "share": _("Share"),
-              "cumulative": _("Cumulative share"), "previous": _("Previous period"), "pareto": _("In the 80 %"),
-              "total": _("Total")}
-    return Response(revenue.export_xlsx(result, labels),
+    return Response(revenue.export_xlsx(result, grain),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename=revenue-{start}-{end}.xlsx"})
 
