@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.extensions import db
-from app.i18n import reader_locale
+from app.i18n import file_size, reader_locale
 from app.models.activities import Activity
 from app.models.companies import ClientType, Company
 from app.models.deals import Deal
@@ -79,7 +79,7 @@ def material_new():
             return redirect(url_for("sales.materials_list"))
     status = 422 if errors else 200
     return render_template("sales/material_form.html", errors=errors, values=values,
-                           limit=materials.human_size(current_app.config["MATERIAL_MAX_BYTES"]),
+                           limit=file_size(current_app.config["MATERIAL_MAX_BYTES"]),
                            allowed=", ".join(sorted(materials.ALLOWED_TYPES)), **_material_choices()), status
 
 

@@ -45,3 +45,28 @@ def test_a_postal_list_downloaded_with_the_defaults_opens_in_russian_excel(app, 
     assert sorted(r[0] for r in rows[1:]) == ["Альфа", "Бета"]
     assert sorted(r[8] for r in rows[1:]) == ["+74951234567", "+79100718040"]
     assert all(r[3] == "420000" for r in rows[1:])
+
+
+def test_tiles_fit_their_numbers_on_a_narrow_screen(app, new_page, make_user):
+    from datetime import date, timedelta
+
+    from app.models import User
+    from tests import sales_support
+
+    seller = make_user("staff", "sales")
+    start = date(2026, 1, 1)
+    with app.app_context():
+        db.session.get(User, seller.id).locale = "ru"
+        pump = sales_support.product(db.session, "Насос", "Насосы")
+        corp = sales_support.company(db.session, "Большая", "corporate")
+        sales_support.deal(db.session, corp, seller.id, "won", start + timedelta(days=5), [(pump, 1234567890)])
+        db.session.commit()
+    page = new_page("ru-RU")
+    page.set_viewport_size({"width": 390, "height": 800})
+    sign_in(page, seller.email, PASSWORD)
+    page.goto(f"/sales/revenue?start={start}&end={start + timedelta(days=30)}")
+    page.wait_for_selector(".tile .num")
+    assert "1\xa0234\xa0567\xa0890,00\xa0₽" in page.inner_text(".tiles")
+    overflowing = page.eval_on_selector_all(
+        ".tile .num", "els => els.filter(e => e.scrollWidth > e.parentElement.clientWidth).map(e => e.textContent)")
+    assert overflowing == []
