@@ -192,3 +192,37 @@ def test_a_clash_on_the_phones_of_a_contact(app, make_user):
     assert "«+7 916 765-43-21»" in _field_block(html, _row(_read(html, url), "phones"))
     with app.app_context():
         assert [p.e164 for p in db.session.get(Contact, kid).phones] == ["+79167654321"]
+
+
+def test_click_to_edit_on_an_older_page_merges_too(app, make_user):
+    cid = make_company(app)
+    anna, boris = _person(app, make_user, "Анна"), _person(app, make_user, "Борис")
+    city = anna.get(f"/crm/companies/{cid}/field/city?edit=1", htmx=True).get_data(as_text=True)
+    assert 'name="original-city" value="Москва"' in city
+    name = boris.get(f"/crm/companies/{cid}/field/legal_name?edit=1", htmx=True).get_data(as_text=True)
+    assert 'name="original-legal_name" value="Ромашка"' in name
+    assert boris.post(f"/crm/companies/{cid}/field/legal_name",
+                      {"legal_name": "Лютик", "version": "1", "original-legal_name": "Ромашка"}, htmx=True).status_code == 200
+    saved = anna.post(f"/crm/companies/{cid}/field/city", {"city": "Тверь", "version": "1", "original-city": "Москва"},
+                      htmx=True)
+    assert saved.status_code == 200  # another field changed meanwhile: merged
+    clash = boris.post(f"/crm/companies/{cid}/field/city", {"city": "Омск", "version": "2", "original-city": "Москва"},
+                       htmx=True)
+    assert clash.status_code == 409 and "«Тверь»" in clash.get_data(as_text=True) and 'value="Омск"' in clash.get_data(as_text=True)
+    with app.app_context():
+        company = db.session.get(Company, cid)
+        assert (company.legal_name, company.city) == ("Лютик", "Тверь")
+
+
+def test_the_clash_speaks_russian(app, make_user):
+    cid = make_company(app)
+    url = f"/crm/companies/{cid}/edit"
+    anna, boris = _person(app, make_user, "Анна"), _person(app, make_user, "Борис")
+    anna.post("/language", {"lang": "ru", "next": url})
+    form_a, form_b = _open(anna, url), _open(boris, url)
+    form_b["city"] = "Казань"
+    assert boris.post(url, form_b).status_code == 302
+    form_a["city"] = "Самара"
+    html = anna.post(url, form_a).get_data(as_text=True)
+    assert "Каждое отмечено у самого поля" in html
+    assert "это поле изменил другой человек: «Казань»" in _field_block(html, "city")

@@ -239,7 +239,8 @@ def company_field(company_id: int, name: str):
         if not field.validate(form):
             return render_template("crm/_company_field.html", **ctx), 422
         try:
-            companies_service.update_company(db.session, company_id, {name: field.data}, _version(form.version.data))
+            companies_service.update_company(db.session, company_id, {name: field.data}, _version(form.version.data),
+                                             original=stale.shown_values(stale.shown_form(CompanyForm), (name,)))
             db.session.commit()
         except FieldErrors as exc:
             db.session.rollback()
@@ -247,7 +248,8 @@ def company_field(company_id: int, name: str):
             return render_template("crm/_company_field.html", **ctx), 422
         except Conflict as exc:
             db.session.rollback()
-            form.version.data = exc.current_version
+            current = _company_form_values(_company_choices(CompanyForm(obj=company, formdata=None)), company)
+            stale.after_clash(form, stale.shown_form(CompanyForm), current, exc)
             return render_template("crm/_company_field.html", conflict=exc, **ctx), 409
         ctx.update(company=company, editing=False, saved=True)
     elif request.args.get("edit"):
