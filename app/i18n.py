@@ -117,7 +117,8 @@ def percent(value, digits: int = 0, signed: bool = False) -> str:
         return "—"
     from babel import Locale
 
-    pattern = Locale.parse(str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])).percent_formats[None].pattern
+    locale = Locale.parse(str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]))
+    pattern = locale.percent_formats[None].pattern
     if digits:
         pattern = pattern.replace("#,##0", "#,##0." + "0" * digits, 1)
     if signed:
@@ -142,7 +143,8 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_ROOT)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals.update(reader_locale=reader_locale)
-    app.jinja_env.filters.update(money=money, number=number, percent=percent, file_size=file_size, date=lambda d, fmt="medium": format_date(d, fmt) if d else "—",
+    app.jinja_env.filters.update(money=money, number=number, percent=percent, file_size=file_size,
+                                 date=lambda d, fmt="medium": format_date(d, fmt) if d else "—",
                                  datetime=lambda d, fmt="short": format_datetime(d, fmt) if d else "—")
 
 

@@ -76,7 +76,8 @@ def test_return_on_spend_and_hours_in_the_analysis_in_russian(app, auth, make_us
         now = datetime.now(timezone.utc) - timedelta(hours=30)
         r = responses_service.record_response(db.session, responses_service.ResponseInput(
             campaign_id=mail, email="buyer@a.ru", received_at=now, handled_by_id=seller.id))
-        db.session.add(Activity(kind="call", company_id=company_id, occurred_at=now + timedelta(hours=6), subject="call"))
+        db.session.add(Activity(kind="call", company_id=company_id, occurred_at=now + timedelta(hours=6),
+                                subject="call"))
         responses_service.set_status(db.session, r.id, "converted", user_id=seller.id)
         deal = db.session.get(Deal, r.deal_id)
         deal.stage, deal.amount, deal.closed_on = "won", Decimal("6000"), today

@@ -10,8 +10,9 @@ from app.i18n import N_
 from app.services import exports
 from app.services.exports import Column
 
-SCAN_COLUMNS = (Column(N_("Record A"), "integer"), Column(N_("External ID A"), "code"), Column(N_("Record B"), "integer"),
-                Column(N_("External ID B"), "code"), Column(N_("Score"), "number"), Column(N_("Reasons")))
+SCAN_COLUMNS = (Column(N_("Record A"), "integer"), Column(N_("External ID A"), "code"),
+                Column(N_("Record B"), "integer"), Column(N_("External ID B"), "code"),
+                Column(N_("Score"), "number"), Column(N_("Reasons")))
 
 dedup_cli = AppGroup("dedup", help="Find duplicate companies and contacts.")
 

@@ -286,7 +286,8 @@ def write_list(session: Session, d: dict, fmt: str, file_type: str, path: Path, 
     if file_type == "xlsx":
         exports.write_xlsx(tmp, [exports.Sheet(tr(SHEET_TITLES[fmt]), COLUMNS[fmt], rows)])
     elif file_type == "csv":
-        exports.write_csv_file(tmp, COLUMNS[fmt], rows, exports.csv_format(options.get("bom"), options.get("semicolon")))
+        csv_format = exports.csv_format(options.get("bom"), options.get("semicolon"))
+        exports.write_csv_file(tmp, COLUMNS[fmt], rows, csv_format)
     else:
         raise ListError(N_("Unknown file type."), "file_type")
     tmp.replace(path)

@@ -85,7 +85,7 @@ def merge_fields(mine: dict, original: dict, current: dict) -> tuple[dict, list[
     (the stored value is no longer the one shown) to something other than this person's value."""
     changed = {k: v for k, v in mine.items() if comparable(v) != comparable(original.get(k))}
     clashes = [k for k, v in changed.items()
-               if comparable(current.get(k)) != comparable(original.get(k)) and comparable(current.get(k)) != comparable(v)]
+               if comparable(current.get(k)) not in (comparable(original.get(k)), comparable(v))]
     return changed, clashes
 
 
