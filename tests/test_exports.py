@@ -213,3 +213,18 @@ def test_the_one_rule_for_formula_text_and_phones():
     assert exports.csv_format(locale="ru") == exports.CsvFormat(True, ";")
     assert exports.csv_format(locale="en") == exports.CsvFormat(False, ",")
     assert exports.csv_format(False, False, locale="ru") == exports.CsvFormat(False, ",")
+
+
+def test_the_lists_command_follows_the_portals_default_and_its_options(app, tmp_path, monkeypatch):
+    _clients(app)
+    monkeypatch.setitem(app.config, "BABEL_DEFAULT_LOCALE", "ru")
+    out = tmp_path / "kazan.csv"
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["lists", "export", "--segment", "Казань", "--list", "phone", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    raw = out.read_bytes()
+    assert raw.startswith(BOM) and raw.decode("utf-8-sig").splitlines()[0] == "Телефон;Имя;Должность;Компания;Город"
+    result = runner.invoke(args=["lists", "export", "--segment", "Казань", "--list", "phone", "--output", str(out),
+                                 "--no-bom", "--comma"])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").splitlines()[0] == "Телефон,Имя,Должность,Компания,Город"
