@@ -108,3 +108,18 @@ def test_backup_sizes_in_the_readers_units(app, auth, make_user, tmp_path):
     sizes = re.findall(r"<td>([\d\xa0 ,]+ (?:Б|кБ|МБ|ГБ))</td>", page)
     assert sizes and "KB" not in page and " MB" not in page
     assert not re.search(r"<td>\d+\.\d (KB|MB|кБ|МБ)</td>", page)
+
+
+def test_an_amount_in_the_history_is_shown_formatted(app, auth, make_user):
+    user = _russian(app, make_user("staff", "sales"))
+    with app.app_context():
+        company_id, _k = make_client("Ромашка", "Анна")
+        deal = Deal(title="Насосы", company_id=company_id, amount=Decimal("100000"), owner_id=user.id)
+        db.session.add(deal)
+        db.session.commit()
+        deal.amount = Decimal("150000.50")
+        db.session.commit()
+        deal_id = deal.id
+    auth.login(user)
+    page = auth.get(f"/crm/history/deals/{deal_id}").get_data(as_text=True)
+    assert f"150{NBSP}000,50{NBSP}₽" in page and "150000.50" not in page
