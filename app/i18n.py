@@ -11,7 +11,8 @@ from contextvars import ContextVar
 from pathlib import Path
 
 from flask import Flask, current_app, has_app_context, has_request_context, request, session
-from flask_babel import force_locale, format_currency, format_date, format_datetime, get_locale, gettext, pgettext
+from flask_babel import (force_locale, format_currency, format_date, format_datetime, format_decimal, format_percent,
+                         get_locale, gettext, pgettext)
 from flask_login import current_user
 
 from app.extensions import babel
@@ -95,16 +96,55 @@ def compile_catalogs() -> int:
 
 
 def money(value, currency: str | None = None) -> str:
+    """An amount in the reader's notation with the portal's currency: «150 000,00 ₽»."""
     if value is None:
         return "—"
     return format_currency(value, currency or current_app.config["CURRENCY"])
+
+
+def number(value, digits: int | None = None) -> str:
+    """A number in the reader's notation («1 234,5» / "1,234.5"); `digits` fixes the decimals shown."""
+    if value is None:
+        return "—"
+    if digits is None:
+        return format_decimal(value)
+    return format_decimal(value, "#,##0" + ("." + "0" * digits if digits else ""))
+
+
+def percent(value, digits: int = 0, signed: bool = False) -> str:
+    """A share (0.7) as the reader writes a percentage («70 %» / "70%"); `signed` shows + on a rise."""
+    if value is None:
+        return "—"
+    from babel import Locale
+
+    locale = Locale.parse(str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]))
+    pattern = locale.percent_formats[None].pattern
+    if digits:
+        pattern = pattern.replace("#,##0", "#,##0." + "0" * digits, 1)
+    if signed:
+        pattern = f"+{pattern};-{pattern}"
+    return format_percent(value, pattern)
+
+
+def file_size(size) -> str:
+    """A file size in the reader's units and notation («3,9 МБ» / "3.9 MB")."""
+    if size is None:
+        return "—"
+    from babel.units import format_unit
+
+    locale = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    for unit, scale in (("digital-gigabyte", 1024 ** 3), ("digital-megabyte", 1024 ** 2), ("digital-kilobyte", 1024)):
+        if size >= scale:
+            return format_unit(size / scale, unit, length="short", format="#,##0.#", locale=locale)
+    return format_unit(size, "digital-byte", length="short", locale=locale)
 
 
 def init_app(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_ROOT)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals.update(reader_locale=reader_locale)
-    app.jinja_env.filters.update(money=money, date=lambda d, fmt="medium": format_date(d, fmt) if d else "—",
+    app.jinja_env.filters.update(money=money, number=number, percent=percent, file_size=file_size,
+                                 date=lambda d, fmt="medium": format_date(d, fmt) if d else "—",
                                  datetime=lambda d, fmt="short": format_datetime(d, fmt) if d else "—")
 
 

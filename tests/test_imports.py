@@ -55,7 +55,7 @@ def test_valid_rows_are_applied_and_the_bad_one_is_reported(app, tmp_path):
         assert failed["row"] == 3 and "INN 12345 is not valid" in failed["reason"]
         romashka = db.session.scalars(select(Company).where(Company.external_id == "A1")).one()
         assert [p.e164 for p in romashka.phones] == ["+74951234567"]
-        assert "row,outcome,record_id,reason" in imports.report_csv(report)
+        assert "Row,Outcome,Record ID,Reason" in imports.report_csv(report).decode("utf-8")
 
 
 def test_reimporting_the_same_file_updates_instead_of_duplicating(app, tmp_path):

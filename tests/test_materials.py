@@ -74,7 +74,7 @@ def test_an_oversized_file_is_refused_with_the_limit_named(app, auth, make_user)
     finally:
         app.config["MATERIAL_MAX_BYTES"] = limit
     assert resp.status_code == 422
-    assert "The file is larger than the limit of 1 KB." in resp.get_data(as_text=True)
+    assert "The file is larger than the limit of 1 kB." in resp.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Material)) is None
     assert (len(list(folder.glob("*"))) if folder.exists() else 0) == files_before
@@ -132,7 +132,7 @@ def test_materials_used_in_deals_show_their_share_in_won_deals(app, auth, make_u
     assert "ROI scheme" in page.get_data(as_text=True)
     auth.post(f"/sales/activities/{act_id}/materials", {"material_id": mid}, htmx=True)
     row = auth.get("/sales/materials").get_data(as_text=True)
-    assert "1 / 1" in row and "50 %" in row
+    assert "1 / 1" in row and "50%" in row
 
 
 def test_effective_sellers_and_a_task_request_for_dept_5(app, auth, make_user):
@@ -145,7 +145,7 @@ def test_effective_sellers_and_a_task_request_for_dept_5(app, auth, make_user):
             sales_support.deal(db.session, c, star.id, stage, date.today(), [(p, 100)])
     auth.login(make_user("staff", "sales"))
     page = auth.get("/sales/materials/effective").get_data(as_text=True)
-    assert "Star Seller" in page and "75 %" in page
+    assert "Star Seller" in page and "75%" in page
     resp = auth.post(f"/sales/materials/effective/{star.id}/propose", {"note": "her ROI sketch"}, htmx=True)
     assert "Dept 5 was asked" in resp.get_data(as_text=True)
     with app.app_context():

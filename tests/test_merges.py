@@ -142,9 +142,9 @@ def test_the_cli_scan_writes_pairs_with_external_ids_and_reasons(app, tmp_path):
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert len(rows) == 1
-    assert {rows[0]["a_id"], rows[0]["b_id"]} == {str(a), str(b)}
-    assert "1C-77" in (rows[0]["a_external_id"], rows[0]["b_external_id"])
-    assert re.search(r"name \d+% similar", rows[0]["reasons"])
+    assert {rows[0]["Record A"], rows[0]["Record B"]} == {str(a), str(b)}
+    assert "1C-77" in (rows[0]["External ID A"], rows[0]["External ID B"])
+    assert re.search(r"name \d+% similar", rows[0]["Reasons"])
 
 
 def test_only_the_crm_section_reviews_duplicates(auth, make_user):

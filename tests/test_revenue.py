@@ -46,7 +46,7 @@ def test_revenue_by_line_and_client_type_with_shares_pareto_and_trend(app, make_
 def test_the_page_and_the_xlsx_export_show_the_same_figures(app, auth, make_user):
     auth.login(_base(app, make_user))
     page = auth.get(f"/sales/revenue?start={START}&end={END}&grain=product", htmx=True).get_data(as_text=True)
-    assert page.startswith('<section id="revenue"') and "Pump X" in page and "70 %" in page
+    assert page.startswith('<section id="revenue"') and "Pump X" in page and "70%" in page
     resp = auth.get(f"/sales/revenue.xlsx?start={START}&end={END}")
     assert resp.headers["Content-Type"].startswith("application/vnd.openxmlformats")
     ws = load_workbook(io.BytesIO(resp.data)).active

@@ -43,7 +43,7 @@ def import_cmd(entity, file, mapping_file, on_duplicate, all_or_nothing, dry_run
         if row["outcome"] == "failed":
             click.echo(f"row {row['row']}: {row['reason']}", err=True)
     if report_file:
-        Path(report_file).write_text(imports.report_csv(report), encoding="utf-8")
+        Path(report_file).write_bytes(imports.report_csv(report))
     state = "written" if report["applied"] else "nothing written"
     click.echo(f"created {report['created']}, updated {report['updated']}, skipped {report['skipped']}, "
                f"failed {report['failed']} ({state})")

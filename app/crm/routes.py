@@ -10,7 +10,7 @@ from flask_babel import to_user_timezone
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.crm import bp
+from app.crm import bp, stale
 from app.crm.forms import (
     ActivityForm,
     AddressForm,
@@ -85,10 +85,13 @@ def _saved(form, save):
         raise
 
 
-def _conflict_response(template: str, exc: Conflict, form, status: int = 409, **ctx):
-    """Refuse a stale save: the person's input stays in the form, with what the other person changed."""
-    form.version.data = exc.current_version
-    return render_template(template, form=form, conflict=exc, **ctx), status
+def _conflict_response(template: str, exc: Conflict, form, status: int = 409, shown=None, current=None, **ctx):
+    """Refuse a stale save: the person's input stays in the form, with what the other person changed; after a
+    merge refused on a clash, the fields they left alone show the stored values (`current`), each clash is
+    marked at its field, and the hidden originals become the stored copy."""
+    stale.after_clash(form, shown, current, exc)
+    return render_template(template, form=form, conflict=exc, originals=stale.original_inputs(current or form),
+                           **ctx), status
 
 
 @bp.app_template_global()
@@ -178,20 +181,31 @@ def company_edit(company_id: int):
     perm.require(perm.can_edit_company(current_user, company))
     form = _company_choices(CompanyForm(obj=company))
     if request.method == "GET":
-        form.tags.data = ", ".join(t.name for t in company.tags)
-        form.legal_form.data = company.legal_form or ""
+        _company_form_values(form, company)
+    shown = stale.shown_form(CompanyForm) if request.method == "POST" else None
     if form.validate_on_submit():
         data = {k: form[k].data for k in companies_service.COMPANY_FIELDS}
+        original = stale.shown_values(shown, (*companies_service.COMPANY_FIELDS, "tags"))
         try:
             saved = _saved(form, lambda: companies_service.update_company(db.session, company_id, data, _version(form.version.data),
-                                                            companies_service.parse_tags(form.tags.data)))
+                                                            companies_service.parse_tags(form.tags.data), original))
         except Conflict as exc:
-            return _conflict_response("crm/company_form.html", exc, form, company=company)
+            db.session.expire_all()
+            current = _company_form_values(_company_choices(CompanyForm(obj=company, formdata=None)), company)
+            return _conflict_response("crm/company_form.html", exc, form, shown=shown, current=current, company=company)
         if saved is not None:
             flash(_("Changes saved."), "success")
             return redirect(url_for("crm.company", company_id=company_id))
     status = 422 if form.is_submitted() else 200
-    return render_template("crm/company_form.html", form=form, company=company), status
+    return render_template("crm/company_form.html", form=form, company=company,
+                           originals=stale.original_inputs(shown or form)), status
+
+
+def _company_form_values(form: CompanyForm, company: Company) -> CompanyForm:
+    """What the edit form shows for a stored company beyond its columns."""
+    form.tags.data = ", ".join(t.name for t in company.tags)
+    form.legal_form.data = company.legal_form or ""
+    return form
 
 
 @bp.route("/companies/<int:company_id>")
@@ -225,7 +239,8 @@ def company_field(company_id: int, name: str):
         if not field.validate(form):
             return render_template("crm/_company_field.html", **ctx), 422
         try:
-            companies_service.update_company(db.session, company_id, {name: field.data}, _version(form.version.data))
+            companies_service.update_company(db.session, company_id, {name: field.data}, _version(form.version.data),
+                                             original=stale.shown_values(stale.shown_form(CompanyForm), (name,)))
             db.session.commit()
         except FieldErrors as exc:
             db.session.rollback()
@@ -233,7 +248,8 @@ def company_field(company_id: int, name: str):
             return render_template("crm/_company_field.html", **ctx), 422
         except Conflict as exc:
             db.session.rollback()
-            form.version.data = exc.current_version
+            current = _company_form_values(_company_choices(CompanyForm(obj=company, formdata=None)), company)
+            stale.after_clash(form, stale.shown_form(CompanyForm), current, exc)
             return render_template("crm/_company_field.html", conflict=exc, **ctx), 409
         ctx.update(company=company, editing=False, saved=True)
     elif request.args.get("edit"):
@@ -452,7 +468,7 @@ def _contact_form_rows(form: ContactForm) -> None:
             rows.append_entry(value)
 
 
-def _save_contact(form: ContactForm, contact: Contact | None):
+def _save_contact(form: ContactForm, contact: Contact | None, shown=None):
     if request.form.get("row_action"):
         _contact_form_rows(form)
         return None
@@ -464,9 +480,10 @@ def _save_contact(form: ContactForm, contact: Contact | None):
         target = db.session.get(Company, form.company_id.data)
         if target is not None:
             perm.require(perm.can_edit_company(current_user, target))
+    original = stale.shown_values(shown, (*contacts_service.CONTACT_FIELDS, "phones", "emails")) if contact else None
     saved = _saved(form, lambda: contacts_service.save_contact(
         db.session, data, [e.data for e in form.phones], [e.data for e in form.emails], _region(),
-        contact.id if contact else None, _version(form.version.data) if contact else None))
+        contact.id if contact else None, _version(form.version.data) if contact else None, original))
     if saved is None:
         return None
     flash(_("Contact saved."), "success")
@@ -497,22 +514,33 @@ def contact_edit(contact_id: int):
     perm.require(perm.can_edit_contact(current_user, contact))
     form = ContactForm(obj=contact)
     if request.method == "GET":
-        form.phones.entries.clear()
-        form.emails.entries.clear()
-        for p in contact.phones:
-            form.phones.append_entry(contact_points.format_phone(p.e164))
-        for e in contact.emails:
-            form.emails.append_entry(e.address)
-        form.phones.append_entry("") if not contact.phones else None
-        form.emails.append_entry("") if not contact.emails else None
+        _contact_form_points(form, contact)
+    shown = stale.shown_form(ContactForm) if request.method == "POST" else None
     try:
-        done = _save_contact(form, contact)
+        done = _save_contact(form, contact, shown)
     except Conflict as exc:
-        return _conflict_response("crm/contact_form.html", exc, form, contact=contact, company=contact.company)
+        db.session.expire_all()
+        current = _contact_form_points(ContactForm(obj=contact, formdata=None), contact)
+        return _conflict_response("crm/contact_form.html", exc, form, shown=shown, current=current, contact=contact,
+                                  company=contact.company)
     if done is not None:
         return done
     status = 422 if form.is_submitted() and not request.form.get("row_action") else 200
-    return render_template("crm/contact_form.html", form=form, contact=contact, company=contact.company), status
+    return render_template("crm/contact_form.html", form=form, contact=contact, company=contact.company,
+                           originals=stale.original_inputs(shown or form)), status
+
+
+def _contact_form_points(form: ContactForm, contact: Contact) -> ContactForm:
+    """The edit form's phone and email rows for a stored contact (one empty row when there is none)."""
+    form.phones.entries.clear()
+    form.emails.entries.clear()
+    for p in contact.phones:
+        form.phones.append_entry(contact_points.format_phone(p.e164))
+    for e in contact.emails:
+        form.emails.append_entry(e.address)
+    form.phones.append_entry("") if not contact.phones else None
+    form.emails.append_entry("") if not contact.emails else None
+    return form
 
 
 @bp.route("/contacts/<int:contact_id>/delete", methods=["POST"])

@@ -1,13 +1,18 @@
 """`flask dedup scan`: the same matching service as the browser's scan, for large or scripted runs."""
 from __future__ import annotations
 
-import csv
-
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
 from app.extensions import db
+from app.i18n import N_
+from app.services import exports
+from app.services.exports import Column
+
+SCAN_COLUMNS = (Column(N_("Record A"), "integer"), Column(N_("External ID A"), "code"),
+                Column(N_("Record B"), "integer"), Column(N_("External ID B"), "code"),
+                Column(N_("Score"), "number"), Column(N_("Reasons")))
 
 dedup_cli = AppGroup("dedup", help="Find duplicate companies and contacts.")
 
@@ -16,8 +21,11 @@ dedup_cli = AppGroup("dedup", help="Find duplicate companies and contacts.")
 @click.option("--entity", type=click.Choice(["companies", "contacts"]), required=True)
 @click.option("--threshold", type=float, default=None, help="Lowest score to report (default: the admin's review threshold).")
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
-def scan_cmd(entity: str, threshold: float | None, output: str) -> None:
-    """Write every candidate pair with both ids, external ids, score and reasons to a CSV file."""
+@click.option("--bom/--no-bom", default=None, help="A byte-order mark for Excel; default: yes for the Russian locale.")
+@click.option("--semicolon/--comma", default=None, help="Separate cells with ';' or ','; default: ';' for Russian.")
+def scan_cmd(entity: str, threshold: float | None, output: str, bom: bool | None, semicolon: bool | None) -> None:
+    """Write every candidate pair with both ids, external ids, score and reasons to a CSV file (the one
+    export writer: Excel's format and Russian headers for the portal's Russian default)."""
     from sqlalchemy import select
 
     from app.services import matching
@@ -40,12 +48,9 @@ def scan_cmd(entity: str, threshold: float | None, output: str) -> None:
     for start in range(0, len(id_list), 5000):
         chunk = id_list[start:start + 5000]
         external.update(db.session.execute(select(model.id, model.external_id).where(model.id.in_(chunk))).all())
-    with open(output, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["a_id", "a_external_id", "b_id", "b_external_id", "score", "reasons"])
-        for c in candidates:
-            w.writerow([c.a_id, external.get(c.a_id) or "", c.b_id, external.get(c.b_id) or "", f"{c.score:.2f}",
-                        "; ".join(str(r) for r in c.reasons)])
+    rows = ([c.a_id, external.get(c.a_id), c.b_id, external.get(c.b_id), round(c.score, 2),
+             "; ".join(str(r) for r in c.reasons)] for c in candidates)
+    exports.write_csv_file(output, SCAN_COLUMNS, rows, exports.csv_format(bom, semicolon))
     click.echo(f"{len(candidates)} candidate pairs written to {output}")
 
 

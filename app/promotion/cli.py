@@ -23,8 +23,10 @@ def register_cli(app: Flask) -> None:
     @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
     @click.option("--list", "fmt", type=click.Choice(LIST_FORMATS), default="email", show_default=True,
                   help="Postal, email or phone list.")
-    @click.option("--bom", is_flag=True, help="Start the CSV with a byte-order mark (Excel).")
-    @click.option("--semicolon", is_flag=True, help="Separate CSV cells with ';' (Excel in Russian locale).")
+    @click.option("--bom/--no-bom", default=None,
+                  help="Start the CSV with a byte-order mark (Excel); default: yes for the Russian locale.")
+    @click.option("--semicolon/--comma", default=None,
+                  help="Separate CSV cells with ';' (Excel in Russian locale) or ','; default: ';' for Russian.")
     @click.option("--unverified-days", type=int, default=None, help="Leave out data not verified for this many days.")
     def export_cmd(segment_name, file_type, output, fmt, bom, semicolon, unverified_days):
         """Stream a segment's list into FILE and print the rows and exclusions."""

@@ -522,6 +522,13 @@ def segment_count():
     return render_template("promotion/_segment_count.html", counts=address_list_service.count(db.session, definition))
 
 
+def _choice(form, name: str) -> bool | None:
+    """A checkbox that has a default: the form sends a hidden "0" before it, so the last value is the choice;
+    absent altogether (a script's POST), None lets the reader's locale decide."""
+    values = form.getlist(name)
+    return values[-1] == "1" if values else None
+
+
 @bp.route("/lists", methods=["POST"])
 def generate_list():
     """Start generating a list from a segment; answers with the progress bar."""
@@ -531,7 +538,7 @@ def generate_list():
         abort(404)
     try:
         lst = address_list_service.create_list(db.session, seg, request.form.get("fmt", ""), request.form.get("file_type", "csv"),
-                                {"bom": request.form.get("bom"), "semicolon": request.form.get("semicolon"),
+                                {"bom": _choice(request.form, "bom"), "semicolon": _choice(request.form, "semicolon"),
                                  "unverified_days": request.form.get("unverified_days", type=int)
                                  if request.form.get("exclude_unverified") else None},
                                 current_user.id, setting("LIST_EXPIRY_DAYS"))

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.extensions import db
-from app.i18n import reader_locale
+from app.i18n import file_size, reader_locale
 from app.models.activities import Activity
 from app.models.companies import ClientType, Company
 from app.models.deals import Deal
@@ -80,7 +80,7 @@ def material_new():
             return redirect(url_for("sales.materials_list"))
     status = 422 if errors else 200
     return render_template("sales/material_form.html", errors=errors, values=values,
-                           limit=materials.human_size(current_app.config["MATERIAL_MAX_BYTES"]),
+                           limit=file_size(current_app.config["MATERIAL_MAX_BYTES"]),
                            allowed=", ".join(sorted(materials.ALLOWED_TYPES)), **_material_choices()), status
 
 
@@ -328,11 +328,7 @@ def revenue_xlsx():
     """The same analysis as a spreadsheet."""
     start, end, grain = _revenue_args()
     result = revenue.analyse(db.session, start, end, grain, reader_locale())
-    labels = {"period": _("Period"), "product": _("Product line") if grain == "line" else _("Product"),
-              "client_type": _("Client type"), "deals": _("Deals"), "revenue": _("Revenue"), "share": _("Share"),
-              "cumulative": _("Cumulative share"), "previous": _("Previous period"), "pareto": _("In the 80 %"),
-              "total": _("Total")}
-    return Response(revenue.export_xlsx(result, labels),
+    return Response(revenue.export_xlsx(result, grain),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename=revenue-{start}-{end}.xlsx"})
 

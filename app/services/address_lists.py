@@ -6,7 +6,6 @@ key as the row before, and each row is written to the file as it arrives.
 """
 from __future__ import annotations
 
-import csv
 import re
 import secrets
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from typing import Callable, Iterator
 from sqlalchemy import and_, exists, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
-from app.i18n import N_
+from app.i18n import N_, tr
 from app.models.activities import Activity
 from app.models.address_lists import LIST_FORMATS, AddressList, Segment
 from app.models.companies import Company, company_tags
@@ -25,17 +24,25 @@ from app.models.contact_points import Address, Email, Phone
 from app.models.contacts import Contact
 from app.models.deals import Deal, DealLine
 from app.services.contact_points import email_key, phone_key
+from app.services import exports
 from app.services.errors import RuleError
+from app.services.exports import Column
 from app.services.folding import folded_contains
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 LIST_FIELDS = ("client_type_ids", "regions", "cities", "industries", "statuses", "bought_product_ids",
                "never_bought_product_ids", "active_after", "active_before", "manager_ids", "tag_ids", "position")
-HEADERS = {
-    "postal": ["company", "addressee", "position", "postcode", "region", "city", "street", "country"],
-    "email": ["email", "name", "position", "company", "city"],
-    "phone": ["phone", "name", "position", "company", "city"],
+# The columns of each list, headers as msgids (a Russian reader gets Russian headers); the kind types the cells.
+COLUMNS = {
+    "postal": (Column(N_("Company"), width=40), Column(N_("Addressee"), width=28), Column(N_("Position"), width=24),
+               Column(N_("Postcode"), "code", 10), Column(N_("Region"), width=22), Column(N_("City"), width=18),
+               Column(N_("Street and building"), width=36), Column(N_("Country"), width=14),
+               Column(N_("Phone"), "phone", 20)),
+    "email": (Column(N_("Email"), width=32), Column(N_("Name"), width=28), Column(N_("Position"), width=24),
+              Column(N_("Company"), width=40), Column(N_("City"), width=18)),
+    "phone": (Column(N_("Phone"), "phone", 20), Column(N_("Name"), width=28), Column(N_("Position"), width=24),
+              Column(N_("Company"), width=40), Column(N_("City"), width=18)),
 }
+SHEET_TITLES = {"postal": N_("Postal list"), "email": N_("Email list"), "phone": N_("Phone list")}
 EXCLUSION_KEYS = ("do_not_contact", "no_valid_channel", "unverified", "duplicates")
 
 
@@ -137,7 +144,7 @@ def _verified_since(options: dict) -> datetime | None:
 def export_statement(d: dict, fmt: str, options: dict | None = None):
     """One SELECT producing every candidate row with what is needed to exclude it, ordered by the de-dup key.
 
-    Columns: key, excluded reason inputs (dnc, valid, verified_at), then the row's cells in HEADERS order.
+    Columns: key, excluded reason inputs (dnc, valid, verified_at), then the row's cells in COLUMNS order.
     """
     options = options or {}
     if fmt == "postal":
@@ -174,9 +181,16 @@ def _postal_statement(d: dict):
     addressee = aliased(Contact, name="addressee")
     key = func.coalesce(Company.inn, func.lower(Company.legal_name) + literal("|") + func.coalesce(func.lower(Company.city), ""))
     dnc = and_(people.c.n > 0, people.c.n == people.c.n_dnc)
+    # a courier or the post calls the addressee: their phone, else the company's own line
+    def first_phone(*where):
+        return (select(Phone.e164).where(Phone.flagged_invalid.is_(False), *where)
+                .order_by(Phone.id).limit(1).scalar_subquery())
+
+    phone = func.coalesce(first_phone(Phone.contact_id == addressee.id),
+                          first_phone(Phone.company_id == Company.id, Phone.contact_id.is_(None)))
     return (select(key.label("key"), dnc.label("dnc"), a.verified_at.label("verified_at"),
                    Company.legal_name, addressee.name, addressee.position, a.postcode, a.region, a.city, a.street,
-                   a.country, Company.legal_form, a.id.label("address_id"))
+                   a.country, Company.legal_form, a.id.label("address_id"), phone.label("phone"))
             .select_from(Company)
             .join(people, people.c.company_id == Company.id, isouter=True)
             .join(addressee, addressee.id == people.c.addressee_id, isouter=True)
@@ -236,7 +250,7 @@ class RowStream:
                     self.summary.rows += 1
                     if postal:
                         company = f"{row[11]} {row[3]}" if row[11] else row[3]
-                        yield [company, row[4], row[5], row[6], row[7], row[8], row[9], row[10]]
+                        yield [company, row[4], row[5], row[6], row[7], row[8], row[9], row[10], row[13]]
                     else:
                         yield row[3:8]
                 seen += len(part)
@@ -256,22 +270,13 @@ def _norm_postal(key) -> str:
     return re.sub(r"\s+", " ", str(key).strip().lower().replace("ё", "е"))
 
 
-FORMULA_SET = frozenset(FORMULA_START)
-
-
-def neutralise(value) -> str:
-    """A cell a spreadsheet would run as a formula is prefixed with ' so it stays text."""
-    if value is None:
-        return ""
-    text = value if isinstance(value, str) else str(value)
-    return "'" + text if text[:1] in FORMULA_SET else text
-
-
 # ---------------------------------------------------------------- writing files
 
 def write_list(session: Session, d: dict, fmt: str, file_type: str, path: Path, options: dict | None = None,
                progress: Callable[[int], None] | None = None) -> ExportSummary:
-    """Stream the list into a CSV or XLSX file; returns rows written and exclusions."""
+    """Stream the list into a CSV or XLSX file through the one export writer; returns rows and exclusions.
+
+    `options` bom / semicolon: True or False as chosen, absent for the reader's locale's default."""
     if fmt not in LIST_FORMATS:
         raise ListError(N_("Unknown list format."), "fmt")
     options = options or {}
@@ -279,20 +284,10 @@ def write_list(session: Session, d: dict, fmt: str, file_type: str, path: Path, 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".part")
     if file_type == "xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(fmt)
-        ws.append(HEADERS[fmt])
-        for cells in rows:
-            ws.append([neutralise(c) for c in cells])
-        wb.save(tmp)
+        exports.write_xlsx(tmp, [exports.Sheet(tr(SHEET_TITLES[fmt]), COLUMNS[fmt], rows)])
     elif file_type == "csv":
-        delimiter = ";" if options.get("semicolon") else ","
-        with tmp.open("w", newline="", encoding="utf-8-sig" if options.get("bom") else "utf-8") as f:
-            writer = csv.writer(f, delimiter=delimiter)
-            writer.writerow(HEADERS[fmt])
-            writer.writerows([neutralise(c) for c in cells] for cells in rows)
+        csv_format = exports.csv_format(options.get("bom"), options.get("semicolon"))
+        exports.write_csv_file(tmp, COLUMNS[fmt], rows, csv_format)
     else:
         raise ListError(N_("Unknown file type."), "file_type")
     tmp.replace(path)
@@ -306,7 +301,8 @@ def create_list(session: Session, segment: Segment, fmt: str, file_type: str, op
         raise ListError(N_("Choose postal, email or phone."), "fmt")
     if file_type not in ("csv", "xlsx"):
         raise ListError(N_("Choose CSV or XLSX."), "file_type")
-    clean = {"bom": bool(options.get("bom")), "semicolon": bool(options.get("semicolon"))}
+    csv_format = exports.csv_format(options.get("bom"), options.get("semicolon"))  # the reader's default when unset
+    clean = {"bom": csv_format.bom, "semicolon": csv_format.delimiter == ";"}
     if options.get("unverified_days"):
         days = int(options["unverified_days"])
         if days <= 0:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
+from app.i18n import money
 from app.i18n import tr as _
 from app.i18n import trp as _p
 from app.models.audit import AuditEntry
@@ -15,6 +16,7 @@ from app.services.actor import current_actor_id
 from app.services.timeline import TimelineItem
 
 SKIPPED_FIELDS = {"created_at", "updated_at", "version", "name_sort", "deleted_by_id"}
+MONEY_FIELDS = {"amount", "price", "planned_budget", "past_won_revenue"}
 
 
 def _text(value) -> str | None:
@@ -187,4 +189,9 @@ def field_value(entity_type: str, field: str | None, value: str | None) -> str |
     if field == "kind":
         return {"legal": _("legal"), "postal": _("postal"), "delivery": _("delivery"), "work": _("work"),
                 "mobile": _("mobile")}.get(value, value)
+    if field in MONEY_FIELDS:
+        try:  # an amount as the reader writes it, not the stored "150000.00"
+            return money(Decimal(value))
+        except ArithmeticError:
+            return value
     return value

@@ -18,8 +18,10 @@ from app.services.records import (
     flush_or_conflict,
     length_errors,
     list_page,
+    merge_fields,
     prefix_match,
     raise_errors,
+    refuse_clashes,
 )
 
 COMPANY_FIELDS = ("legal_name", "legal_form", "inn", "country", "client_type_id", "industry", "region", "city",
@@ -55,12 +57,28 @@ def create_company(session: Session, data: dict, tags: list[str] | None = None) 
 
 
 def update_company(session: Session, company_id: int, data: dict, version: int | None,
-                   tags: list[str] | None = None) -> Company:
-    """Save changes made on a copy of `version`; a stale copy raises Conflict and changes nothing."""
+                   tags: list[str] | None = None, original: dict | None = None) -> Company:
+    """Save changes made on a copy of `version`. With `original` (the values the form showed) only the fields the
+    person changed are saved, onto whatever is stored now, and only a field someone else changed meanwhile
+    refuses the save (Conflict with its clashes); without it a stale copy raises Conflict and changes nothing."""
     company = get_company(session, company_id)
     data = clean_fields(data, COMPANY_FIELDS)
     if "country" in data:
         data["country"] = (data["country"] or "RU").upper()
+    seen_version = version
+    if original is not None:
+        original = clean_fields(original, (*COMPANY_FIELDS, "tags"))
+        if "country" in original:
+            original["country"] = (original["country"] or "RU").upper()
+        mine = dict(data) if tags is None else dict(data, tags=[t.casefold() for t in tags])
+        if "tags" in original:
+            original["tags"] = [t.casefold() for t in parse_tags(original["tags"])]
+        current = {k: getattr(company, k) for k in COMPANY_FIELDS} | {"tags": [t.name.casefold() for t in company.tags]}
+        changed, clashes = merge_fields(mine, original, current)
+        refuse_clashes(session, company, "companies", version, clashes)
+        data = {k: data[k] for k in changed if k in data}
+        tags = tags if "tags" in changed else None
+        version = None  # merged onto the stored copy; the flush's own version check still catches a racing save
     check = dict(data)
     if "inn" in check:
         check.setdefault("country", company.country)
@@ -74,7 +92,7 @@ def update_company(session: Session, company_id: int, data: dict, version: int |
         company.name_sort = data["legal_name"].lower()
     if tags is not None:
         set_tags(session, company, tags)
-    flush_or_conflict(session, Company, "companies", company_id, version)
+    flush_or_conflict(session, Company, "companies", company_id, seen_version)
     return company
 
 

@@ -21,7 +21,9 @@ from app.services.records import (
     future_error,
     length_errors,
     list_page,
+    merge_fields,
     raise_errors,
+    refuse_clashes,
 )
 
 CONTACT_FIELDS = ("name", "position", "company_id", "do_not_contact", "do_not_contact_at", "do_not_contact_reason",
@@ -104,28 +106,58 @@ def _contact_data(data: dict) -> dict:
     return data
 
 
+DNC_FIELDS = ("do_not_contact", "do_not_contact_at", "do_not_contact_reason")
+
+
 def save_contact(session: Session, data: dict, phones: list[str], emails: list[str], region: str,
-                 contact_id: int | None = None, version: int | None = None) -> Contact:
-    """Create or change a contact with its phones and emails; a stale copy raises Conflict."""
-    data = _contact_data(data)
+                 contact_id: int | None = None, version: int | None = None, original: dict | None = None) -> Contact:
+    """Create or change a contact with its phones and emails. A change made on a stale copy raises Conflict;
+    with `original` (the values the form showed, phones and emails included) only what the person changed is
+    saved onto the stored copy, and only a field someone else changed meanwhile refuses the save."""
+    raw = clean_fields(data, CONTACT_FIELDS)
     new_phones, new_emails, errors = _points_from(phones, emails, region)
+    contact = None
+    seen_version = version
+    if contact_id is not None:
+        contact = session.get(Contact, contact_id)
+        if contact is None or contact.deleted_at is not None:
+            raise LookupError(contact_id)
+    if contact is not None and original is not None and not errors:
+        shown_phones, shown_emails, _bad = _points_from(original.get("phones"), original.get("emails"), region)
+        mine = dict(raw, phones=new_phones, emails=new_emails)
+        shown = dict(clean_fields(original, CONTACT_FIELDS), phones=shown_phones, emails=shown_emails)
+        shown["do_not_contact"] = bool(shown.get("do_not_contact"))
+        current = {k: getattr(contact, k) for k in CONTACT_FIELDS} | {
+            "phones": [p.e164 for p in contact.phones], "emails": [e.address for e in contact.emails]}
+        if not current["do_not_contact"]:
+            current["do_not_contact_at"] = None  # the form shows no date without the flag
+        changed, clashes = merge_fields(mine, shown, current)
+        refuse_clashes(session, contact, "contacts", version, clashes)
+        if any(k in changed for k in DNC_FIELDS):  # the flag, its date and its reason are one decision
+            changed.update({k: raw.get(k) for k in DNC_FIELDS})
+        data = {k: raw.get(k) for k in CONTACT_FIELDS if k in changed}
+        if "phones" not in changed:
+            new_phones = current["phones"]
+        if "emails" not in changed:
+            new_emails = current["emails"]
+        version = None  # merged onto the stored copy; the flush's own version check still catches a racing save
+        data = _contact_data(data) if any(k in data for k in DNC_FIELDS) else data
+    else:
+        data = _contact_data(data)
     errors.update(contact_errors(data))
     if data.get("company_id") and session.get(Company, data["company_id"]) is None:
         errors["company_id"] = _("Choose a company from the list.")
     raise_errors(errors)
-    if contact_id is None:
+    if contact is None:
         contact = Contact(**data)
         session.add(contact)
         session.flush()
     else:
-        contact = session.get(Contact, contact_id)
-        if contact is None or contact.deleted_at is not None:
-            raise LookupError(contact_id)
         check_version(session, contact, "contacts", version)
         for key, value in data.items():
             setattr(contact, key, value)
     _sync_points(session, contact, new_phones, new_emails)
-    flush_or_conflict(session, Contact, "contacts", contact.id, version)
+    flush_or_conflict(session, Contact, "contacts", contact.id, seen_version)
     return contact
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.i18n import money
 from app.i18n import tr as _
 from app.i18n import trp as _p
 from app.models.base import utcnow
@@ -90,7 +91,7 @@ def deal_timeline(session: Session, company_id: int, before: datetime | None, li
         stmt = stmt.where(Deal.created_at < before)
     rows = session.scalars(stmt.order_by(Deal.created_at.desc(), Deal.id.desc()).limit(limit))
     return [TimelineItem(d.created_at, "deal", _("Deal opened: %(title)s", title=d.title),
-                         f"{stage_label(d.stage)} · {d.amount}", None, d.owner.name if d.owner else None) for d in rows]
+                         f"{stage_label(d.stage)} · {money(d.amount)}", None, d.owner.name if d.owner else None) for d in rows]
 
 
 def stage_label(stage: str) -> str:

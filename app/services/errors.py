@@ -26,12 +26,15 @@ class FieldErrors(RuleError):
 
 
 class Conflict(Exception):
-    """The record changed since the person opened it; their save was refused."""
+    """The record changed since the person opened it; their save was refused. `clashes` names the fields both
+    they and someone else changed (empty when the form sent no originals to merge with)."""
 
-    def __init__(self, entity_type: str, entity_id: int, changes: list[AuditEntry], current_version: int):
+    def __init__(self, entity_type: str, entity_id: int, changes: list[AuditEntry], current_version: int,
+                 clashes: list[str] | tuple = ()):
         super().__init__(f"{entity_type} {entity_id} changed since it was opened")
         self.entity_type, self.entity_id = entity_type, entity_id
         self.changes, self.current_version = changes, current_version
+        self.clashes = list(clashes)
 
 
 def required(value: str | None, message: str, field: str, error: type[RuleError] = RuleError) -> str:

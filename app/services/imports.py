@@ -18,14 +18,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.i18n import tr
+from app.i18n import N_, tr
 from app.models.companies import Company
 from app.models.contact_points import Address, Email, Phone
 from app.models.contacts import Contact
 from app.models.imports import ImportMapping, ImportRun
-from app.services import contact_points
+from app.services import contact_points, exports
 from app.services.contact_points import ContactPointError
 from app.services.errors import FieldErrors, RuleError
+from app.services.exports import Column
 from app.services.folding import folded_equals
 
 ON_DUPLICATE = ("create", "update", "skip")
@@ -543,18 +544,17 @@ def _company_for(session: Session, v: dict) -> int | None:
     return None
 
 
-def report_csv(report: dict) -> str:
-    """The downloadable report: one line per row with its outcome and reason."""
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(["row", "outcome", "record_id", "reason"])
-    for r in report["rows"]:
-        w.writerow([r["row"], r["outcome"], r["id"] or "", r["reason"]])
-    w.writerow([])
-    for key in ("created", "updated", "skipped", "failed"):
-        w.writerow([key, report[key]])
-    w.writerow(["applied", "yes" if report["applied"] else "no (nothing was written)"])
-    return out.getvalue()
+REPORT_COLUMNS = (Column(N_("Row"), "integer"), Column(N_("Outcome")), Column(N_("Record ID"), "integer"),
+                  Column(N_("Reason")))
+
+
+def report_csv(report: dict, bom: bool | None = None, semicolon: bool | None = None) -> bytes:
+    """The downloadable report through the one CSV writer: one line per row with its outcome and reason, then
+    the totals; headers and outcomes in the reader's language, Excel's format for a Russian reader."""
+    rows = ([r["row"], tr(r["outcome"]), r["id"], r["reason"]] for r in report["rows"])
+    tail = [[tr(key), report[key]] for key in ("created", "updated", "skipped", "failed")]
+    tail.append([tr("Written to the base"), tr("yes") if report["applied"] else tr("no (nothing was written)")])
+    return exports.csv_bytes(REPORT_COLUMNS, rows, exports.csv_format(bom, semicolon), tail)
 
 
 # --- uploads and runs -------------------------------------------------------------------------

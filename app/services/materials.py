@@ -10,6 +10,7 @@ from typing import BinaryIO
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.i18n import file_size
 from app.i18n import tr as _
 from app.models.activities import Activity
 from app.models.companies import ClientType
@@ -59,13 +60,6 @@ class UploadedFile:
     stream: BinaryIO
 
 
-def human_size(n: int) -> str:
-    """Bytes as the nearest of B, KB or MB, for messages."""
-    if n >= 1_048_576:
-        return f"{n / 1_048_576:.0f} MB"
-    return f"{n / 1024:.0f} KB" if n >= 1024 else f"{n} B"
-
-
 def check_and_store(upload: UploadedFile, upload_dir: Path, max_bytes: int) -> tuple[str, str, str, int]:
     """Refuse executables (by name and by content) and oversized files; store under a random name.
 
@@ -81,7 +75,7 @@ def check_and_store(upload: UploadedFile, upload_dir: Path, max_bytes: int) -> t
                                       ext=ext or "?", allowed=", ".join(sorted(ALLOWED_TYPES))), "file")
     data = upload.stream.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise MaterialError(_("The file is larger than the limit of %(limit)s.", limit=human_size(max_bytes)), "file")
+        raise MaterialError(_("The file is larger than the limit of %(limit)s.", limit=file_size(max_bytes)), "file")
     if not data:
         raise MaterialError(_("The file is empty."), "file")
     if data.startswith(EXECUTABLE_MAGIC):

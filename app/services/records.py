@@ -68,6 +68,35 @@ def check_version(session: Session, record, entity_type: str, version: int | Non
                        record.version)
 
 
+def comparable(value):
+    """One form for comparing a field across copies: stripped text with blank as None, a moment as its day,
+    a list in order."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, (list, tuple)):
+        return sorted(comparable(v) for v in value if comparable(v) is not None)
+    return value
+
+
+def merge_fields(mine: dict, original: dict, current: dict) -> tuple[dict, list[str]]:
+    """A save made on an older copy, merged field by field: the fields the person changed (their value differs
+    from the one they were shown) and, among them, the real clashes: a field someone else changed meanwhile
+    (the stored value is no longer the one shown) to something other than this person's value."""
+    changed = {k: v for k, v in mine.items() if comparable(v) != comparable(original.get(k))}
+    clashes = [k for k, v in changed.items()
+               if comparable(current.get(k)) not in (comparable(original.get(k)), comparable(v))]
+    return changed, clashes
+
+
+def refuse_clashes(session: Session, record, entity_type: str, version: int | None, clashes: list[str]) -> None:
+    """Nothing is saved when a field the person changed was changed by someone else too."""
+    if clashes:
+        raise Conflict(entity_type, record.id, audit.changes_since(session, entity_type, record.id, version or 0),
+                       record.version, clashes)
+
+
 def flush_or_conflict(session: Session, model, entity_type: str, record_id: int, version: int | None) -> None:
     """SQLAlchemy's own version check catches a save that raced past ours."""
     try:

@@ -1,7 +1,6 @@
 """Dept 4's question: which products and client types bring the revenue (one aggregate, Pareto, trend)."""
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -9,9 +8,11 @@ from decimal import Decimal
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from app.i18n import N_, tr
 from app.models.companies import ClientType, Company
 from app.models.deals import Deal, DealLine
 from app.models.products import Product
+from app.services.exports import Column, Sheet, xlsx_bytes
 
 PARETO_SHARE = 0.8
 GRAINS = ("line", "product")
@@ -86,30 +87,18 @@ def top_combinations(session: Session, today: date, days: int = 365, limit: int 
     return [c for c in result["combos"] if c.revenue][:limit]
 
 
-def export_xlsx(result: dict, labels: dict[str, str]) -> bytes:
-    """The analysis as a workbook: one row per combination, numbers as numbers."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Revenue"
-    ws.append([labels["period"], f"{result['start'].isoformat()} — {result['end'].isoformat()}"])
-    ws.append([])
-    header = [labels[k] for k in ("product", "client_type", "deals", "revenue", "share", "cumulative",
-                                  "previous", "pareto")]
-    ws.append(header)
-    for cell in ws[3]:
-        cell.font = Font(bold=True)
-    for c in result["combos"]:
-        ws.append([c.key, c.client_type, c.deals, float(c.revenue), round(c.share, 4), round(c.cumulative, 4),
-                   float(c.previous), "✓" if c.in_pareto else ""])
-        ws.cell(ws.max_row, 5).number_format = "0.0%"
-        ws.cell(ws.max_row, 6).number_format = "0.0%"
-    ws.append([labels["total"], "", sum(c.deals for c in result["combos"]), float(result["total"]), 1, "",
-               float(result["previous_total"]), ""])
-    ws.column_dimensions["A"].width = 32
-    ws.column_dimensions["B"].width = 24
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+def export_xlsx(result: dict, grain: str = "line") -> bytes:
+    """The analysis as a workbook through the one export writer: one row per combination, amounts and shares
+    as numbers, product names never run as formulas, the total below the filtered rows."""
+    columns = (Column(N_("Product line") if grain == "line" else N_("Product"), width=36),
+               Column(N_("Client type"), width=24), Column(N_("Deals"), "integer", 10),
+               Column(N_("Revenue"), "amount", 16), Column(N_("Share"), "percent", 10),
+               Column(N_("Cumulative share"), "percent", 14), Column(N_("Previous period"), "amount", 18),
+               Column(N_("In the 80 %"), width=14))
+    rows = ([c.key, c.client_type, c.deals, c.revenue, round(c.share, 4), round(c.cumulative, 4), c.previous,
+             "✓" if c.in_pareto else ""] for c in result["combos"])
+    total = [tr("Total"), "", sum(c.deals for c in result["combos"]), result["total"], 1, None,
+             result["previous_total"], ""]
+    sheet = Sheet(tr("Revenue"), columns, rows, preamble=[[tr("Period"), result["start"], result["end"]], []],
+                  footer=[total])
+    return xlsx_bytes([sheet])

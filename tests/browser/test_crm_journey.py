@@ -58,9 +58,16 @@ def test_find_by_phone_add_contact_log_call_edit_and_meet_a_conflict(app, new_pa
     expect(row).to_contain_text("Казань")
     expect(row).to_contain_text("Анна Белова")
 
+    # The colleague changed the same field on the older copy: a clash, marked at the field, nothing saved.
+    other.fill("#city", "Самара")
     other.fill("#industry", "Насосы")
     other.get_by_role("button", name="Save").click()
-    expect(other.locator(".conflict")).to_contain_text("someone else changed this record")
+    expect(other.locator(".conflict")).to_contain_text("someone else changed the same fields")
     expect(other.locator(".conflict")).to_contain_text("Казань")
+    expect(other.locator("#field-city .error")).to_contain_text("«Казань»")
+    expect(other.locator("#city")).to_have_value("Самара")
     expect(other.locator("#industry")).to_have_value("Насосы")
     assert re.search(r"/crm/companies/\d+/edit", other.url)
+    # Saving again keeps the colleague's decision on the city.
+    other.get_by_role("button", name="Save").click()
+    other.wait_for_url(re.compile(r"/crm/companies/\d+$"))
