@@ -318,12 +318,12 @@ def _promotion(app, auth, admin_id, company_id, today):
             r = responses_service.record_response(db.session, responses_service.ResponseInput(
                 campaign_id=campaigns["running"] if n != 4 else None, name=f"Клиент {n}",
                 email=f"client{n}@example.ru", source=source, handled_by_id=admin_id,
-                company_id=company_id if n == 0 else None))
+                company_id=company_id if n == 0 else None, consent=source == "web"))
             responses.append(r.id)
         responses_service.record_response(db.session, responses_service.ResponseInput(
             campaign_id=campaigns["running"], email="client1@example.ru", source="staff"))  # a repeat
         db.session.commit()
-        responses_service.set_status(db.session, responses[1], "qualified", user_id=admin_id)
+        responses_service.set_status(db.session, responses[3], "qualified", user_id=admin_id)
         responses_service.set_status(db.session, responses[2], "disqualified", "Не наш профиль", user_id=admin_id)
         responses_service.set_status(db.session, responses[0], "converted", user_id=admin_id)
         campaigns_service.mark_analysed(db.session, campaigns["finished"], "Сработали звонки")
@@ -543,6 +543,7 @@ def _samples(app) -> dict[str, list[dict]]:
         survey = first(Survey)
         invite = db.session.scalars(select(SurveyInvite).order_by(SurveyInvite.id)).first()
         campaigns = every(Campaign)
+        open_form = every(Campaign, Campaign.status == "running", Campaign.ends_on >= date.today())
         waiting_runs = every(ImportRun, ImportRun.stored_name.is_not(None))  # a run that ran has no file left
         return {
             "company_id": [company], "request_id": every(ClientRequest), "unit_id": [first(Unit)],
@@ -553,8 +554,9 @@ def _samples(app) -> dict[str, list[dict]]:
             "response_id": every(Response), "segment_id": every(Segment), "activity_id": [first(Activity)],
             "plan_id": every(WeekPlan), "survey_id": [survey] if survey else [],
             "campaign_id": campaigns,
-            "_tokens": {"promotion.public_form": [responses_service.form_token(c) for c in campaigns[:1]],
-                        "promotion.public_thanks": [responses_service.form_token(c) for c in campaigns[:1]],
+            # an open form and a closed one (a finished campaign's form says so, 410)
+            "_tokens": {"promotion.public_form": [responses_service.form_token(c) for c in open_form[:1]],
+                        "promotion.public_thanks": [responses_service.form_token(c) for c in open_form[:1]],
                         "sales.survey_public": [surveys.token_for(app.config["SECRET_KEY"], invite)] if invite else []},
             "_pairs": {
                 "crm.history": [{"entity_type": "companies", "entity_id": company},
