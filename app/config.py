@@ -69,6 +69,8 @@ class Config:
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     AUTO_UPGRADE_DB = os.environ.get("AUTO_UPGRADE_DB", "1") == "1"
     START_INPROCESS_WORKER = True
+    # How old the home page's brief of the division signs may be (seconds); the signs page is always fresh.
+    SIGNS_BRIEF_SECONDS = int(os.environ.get("SIGNS_BRIEF_SECONDS", "300"))
     # The admin's "add demo clients" job: on a laptop's embedded base only, unless DEMO_TOOLS=1 says otherwise.
     DEMO_TOOLS = os.environ.get("DEMO_TOOLS", "0" if os.environ.get("DATABASE_URL") or REDIS_URL else "1") == "1"
     SCHEDULER_LOCK_RETRY = float(os.environ.get("SCHEDULER_LOCK_RETRY", 30))  # seconds between tries to take over
@@ -83,6 +85,7 @@ class TestConfig(Config):
     REDIS_URL = None  # the embedded worker; tests that need a real Redis and `rq worker` say so themselves
     AUTO_UPGRADE_DB = False
     DEMO_TOOLS = True
+    SIGNS_BRIEF_SECONDS = 0   # every home page counts afresh (a test changes data between two pages)
     LOGIN_MAX_ATTEMPTS = 5
     # The suite signs administrators and heads in with a password alone to test everything else; tests/test_totp.py
     # puts the production roles back and proves the enforcement.

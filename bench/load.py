@@ -209,7 +209,7 @@ def worker(port: int, person: dict, base: dict, stop: float, seed: int, out: lis
 
 def serve(port: int, workers: int, threads: int) -> subprocess.Popen:
     """gunicorn as the README's Production section runs it."""
-    env = dict(os.environ, DATABASE_URL=DB_URL, REDIS_URL=REDIS_URL, SECRET_KEY="bench-load-secret",
+    env = dict(os.environ, DATABASE_URL=DB_URL, REDIS_URL=REDIS_URL, SECRET_KEY="bench-load-secret", TWO_STEP_ROLES="",
                CLIENTELE_INSTANCE=tempfile.mkdtemp())
     proc = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "--workers", str(workers),
                              "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",

@@ -66,7 +66,8 @@ def _postgres_app(url: str, companies: int, per_company: float):
     from app import create_app
     from app.cli import upgrade_database
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "START_INPROCESS_WORKER": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "START_INPROCESS_WORKER": False,
+                      "TWO_STEP_ROLES": ()})  # signed in with a password alone
     with app.app_context():
         upgrade_database()
         if not db.session.scalar(select(func.count(Company.id))):

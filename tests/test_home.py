@@ -54,3 +54,26 @@ def test_the_admin_sees_the_division_signs_in_brief_and_a_department_its_inbox(a
     assert 'id="signs-h"' not in department
     assert any("Заявки клиентов" in line for line in _todo(department)), _todo(department)
     assert "Эта неделя" in department and "Прошлая неделя" in department
+
+
+def test_the_signs_brief_is_kept_for_a_while_and_says_as_of_when(app, make_user):
+    """Each sign counts over the whole base; the home page keeps the brief SIGNS_BRIEF_SECONDS."""
+    from datetime import date
+
+    from app.extensions import db
+    from app.models import Company
+    from app.services import dashboard
+
+    admin_id = make_user("admin", "distribution").id
+    with app.app_context():
+        from app.models.org import User
+
+        admin = db.session.get(User, admin_id)
+        app.config["SIGNS_BRIEF_SECONDS"] = 300
+        first = dashboard.signs_brief(db.session, admin, date.today())
+        db.session.add(Company(legal_name="Новый клиент", name_sort="новый клиент"))
+        db.session.commit()
+        assert dashboard.signs_brief(db.session, admin, date.today()) is first   # kept, with its time
+        assert first["as_of"] is not None
+        app.config["SIGNS_BRIEF_SECONDS"] = 0
+        assert dashboard.signs_brief(db.session, admin, date.today()) is not first   # counted afresh

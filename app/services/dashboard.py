@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.i18n import N_
 from app.models.activities import Activity
+from app.models.base import utcnow
 from app.models.companies import Company
 from app.models.deals import OPEN_STAGES, Deal
 from app.models.org import User
@@ -155,17 +156,34 @@ def unit_week(session: Session, user, today: date) -> list[WeekFigure]:
     return figures
 
 
+_signs_brief_cache: dict[tuple[str, date], tuple[float, dict]] = {}   # (base, day) -> (when, brief)
+
+
 def signs_brief(session: Session, user, today: date) -> dict | None:
-    """For an admin: how many of the division's signs are red, green and unknown, and the red ones' titles."""
+    """For an admin: how many of the division's signs are red, green and unknown, and the red ones' titles.
+    Each sign counts over the whole base (hundreds of milliseconds at 200,000 clients), so a process keeps
+    the brief for SIGNS_BRIEF_SECONDS (config; the signs page itself is always fresh) and says as of when."""
     if not permissions.is_admin(user):
         return None
+    from time import monotonic
+
+    from flask import current_app
+
     from app.services import signs
     from app.services import workflow_definitions as registry
 
+    key = (str(session.get_bind().url), today)
+    kept = _signs_brief_cache.get(key)
+    if kept and monotonic() - kept[0] < current_app.config.get("SIGNS_BRIEF_SECONDS", 300):
+        return kept[1]
     states = signs.division_signs(session, registry.registry().signs, today)
-    return {"red": [s for s in states if s.state == "red"],
-            "green": sum(1 for s in states if s.state == "green"),
-            "unknown": sum(1 for s in states if s.state not in ("red", "green"))}
+    brief = {"red": [s for s in states if s.state == "red"],
+             "green": sum(1 for s in states if s.state == "green"),
+             "unknown": sum(1 for s in states if s.state not in ("red", "green")),
+             "as_of": utcnow()}
+    _signs_brief_cache.clear()
+    _signs_brief_cache[key] = (monotonic(), brief)
+    return brief
 
 
 def usual_pages(user) -> list[tuple[str, str]]:
