@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models.imports import ImportMapping, ImportRun
 from app.services import imports
 from app.services.permissions import can_manage_data, is_admin, require
-from app.web import render
+from app.web import render, upload_limit
 
 
 def _run(run_id: int) -> ImportRun:
@@ -24,6 +24,7 @@ def _base():
 
 
 @bp.route("/import", methods=["GET", "POST"])
+@upload_limit("IMPORT_MAX_BYTES")
 def import_start():
     """Upload a CSV or XLSX file of companies or contacts."""
     require(can_manage_data(current_user))

@@ -1,6 +1,7 @@
 """Promotion views (thin: parse, call a service, render)."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from flask import abort, current_app, redirect, render_template, request, send_file, url_for
@@ -19,16 +20,17 @@ from app.models.responses import RESPONSE_STATUSES, Response
 from app.promotion import bp
 from app.promotion.forms import FormErrors, campaign_input, parse_date, parse_money, response_input
 from app.services import address_lists as address_list_service
-from app.services import audit, campaign_analysis, org, promotion_plan
+from app.services import audit, campaign_analysis, numbers, org, promotion_plan
 from app.services import campaigns as campaigns_service
 from app.services import responses as responses_service
 from app.services.jobs import enqueue
 from app.services.permissions import can_handle_response, can_manage_promotion, require
 from app.services.promotion import PromotionError, setting
 from app.services.promotion import label as promotion_label
-from app.web import public, render
+from app.web import public, render, upload_limit
 
 bp.add_app_template_global(promotion_label, "promotion_label")
+BUDGET_KEY = re.compile(r"b-([0-9]{1,2})-([0-9]{1,10})")  # a budget grid cell: b-<month>-<channel id>
 
 
 # ---------------------------------------------------------------- campaigns
@@ -61,7 +63,7 @@ def new_campaign():
     require(can_manage_promotion(current_user))
     if request.method == "POST":
         return _save_campaign(None)
-    year = request.args.get("year", type=int)
+    year = request.args.get("year", type=numbers.bounded(2000, 2100))
     plan = promotion_plan.ensure_plan(db.session, year, current_user.id) if year else None
     db.session.commit()
     return render_template("promotion/campaign_form.html", **_campaign_form_context(
@@ -178,7 +180,7 @@ def _plan_view(year: int):
     return promotion_plan.plan_view(db.session, p) if p else None
 
 
-@bp.route("/plan/<int:year>")
+@bp.route("/plan/<int(min=2000, max=2100):year>")
 def plan(year: int):
     """The year's plan: budget by month and channel, the calendar, planned vs actual."""
     if not 2000 <= year <= 2100:
@@ -188,7 +190,7 @@ def plan(year: int):
                   has_previous=promotion_plan.plan_for(db.session, year - 1) is not None)
 
 
-@bp.route("/plan/<int:year>/budget", methods=["POST"])
+@bp.route("/plan/<int(min=2000, max=2100):year>/budget", methods=["POST"])
 def save_budget(year: int):
     """Save the budget grid of a year's plan."""
     require(can_manage_promotion(current_user))
@@ -197,9 +199,12 @@ def save_budget(year: int):
     cells = {}
     for key in request.form:
         if key.startswith("b-"):
-            _b, month, channel_id = key.split("-")
-            value = parse_money(request.form, key, errors)
-            cells[(int(month), int(channel_id))] = value
+            cell = BUDGET_KEY.fullmatch(key)
+            month, channel_id = (numbers.whole_number(cell[1], 1, 12), numbers.id_or_none(cell[2])) if cell else (None, None)
+            if month is None or channel_id is None:
+                errors[key] = _("This budget cell is not on the plan's grid.")
+                continue
+            cells[(month, channel_id)] = parse_money(request.form, key, errors)
     if request.form.get("status") in PLAN_STATUSES:
         p.status = request.form["status"]
     if not errors:
@@ -217,7 +222,7 @@ def save_budget(year: int):
                            has_previous=promotion_plan.plan_for(db.session, year - 1) is not None), 422 if errors else 200
 
 
-@bp.route("/plan/<int:year>/copy", methods=["POST"])
+@bp.route("/plan/<int(min=2000, max=2100):year>/copy", methods=["POST"])
 def copy_plan(year: int):
     """Start this year's plan as a draft copy of last year's."""
     require(can_manage_promotion(current_user))
@@ -308,13 +313,14 @@ def response_status(response_id: int):
 
 
 @bp.route("/responses/import", methods=["GET", "POST"])
+@upload_limit("IMPORT_MAX_BYTES")
 def import_responses():
     """Import responses from a CSV file (exhibition lists, call-tracking exports)."""
     require(can_manage_promotion(current_user))
     result, errors = None, FormErrors()
     if request.method == "POST":
         upload = request.files.get("file")
-        campaign_id = request.form.get("campaign_id", type=int)
+        campaign_id = request.form.get("campaign_id", type=numbers.record_id)
         if upload is None or not upload.filename:
             errors["file"] = _("Choose a CSV file.")
         else:
@@ -391,8 +397,7 @@ def analysis():
     today = date.today()
     end = parse_date(request.args, "end", errors) or today
     start = parse_date(request.args, "start", errors) or (end - timedelta(weeks=12))
-    if start > end:
-        start, end = end, start
+    start, end = numbers.bounded_range(start, end)
     sort = request.args.get("sort", "responses")
     descending = request.args.get("dir", "desc") != "asc"
     result = campaign_analysis.analyse(db.session, start, end, reader_locale(), sort=sort, descending=descending)
