@@ -72,7 +72,9 @@ def render(page: str, partial: str | None = None, /, **context) -> Response | st
 def load_user(value: str) -> User | None:
     """The session holds id and a per-user token, so bumping the token signs a person out."""
     user_id, _sep, token = value.partition(":")
-    if not user_id.isdigit():
+    from app.services.numbers import id_or_none
+
+    if id_or_none(user_id) is None:
         return None
     user = db.session.get(User, int(user_id))
     if user is None or user.session_token != token or not user.is_active:

@@ -6,7 +6,7 @@ from flask_login import current_user
 from app.data_quality import bp
 from app.extensions import db
 from app.models.imports import ImportMapping, ImportRun
-from app.services import imports
+from app.services import imports, numbers
 from app.services.permissions import can_manage_data, is_admin, require
 from app.web import render, upload_limit
 
@@ -67,7 +67,7 @@ def import_mapping(run_id: int):
             error = str(exc)
             current = mapping
     else:
-        use = request.args.get("use", type=int)
+        use = request.args.get("use", type=numbers.record_id)
         chosen = db.session.get(ImportMapping, use) if use else None
         current = chosen.mapping if chosen else (run.mapping or imports.guess_mapping(run.kind, info["headers"]))
     return render_template("data_quality/import_mapping.html", run=run, info=info, current=current, saved=saved,

@@ -3,9 +3,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
-    IntegerField,
     MultipleFileField,
     SelectField,
     SelectMultipleField,
@@ -14,6 +11,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.forms import BoundedDateField, BoundedDateTimeLocalField, IdField
 
 NONE = 0  # the "nobody" / "none" choice of an optional select
 
@@ -33,7 +32,7 @@ class KeyAccountForm(FlaskForm):
 
 class MarkKeyAccountForm(KeyAccountForm):
     company = StringField(_l("Company (name or INN)"), validators=[DataRequired(), Length(max=300)])
-    company_id = IntegerField(_l("Company (name or INN)"), validators=[Optional()])  # set by the company picker
+    company_id = IdField(_l("Company (name or INN)"), validators=[Optional()])  # set by the company picker
 
 
 class RequestForm(FlaskForm):
@@ -42,8 +41,8 @@ class RequestForm(FlaskForm):
     details = TextAreaField(_l("Details"), validators=[Optional(), Length(max=20000)])
     contact_id = SelectField(_l("Who asked"), coerce=int, default=NONE)
     channel = SelectField(_l("Channel"), validators=[DataRequired()])
-    asked_at = DateTimeLocalField(_l("When"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
-    due_on = DateField(_l("Date agreed with the client"), validators=[Optional()])
+    asked_at = BoundedDateTimeLocalField(_l("When"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    due_on = BoundedDateField(_l("Date agreed with the client"), validators=[Optional()])
     unit_ids = CheckboxesField(_l("Departments"), coerce=int)
     files = MultipleFileField(_l("Attachments"))
 

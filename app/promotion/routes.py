@@ -23,6 +23,7 @@ from app.services import address_lists as address_list_service
 from app.services import audit, campaign_analysis, numbers, org, promotion_plan
 from app.services import campaigns as campaigns_service
 from app.services import responses as responses_service
+from app.services.errors import RuleError
 from app.services.jobs import enqueue
 from app.services.permissions import can_handle_response, can_manage_promotion, require
 from app.services.promotion import PromotionError, setting
@@ -83,7 +84,7 @@ def edit_campaign(campaign_id: int):
 
 def _save_campaign(campaign: Campaign | None):
     data, errors = campaign_input(request.form)
-    version = request.form.get("version", type=int)
+    version = request.form.get("version", type=numbers.bounded(0, numbers.MAX_ID))
     if not errors:
         try:
             saved = campaigns_service.save_campaign(db.session, data, campaign.id if campaign else None, version)
@@ -156,7 +157,7 @@ def channels():
     if request.method == "POST":
         require(can_manage_promotion(current_user))
         try:
-            campaigns_service.save_channel(db.session, request.form.get("channel_id", type=int), request.form.get("name_ru", ""),
+            campaigns_service.save_channel(db.session, request.form.get("channel_id", type=numbers.record_id), request.form.get("name_ru", ""),
                                  request.form.get("name_en", ""), request.form.get("active", "1") == "1")
             db.session.commit()
         except PromotionError as exc:
@@ -299,7 +300,7 @@ def response_status(response_id: int):
     try:
         if "handled_by_id" in request.form:
             require(can_manage_promotion(current_user))   # handing a response to a seller is Promotion's call
-            responses_service.assign(db.session, response_id, request.form.get("handled_by_id", type=int))
+            responses_service.assign(db.session, response_id, request.form.get("handled_by_id", type=numbers.record_id))
         responses_service.set_status(db.session, response_id, request.form.get("status", ""), request.form.get("reason"),
                            current_user.id)
         db.session.commit()
@@ -447,7 +448,11 @@ def segment(segment_id: int | None = None):
     if segment_id and seg is None:
         abort(404)
     if request.method == "POST":
-        definition = _definition_from(request.form)
+        try:
+            definition = _definition_from(request.form)
+        except RuleError as exc:
+            return render_template("promotion/segment.html", **_builder_context(
+                seg, {}, {exc.field or "name": exc.message}, request.form.get("name", ""))), 422
         try:
             seg = address_list_service.save_segment(db.session, request.form.get("name", ""), definition, current_user.id,
                                      seg.id if seg else None)
@@ -468,7 +473,7 @@ def segment_count():
     _require_lists()
     try:
         definition = _definition_from(request.form)
-    except ValueError:
+    except RuleError:
         definition = {}
     return render_template("promotion/_segment_count.html", counts=address_list_service.count(db.session, definition))
 
@@ -477,13 +482,13 @@ def segment_count():
 def generate_list():
     """Start generating a list from a segment; answers with the progress bar."""
     _require_lists()
-    seg = db.session.get(Segment, request.form.get("segment_id", type=int) or 0)
+    seg = db.session.get(Segment, request.form.get("segment_id", type=numbers.record_id) or 0)
     if seg is None:
         abort(404)
     try:
         lst = address_list_service.create_list(db.session, seg, request.form.get("fmt", ""), request.form.get("file_type", "csv"),
                                 {"bom": request.form.get("bom"), "semicolon": request.form.get("semicolon"),
-                                 "unverified_days": request.form.get("unverified_days", type=int)
+                                 "unverified_days": request.form.get("unverified_days", type=numbers.bounded(1, 36500))
                                  if request.form.get("exclude_unverified") else None},
                                 current_user.id, setting("LIST_EXPIRY_DAYS"))
         db.session.commit()
@@ -516,7 +521,7 @@ def attach_list(list_id: int):
     """Attach a list to a campaign so its responses can be traced to the list."""
     _require_lists()
     lst = db.session.get(AddressList, list_id) or abort(404)
-    campaign = db.get_or_404(Campaign, request.form.get("campaign_id", type=int) or 0)
+    campaign = db.get_or_404(Campaign, request.form.get("campaign_id", type=numbers.record_id) or 0)
     campaign.address_list_id = lst.id
     db.session.commit()
     return redirect(url_for("promotion.campaign_detail", campaign_id=campaign.id))

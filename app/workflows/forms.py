@@ -1,15 +1,15 @@
 """Reading the card forms: plain request fields to typed values, with a message per bad field."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from app.services import numbers
+from app.services.errors import RuleError
+
 
 def optional_int(value: str | None) -> int | None:
-    value = (value or "").strip()
-    return int(value) if value.isdigit() else None
+    return numbers.id_or_none(value)
 
 
 def parse_card(form: MultiDict) -> tuple[dict, dict[str, str]]:
@@ -19,11 +19,11 @@ def parse_card(form: MultiDict) -> tuple[dict, dict[str, str]]:
     raw_due = (form.get("due_on") or "").strip()
     if raw_due:
         try:
-            due_on = date.fromisoformat(raw_due)
-        except ValueError:
-            errors["due_on"] = _("Give the date as YYYY-MM-DD.")
+            due_on = numbers.parse_date(raw_due, "due_on")
+        except RuleError:
+            errors["due_on"] = _("Give the date as YYYY-MM-DD, between 1900 and 2100.")
     raw_assignee = (form.get("assignee_id") or "").strip()
-    if raw_assignee and not raw_assignee.isdigit():
+    if raw_assignee and numbers.id_or_none(raw_assignee) is None:
         errors["assignee_id"] = _("Choose a person from the list.")
     values = {
         "title": form.get("title", ""),
@@ -42,4 +42,4 @@ def parse_version(form: MultiDict, name: str = "version") -> int:
 
 def parse_order(form: MultiDict) -> list[int]:
     """The card ids of a column, top to bottom, as the column form posted them."""
-    return [int(v) for v in form.getlist("card") if v.isdigit()]
+    return numbers.ids(form.getlist("card"))
