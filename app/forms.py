@@ -17,6 +17,16 @@ def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def id_choice(value) -> int:
+    """`coerce=` for a select of records: 0 ("none") or an id up to 2^31-1; anything else is not a choice."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= numbers.MAX_ID:
+        return value
+    number = numbers.whole_number(value, 0, numbers.MAX_ID)
+    if number is None:
+        raise ValueError(f"not a choice: {value!r}")
+    return number
+
+
 class AmountField(Field):
     """An amount, quantity or price typed in the person's locale; a bad value is a message next to the field."""
 

@@ -124,7 +124,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(err):
-        return _error(404, _("This page does not exist or was removed."))
+        from werkzeug.exceptions import NotFound
+
+        own = getattr(err, "description", None)   # abort(404, description=...) says why
+        return _error(404, own if own and own != NotFound.description else _("This page does not exist or was removed."))
 
     @app.errorhandler(413)
     def too_large(err):

@@ -1,7 +1,10 @@
 """Import screens: upload, mapping, preview with per-row choices, the job, and the report (thin views)."""
+import zipfile
+
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from openpyxl.utils.exceptions import InvalidFileException
 
 from app.data_quality import bp
 from app.extensions import db
@@ -36,7 +39,12 @@ def import_start():
                 raise imports.ImportError_(_("Choose a file to import."))
             run = imports.store_upload(db.session, _base(), request.form.get("kind", ""), upload.filename,
                                           upload.read(), current_user.id)
-            imports.file_info(imports.run_path(_base(), run))
+            try:
+                imports.file_info(imports.run_path(_base(), run))
+            except (zipfile.BadZipFile, KeyError, OSError, InvalidFileException) as exc:
+                imports.remove_upload(_base(), run)
+                raise imports.ImportError_(_("This file is neither a CSV table nor an Excel workbook (.xlsx)."
+                                             )) from exc
             db.session.commit()
             return redirect(url_for("data_quality.import_mapping", run_id=run.id), 303)
         except (imports.ImportError_, UnicodeError, ValueError) as exc:
@@ -48,7 +56,7 @@ def import_start():
 @bp.route("/import/<int:run_id>/mapping", methods=["GET", "POST"])
 def import_mapping(run_id: int):
     """Guessed column mapping, editable and saveable; then the preview."""
-    run = _run(run_id)
+    run = _pending_run(run_id)
     info = imports.file_info(imports.run_path(_base(), run))
     saved = imports.saved_mappings(db.session, run.kind)
     error = None
@@ -77,7 +85,7 @@ def import_mapping(run_id: int):
 @bp.route("/import/<int:run_id>/preview", methods=["GET", "POST"])
 def import_preview(run_id: int):
     """The first rows with errors and duplicate status; a choice per row; then the import job."""
-    run = _run(run_id)
+    run = _pending_run(run_id)
     opts = run.options or {}
     if request.method == "POST":
         from app.data_quality.jobs import import_job
