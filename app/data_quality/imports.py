@@ -22,6 +22,14 @@ def _run(run_id: int) -> ImportRun:
     return run
 
 
+def _pending_run(run_id: int) -> ImportRun:
+    """A run whose file still waits for its mapping and preview; once it ran (or was sent to run) they are gone."""
+    run = _run(run_id)
+    if run.status != "uploaded" or not run.stored_name or run.job_id:
+        abort(404, description=_("This import has already run; its report is on the import's page."))
+    return run
+
+
 def _base():
     return current_app.config["UPLOAD_DIR"]
 
