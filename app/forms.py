@@ -2,12 +2,14 @@
 of services/numbers.py (the person's locale, finite, bounded by the column)."""
 from __future__ import annotations
 
+import re
+
 from babel.numbers import format_decimal
 from wtforms.fields import DateField, DateTimeLocalField, Field, IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import TextInput
 
-from app.i18n import reader_locale
+from app.i18n import reader_locale, tr
 from app.services import numbers
 from app.services.errors import RuleError
 
@@ -58,7 +60,9 @@ class AmountField(Field):
         if self.data is None:
             return ""
         pattern = "#,##0" + ("." + "#" * self.precision.places if self.precision.places else "")
-        return format_decimal(self.data, format=pattern, locale=reader_locale()).replace("\u00a0", " ")
+        text = format_decimal(self.data, format=pattern, locale=reader_locale()).replace("\u00a0", " ")
+        # 1.234 shown as "1,234" would read as a thousand and more; "1,2340" reads one way only.
+        return text + "0" if re.fullmatch(r"[0-9]{1,3}[.,][0-9]{3}", text) else text
 
 
 class IdField(IntegerField):
@@ -70,7 +74,7 @@ class IdField(IntegerField):
             return
         self.data = numbers.id_or_none(valuelist[0])
         if self.data is None:
-            raise ValueError(self.gettext("Choose from the list."))
+            raise ValueError(tr("Choose from the list."))
 
 
 class _InDateRange:

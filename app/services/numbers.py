@@ -79,7 +79,7 @@ def parse_decimal_input(raw, precision: Precision = MONEY, *, minimum: Decimal |
         raise RuleError(_("The value cannot be below %(min)s.", min=format_decimal(minimum, locale=locale)), field)
     if abs(value) > precision.maximum:
         raise RuleError(too_large(precision, locale), field)
-    if value.as_tuple().exponent < -places:
+    if value != value.quantize(Decimal(1).scaleb(-places)):
         if places == 0:
             raise RuleError(_("Give a whole number."), field)
         raise RuleError(_("At most %(n)d digits after the decimal separator.", n=places), field)
