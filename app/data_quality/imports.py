@@ -39,7 +39,7 @@ def _base():
 def import_start():
     """Upload a CSV or XLSX file of companies or contacts."""
     require(can_manage_data(current_user))
-    error = None
+    error, run = None, None
     if request.method == "POST":
         upload = request.files.get("file")
         try:
@@ -50,12 +50,13 @@ def import_start():
             try:
                 imports.file_info(imports.run_path(_base(), run))
             except (zipfile.BadZipFile, KeyError, OSError, InvalidFileException) as exc:
-                imports.remove_upload(_base(), run)
                 raise imports.ImportError_(_("This file is neither a CSV table nor an Excel workbook (.xlsx)."
                                              )) from exc
             db.session.commit()
             return redirect(url_for("data_quality.import_mapping", run_id=run.id), 303)
         except (imports.ImportError_, UnicodeError, ValueError) as exc:
+            if run is not None:   # a refused file is not kept
+                imports.remove_upload(_base(), run)
             db.session.rollback()
             error = str(exc)
     return render_template("data_quality/import_start.html", error=error), 422 if error else 200
