@@ -241,7 +241,9 @@ def _recent_deal_activity(session, rng, today, sellers, counts) -> None:
         if rng.random() < 0.75:
             log_activity(session, author_id=deal.owner_id or sellers[0].id, company_id=deal.company_id,
                          kind=rng.choice(("call", "meeting", "email")), deal_id=deal.id, contact_id=deal.contact_id,
-                         occurred_at=_at(today - timedelta(days=rng.randint(0, 12)), rng.randint(9, 18)),
+                         # never later than now: a call "today at 15:00" seeded in the morning is in the future
+                         occurred_at=min(_at(today - timedelta(days=rng.randint(0, 12)), rng.randint(9, 18)),
+                                         datetime.now(timezone.utc)),
                          subject="Обсудили условия поставки", outcome=rng.choice(("ждут счёт", "просят скидку",
                                                                                   "согласовывают у директора")))
             n += 1

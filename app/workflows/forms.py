@@ -1,11 +1,12 @@
 """Reading the card forms: plain request fields to typed values, with a message per bad field."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from app.services import numbers
-from app.services.errors import RuleError
 
 
 def optional_int(value: str | None) -> int | None:
@@ -19,9 +20,12 @@ def parse_card(form: MultiDict) -> tuple[dict, dict[str, str]]:
     raw_due = (form.get("due_on") or "").strip()
     if raw_due:
         try:
-            due_on = numbers.parse_date(raw_due, "due_on")
-        except RuleError:
-            errors["due_on"] = _("Give the date as YYYY-MM-DD, between 1900 and 2100.")
+            due_on = date.fromisoformat(raw_due)
+        except ValueError:
+            errors["due_on"] = _("Give the date as YYYY-MM-DD.")
+        else:
+            if not numbers.in_date_range(due_on):
+                due_on, errors["due_on"] = None, numbers.date_error()
     raw_assignee = (form.get("assignee_id") or "").strip()
     if raw_assignee and numbers.id_or_none(raw_assignee) is None:
         errors["assignee_id"] = _("Choose a person from the list.")
