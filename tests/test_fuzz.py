@@ -14,8 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
-from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from app.extensions import db
 from tests.conftest import PASSWORD, Auth
@@ -137,20 +136,21 @@ def _real_ids(app) -> dict[str, str]:
         "crm.card:card_id": first("board_cards"),
         "workflows.checklist_item:item_id": first("card_checklist_items"),
     }
-    token = db.session.execute(text("SELECT min(public_token) FROM campaigns")).scalar() if _has(
-        "campaigns", "public_token") else None
-    if token:
-        ids["promotion.public_form:token"] = ids["promotion.public_submit:token"] = token
-        ids["promotion.public_thanks:token"] = token
-    invite = db.session.execute(text("SELECT min(token) FROM survey_invites")).scalar() if _has(
-        "survey_invites", "token") else None
-    if invite:
-        ids["sales.survey_public:token"] = invite
+    from flask import current_app
+
+    from app.models.surveys import SurveyInvite
+    from app.services import responses, surveys
+
+    campaign = db.session.execute(text("SELECT max(id) FROM campaigns WHERE status = 'running'")).scalar() or \
+        db.session.execute(text("SELECT max(id) FROM campaigns")).scalar()
+    if campaign:
+        token = responses.form_token(campaign)
+        for endpoint in ("promotion.public_form", "promotion.public_submit", "promotion.public_thanks"):
+            ids[f"{endpoint}:token"] = token
+    invite = db.session.scalars(select(SurveyInvite).where(SurveyInvite.used_at.is_(None))).first()
+    if invite is not None:
+        ids["sales.survey_public:token"] = surveys.token_for(current_app.config["SECRET_KEY"], invite)
     return {k: v for k, v in ids.items() if v is not None}
-
-
-def _has(table: str, column: str) -> bool:
-    return column in {c["name"] for c in sa_inspect(db.engine).get_columns(table)}
 
 
 def _fingerprint() -> tuple:
