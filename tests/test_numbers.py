@@ -224,3 +224,13 @@ def test_duplicate_thresholds_are_numbers_in_range(app, auth, make_user, thresho
     resp = auth.post("/data/duplicates/settings", {"review_threshold": threshold, "strong_threshold": "90",
                                                    "verify_age_months": "12"})
     assert resp.status_code == 422
+
+
+@pytest.mark.parametrize("value, shown", [(Decimal("1e30"), "1,000,000,000,000,000,000,000,000,000,000.00"),
+                                          (Decimal("Infinity"), "—"), (Decimal("NaN"), "—"), (float("inf"), "—"),
+                                          (Decimal("15000.5"), "15,000.50")])
+def test_an_amount_written_before_the_rule_never_breaks_a_page(app, value, shown):
+    from app.i18n import money
+
+    with app.test_request_context():
+        assert shown in money(value)
