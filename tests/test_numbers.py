@@ -234,3 +234,14 @@ def test_an_amount_written_before_the_rule_never_breaks_a_page(app, value, shown
 
     with app.test_request_context():
         assert shown in money(value)
+
+
+def test_the_rule_s_limits_are_the_numeric_columns_limits(app):
+    """If a column's precision changes, the number rule must change with it (or the database overflows)."""
+    from sqlalchemy import Numeric
+
+    with app.app_context():
+        columns = {f"{t.name}.{c.name}": (c.type.precision, c.type.scale) for t in db.metadata.sorted_tables
+                   for c in t.columns if isinstance(c.type, Numeric) and not isinstance(c.type, db.Float)}
+    assert columns.pop("deal_lines.quantity") == (numbers.QUANTITY.digits, numbers.QUANTITY.places)
+    assert columns and set(columns.values()) == {(numbers.MONEY.digits, numbers.MONEY.places)}, columns
