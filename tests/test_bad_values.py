@@ -315,3 +315,11 @@ def test_a_phone_row_that_is_checked_by_the_rule_still_saves(app, auth, make_use
     with app.app_context():
         assert [contact_points.format_phone(p.e164) for p in db.session.scalars(select(Phone))] == [
             contact_points.format_phone("+74957654321")]
+
+
+@pytest.mark.parametrize("inn", ["77070838²3", "7707083８93", "٧707083893", "77070838931²"])
+def test_an_inn_with_digits_that_are_not_ascii_is_refused_next_to_the_field(app, auth, make_user, inn):
+    _admin(auth, make_user)
+    resp = auth.post("/crm/companies/new", company_form(inn=inn))
+    assert resp.status_code == 422
+    assert _count(app, Company) == 0
