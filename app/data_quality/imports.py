@@ -100,8 +100,9 @@ def import_preview(run_id: int):
         from app.data_quality.jobs import import_job
         from app.services.jobs import enqueue
 
-        overrides = {k.removeprefix("action_"): v for k, v in request.form.items()
-                     if k.startswith("action_") and v in imports.ON_DUPLICATE}
+        overrides = {k.removeprefix("action_"): v for k, v in request.form.items()   # action_<row number>
+                     if k.startswith("action_") and v in imports.ON_DUPLICATE
+                     and numbers.whole_number(k.removeprefix("action_"), 1, numbers.MAX_ID) is not None}
         run.options = {**opts, "overrides": overrides, "on_duplicate": request.form.get("on_duplicate",
                                                                                          opts.get("on_duplicate", "skip")),
                        "all_or_nothing": bool(request.form.get("all_or_nothing"))}
