@@ -126,7 +126,7 @@ def _real_ids(app) -> dict[str, str]:
         "notification_id": first("notifications") or "1", "plan_id": first("week_plans"),
         "point_id": first("phones"), "product_id": first("products"), "record_id": first("companies"),
         "request_id": first("client_requests"), "response_id": first("responses"), "route_id": first("request_routes"),
-        "run_id": first("import_runs") or "1", "segment_id": first("segments"), "seller_id": first("users"),
+        "run_id": first("import_runs"), "segment_id": first("segments"), "seller_id": first("users"),
         "survey_id": first("surveys"), "task_id": first("plan_tasks"), "type_id": first("client_types"),
         "unit_id": first("units"), "user_id": first("users", f"WHERE id <> {admin_id}"), "year": "2026",
         "kind": "phone", "name": "legal_name", "entity_type": "companies", "job_id": "no-such-job",
@@ -169,9 +169,14 @@ def _fingerprint() -> tuple:
 def seeded(app):
     """A small demo base (every area has work) and its admin."""
     from app.demo import seed_demo
+    from app.services import imports
 
     with app.app_context():
         seed_demo(db.session, companies=30, seed=11, password=PASSWORD)
+        admin_id = db.session.execute(text("SELECT min(id) FROM users WHERE role = 'admin'")).scalar()
+        # an import waiting for its mapping and preview, so those pages are fuzzed too
+        imports.store_upload(db.session, app.config["UPLOAD_DIR"], "company", "c.csv",
+                             "Наименование;ИНН;Город\r\nРомашка;7707083893;Москва\r\n".encode("cp1251"), admin_id)
         db.session.commit()
         return _real_ids(app)
 
