@@ -24,6 +24,16 @@ from tests.companies_support import company_form, make_company, make_contact
 HUGE = [str(2**31), str(2**63 + 1), str(2**64), "9" * 30]
 
 
+@pytest.fixture(autouse=True)
+def _no_uploads_left_behind(app):
+    """Uploads these tests leave waiting (an import never run) are removed, as the daily clean-up would."""
+    folder = Path(app.config["UPLOAD_DIR"]) / "imports"
+    before = set(folder.iterdir()) if folder.exists() else set()
+    yield
+    for path in (set(folder.iterdir()) if folder.exists() else set()) - before:
+        path.unlink(missing_ok=True)
+
+
 def _russian(app, user) -> None:
     with app.app_context():
         db.session.get(User, user.id).locale = "ru"
