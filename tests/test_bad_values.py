@@ -333,3 +333,15 @@ def test_an_inn_with_digits_that_are_not_ascii_is_refused_next_to_the_field(app,
     resp = auth.post("/crm/companies/new", company_form(inn=inn))
     assert resp.status_code == 422
     assert _count(app, Company) == 0
+
+
+def test_an_import_above_its_own_limit_is_refused_too(app, auth, make_user):
+    _admin(auth, make_user)
+    limit = app.config["IMPORT_MAX_BYTES"]
+    app.config["IMPORT_MAX_BYTES"] = 1024
+    try:
+        resp = _upload(auth, b"x" * 4096, "big.csv")
+    finally:
+        app.config["IMPORT_MAX_BYTES"] = limit
+    assert resp.status_code == 413 and "at most 1 KB" in resp.get_data(as_text=True)
+    assert _count(app, ImportRun) == 0
