@@ -31,6 +31,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     """Build the portal: extensions, blueprints, CLI; no work beyond wiring."""
     app = Flask(__name__, template_folder=str(APP_DIR / "templates"), instance_path=str(Config.INSTANCE_DIR))
     app.config.from_object(Config)
+    from app import web
+
+    web.install_converters(app)
     if isinstance(config, dict):
         app.config.update(config)
     elif config is not None:
@@ -58,7 +61,7 @@ def create_app(config: type | dict | None = None) -> Flask:
         module = importlib.import_module(module_path)
         app.register_blueprint(module.bp, url_prefix=prefix)
 
-    from app import cli, web
+    from app import cli
 
     web.init_app(app)
     cli.init_app(app)

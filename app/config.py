@@ -35,6 +35,9 @@ class Config:
     INSTANCE_DIR = INSTANCE_DIR
     UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", INSTANCE_DIR / "uploads"))
     MATERIAL_MAX_BYTES = int(os.environ.get("MATERIAL_MAX_BYTES", 20 * 1024 * 1024))  # sales materials upload limit
+    # Every request body at most this; the few upload views that need more say so with @web.upload_limit.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 25 * 1024 * 1024))
+    IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 100 * 1024 * 1024))  # company/contact/response files
     EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", INSTANCE_DIR / "exports"))
     BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", INSTANCE_DIR / "backups"))
     WORKFLOWS_DIR = Path(os.environ.get("WORKFLOWS_DIR", APP_DIR / "workflows" / "definitions"))

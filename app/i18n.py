@@ -96,10 +96,18 @@ def compile_catalogs() -> int:
 
 
 def money(value, currency: str | None = None) -> str:
-    """An amount in the reader's notation with the portal's currency: «150 000,00 ₽»."""
+    """An amount in the reader's notation with the portal's currency: «150 000,00 ₽»; a value no amount can be
+    (a row written before amounts were checked: NaN, infinity) shows as a dash rather than breaking the page."""
+    from decimal import Decimal, localcontext
+
     if value is None:
         return "—"
-    return format_currency(value, currency or current_app.config["CURRENCY"])
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    if not number.is_finite():
+        return "—"
+    with localcontext() as ctx:
+        ctx.prec = max(28, number.adjusted() + 20)   # 1e30 rounds to kopecks without overflowing
+        return format_currency(number, currency or current_app.config["CURRENCY"])
 
 
 def number(value, digits: int | None = None) -> str:

@@ -1,10 +1,11 @@
 """Request-wide behaviour: sign-in required everywhere, htmx-aware rendering, error pages."""
 from __future__ import annotations
 
-from flask import Flask, Response, redirect, render_template, request, url_for
+from flask import Flask, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.routing import IntegerConverter
 
 from app.extensions import db, htmx, login_manager
 from app.models.org import User
@@ -22,6 +23,34 @@ ENROLMENT_ENDPOINTS: set[str] = {"auth.two_step_page", "auth.two_step_start", "a
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
                            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; "
                            "base-uri 'self'; form-action 'self'; frame-ancestors 'self'")
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: ASCII digits, 0..2^31-1 unless the rule narrows it, so an id above the
+    columns' range is a 404 rather than an overflow in the database."""
+
+    regex = r"[0-9]{1,10}"
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
+        from app.services.numbers import MAX_ID
+
+        super().__init__(map, fixed_digits=fixed_digits, min=min if min is not None else 0,
+                         max=max if max is not None and max <= MAX_ID else MAX_ID, signed=False)
+
+
+def install_converters(app: Flask) -> None:
+    """Before any blueprint adds its rules (a rule takes its converter when it is added)."""
+    app.url_map.converters["int"] = IdConverter
+
+
+def upload_limit(config_key: str):
+    """Let this upload view take a body up to app.config[config_key] instead of MAX_CONTENT_LENGTH."""
+
+    def mark(view):
+        view.upload_limit = config_key
+        return view
+
+    return mark
 
 
 def public(view):
@@ -46,7 +75,9 @@ def render(page: str, partial: str | None = None, /, **context) -> Response | st
 def load_user(value: str) -> User | None:
     """The session holds id and a per-user token, so bumping the token signs a person out."""
     user_id, _sep, token = value.partition(":")
-    if not user_id.isdigit():
+    from app.services.numbers import id_or_none
+
+    if id_or_none(user_id) is None:
         return None
     user = db.session.get(User, int(user_id))
     if user is None or user.session_token != token or not user.is_active:
@@ -54,9 +85,18 @@ def load_user(value: str) -> User | None:
     return user
 
 
+def _body_limit() -> None:
+    """Runs first (before CSRF reads the form): an upload view's own, larger limit on the request body."""
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    key = getattr(view, "upload_limit", None)
+    if key:
+        request.max_content_length = current_app.config[key]
+
+
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
+    app.before_request_funcs.setdefault(None, []).insert(0, _body_limit)
 
     @app.before_request
     def require_login():
@@ -95,7 +135,18 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(err):
-        return _error(404, _("This page does not exist or was removed."))
+        from werkzeug.exceptions import NotFound
+
+        own = getattr(err, "description", None)   # abort(404, description=...) says why
+        return _error(404, own if own and own != NotFound.description else _("This page does not exist or was removed."))
+
+    @app.errorhandler(413)
+    def too_large(err):
+        from app.services.materials import human_size
+
+        limit = request.max_content_length or app.config.get("MAX_CONTENT_LENGTH")
+        return _error(413, _("The request is too large: at most %(limit)s may be sent at once.",
+                             limit=human_size(limit)) if limit else _("The request is too large."))
 
     @app.errorhandler(409)
     def conflict(err):

@@ -27,7 +27,7 @@ def test_promotion_staff_create_a_campaign_in_the_years_plan(app, auth, make_use
         plan_id = db.session.scalar(select(PromotionPlan.id).where(PromotionPlan.year == year))
     resp = auth.post("/promotion/campaigns/new", {
         "name": "Насосы для ЖКХ", "channel_id": _channel_id(app, "postal"), "status": "planned", "plan_id": plan_id,
-        "starts_on": f"{year}-03-01", "ends_on": f"{year}-03-31", "planned_budget": "150 000,50",
+        "starts_on": f"{year}-03-01", "ends_on": f"{year}-03-31", "planned_budget": "150,000.50",
         "materials": "Буклет НП-100\nСхема подключения"})
     assert resp.status_code == 302
     page = auth.get(resp.location).get_data(as_text=True)

@@ -8,7 +8,12 @@ from app.web import is_public_endpoint
 
 def _concrete(rule) -> str:
     """Fill each URL variable with a plausible value so the rule can be requested."""
-    return re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: "1" if (m.group(1) or "") in ("int", "") else "x", rule.rule)
+    def value(m) -> str:
+        if m.group(2) == "year":
+            return "2026"
+        return "1" if (m.group(1) or "") in ("int", "") else "x"
+
+    return re.sub(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", value, rule.rule)
 
 
 def _rules(app):

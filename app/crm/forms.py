@@ -8,25 +8,23 @@ from flask_babel import lazy_pgettext, to_utc
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
-    DecimalField,
     FieldList,
     Form,
     FormField,
     HiddenField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from app.forms import AmountField, BoundedDateField, BoundedDateTimeLocalField, IdField
 from app.forms import options  # noqa: F401  (routes import it from here too)
 from app.models.activities import ACTIVITY_KINDS
 from app.models.companies import LEGAL_FORMS
 from app.models.contact_points import ADDRESS_KINDS
 from app.models.deals import DEAL_STAGES
+from app.services import numbers
 
 REQUIRED = _l("This field is required.")
 TOO_LONG = _l("Too long: at most %(max)d characters (you entered %(length)d).")
@@ -38,7 +36,12 @@ def _len(n: int) -> Length:
 
 
 def _int_or_none(value):
-    return int(value) if value not in (None, "", "None") else None
+    if value in (None, "", "None"):
+        return None
+    value = numbers.id_or_none(value)
+    if value is None:
+        raise ValueError(_l("Choose from the list."))
+    return value
 
 
 STATUS_LABELS = {"prospect": _l("prospect"), "client": _l("client"), "former": _l("former")}
@@ -76,11 +79,11 @@ class ContactForm(FlaskForm):
 
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), _len(200)])
     position = StringField(_l("Position"), validators=[Optional(), _len(200)])
-    company_id = IntegerField(_l("Company"), validators=[Optional()])  # chosen in the company picker
+    company_id = IdField(_l("Company"), validators=[Optional()])  # chosen in the company picker
     phones = FieldList(StringField(_l("Phone"), validators=[Optional(), _len(40)]), min_entries=1)
     emails = FieldList(StringField(_l("Email"), validators=[Optional(), _len(254)]), min_entries=1)
     do_not_contact = BooleanField(_l("Do not contact"))
-    do_not_contact_at = DateField(_l("Do not contact since"), validators=[Optional()], format="%Y-%m-%d")
+    do_not_contact_at = BoundedDateField(_l("Do not contact since"), validators=[Optional()], format="%Y-%m-%d")
     do_not_contact_reason = StringField(_l("Reason"), validators=[Optional(), _len(300)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), _len(20000)])
     version = HiddenField()
@@ -97,8 +100,8 @@ class AddressForm(FlaskForm):
 
 class DealLineForm(Form):
     product_id = SelectField(_l("Product"), coerce=_int_or_none, choices=[], validate_choice=False)
-    quantity = DecimalField(_l("Quantity"), default=1, places=None, validators=[Optional(), NumberRange(min=0)])
-    amount = DecimalField(_l("Amount"), places=None, validators=[Optional(), NumberRange(min=0)])
+    quantity = AmountField(_l("Quantity"), default=1, precision=numbers.QUANTITY, validators=[Optional()])
+    amount = AmountField(_l("Amount"), validators=[Optional()])
 
 
 class DealForm(FlaskForm):
@@ -109,7 +112,7 @@ class DealForm(FlaskForm):
     owner_id = SelectField(_l("Owner"), coerce=_int_or_none, choices=[])
     stage = SelectField(_l("Stage"), choices=options((s, STAGE_LABELS[s]) for s in DEAL_STAGES), default="new")
     lost_reason = StringField(_l("Why it was lost"), validators=[Optional(), _len(300)])
-    expected_close = DateField(_l("Expected close"), validators=[Optional()], format="%Y-%m-%d")
+    expected_close = BoundedDateField(_l("Expected close"), validators=[Optional()], format="%Y-%m-%d")
     lines = FieldList(FormField(DealLineForm), min_entries=1)
     version = HiddenField()
 
@@ -117,7 +120,7 @@ class DealForm(FlaskForm):
 class ProductForm(FlaskForm):
     name = StringField(lazy_pgettext("named thing", "Name"), validators=[DataRequired(REQUIRED), _len(200)])
     product_line = StringField(_l("Product line"), validators=[DataRequired(REQUIRED), _len(120)])
-    price = DecimalField(_l("Price"), places=2, validators=[DataRequired(REQUIRED), NumberRange(min=0)])
+    price = AmountField(_l("Price"), validators=[InputRequired(REQUIRED)])
     active = BooleanField(_l("In the catalogue"), default=True)
 
 
@@ -125,7 +128,7 @@ class ActivityForm(FlaskForm):
     """Log a call, meeting, email or note from the company page."""
 
     kind = SelectField(_l("What"), choices=options((k, KIND_LABELS[k]) for k in ACTIVITY_KINDS), default="call")
-    occurred_at = DateTimeLocalField(_l("When"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+    occurred_at = BoundedDateTimeLocalField(_l("When"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
                                      validators=[DataRequired(BAD_DATE)])
     contact_id = SelectField(_l("Contact"), coerce=_int_or_none, choices=[])
     deal_id = SelectField(_l("Deal"), coerce=_int_or_none, choices=[])

@@ -28,14 +28,14 @@ from app.models.contacts import Contact
 from app.models.deals import Deal
 from app.models.org import User
 from app.models.products import Product
-from app.services import activities, audit, contact_points, org
+from app.services import activities, audit, contact_points, numbers, org
 from app.services import companies as companies_service
 from app.services import contacts as contacts_service
 from app.services import deals as deals_service
 from app.services import permissions as perm
 from app.services import products as products_service
 from app.services import search as search_service
-from app.services.errors import Conflict, FieldErrors
+from app.services.errors import Conflict, FieldErrors, RuleError
 from app.services.timeline import company_timeline
 from app.web import render
 
@@ -54,7 +54,7 @@ def _company_or_404(company_id: int, include_deleted: bool = False) -> Company:
 
 
 def _version(value) -> int | None:
-    return int(value) if str(value or "").isdigit() else None
+    return numbers.whole_number(value, 0, numbers.MAX_ID)
 
 
 def _people_choices():
@@ -76,7 +76,7 @@ def _saved(form, save):
         result = save()
         db.session.commit()
         return result
-    except FieldErrors as exc:
+    except RuleError as exc:   # FieldErrors among them
         db.session.rollback()
         attach_errors(form, exc.errors)
         return None
@@ -134,11 +134,11 @@ def crm_user_name(user_id: int | None) -> str:
 def companies():
     """Current companies with filters, sorting and pagination; the filters live in the URL."""
     args = request.args
-    filters = {"client_type": args.get("client_type", type=int), "status": args.get("status") or None,
-               "manager": args.get("manager", type=int), "region": (args.get("region") or "").strip()[:120],
-               "city": (args.get("city") or "").strip()[:120], "tag": args.get("tag", type=int)}
+    filters = {"client_type": args.get("client_type", type=numbers.record_id), "status": args.get("status") or None,
+               "manager": args.get("manager", type=numbers.record_id), "region": (args.get("region") or "").strip()[:120],
+               "city": (args.get("city") or "").strip()[:120], "tag": args.get("tag", type=numbers.record_id)}
     sort = args.get("sort", "name")
-    page = companies_service.company_list(db.session, filters, sort, args.get("page", 1, type=int),
+    page = companies_service.company_list(db.session, filters, sort, args.get("page", 1, type=numbers.page_number),
                             current_app.config["PAGE_SIZE"])
     ctx = dict(page=page, filters=filters, sort=sort,
                client_types=db.session.scalars(select(ClientType).order_by(ClientType.id)).all(),
@@ -182,6 +182,12 @@ def company_edit(company_id: int):
     form = _company_choices(CompanyForm(obj=company))
     if request.method == "GET":
         _company_form_values(form, company)
+    elif "tags" not in request.form:
+        # Without the field we cannot tell "no tags" from "keep them"; the form always sends it, even empty.
+        form.tags.data = ", ".join(t.name for t in company.tags)
+        form.validate()
+        form.form_errors.append(_("The tags field is missing from the form; reload the page and try again."))
+        return render_template("crm/company_form.html", form=form, company=company), 422
     shown = stale.shown_form(CompanyForm) if request.method == "POST" else None
     if form.validate_on_submit():
         data = {k: form[k].data for k in companies_service.COMPANY_FIELDS}
@@ -431,9 +437,9 @@ def contacts():
     """Current contacts: search by name, position, phone or email; filter by do-not-contact."""
     args = request.args
     filters = {"q": (args.get("q") or "").strip()[:200], "dnc": args.get("dnc") or None,
-               "company": args.get("company", type=int)}
+               "company": args.get("company", type=numbers.record_id)}
     sort = args.get("sort", "name")
-    page = contacts_service.contact_list(db.session, filters, sort, args.get("page", 1, type=int),
+    page = contacts_service.contact_list(db.session, filters, sort, args.get("page", 1, type=numbers.page_number),
                             current_app.config["PAGE_SIZE"], _region())
     return render("crm/contacts.html", "crm/_contacts_table.html", page=page, filters=filters, sort=sort)
 
@@ -453,24 +459,42 @@ def contact(contact_id: int):
                            can_edit=perm.can_edit_contact(current_user, contact))
 
 
+ROW_ACTION = re.compile(r"(add)-(phones|emails)|(remove)-(phones|emails)-([0-9]{1,3})")
+
+
 def _contact_form_rows(form: ContactForm) -> None:
     """Add or remove a phone/email row when the person pressed one of those buttons instead of Save."""
-    action = request.form.get("row_action", "")
-    if action in ("add-phones", "add-emails"):
-        getattr(form, action[4:]).append_entry()
-    elif action.startswith("remove-"):
-        _verb, name, index = action.split("-")
-        rows = getattr(form, name)
-        kept = [e.data for i, e in enumerate(rows.entries) if i != int(index)]
-        while rows.entries:
-            rows.pop_entry()
-        for value in kept or [""]:
-            rows.append_entry(value)
+    action = ROW_ACTION.fullmatch(request.form.get("row_action", ""))
+    if action is None:
+        form.refused = True
+        form.form_errors.append(_("This button is not on the form; reload the page and try again."))
+        return
+    if action[1]:
+        getattr(form, action[2]).append_entry()
+        return
+    rows = getattr(form, action[4])
+    kept = [e.data for i, e in enumerate(rows.entries) if i != int(action[5])]
+    while rows.entries:
+        rows.pop_entry()
+    for value in kept or [""]:
+        rows.append_entry(value)
 
 
 def _save_contact(form: ContactForm, contact: Contact | None, shown=None):
     if request.form.get("row_action"):
         _contact_form_rows(form)
+        return None
+    missing = [name for name in ("phones", "emails") if not any(k.startswith(f"{name}-") for k in request.form)]
+    if request.method == "POST" and missing:
+        # The form always sends its rows (an empty one at least); without them we cannot tell what to keep.
+        for name in missing:
+            rows = getattr(form, name)
+            while rows.entries:
+                rows.pop_entry()
+            rows.append_entry("")
+        form.validate()
+        form.refused = True
+        form.form_errors.append(_("The phone and email rows are missing from the form; reload the page and try again."))
         return None
     if not form.validate_on_submit():
         return None
@@ -494,7 +518,7 @@ def _save_contact(form: ContactForm, contact: Contact | None, shown=None):
 def contact_new():
     """Add a person, usually from their company's page."""
     form = ContactForm()
-    company_id = form.company_id.data if request.method == "POST" else request.args.get("company_id", type=int)
+    company_id = form.company_id.data if request.method == "POST" else request.args.get("company_id", type=numbers.record_id)
     company = db.session.get(Company, company_id) if company_id else None
     if company is not None:
         perm.require(perm.can_edit_company(current_user, company))
@@ -503,7 +527,7 @@ def contact_new():
     done = _save_contact(form, None)
     if done is not None:
         return done
-    status = 422 if form.is_submitted() and not request.form.get("row_action") else 200
+    status = 422 if form.is_submitted() and (getattr(form, "refused", False) or not request.form.get("row_action")) else 200
     return render_template("crm/contact_form.html", form=form, contact=None, company=company), status
 
 
@@ -525,7 +549,8 @@ def contact_edit(contact_id: int):
                                   company=contact.company)
     if done is not None:
         return done
-    status = 422 if form.is_submitted() and not request.form.get("row_action") else 200
+    status = 422 if form.is_submitted() and (getattr(form, "refused", False) or not request.form.get("row_action")) \
+        else 200
     return render_template("crm/contact_form.html", form=form, contact=contact, company=contact.company,
                            originals=stale.original_inputs(shown or form)), status
 

@@ -1,14 +1,17 @@
 """Import screens: upload, mapping, preview with per-row choices, the job, and the report (thin views)."""
+import zipfile
+
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from openpyxl.utils.exceptions import InvalidFileException
 
 from app.data_quality import bp
 from app.extensions import db
 from app.models.imports import ImportMapping, ImportRun
-from app.services import imports
+from app.services import imports, numbers
 from app.services.permissions import can_manage_data, is_admin, require
-from app.web import render
+from app.web import render, upload_limit
 
 
 def _run(run_id: int) -> ImportRun:
@@ -19,15 +22,24 @@ def _run(run_id: int) -> ImportRun:
     return run
 
 
+def _pending_run(run_id: int) -> ImportRun:
+    """A run whose file still waits for its mapping and preview; once it ran (or was sent to run) they are gone."""
+    run = _run(run_id)
+    if run.status != "uploaded" or not run.stored_name or run.job_id:
+        abort(404, description=_("This import has already run; its report is on the import's page."))
+    return run
+
+
 def _base():
     return current_app.config["UPLOAD_DIR"]
 
 
 @bp.route("/import", methods=["GET", "POST"])
+@upload_limit("IMPORT_MAX_BYTES")
 def import_start():
     """Upload a CSV or XLSX file of companies or contacts."""
     require(can_manage_data(current_user))
-    error = None
+    error, run = None, None
     if request.method == "POST":
         upload = request.files.get("file")
         try:
@@ -35,10 +47,16 @@ def import_start():
                 raise imports.ImportError_(_("Choose a file to import."))
             run = imports.store_upload(db.session, _base(), request.form.get("kind", ""), upload.filename,
                                           upload.read(), current_user.id)
-            imports.file_info(imports.run_path(_base(), run))
+            try:
+                imports.file_info(imports.run_path(_base(), run))
+            except (zipfile.BadZipFile, KeyError, OSError, InvalidFileException) as exc:
+                raise imports.ImportError_(_("This file is neither a CSV table nor an Excel workbook (.xlsx)."
+                                             )) from exc
             db.session.commit()
             return redirect(url_for("data_quality.import_mapping", run_id=run.id), 303)
         except (imports.ImportError_, UnicodeError, ValueError) as exc:
+            if run is not None:   # a refused file is not kept
+                imports.remove_upload(_base(), run)
             db.session.rollback()
             error = str(exc)
     return render_template("data_quality/import_start.html", error=error), 422 if error else 200
@@ -47,7 +65,7 @@ def import_start():
 @bp.route("/import/<int:run_id>/mapping", methods=["GET", "POST"])
 def import_mapping(run_id: int):
     """Guessed column mapping, editable and saveable; then the preview."""
-    run = _run(run_id)
+    run = _pending_run(run_id)
     info = imports.file_info(imports.run_path(_base(), run))
     saved = imports.saved_mappings(db.session, run.kind)
     error = None
@@ -66,7 +84,7 @@ def import_mapping(run_id: int):
             error = str(exc)
             current = mapping
     else:
-        use = request.args.get("use", type=int)
+        use = request.args.get("use", type=numbers.record_id)
         chosen = db.session.get(ImportMapping, use) if use else None
         current = chosen.mapping if chosen else (run.mapping or imports.guess_mapping(run.kind, info["headers"]))
     return render_template("data_quality/import_mapping.html", run=run, info=info, current=current, saved=saved,
@@ -76,14 +94,15 @@ def import_mapping(run_id: int):
 @bp.route("/import/<int:run_id>/preview", methods=["GET", "POST"])
 def import_preview(run_id: int):
     """The first rows with errors and duplicate status; a choice per row; then the import job."""
-    run = _run(run_id)
+    run = _pending_run(run_id)
     opts = run.options or {}
     if request.method == "POST":
         from app.data_quality.jobs import import_job
         from app.services.jobs import enqueue
 
-        overrides = {k.removeprefix("action_"): v for k, v in request.form.items()
-                     if k.startswith("action_") and v in imports.ON_DUPLICATE}
+        overrides = {k.removeprefix("action_"): v for k, v in request.form.items()   # action_<row number>
+                     if k.startswith("action_") and v in imports.ON_DUPLICATE
+                     and numbers.whole_number(k.removeprefix("action_"), 1, numbers.MAX_ID) is not None}
         run.options = {**opts, "overrides": overrides, "on_duplicate": request.form.get("on_duplicate",
                                                                                          opts.get("on_duplicate", "skip")),
                        "all_or_nothing": bool(request.form.get("all_or_nothing"))}

@@ -8,7 +8,7 @@ from werkzeug.routing import BuildError
 from app.data_quality import bp
 from app.data_quality.forms import SettingsForm
 from app.extensions import db
-from app.services import duplicates, matching
+from app.services import duplicates, matching, numbers
 from app.services import merges as merge_service
 from app.services.permissions import can_manage_data, is_admin, require
 from app.web import render
@@ -80,7 +80,7 @@ def queue():
     """The review queue: candidate groups best first, with score and reasons, and the scan button."""
     require(can_manage_data(current_user))
     kind = _kind(request.args.get("kind", "company"))
-    page = max(1, request.args.get("page", 1, type=int))
+    page = max(1, request.args.get("page", 1, type=numbers.page_number))
     groups = duplicates.open_groups(db.session, kind, limit=25, offset=(page - 1) * 25)
     rows = [(g, duplicates.group_records(db.session, g)) for g in groups]
     from app.data_quality.jobs import last_scan
@@ -120,8 +120,8 @@ def compare():
     """Side by side: the reviewer picks the survivor and, field by field, the value to keep."""
     require(can_manage_data(current_user))
     kind = _kind(request.args.get("kind"))
-    ids = [int(i) for i in request.args.get("ids", "").split(",") if i.strip().isdigit()]
-    group_id = request.args.get("group", type=int)
+    ids = numbers.ids(request.args.get("ids", "").split(","))
+    group_id = request.args.get("group", type=numbers.record_id)
     view = _compare_context(kind, ids, group_id)
     if len(view["records"]) < 2:
         abort(404)
@@ -163,11 +163,11 @@ def do_merge():
     """Merge the chosen records into the survivor; the answer is the merge's page with its undo."""
     require(can_manage_data(current_user))
     kind = _kind(request.form.get("kind"))
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
-    survivor_id = request.form.get("survivor", type=int)
-    group_id = request.form.get("group_id", type=int)
-    choices = {name: request.form.get(f"choice_{name}", type=int) for name, _label in merge_service.MERGE_FIELDS[kind]
-               if request.form.get(f"choice_{name}", type=int) in ids}
+    ids = numbers.ids(request.form.getlist("ids"))
+    survivor_id = request.form.get("survivor", type=numbers.record_id)
+    group_id = request.form.get("group_id", type=numbers.record_id)
+    choices = {name: request.form.get(f"choice_{name}", type=numbers.record_id) for name, _label in merge_service.MERGE_FIELDS[kind]
+               if request.form.get(f"choice_{name}", type=numbers.record_id) in ids}
     errors = []
     if survivor_id not in ids:
         errors.append(_("Choose the record that survives among the records being merged."))
@@ -182,7 +182,7 @@ def do_merge():
         except merge_service.MergeError as exc:
             db.session.rollback()
             errors.append(str(exc))
-    all_ids = [int(i) for i in request.form.getlist("all_ids") if i.isdigit()] or ids
+    all_ids = numbers.ids(request.form.getlist("all_ids")) or ids
     view = _compare_context(kind, all_ids, group_id, errors, survivor_id, choices)
     return render_template("data_quality/compare.html", **view), 422
 
@@ -250,7 +250,7 @@ def check(kind: str):
     """While a new company or contact is typed: the existing records it looks like."""
     kind = _kind(kind)
     fields = {k: v for k, v in request.args.items()}
-    hits = matching.likely_duplicates(db.session, kind, fields, exclude_id=request.args.get("record_id", type=int))
+    hits = matching.likely_duplicates(db.session, kind, fields, exclude_id=request.args.get("record_id", type=numbers.record_id))
     return render_template("crm/_likely_duplicates.html", hits=hits, kind=kind)
 
 

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from app.data_quality import bp
 from app.extensions import db
-from app.services import verification
+from app.services import numbers, verification
 from app.services.permissions import can_edit_company, can_manage_data, require
 from app.web import render
 
@@ -30,7 +30,7 @@ def verify_queue():
     kind = request.args.get("kind") or None
     if kind not in (None, *verification.ITEM_MODELS):
         abort(404)
-    page = max(1, request.args.get("page", 1, type=int))
+    page = max(1, request.args.get("page", 1, type=numbers.page_number))
     items = verification.stale_items(db.session, kind=kind, limit=50, offset=(page - 1) * 50)
     return render("data_quality/verify.html", "data_quality/_verify_table.html", items=items, kind=kind, page=page,
                   total=verification.count_stale(db.session), months=verification.age_months(db.session))

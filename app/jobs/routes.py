@@ -9,6 +9,7 @@ from app.demo import seed_demo_job
 from app.extensions import db
 from app.jobs import bp
 from app.models.jobs import JobRecord
+from app.services import numbers
 from app.services.jobs import enqueue, live_state
 from app.services.permissions import is_admin, require
 from app.web import render
@@ -47,7 +48,7 @@ def start_demo_seed():
     require(is_admin(current_user))
     if not current_app.config["DEMO_TOOLS"]:
         abort(404)   # never offered on a production portal
-    companies = max(1, min(request.form.get("companies", 200, type=int) or 200, 100_000))
-    record = enqueue(seed_demo_job, companies, request.form.get("seed", 7, type=int) or 7, kind="demo_seed",
+    companies = numbers.clamp(request.form.get("companies"), 1, 100_000, 200)
+    record = enqueue(seed_demo_job, companies, numbers.clamp(request.form.get("seed"), 0, 2**31 - 1, 7), kind="demo_seed",
                      title=_("Demo data: %(n)s companies", n=companies), user_id=current_user.id)
     return render_template("jobs/_progress.html", job=record)

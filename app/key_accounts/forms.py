@@ -3,9 +3,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
-    IntegerField,
     MultipleFileField,
     SelectField,
     SelectMultipleField,
@@ -14,6 +11,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.forms import BoundedDateField, BoundedDateTimeLocalField, IdField, id_choice
 
 NONE = 0  # the "nobody" / "none" choice of an optional select
 
@@ -26,25 +25,25 @@ class CheckboxesField(SelectMultipleField):
 
 
 class KeyAccountForm(FlaskForm):
-    manager_id = SelectField(_l("Account manager"), coerce=int, validators=[InputRequired()])
-    deputy_id = SelectField(_l("Deputy"), coerce=int, default=NONE)
+    manager_id = SelectField(_l("Account manager"), coerce=id_choice, validators=[InputRequired()])
+    deputy_id = SelectField(_l("Deputy"), coerce=id_choice, default=NONE)
     note = TextAreaField(_l("Hand-over note"), validators=[Optional(), Length(max=4000)])
 
 
 class MarkKeyAccountForm(KeyAccountForm):
     company = StringField(_l("Company (name or INN)"), validators=[DataRequired(), Length(max=300)])
-    company_id = IntegerField(_l("Company (name or INN)"), validators=[Optional()])  # set by the company picker
+    company_id = IdField(_l("Company (name or INN)"), validators=[Optional()])  # set by the company picker
 
 
 class RequestForm(FlaskForm):
-    company_id = SelectField(_l("Client"), coerce=int, validators=[InputRequired()])
+    company_id = SelectField(_l("Client"), coerce=id_choice, validators=[InputRequired()])
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=300)])
     details = TextAreaField(_l("Details"), validators=[Optional(), Length(max=20000)])
-    contact_id = SelectField(_l("Who asked"), coerce=int, default=NONE)
+    contact_id = SelectField(_l("Who asked"), coerce=id_choice, default=NONE)
     channel = SelectField(_l("Channel"), validators=[DataRequired()])
-    asked_at = DateTimeLocalField(_l("When"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
-    due_on = DateField(_l("Date agreed with the client"), validators=[Optional()])
-    unit_ids = CheckboxesField(_l("Departments"), coerce=int)
+    asked_at = BoundedDateTimeLocalField(_l("When"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    due_on = BoundedDateField(_l("Date agreed with the client"), validators=[Optional()])
+    unit_ids = CheckboxesField(_l("Departments"), coerce=id_choice)
     files = MultipleFileField(_l("Attachments"))
 
 
@@ -52,5 +51,5 @@ class UnitForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
     name_ru = StringField(_l("Name (Russian)"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=200)])
-    parent_id = SelectField(_l("Part of"), coerce=int, default=NONE)
+    parent_id = SelectField(_l("Part of"), coerce=id_choice, default=NONE)
     in_distribution = BooleanField(_l("In the Distribution division"))

@@ -20,7 +20,7 @@ from app.models.companies import Company
 from app.models.contacts import Contact
 from app.models.key_accounts import KeyAccount
 from app.models.org import Unit, User
-from app.services import client_requests, org, permissions
+from app.services import client_requests, numbers, org, permissions
 from app.services import key_accounts as key_accounts_service
 from app.services import search as search_service
 from app.services.client_request_figures import request_figures
@@ -55,7 +55,7 @@ def start():
 def home():
     """The account manager's accounts with revenue, requests, deals in progress and last contact."""
     manager = current_user
-    manager_id = request.args.get("manager", type=int)
+    manager_id = request.args.get("manager", type=numbers.record_id)
     if manager_id and manager_id != current_user.id:
         manager = db.session.get(User, manager_id)
         if manager is None or not permissions.can_carry_for(current_user, manager, None):
@@ -154,7 +154,7 @@ def requests_list():
     """Requests the person carries and where each one is: which department holds it, in what state."""
     tab = request.args.get("tab", "active")
     page = client_requests.carried_requests(db.session, current_user, tab, _today(),
-                                     page=request.args.get("page", 1, type=int))
+                                     page=request.args.get("page", 1, type=numbers.page_number))
     return render("key_accounts/requests.html", "key_accounts/_requests_table.html", page=page, tab=tab, today=_today())
 
 
@@ -167,7 +167,7 @@ def new_request():
     companies = client_requests.registrable_accounts(db.session, current_user)
     form.company_id.choices = [(NONE, "—")] + [(c.id, c.display_name) for c in companies]
     if request.method == "GET" and not reloading:
-        form.company_id.data = request.args.get("company_id", type=int)
+        form.company_id.data = request.args.get("company_id", type=numbers.record_id)
     company_id = form.company_id.data
     contacts = db.session.scalars(select(Contact).where(Contact.company_id == (company_id or -1),
                                                         Contact.deleted_at.is_(None)).order_by(Contact.name)).all()
@@ -284,7 +284,7 @@ def request_action(request_id: int, action: str):
         elif action == "reopen":
             client_requests.reopen(db.session, request_id, request.form.get("reason", ""), current_user.id)
         elif action == "split":
-            unit_ids = request.form.getlist("unit_id", type=int)
+            unit_ids = request.form.getlist("unit_id", type=numbers.record_id)
             subjects, details = request.form.getlist("subject"), request.form.getlist("details")
             parts = [(uid, subjects[i] if i < len(subjects) else "", details[i] if i < len(details) else "")
                      for i, uid in enumerate(unit_ids)]
@@ -320,7 +320,7 @@ def inbox():
     """The department's requests: what waits for an answer, what is late, what was answered."""
     unit_id = current_user.unit_id
     if permissions.is_admin(current_user):
-        unit_id = request.args.get("unit", unit_id, type=int)
+        unit_id = request.args.get("unit", unit_id, type=numbers.record_id)
     unit = db.session.get(Unit, unit_id) or abort(404)
     tab = request.args.get("tab", "waiting")
     items = client_requests.inbox(db.session, unit.id, _today(), tab)

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from app.services import numbers
 from app.services.campaigns import CampaignInput
+from app.services.errors import RuleError
 from app.services.responses import ResponseInput
 
 
@@ -16,43 +18,36 @@ class FormErrors(dict):
 
 
 def parse_date(form: MultiDict, name: str, errors: FormErrors) -> date | None:
-    raw = (form.get(name) or "").strip()
-    if not raw:
-        return None
+    """A date field by the one date rule (1900..2100); a message next to it otherwise."""
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        errors[name] = _("Use a date like 2026-03-31.")
+        return numbers.parse_date(form.get(name), name)
+    except RuleError as exc:
+        errors[name] = exc.message
         return None
 
 
 def parse_money(form: MultiDict, name: str, errors: FormErrors) -> Decimal | None:
-    raw = (form.get(name) or "").strip().replace(" ", "").replace("\u00a0", "").replace(",", ".")
-    if not raw:
-        return None
+    """An amount in the person's locale by the one number rule (finite, fits the column)."""
     try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        errors[name] = _("Give an amount, e.g. 15000 or 15000.50.")
+        return numbers.parse_decimal_input(form.get(name), numbers.MONEY, field=name)
+    except RuleError as exc:
+        errors[name] = exc.message
         return None
-    if not value.is_finite():
-        errors[name] = _("Give an amount, e.g. 15000 or 15000.50.")
-        return None
-    return value.quantize(Decimal("0.01"))
 
 
 def parse_int(form: MultiDict, name: str, errors: FormErrors) -> int | None:
+    """A whole number 0..2^31-1 (an id or a count); '²' or 2^64 is a message, never an overflow."""
     raw = (form.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    value = numbers.whole_number(raw, 0, numbers.MAX_ID)
+    if value is None:
         errors[name] = _("Give a whole number.")
-        return None
-    return int(raw)
+    return value
 
 
 def ids(form: MultiDict, name: str) -> list[int]:
-    return [int(v) for v in form.getlist(name) if str(v).isdigit()]
+    return numbers.ids(form.getlist(name))
 
 
 def campaign_input(form: MultiDict) -> tuple[CampaignInput, FormErrors]:
@@ -77,7 +72,7 @@ def response_input(form: MultiDict, source: str, user_id: int | None) -> tuple[R
     """The staff dialog or the public form as a ResponseInput; campaign 'unknown' is a valid answer."""
     errors = FormErrors()
     raw_campaign = form.get("campaign_id") or ""
-    campaign_id = int(raw_campaign) if raw_campaign.isdigit() else None
+    campaign_id = numbers.id_or_none(raw_campaign)
     data = ResponseInput(campaign_id=campaign_id, name=form.get("name"), email=form.get("email"),
                          phone=form.get("phone"), company_name=form.get("company_name"),
                          message=form.get("message"), source=source, handled_by_id=user_id,

@@ -1,6 +1,7 @@
 """Promotion views (thin: parse, call a service, render)."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from flask import abort, current_app, redirect, render_template, request, send_file, url_for
@@ -19,18 +20,20 @@ from app.models.responses import RESPONSE_STATUSES, Response
 from app.promotion import bp
 from app.promotion.forms import FormErrors, campaign_input, parse_date, parse_money, response_input
 from app.services import address_lists as address_list_service
-from app.services import audit, campaign_analysis, org, promotion_plan
+from app.services import audit, campaign_analysis, numbers, org, promotion_plan
 from app.services import settings as settings_service
 from app.services import campaigns as campaigns_service
 from app.services import responses as responses_service
+from app.services.errors import RuleError
 from app.services.jobs import enqueue
 from app.services.links import external_url, is_external_ready
 from app.services.permissions import can_handle_response, can_manage_promotion, require
 from app.services.promotion import PromotionError, setting
 from app.services.promotion import label as promotion_label
-from app.web import public, render
+from app.web import public, render, upload_limit
 
 bp.add_app_template_global(promotion_label, "promotion_label")
+BUDGET_KEY = re.compile(r"b-([0-9]{1,2})-([0-9]{1,10})")  # a budget grid cell: b-<month>-<channel id>
 
 
 # ---------------------------------------------------------------- campaigns
@@ -63,7 +66,7 @@ def new_campaign():
     require(can_manage_promotion(current_user))
     if request.method == "POST":
         return _save_campaign(None)
-    year = request.args.get("year", type=int)
+    year = request.args.get("year", type=numbers.bounded(2000, 2100))
     plan = promotion_plan.ensure_plan(db.session, year, current_user.id) if year else None
     db.session.commit()
     return render_template("promotion/campaign_form.html", **_campaign_form_context(
@@ -83,7 +86,7 @@ def edit_campaign(campaign_id: int):
 
 def _save_campaign(campaign: Campaign | None):
     data, errors = campaign_input(request.form)
-    version = request.form.get("version", type=int)
+    version = request.form.get("version", type=numbers.bounded(0, numbers.MAX_ID))
     if not errors:
         try:
             saved = campaigns_service.save_campaign(db.session, data, campaign.id if campaign else None, version)
@@ -159,7 +162,7 @@ def channels():
     if request.method == "POST":
         require(can_manage_promotion(current_user))
         try:
-            campaigns_service.save_channel(db.session, request.form.get("channel_id", type=int), request.form.get("name_ru", ""),
+            campaigns_service.save_channel(db.session, request.form.get("channel_id", type=numbers.record_id), request.form.get("name_ru", ""),
                                  request.form.get("name_en", ""), request.form.get("active", "1") == "1")
             db.session.commit()
         except PromotionError as exc:
@@ -183,7 +186,7 @@ def _plan_view(year: int):
     return promotion_plan.plan_view(db.session, p) if p else None
 
 
-@bp.route("/plan/<int:year>")
+@bp.route("/plan/<int(min=2000, max=2100):year>")
 def plan(year: int):
     """The year's plan: budget by month and channel, the calendar, planned vs actual."""
     if not 2000 <= year <= 2100:
@@ -193,7 +196,7 @@ def plan(year: int):
                   has_previous=promotion_plan.plan_for(db.session, year - 1) is not None)
 
 
-@bp.route("/plan/<int:year>/budget", methods=["POST"])
+@bp.route("/plan/<int(min=2000, max=2100):year>/budget", methods=["POST"])
 def save_budget(year: int):
     """Save the budget grid of a year's plan."""
     require(can_manage_promotion(current_user))
@@ -202,9 +205,12 @@ def save_budget(year: int):
     cells = {}
     for key in request.form:
         if key.startswith("b-"):
-            _b, month, channel_id = key.split("-")
-            value = parse_money(request.form, key, errors)
-            cells[(int(month), int(channel_id))] = value
+            cell = BUDGET_KEY.fullmatch(key)
+            month, channel_id = (numbers.whole_number(cell[1], 1, 12), numbers.id_or_none(cell[2])) if cell else (None, None)
+            if month is None or channel_id is None:
+                errors[key] = _("This budget cell is not on the plan's grid.")
+                continue
+            cells[(month, channel_id)] = parse_money(request.form, key, errors)
     if request.form.get("status") in PLAN_STATUSES:
         p.status = request.form["status"]
     if not errors:
@@ -222,7 +228,7 @@ def save_budget(year: int):
                            has_previous=promotion_plan.plan_for(db.session, year - 1) is not None), 422 if errors else 200
 
 
-@bp.route("/plan/<int:year>/copy", methods=["POST"])
+@bp.route("/plan/<int(min=2000, max=2100):year>/copy", methods=["POST"])
 def copy_plan(year: int):
     """Start this year's plan as a draft copy of last year's."""
     require(can_manage_promotion(current_user))
@@ -335,7 +341,7 @@ def response_status(response_id: int):
     try:
         if "handled_by_id" in request.form:
             require(can_manage_promotion(current_user))   # handing a response to a seller is Promotion's call
-            responses_service.assign(db.session, response_id, request.form.get("handled_by_id", type=int))
+            responses_service.assign(db.session, response_id, request.form.get("handled_by_id", type=numbers.record_id))
         responses_service.set_status(db.session, response_id, request.form.get("status", ""), request.form.get("reason"),
                            current_user.id)
         db.session.commit()
@@ -349,13 +355,14 @@ def response_status(response_id: int):
 
 
 @bp.route("/responses/import", methods=["GET", "POST"])
+@upload_limit("IMPORT_MAX_BYTES")
 def import_responses():
     """Import responses from a CSV file (exhibition lists, call-tracking exports)."""
     require(can_manage_promotion(current_user))
     result, errors = None, FormErrors()
     if request.method == "POST":
         upload = request.files.get("file")
-        campaign_id = request.form.get("campaign_id", type=int)
+        campaign_id = request.form.get("campaign_id", type=numbers.record_id)
         if upload is None or not upload.filename:
             errors["file"] = _("Choose a CSV file.")
         else:
@@ -445,8 +452,7 @@ def analysis():
     today = date.today()
     end = parse_date(request.args, "end", errors) or today
     start = parse_date(request.args, "start", errors) or (end - timedelta(weeks=12))
-    if start > end:
-        start, end = end, start
+    start, end = numbers.bounded_range(start, end)
     sort = request.args.get("sort", "responses")
     descending = request.args.get("dir", "desc") != "asc"
     result = campaign_analysis.analyse(db.session, start, end, reader_locale(), sort=sort, descending=descending)
@@ -496,7 +502,11 @@ def segment(segment_id: int | None = None):
     if segment_id and seg is None:
         abort(404)
     if request.method == "POST":
-        definition = _definition_from(request.form)
+        try:
+            definition = _definition_from(request.form)
+        except RuleError as exc:
+            return render_template("promotion/segment.html", **_builder_context(
+                seg, {}, {exc.field or "name": exc.message}, request.form.get("name", ""))), 422
         try:
             seg = address_list_service.save_segment(db.session, request.form.get("name", ""), definition, current_user.id,
                                      seg.id if seg else None)
@@ -517,7 +527,7 @@ def segment_count():
     _require_lists()
     try:
         definition = _definition_from(request.form)
-    except ValueError:
+    except RuleError:
         definition = {}
     return render_template("promotion/_segment_count.html", counts=address_list_service.count(db.session, definition))
 
@@ -533,13 +543,13 @@ def _choice(form, name: str) -> bool | None:
 def generate_list():
     """Start generating a list from a segment; answers with the progress bar."""
     _require_lists()
-    seg = db.session.get(Segment, request.form.get("segment_id", type=int) or 0)
+    seg = db.session.get(Segment, request.form.get("segment_id", type=numbers.record_id) or 0)
     if seg is None:
         abort(404)
     try:
         lst = address_list_service.create_list(db.session, seg, request.form.get("fmt", ""), request.form.get("file_type", "csv"),
                                 {"bom": _choice(request.form, "bom"), "semicolon": _choice(request.form, "semicolon"),
-                                 "unverified_days": request.form.get("unverified_days", type=int)
+                                 "unverified_days": request.form.get("unverified_days", type=numbers.bounded(1, 36500))
                                  if request.form.get("exclude_unverified") else None},
                                 current_user.id, setting("LIST_EXPIRY_DAYS"))
         db.session.commit()
@@ -572,7 +582,7 @@ def attach_list(list_id: int):
     """Attach a list to a campaign so its responses can be traced to the list."""
     _require_lists()
     lst = db.session.get(AddressList, list_id) or abort(404)
-    campaign = db.get_or_404(Campaign, request.form.get("campaign_id", type=int) or 0)
+    campaign = db.get_or_404(Campaign, request.form.get("campaign_id", type=numbers.record_id) or 0)
     campaign.address_list_id = lst.id
     db.session.commit()
     return redirect(url_for("promotion.campaign_detail", campaign_id=campaign.id))

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from app.services import numbers
+
 
 def int_or_none(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    return numbers.id_or_none(value)
 
 
 def int_list(values) -> list[int]:
@@ -16,17 +15,17 @@ def int_list(values) -> list[int]:
 
 
 def date_or(value, default: date | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
+    """A date by the one date rule (1900..2100), else the default."""
+    day = numbers.date_or_none(value)
+    return day if day is not None else default
 
 
 def period(args, today: date) -> tuple[date, date]:
-    """A period from ?start=&end= (default: the last 90 days); reversed ends are put in order."""
+    """A period from ?start=&end= (default: the last 90 days); reversed ends are put in order, and a period is
+    at most ten years long (the start moves up)."""
     end = date_or(args.get("end"), today)
     start = date_or(args.get("start"), end - timedelta(days=89))
-    return (start, end) if start <= end else (end, start)
+    return numbers.bounded_range(start, end)
 
 
 def material_fields(form) -> dict:

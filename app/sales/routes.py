@@ -20,7 +20,7 @@ from app.models.products import Product
 from app.models.surveys import Survey
 from app.models.week_plans import TASK_ACTIONS, PlanTask, WeekPlan
 from app.sales import bp, forms
-from app.services import custody, figures, materials, revenue, surveys, week_plans, weeks
+from app.services import custody, figures, materials, numbers, revenue, surveys, week_plans, weeks
 from app.services.links import external_url, is_external_ready
 from app.services.permissions import can_edit_owned, can_run_surveys, can_see_sales_team, require
 from app.web import public, render
@@ -114,7 +114,7 @@ def coverage():
 @bp.route("/materials/effective")
 def effective():
     """The sellers with the best win rate and the materials in their won deals."""
-    rows = materials.effective_sellers(db.session, min_closed=request.args.get("min_closed", 3, type=int))
+    rows = materials.effective_sellers(db.session, min_closed=numbers.clamp(request.args.get("min_closed"), 1, 1000, 3))
     return render_template("sales/effective.html", rows=rows)
 
 
@@ -191,7 +191,7 @@ def plan():
     """A seller's week: the plan, suggestions to draft from, and last week's lessons."""
     seller = _seller_arg(request.args.get("seller"))
     week_start = weeks.parse_week(request.args.get("week"), date.today())
-    days = request.args.get("days", 14, type=int)
+    days = numbers.clamp(request.args.get("days"), 1, 365, 14)
     return render("sales/plan.html", "sales/_plan.html", **_plan_context(seller, week_start, days))
 
 
@@ -200,7 +200,7 @@ def plan_draft():
     """Add the chosen suggestions to the week's plan."""
     seller = _seller_arg(request.form.get("seller"))
     week_start = weeks.parse_week(request.form.get("week"), date.today())
-    days = forms.int_or_none(request.form.get("days")) or 14
+    days = numbers.clamp(request.form.get("days"), 1, 365, 14)
     try:
         week_plans.add_suggested(db.session, current_user, seller.id, week_start, request.form.getlist("keys"), days)
     except PermissionError:
@@ -299,7 +299,7 @@ def history():
         ids, who = [seller.id], seller.name
     else:
         ids, who = [s.id for s in week_plans.sellers(db.session)], _("The whole team")
-    weeks = week_plans.history(db.session, ids, date.today(), weeks=request.args.get("weeks", 8, type=int))
+    weeks = week_plans.history(db.session, ids, date.today(), weeks=numbers.clamp(request.args.get("weeks"), 1, 104, 8))
     reviews = db.session.scalars(select(WeekPlan).where(WeekPlan.seller_id.in_(ids), WeekPlan.reviewed_at.is_not(None))
                                  .order_by(WeekPlan.week_start.desc()).limit(20)).all()
     return render_template("sales/history.html", weeks=weeks, who=who, reviews=reviews,
@@ -460,7 +460,7 @@ def survey_public(token: str):
 @bp.route("/custody")
 def custody_view():
     """Per seller: how much of their client work is logged, and the deals with nothing logged at all."""
-    days = max(1, min(request.args.get("days", 14, type=int), 365))
+    days = numbers.clamp(request.args.get("days"), 1, 365, 14)
     seller_id = forms.int_or_none(request.args.get("seller"))
     return render_template("sales/custody.html", rows=custody.per_seller(db.session, date.today(), days), days=days,
                            silent=custody.silent_deals(db.session, seller_id), seller_id=seller_id)

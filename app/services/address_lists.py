@@ -23,6 +23,7 @@ from app.models.companies import Company, company_tags
 from app.models.contact_points import Address, Email, Phone
 from app.models.contacts import Contact
 from app.models.deals import Deal, DealLine
+from app.services import numbers
 from app.services.contact_points import email_key, phone_key
 from app.services import exports
 from app.services.errors import RuleError
@@ -51,17 +52,20 @@ class ListError(RuleError):
 
 
 def clean_definition(raw: dict) -> dict:
-    """Keep only known filters with non-empty values, in a stable JSON-friendly form."""
+    """Keep only known filters with non-empty values, in a stable JSON-friendly form; a date that is not one
+    (or outside 1900..2100) is a RuleError naming its field."""
     out: dict = {}
     for key in LIST_FIELDS:
         value = raw.get(key)
         if key.endswith("_ids"):
-            ids = sorted({int(v) for v in (value or []) if str(v).strip().isdigit()})
+            ids = sorted(set(numbers.ids(value or [])))
             if ids:
                 out[key] = ids
         elif key in ("active_after", "active_before"):
             if value:
-                out[key] = value.isoformat() if isinstance(value, date) else date.fromisoformat(str(value)).isoformat()
+                day = value if isinstance(value, date) else numbers.parse_date(value, key)  # RuleError when bad
+                if day is not None:
+                    out[key] = day.isoformat()
         elif key in ("regions", "cities", "industries", "statuses"):
             items = [v.strip() for v in (value or []) if v and v.strip()]
             if items:

@@ -29,7 +29,7 @@ from app.models.boards import (
 from app.models.companies import Company
 from app.models.deals import Deal
 from app.models.org import Unit, User
-from app.services import org, weeks
+from app.services import numbers, org, weeks
 from app.services.errors import RuleError
 from app.services.figures import Figure
 from app.services.links import path_for
@@ -289,9 +289,9 @@ def add_link(session: Session, card: Card, user, kind: str, target: str) -> Card
     """Link a CRM record; companies and deals must exist, other kinds are kept by id until their areas land."""
     if kind not in LINK_KINDS:
         raise InvalidCard({"kind": _("Choose what to link from the list.")})
-    if not target.strip().isdigit():
+    target_id = numbers.id_or_none(target)
+    if target_id is None:
         raise InvalidCard({"target": _("Give the record's number.")})
-    target_id = int(target)
     if kind == "company":
         company = session.get(Company, target_id)
         if company is None or company.deleted_at is not None:

@@ -135,9 +135,9 @@ def _inn_digit(digits: str, weights: tuple[int, ...]) -> int:
 
 def inn_is_valid(inn: str) -> bool:
     """A 10- or 12-digit INN whose check digits agree, so a typo is not read as a different firm."""
-    if len(inn) == 10 and inn.isdigit():
+    if len(inn) == 10 and inn.isascii() and inn.isdigit():   # "²".isdigit() is True, int("²") fails
         return _inn_digit(inn, _INN10_W) == int(inn[9])
-    if len(inn) == 12 and inn.isdigit():
+    if len(inn) == 12 and inn.isascii() and inn.isdigit():
         return (_inn_digit(inn, _INN12_W1) == int(inn[10])
                 and _inn_digit(inn, _INN12_W2) == int(inn[11]))
     return False

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,18 +14,22 @@ from app.models.base import utcnow
 from app.models.contacts import Contact
 from app.models.deals import DEAL_STAGES, Deal, DealLine
 from app.models.products import Product
+from app.services import numbers
 from app.services.companies import get_company
+from app.services.errors import RuleError
 from app.services.records import check_version, clean_fields, flush_or_conflict, length_errors, raise_errors
 from app.services.timeline import TimelineItem
 
 
-def _decimal(value) -> Decimal | None:
+def _decimal(value, precision=numbers.MONEY) -> Decimal | None:
+    """A line's number: the form's Decimal, or text read by the one number rule (RuleError when bad)."""
     if value in (None, ""):
         return None
-    try:
-        return Decimal(str(value).replace(",", ".").replace(" ", ""))
-    except InvalidOperation:
-        return None
+    if isinstance(value, Decimal):
+        if not value.is_finite() or abs(value) > precision.maximum:
+            raise RuleError(numbers.too_large(precision))
+        return value
+    return numbers.parse_decimal_input(value, precision, minimum=None)
 
 
 def save_deal(session: Session, company_id: int, data: dict, lines: list[dict], deal_id: int | None = None,
@@ -48,16 +52,29 @@ def save_deal(session: Session, company_id: int, data: dict, lines: list[dict], 
     for i, line in enumerate(lines):
         if not line.get("product_id"):
             continue
-        product = session.get(Product, int(line["product_id"]))
-        qty = _decimal(line.get("quantity")) or Decimal(1)
-        amount = _decimal(line.get("amount"))
+        product_id = numbers.id_or_none(line["product_id"])
+        product = session.get(Product, product_id) if product_id else None
+        try:
+            qty = _decimal(line.get("quantity"), numbers.QUANTITY) or Decimal(1)
+            amount = _decimal(line.get("amount"))
+        except RuleError as exc:
+            errors[f"lines-{i}-amount"] = exc.message
+            continue
         if product is None:
             errors[f"lines-{i}-product_id"] = _("Choose a product from the catalogue.")
             continue
         if qty <= 0 or (amount is not None and amount < 0):
             errors[f"lines-{i}-amount"] = _("Quantity and amount cannot be negative.")
             continue
-        clean_lines.append((product, qty, amount if amount is not None else (product.price * qty).quantize(Decimal("0.01"))))
+        if amount is None:
+            amount = (product.price * qty).quantize(Decimal("0.01"))
+        if amount > numbers.MONEY.maximum:
+            errors[f"lines-{i}-amount"] = numbers.too_large(numbers.MONEY)
+            continue
+        clean_lines.append((product, qty, amount))
+    if sum((amount for _product, _qty, amount in clean_lines), Decimal(0)) > numbers.MONEY.maximum:
+        errors.setdefault("lines-0-amount", _("The deal's total is too large: at most %(max)s.",
+                                                max=numbers.shown(numbers.MONEY.maximum)))
     if data.get("stage") != "lost":
         data["lost_reason"] = None
     raise_errors(errors)

@@ -295,7 +295,7 @@ def _owner_gone(rt: JobRuntime, record: JobRecord) -> bool:
     pid, _, host = record.owner.partition("@")
     if host != socket.gethostname():
         return False  # another machine's portal; it settles its own
-    if not pid.isdigit() or int(pid) == os.getpid():
+    if not (pid.isascii() and pid.isdigit()) or int(pid) == os.getpid():
         return True  # ours, yet gone from our queue: from before this process (a reused pid) or a lost job
     try:
         os.kill(int(pid), 0)

@@ -17,6 +17,7 @@ from app.models.contact_points import Address, Email, Phone
 from app.models.contacts import Contact
 from app.models.duplicates import DuplicateDecision
 from app.models.matching import MatchingSettings
+from app.services import numbers
 from app.services.contact_points import email_key, inn_digits, phone_key
 from app.services.errors import RuleError
 
@@ -381,7 +382,7 @@ def _record_from_fields(kind: str, fields: dict) -> dict:
                 "emails": many("emails") + many("email"), "addresses": many("addresses") + many("address")}
     company_id = fields.get("company_id")
     return {"id": None, "name": (fields.get("name") or "").strip(),
-            "company_id": int(company_id) if str(company_id or "").isdigit() else None,
+            "company_id": numbers.id_or_none(company_id),
             "company_name": fields.get("company_name") or None, "position": fields.get("position") or None,
             "phones": many("phones") + many("phone"), "emails": many("emails") + many("email")}
 
@@ -509,7 +510,7 @@ def create_checked(session: Session, kind: str, fields: dict, confirmed_differen
     else:
         company_id = str(fields.get("company_id") or "")
         obj = contacts_service.save_contact(session, {"name": name, "position": (fields.get("position") or "").strip() or None,
-                                         "company_id": int(company_id) if company_id.isdigit() else None},
+                                         "company_id": numbers.id_or_none(company_id)},
                                [phone] if phone else [], [email] if email else [], region)
     session.flush()  # the search index follows through app.services.search_sync
     remember_different(session, kind, obj.id, lookalikes, current_actor_id())

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 from app.i18n import tr as _
 from app.models.products import Product
 from app.services.deals import _decimal
+from app.services.errors import RuleError
 from app.services.records import clean_fields, length_errors, raise_errors
 
 
@@ -16,9 +17,12 @@ def save_product(session: Session, data: dict, product_id: int | None = None) ->
     for key in ("name", "product_line"):
         if not data.get(key):
             errors[key] = _("This field is required.")
-    price = _decimal(data.get("price"))
+    try:
+        price = _decimal(data.get("price"))
+    except RuleError as exc:
+        price, errors["price"] = None, exc.message
     if price is None or price < 0:
-        errors["price"] = _("Enter a price of 0 or more.")
+        errors.setdefault("price", _("Enter a price of 0 or more."))
     raise_errors(errors)
     data["price"] = price
     data["active"] = bool(data.get("active", True))

@@ -39,6 +39,8 @@ def save_budget(session: Session, plan_id: int, cells: dict[tuple[int, int], Dec
             raise PromotionError(N_("Months run from 1 to 12."))
         if amount is not None and amount < 0:
             raise PromotionError(N_("A budget cannot be negative."))
+        if session.get(Channel, channel_id) is None:
+            raise PromotionError(N_("This budget cell is not on the plan's grid."))
         line = existing.get((month, channel_id))
         if not amount:
             if line is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 
 WEEK = timedelta(days=7)
+FIRST_MONDAY, LAST_MONDAY = date(1900, 1, 1), date(2100, 12, 27)  # the bounds of services/numbers.py, as Mondays
 
 
 def monday(day: date) -> date:
@@ -37,13 +38,16 @@ def mondays(start: date, end: date) -> list[date]:
 
 
 def parse_week(value: str | None, today: date) -> date:
-    """'2026-W48' or an ISO date -> that week's Monday; anything else -> this week."""
+    """'2026-W48' or an ISO date -> that week's Monday; anything else (or outside 1900..2100) -> this week."""
     try:
+        day = None
         if value and "-W" in value:
             year, week = value.split("-W")
-            return date.fromisocalendar(int(year), int(week), 1)
-        if value:
-            return monday(date.fromisoformat(value))
+            day = date.fromisocalendar(int(year), int(week), 1)
+        elif value:
+            day = monday(date.fromisoformat(value))
+        if day is not None and FIRST_MONDAY <= day <= LAST_MONDAY:  # a week the portal's dates can hold
+            return day
     except ValueError:
         pass
     return monday(today)

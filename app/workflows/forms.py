@@ -6,10 +6,11 @@ from datetime import date
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from app.services import numbers
+
 
 def optional_int(value: str | None) -> int | None:
-    value = (value or "").strip()
-    return int(value) if value.isdigit() else None
+    return numbers.id_or_none(value)
 
 
 def parse_card(form: MultiDict) -> tuple[dict, dict[str, str]]:
@@ -22,8 +23,11 @@ def parse_card(form: MultiDict) -> tuple[dict, dict[str, str]]:
             due_on = date.fromisoformat(raw_due)
         except ValueError:
             errors["due_on"] = _("Give the date as YYYY-MM-DD.")
+        else:
+            if not numbers.in_date_range(due_on):
+                due_on, errors["due_on"] = None, numbers.date_error()
     raw_assignee = (form.get("assignee_id") or "").strip()
-    if raw_assignee and not raw_assignee.isdigit():
+    if raw_assignee and numbers.id_or_none(raw_assignee) is None:
         errors["assignee_id"] = _("Choose a person from the list.")
     values = {
         "title": form.get("title", ""),
@@ -42,4 +46,4 @@ def parse_version(form: MultiDict, name: str = "version") -> int:
 
 def parse_order(form: MultiDict) -> list[int]:
     """The card ids of a column, top to bottom, as the column form posted them."""
-    return [int(v) for v in form.getlist("card") if v.isdigit()]
+    return numbers.ids(form.getlist("card"))

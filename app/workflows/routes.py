@@ -13,7 +13,7 @@ from app.i18n import reader_locale
 from app.models.boards import LINK_KINDS, PRIORITIES, Board, BoardColumn, Card, CardChecklistItem
 from app.models.org import Unit
 from app.services import boards as service
-from app.services import permissions, signs
+from app.services import numbers, permissions, signs
 from app.services import workflow_definitions as registry
 from app.web import render
 from app.workflows import bp
@@ -105,7 +105,7 @@ def drop(board_id: int, column_id: int):
     column = db.session.get(BoardColumn, column_id)
     if column is None or column.board_id != board.id:
         abort(404)
-    card = db.get_or_404(Card, request.form.get("moved", type=int) or 0)
+    card = db.get_or_404(Card, request.form.get("moved", type=numbers.record_id) or 0)
     return _move_on_board(board, card, parse_version(request.form), column, parse_order(request.form))
 
 
@@ -129,7 +129,7 @@ def add_card(board_id: int):
     board = db.get_or_404(Board, board_id)
     permissions.require(permissions.can_manage_board(current_user, board))
     values, errors = parse_card(request.form)
-    column_id = request.form.get("column_id", type=int)
+    column_id = request.form.get("column_id", type=numbers.record_id)
     if not errors:
         try:
             service.add_card(db.session, board, current_user, values["title"], values["description"],
@@ -174,7 +174,7 @@ def card(card_id: int):
 @bp.route("/boards/<int:board_id>/move", methods=["POST"])
 def board_move(board_id: int):
     """The board's keyboard "Move to" menu: card, target column and the version the board was drawn with."""
-    card = db.get_or_404(Card, request.form.get("card_id", type=int) or 0)
+    card = db.get_or_404(Card, request.form.get("card_id", type=numbers.record_id) or 0)
     return _move_on_board(db.get_or_404(Board, board_id), card, parse_version(request.form, "card_version"), _target_column(card))
 
 
@@ -194,7 +194,7 @@ def move(card_id: int):
 
 
 def _target_column(card: Card) -> BoardColumn:
-    column = db.session.get(BoardColumn, request.form.get("to_column", type=int) or 0)
+    column = db.session.get(BoardColumn, request.form.get("to_column", type=numbers.record_id) or 0)
     if column is None or column.board_id != card.board_id:
         abort(404)
     return column
