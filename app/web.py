@@ -142,11 +142,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(err):
-        from app.services.materials import human_size
+        from app.i18n import file_size
 
         limit = request.max_content_length or app.config.get("MAX_CONTENT_LENGTH")
         return _error(413, _("The request is too large: at most %(limit)s may be sent at once.",
-                             limit=human_size(limit)) if limit else _("The request is too large."))
+                             limit=file_size(limit)) if limit else _("The request is too large."))
 
     @app.errorhandler(409)
     def conflict(err):

@@ -175,7 +175,7 @@ def test_a_body_above_the_global_limit_is_refused_in_russian_before_it_is_read(a
     resp = auth.post("/crm/companies/new", {**company_form(), "notes": "", "file": (big, "big.bin")},
                      content_type="multipart/form-data")
     assert resp.status_code == 413
-    assert "Слишком большой запрос: за один раз можно отправить не больше 25 MB" in resp.get_data(as_text=True)
+    assert "Слишком большой запрос: за один раз можно отправить не больше 25 МБ" in resp.get_data(as_text=True)
     assert _count(app, Company) == 0
 
 
@@ -343,5 +343,5 @@ def test_an_import_above_its_own_limit_is_refused_too(app, auth, make_user):
         resp = _upload(auth, b"x" * 4096, "big.csv")
     finally:
         app.config["IMPORT_MAX_BYTES"] = limit
-    assert resp.status_code == 413 and "at most 1 KB" in resp.get_data(as_text=True)
+    assert resp.status_code == 413 and "at most 1 kB" in resp.get_data(as_text=True)
     assert _count(app, ImportRun) == 0
