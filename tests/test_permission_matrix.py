@@ -9,7 +9,6 @@ A route missing from the table fails `test_every_route_is_in_the_table`; each (r
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import re
@@ -17,7 +16,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from app.extensions import db
 from app.services import access_table
@@ -53,7 +52,7 @@ def _seed(app) -> dict:
     from app.models.key_accounts import KeyAccount
     from app.models.materials import Material
     from app.models.notifications import Notification
-    from app.models.org import Unit, User
+    from app.models.org import Unit
     from app.models.products import Product
     from app.models.responses import Response
     from app.models.surveys import Survey, SurveyInvite, SurveyQuestion

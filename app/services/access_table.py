@@ -24,6 +24,14 @@ assigned to staff:sales; the week plan is staff:sales'; the key account's manage
 Legal; the private material is Sales'; the deleted company was staff:sales'; the duplicate group, merge and
 import run are the CRM section's. "allow" means anything but 403/404/sign-in/5xx: a page, a redirect after a
 save, or 400/409/422 for the empty form the walk sends.
+
+Adding a route (TOTP enrolment, an admin setting, a public form page ...): add its line here, e.g.
+    "GET /account/two-step": "signed-in",
+    "POST /admin/settings/privacy": "admin",
+    "GET /promotion/r/<token>/closed": "public",
+If its URL has a variable no other route has, give the sample in `_seed`'s values (or in OVERRIDES) in
+tests/test_permission_matrix.py; if it needs a form field or query to reach its rule, add it to INPUTS there.
+If the answer should depend on what the page shows rather than its status, add a PROBE there.
 """
 from __future__ import annotations
 
