@@ -223,7 +223,7 @@ def company(company_id: int):
 
 def _company_page_parts(company: Company) -> dict:
     deals = db.session.scalars(select(Deal).where(Deal.company_id == company.id).order_by(Deal.created_at.desc())).all()
-    return dict(deals=deals, activity_form=_activity_form(company), timeline=company_timeline(db.session, company.id),
+    return dict(deals=deals, activity_form=_activity_form(company), timeline=company_timeline(db.session, company.id, viewer=current_user),
                 address_form=AddressForm(formdata=None), errors={}, editing=None, field_form=_company_choices(CompanyForm(obj=company, formdata=None)),
                 can_edit=perm.can_edit_company(current_user, company),
                 can_delete=perm.can_delete_company(current_user, company))
@@ -412,7 +412,7 @@ def company_timeline_page(company_id: int):
     except ValueError:
         abort(400)
     return render_template("crm/_timeline_page.html", company=company,
-                           timeline=company_timeline(db.session, company.id, before_at))
+                           timeline=company_timeline(db.session, company.id, before_at, viewer=current_user))
 
 
 @bp.route("/companies/<int:company_id>/activities", methods=["POST"])
@@ -426,7 +426,7 @@ def activity_new(company_id: int):
             occurred_at=form.occurred_utc(), contact_id=form.contact_id.data, deal_id=form.deal_id.data,
             subject=form.subject.data or "", outcome=form.outcome.data)):
         return render_template("crm/_activity_form.html", company=company, activity_form=_activity_form(company),
-                               timeline=company_timeline(db.session, company.id), logged=True)
+                               timeline=company_timeline(db.session, company.id, viewer=current_user), logged=True)
     return render_template("crm/_activity_form.html", company=company, activity_form=form), 422
 
 
@@ -591,7 +591,9 @@ def _deal_form(company: Company, deal: Deal | None) -> DealForm:
             form.lines.append_entry({"product_id": line.product_id, "quantity": line.quantity, "amount": line.amount})
         form.lines.append_entry()
     form.contact_id.choices = options([(None, "—")] + [(c.id, c.name) for c in company.contacts])
-    form.owner_id.choices = _people_choices()
+    keep = deal.owner_id if deal is not None else None
+    form.owner_id.choices = options([(None, "—")] + [(u.id, u.name) for u in org.active_people(db.session)
+                                                     if u.id == keep or perm.can_give_deal_to(current_user, u)])
     _product_choices(form)
     if deal is None and request.method == "GET":
         form.owner_id.data = current_user.id
@@ -618,7 +620,7 @@ def _save_deal(company: Company, deal: Deal | None):
         lines = [e.form.data for e in form.lines]
         try:
             saved = _saved(form, lambda: deals_service.save_deal(db.session, company.id, data, lines, deal.id if deal else None,
-                                                       _version(form.version.data) if deal else None))
+                                                       _version(form.version.data) if deal else None, by=current_user))
         except Conflict as exc:
             return _conflict_response("crm/deal_form.html", exc, form, company=company, deal=deal)
         if saved is not None:
@@ -672,7 +674,7 @@ def history(entity_type: str, entity_id: int):
     """Who changed what and when, field by field."""
     model = HISTORY_MODELS.get(entity_type)
     record = db.session.get(model, entity_id) if model else None
-    if record is None:
+    if record is None or not perm.can_read_history(current_user, record if model is Company else record.company):
         abort(404)
     return render_template("crm/history.html", record=record, entity_type=entity_type,
                            entries=audit.history(db.session, entity_type, entity_id))

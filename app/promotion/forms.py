@@ -59,6 +59,7 @@ def campaign_input(form: MultiDict) -> tuple[CampaignInput, FormErrors]:
         ends_on=parse_date(form, "ends_on", errors),
         planned_budget=parse_money(form, "planned_budget", errors) or Decimal(0),
         owner_id=parse_int(form, "owner_id", errors), plan_id=parse_int(form, "plan_id", errors),
+        plan_year=parse_int(form, "plan_year", errors),
         audience=form.get("audience"), address_list_id=parse_int(form, "address_list_id", errors),
         materials=form.get("materials"), client_type_ids=ids(form, "client_type_ids"),
         product_ids=ids(form, "product_ids"), past_responses=parse_int(form, "past_responses", errors),

@@ -67,10 +67,11 @@ def new_campaign():
     if request.method == "POST":
         return _save_campaign(None)
     year = request.args.get("year", type=numbers.bounded(2000, 2100))
-    plan = promotion_plan.ensure_plan(db.session, year, current_user.id) if year else None
-    db.session.commit()
+    # A GET writes nothing: the year's plan is made when the campaign is saved into it (plan_year).
+    plan = promotion_plan.plan_for(db.session, year) if year else None
     return render_template("promotion/campaign_form.html", **_campaign_form_context(
         None, preset={"plan_id": plan.id if plan else None, "owner_id": current_user.id,
+                      "plan_year": year if year and plan is None else None,
                       "starts_on": date(year, 1, 1) if year else None}))
 
 

@@ -114,7 +114,8 @@ def coverage():
 @bp.route("/materials/effective")
 def effective():
     """The sellers with the best win rate and the materials in their won deals."""
-    rows = materials.effective_sellers(db.session, min_closed=numbers.clamp(request.args.get("min_closed"), 1, 1000, 3))
+    rows = materials.effective_sellers(db.session, current_user,
+                                       min_closed=numbers.clamp(request.args.get("min_closed"), 1, 1000, 3))
     return render_template("sales/effective.html", rows=rows)
 
 
@@ -156,7 +157,7 @@ def _uses_view(deal: Deal | None = None, activity: Activity | None = None):
             error = str(exc)
         else:
             db.session.commit()
-    uses = materials.uses_for(db.session, deal_id=deal.id if deal else None,
+    uses = materials.uses_for(db.session, current_user, deal_id=deal.id if deal else None,
                               activity_id=activity.id if activity else None)
     options = [i["material"] for i in materials.library(db.session, current_user)]
     return render("sales/uses.html", "sales/_uses.html", deal=deal, activity=activity, uses=uses,

@@ -52,7 +52,7 @@ def log_activity(session: Session, *, author_id: int | None, company_id: int, ki
 
 # ---------------------------------------------------------------- timeline sources
 
-def activity_timeline(session: Session, company_id: int, before: datetime | None, limit: int) -> list[TimelineItem]:
+def activity_timeline(session: Session, company_id: int, before: datetime | None, limit: int, viewer=None) -> list[TimelineItem]:
     """Calls, meetings, emails and notes."""
     stmt = select(Activity).where(Activity.company_id == company_id)
     if before is not None:

@@ -110,7 +110,7 @@ def changes_since(session: Session, entity_type: str, entity_id: int, version: i
 
 
 
-def change_timeline(session: Session, company_id: int, before: datetime | None, limit: int) -> list[TimelineItem]:
+def change_timeline(session: Session, company_id: int, before: datetime | None, limit: int, viewer=None) -> list[TimelineItem]:
     """Changes to the company and its contacts, phones, emails and addresses, one item per save."""
     stmt = select(AuditEntry).where(AuditEntry.company_id == company_id)
     stmt = stmt.where(~((AuditEntry.entity_type == "deals") & (AuditEntry.action == "create")))

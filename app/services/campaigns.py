@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.i18n import N_
 from app.models.campaigns import CAMPAIGN_STATUSES, Campaign, CampaignSpend, Channel
 from app.models.promotion_plan import PromotionPlan
+from app.services import actor
 from app.services.folding import folded_contains
 from app.services.promotion import PromotionError
 
@@ -59,6 +60,7 @@ class CampaignInput:
     planned_budget: Decimal = Decimal(0)
     owner_id: int | None = None
     plan_id: int | None = None
+    plan_year: int | None = None  # opened from a year's plan that does not exist yet: made on save
     audience: str | None = None
     address_list_id: int | None = None
     materials: str | None = None
@@ -111,6 +113,10 @@ def save_campaign(session: Session, data: CampaignInput, campaign_id: int | None
         if session.scalar(select(Campaign.id).where(Campaign.code == code, Campaign.id != campaign_id)):
             raise PromotionError(N_("Another campaign already uses this code."), "code")
         campaign.code = code
+    if data.plan_id is None and data.plan_year is not None and 2000 <= data.plan_year <= 2100:
+        from app.services.promotion_plan import ensure_plan
+
+        data.plan_id = ensure_plan(session, data.plan_year, actor.current_actor_id()).id
     if data.plan_id is None and data.starts_on:
         data.plan_id = session.scalar(select(PromotionPlan.id).where(PromotionPlan.year == data.starts_on.year))
     for name in ("name", "channel_id", "status", "starts_on", "ends_on", "owner_id", "plan_id", "audience",

@@ -478,7 +478,7 @@ def send_reminders(session: Session, today: date) -> dict[str, int]:
 
 # ---------------------------------------------------------------- the company timeline
 
-def timeline_items(session: Session, company_id: int, before: datetime | None, limit: int):
+def timeline_items(session: Session, company_id: int, before: datetime | None, limit: int, viewer=None):
     """Requests and their steps on the company's timeline; the link opens the request for those allowed."""
     from flask import has_request_context, url_for
 
@@ -492,10 +492,16 @@ def timeline_items(session: Session, company_id: int, before: datetime | None, l
     if before is not None:
         stmt = stmt.where(RequestStep.at < before)
     items = []
+    seen: dict[int, bool] = {}
     for step, subject, unit_ru, unit_en, author in session.execute(stmt):
+        if viewer is not None and step.request_id not in seen:
+            seen[step.request_id] = can_see(session, viewer, session.get(ClientRequest, step.request_id))
+        visible = viewer is None or seen[step.request_id]
         unit = localized(unit_ru, unit_en) if unit_ru else None
-        title = f"{STEP_LABELS.get(step.kind, step.kind)}: {subject}"
-        url = url_for("key_accounts.request_detail", request_id=step.request_id) if has_request_context() else None
+        # Those outside the request learn that the client asked something, not what: no subject, no link.
+        title = f"{STEP_LABELS.get(step.kind, step.kind)}: {subject}" if visible else _("%(step)s: a client request", step=STEP_LABELS.get(step.kind, step.kind))
+        url = (url_for("key_accounts.request_detail", request_id=step.request_id)
+               if has_request_context() and visible else None)
         items.append(TimelineItem(at=step.at, kind="request", title=title, body=unit, url=url, author=author))
     return items
 

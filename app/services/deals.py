@@ -13,8 +13,9 @@ from app.i18n import trp as _p
 from app.models.base import utcnow
 from app.models.contacts import Contact
 from app.models.deals import DEAL_STAGES, Deal, DealLine
+from app.models.org import User
 from app.models.products import Product
-from app.services import numbers
+from app.services import numbers, permissions
 from app.services.companies import get_company
 from app.services.errors import RuleError
 from app.services.records import check_version, clean_fields, flush_or_conflict, length_errors, raise_errors
@@ -33,11 +34,19 @@ def _decimal(value, precision=numbers.MONEY) -> Decimal | None:
 
 
 def save_deal(session: Session, company_id: int, data: dict, lines: list[dict], deal_id: int | None = None,
-              version: int | None = None) -> Deal:
-    """Create or change a deal; its amount is the sum of its lines; a lost deal needs a reason."""
+              version: int | None = None, by=None) -> Deal:
+    """Create or change a deal; its amount is the sum of its lines; a lost deal needs a reason; the person
+    saving (`by`; None for jobs and commands) names as owner only themselves or whom they may give it to."""
     company = get_company(session, company_id)
     data = clean_fields(data, ("title", "contact_id", "owner_id", "stage", "lost_reason", "expected_close"))
     errors = length_errors(Deal, data)
+    if by is not None:
+        current = session.get(Deal, deal_id) if deal_id is not None else None
+        owner_id = data.get("owner_id")
+        if current is None or owner_id != current.owner_id:
+            owner = session.get(User, owner_id) if owner_id else None
+            if (owner_id and owner is None) or not permissions.can_give_deal_to(by, owner):
+                errors["owner_id"] = _("Open the deal in your own name; a head may give it to someone in their unit.")
     if not data.get("title"):
         errors["title"] = _("The deal needs a title.")
     if data.get("stage") not in DEAL_STAGES:
@@ -101,7 +110,7 @@ def save_deal(session: Session, company_id: int, data: dict, lines: list[dict], 
     return deal
 
 
-def deal_timeline(session: Session, company_id: int, before: datetime | None, limit: int) -> list[TimelineItem]:
+def deal_timeline(session: Session, company_id: int, before: datetime | None, limit: int, viewer=None) -> list[TimelineItem]:
     """Deals as they were opened (their later changes come through the change source)."""
     stmt = select(Deal).where(Deal.company_id == company_id)
     if before is not None:

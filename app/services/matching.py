@@ -326,7 +326,7 @@ def _base_index(session: Session, kind: str, m) -> _BaseIndex | None:
     """The cached index, (re)built when missing or old; None while a large base is still being indexed."""
     from flask import current_app
 
-    key = (str(session.get_bind().url), kind)
+    key = (str(session.get_bind().engine.url), kind)  # .engine: the session may be bound to a connection
     entry = _CACHE.get(key)
     if entry is not None and time.monotonic() - entry.built_mono <= REBUILD_SECONDS:
         return entry

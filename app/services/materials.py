@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.i18n import file_size
@@ -18,7 +18,7 @@ from app.models.deals import Deal
 from app.models.materials import MATERIAL_KINDS, Material, MaterialUse, material_client_types, material_products
 from app.models.org import Unit, User
 from app.models.products import Product
-from app.services import notifications
+from app.services import notifications, permissions
 from app.services.errors import RuleError
 
 # Extension -> the content type it is served with; nothing else may be uploaded.
@@ -127,15 +127,15 @@ def create_material(session: Session, author: User, *, title: str, kind: str, pr
 
 
 def visible_clause(user):
-    """Public materials, and private ones of the user's own unit (admins see all)."""
-    if user.role == "admin":
-        return True
+    """permissions.can_see_material as SQL: public materials, private ones of the user's own unit (admins all)."""
+    if permissions.is_admin(user):
+        return true()
     return or_(Material.private.is_(False), Material.unit_id == user.unit_id)
 
 
 def can_open(user, material: Material) -> bool:
     """A private material is for its author's unit only."""
-    return user.role == "admin" or not material.private or material.unit_id == user.unit_id
+    return permissions.can_see_material(user, material)
 
 
 def library(session: Session, user, kind: str | None = None, product_id: int | None = None,
@@ -208,8 +208,10 @@ def attach(session: Session, user, material_id: int, deal_id: int | None = None,
     return use
 
 
-def uses_for(session: Session, deal_id: int | None = None, activity_id: int | None = None) -> list[MaterialUse]:
-    stmt = select(MaterialUse).order_by(MaterialUse.used_at)
+def uses_for(session: Session, user, deal_id: int | None = None, activity_id: int | None = None) -> list[MaterialUse]:
+    """The materials used in a deal or an activity, as far as this person may see them."""
+    stmt = (select(MaterialUse).join(Material, Material.id == MaterialUse.material_id).where(visible_clause(user))
+            .order_by(MaterialUse.used_at))
     if deal_id:
         stmt = stmt.where(MaterialUse.deal_id == deal_id)
     if activity_id:
@@ -217,8 +219,9 @@ def uses_for(session: Session, deal_id: int | None = None, activity_id: int | No
     return list(session.scalars(stmt))
 
 
-def effective_sellers(session: Session, min_closed: int = 3, limit: int = 10) -> list[dict]:
-    """Sellers ranked by win rate (with enough closed deals), each with the materials in their won deals."""
+def effective_sellers(session: Session, user, min_closed: int = 3, limit: int = 10) -> list[dict]:
+    """Sellers ranked by win rate (with enough closed deals), each with the materials in their won deals
+    that this person may see."""
     won = func.sum(case((Deal.stage == "won", 1), else_=0))
     closed = func.count(Deal.id)
     rows = session.execute(
@@ -232,7 +235,7 @@ def effective_sellers(session: Session, min_closed: int = 3, limit: int = 10) ->
         .select_from(MaterialUse).join(Material, Material.id == MaterialUse.material_id)
         .outerjoin(Activity, Activity.id == MaterialUse.activity_id)
         .join(Deal, and_(Deal.id == deal_of_use, Deal.stage == "won"))
-        .where(Deal.owner_id.in_(list(users)))
+        .where(Deal.owner_id.in_(list(users)), visible_clause(user))
         .group_by(Deal.owner_id, Material.id).order_by(func.count(func.distinct(Deal.id)).desc())).all()
     by_seller: dict[int, list] = {}
     for owner_id, material, n in used:

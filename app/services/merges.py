@@ -459,7 +459,7 @@ __all__ = ["MERGE_FIELDS", "MergeError", "default_choices", "merge", "merges_of"
            "related_counts", "survivor_of", "undo"]
 
 
-def timeline_items(session: Session, company_id: int, before, limit: int) -> list:
+def timeline_items(session: Session, company_id: int, before, limit: int, viewer=None) -> list:
     """Merges into or out of a company, for its timeline (the undo is one click away from there)."""
     from flask import url_for
 

@@ -123,6 +123,13 @@ def can_edit_deal(user, deal) -> bool:
     return can_edit_owned(user, deal.owner)
 
 
+def can_give_deal_to(user, owner) -> bool:
+    """A deal is opened in one's own name; a head may give it to someone in their unit, an admin to anyone."""
+    if is_admin(user) or owner is None:
+        return True
+    return owner.id == user.id or (user.role == "head" and owner.unit_id == user.unit_id)
+
+
 def can_edit_activity(user, activity) -> bool:
     """An activity is its author's, and the company's editors may correct it."""
     return activity.author_id == user.id or can_edit_company(user, activity.company)
@@ -161,3 +168,13 @@ def can_run_surveys(user) -> bool:
 def can_manage_data(user) -> bool:
     """Duplicates, imports and verification are the CRM section's job (and admins')."""
     return is_admin(user) or (user.is_authenticated and user.unit is not None and user.unit.code == CRM_UNIT)
+
+
+def can_see_material(user, material) -> bool:
+    """A private material is for its author's unit only (and admins); every list and page that names one asks this."""
+    return is_admin(user) or not material.private or material.unit_id == user.unit_id
+
+
+def can_read_history(user, company) -> bool:
+    """A deleted client's field history (and its contacts' and deals') is for those who may restore it."""
+    return company is None or company.deleted_at is None or can_restore_company(user, company)

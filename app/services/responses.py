@@ -425,7 +425,7 @@ def rate_limited(session: Session, ip: str) -> bool:
 
 # ---------------------------------------------------------------- analysis
 
-def timeline_items(session: Session, company_id: int, before: datetime | None, limit: int):
+def timeline_items(session: Session, company_id: int, before: datetime | None, limit: int, viewer=None):
     """Responses on the company page: which campaign brought the client, and when."""
     from flask import url_for
 

@@ -41,7 +41,7 @@ _READY: set[str] = set()  # databases known to have the search index tables
 def _index_ready(session: Session) -> bool:
     """Whether this database has the index yet (a base still at an older schema, before its upgrade, has not);
     only a positive answer is remembered, so the index is kept from the moment the upgrade made it."""
-    key = str(session.get_bind().url)
+    key = str(session.get_bind().engine.url)  # .engine: a session may be bound to a connection (tests)
     if key not in _READY and inspect(session.connection()).has_table("search_documents"):
         _READY.add(key)
     return key in _READY

@@ -194,7 +194,7 @@ def answered_since(session: Session, since: datetime) -> int:
     return session.scalar(select(func.count(SurveyResponse.id)).where(SurveyResponse.created_at >= since)) or 0
 
 
-def timeline_items(session: Session, company_id: int, before: datetime | None, limit: int) -> list:
+def timeline_items(session: Session, company_id: int, before: datetime | None, limit: int, viewer=None) -> list:
     """The company timeline's survey entries: when the client answered which survey."""
     from app.services.timeline import TimelineItem
 

@@ -1,6 +1,7 @@
 """The company timeline: everything that happened with a client, from every area, newest first.
 
-Each area registers a source `fn(session, company_id, before, limit) -> list[TimelineItem]`.
+Each area registers a source `fn(session, company_id, before, limit, viewer=None) -> list[TimelineItem]`;
+`viewer` is the person reading (None for jobs and commands), so a source hides what that person may not see.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ class TimelineItem:
     author: str | None = None
 
 
-SourceFn = Callable[[Session, int, datetime | None, int], list[TimelineItem]]
+SourceFn = Callable[..., list[TimelineItem]]
 SOURCES: list[str] = []  # dotted paths of source functions, imported lazily
 
 
@@ -32,13 +33,13 @@ def register(path: str) -> None:
 
 
 def company_timeline(session: Session, company_id: int, before: datetime | None = None,
-                     limit: int = 50) -> list[TimelineItem]:
-    """Merge every source's newest items; `before` pages further back."""
+                     limit: int = 50, viewer=None) -> list[TimelineItem]:
+    """Merge every source's newest items, as far as `viewer` may see them; `before` pages further back."""
     import importlib
 
     streams = []
     for path in SOURCES:
         module, _, name = path.rpartition(".")
         fn: SourceFn = getattr(importlib.import_module(module), name)
-        streams.append(fn(session, company_id, before, limit))
+        streams.append(fn(session, company_id, before, limit, viewer=viewer))
     return heapq.nlargest(limit, (item for stream in streams for item in stream), key=lambda i: i.at)
