@@ -289,7 +289,7 @@ def _url(rule, values) -> str:
         value = values.get(key, key) if isinstance(key, str) else key
         return str(value)
 
-    return re.sub(r"<(?:(\w+):)?(\w+)>", fill, rule.rule)
+    return re.sub(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>", fill, rule.rule)  # converter args too: <int(min=2000):year>
 
 
 @pytest.fixture(scope="module")

@@ -172,7 +172,7 @@ def signs_brief(session: Session, user, today: date) -> dict | None:
     from app.services import signs
     from app.services import workflow_definitions as registry
 
-    key = (str(session.get_bind().url), today)
+    key = (str(session.get_bind().engine.url), today)
     kept = _signs_brief_cache.get(key)
     if kept and monotonic() - kept[0] < current_app.config.get("SIGNS_BRIEF_SECONDS", 300):
         return kept[1]
