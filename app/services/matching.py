@@ -252,9 +252,10 @@ def decided_pairs(session: Session, kind: str) -> set[tuple[int, int]]:
     return set(session.execute(select(DuplicateDecision.a_id, DuplicateDecision.b_id).where(DuplicateDecision.kind == kind)))
 
 
-def scan(session: Session, kind: str, threshold: float | None = None,
-         progress: Callable[[float], None] | None = None) -> list:
-    """Candidate pairs of the whole base, best first, without pairs a reviewer already called different."""
+def prepare_scan(session: Session, kind: str, threshold: float | None = None,
+                 progress: Callable[[float], None] | None = None):
+    """Index the whole base and re-fit the weights once (the hand weights stay on a small base): every
+    shard of the scan then scores with the same matcher. Returns (matcher, index)."""
     m = matcher(session, kind, review=threshold)
     total = max(1, count_records(session, kind))
     seen = 0
@@ -271,11 +272,74 @@ def scan(session: Session, kind: str, threshold: float | None = None,
 
     hand = Matcher(hand_schema(kind), thresholds=m.thresholds)
     idx = hand.index(counted(), progress=progress)
-    learnt = hand.fit(idx)  # re-fit on every full scan; the hand weights stay on a small base
+    learnt = hand.fit(idx)  # re-fit on every full scan
     save_learnt(session, kind, learnt, len(idx))
-    candidates = matcher(session, kind, review=threshold, schema=learnt).scan(idx, progress=progress)
+    return matcher(session, kind, review=threshold, schema=learnt), idx
+
+
+def without_decided(session: Session, kind: str, candidates: list) -> list:
+    """The merged scan less the pairs a reviewer already called different."""
     skip = decided_pairs(session, kind)
     return [c for c in candidates if _pair(c.a_id, c.b_id) not in skip]
+
+
+def scan(session: Session, kind: str, threshold: float | None = None,
+         progress: Callable[[float], None] | None = None, shards: int = 1) -> list:
+    """Candidate pairs of the whole base, best first, without pairs a reviewer already called different;
+    the shards run one after another here, as the workers of a scan job run them side by side."""
+    from app.matching import merge_shards
+
+    m, idx = prepare_scan(session, kind, threshold, progress)
+    parts = []
+    for shard in range(shards):
+        parts.append(m.scan_shard(idx, shard, shards))
+        if progress:
+            progress(0.4 + 0.6 * (shard + 1) / shards)
+    return without_decided(session, kind, merge_shards(parts))
+
+
+# --- the index where every worker of a sharded scan reaches it ----------------------------------
+
+SNAPSHOT_CHUNK = 64 * 1024 * 1024  # Redis takes values up to 512 MB; smaller pieces travel easier
+
+
+def store_index(connection, key: str, idx, ttl: int) -> int:
+    """Put an index in Redis (compressed, in pieces) for the shard workers; returns how many pieces."""
+    import pickle
+    import zlib
+
+    blob = zlib.compress(pickle.dumps(idx.state(), protocol=pickle.HIGHEST_PROTOCOL), 1)
+    pieces = max(1, -(-len(blob) // SNAPSHOT_CHUNK))
+    with connection.pipeline() as pipe:
+        for i in range(pieces):
+            pipe.set(f"{key}:{i}", blob[i * SNAPSHOT_CHUNK:(i + 1) * SNAPSHOT_CHUNK], ex=ttl)
+        pipe.execute()
+    return pieces
+
+
+SNAPSHOT_GONE = _l("The scan's index is no longer in Redis; start the scan again.")
+
+
+class SnapshotGone(LookupError):
+    """The scan's index is no longer in Redis (expired or removed): the shard cannot run."""
+
+
+def load_index(connection, key: str, pieces: int, m):
+    """The index a scan job stored, ready for m.scan_shard()."""
+    import pickle
+    import zlib
+
+    parts = [connection.get(f"{key}:{i}") for i in range(pieces)]
+    if any(p is None for p in parts):
+        raise SnapshotGone(SNAPSHOT_GONE)
+    blob = b"".join(parts)
+    del parts
+    return m.restore(pickle.loads(zlib.decompress(blob)))
+
+
+def drop_index(connection, key: str, pieces: int) -> None:
+    """Remove a scan's index once its shards are merged."""
+    connection.delete(*[f"{key}:{i}" for i in range(pieces)])
 
 
 class _BaseIndex:
