@@ -308,15 +308,17 @@ def _run_continued(fn: Callable, cleanup: Callable | None, parent_id: str, part_
     parts = Job.fetch_many(part_ids, connection=connection)
     broken = next(((n, p) for n, p in enumerate(parts, 1) if p is None or p.get_status() != "finished"), None)
     try:
-        with acting_as(user_id), speaking(_starter_locale(job, user_id)):
-            if broken is not None:
-                n, part = broken
+        if broken is not None:  # written as the sweep writes a dead worker's reason: in the starter's language
+            n, part = broken
+            user = db.session.get(User, user_id) if user_id else None
+            with speaking(user.locale if user else None):
                 reason = tr(PART_FAILED, n=n, total=len(parts), reason=_failure_text(part))
-                if record is not None:
-                    record.status, record.finished_at, record.error = "failed", utcnow(), reason[:2000]
-                    db.session.commit()
-                log.warning("job %s failed in part %s of %s: %s", parent_id, n, len(parts), reason)
-                return {"text": reason}
+            if record is not None:
+                record.status, record.finished_at, record.error = "failed", utcnow(), reason[:2000]
+                db.session.commit()
+            log.warning("job %s failed in part %s of %s: %s", parent_id, n, len(parts), reason)
+            return {"text": reason}
+        with acting_as(user_id), speaking(_starter_locale(job, user_id)):
             result = fn(parent_id, [p.return_value() for p in parts], *args, **kwargs) or {}
     except Exception as exc:
         db.session.rollback()
