@@ -215,8 +215,9 @@ def test_two_rq_worker_processes_give_the_single_process_result(app, rq_env):
     assert got.groups == expected.groups
 
 
-def _kill_shard_when_started(app, rq, shard_id: str) -> None:
-    """A worker takes the queued shards; SIGKILL it and its work horse once this shard is running."""
+def _kill_shard_when_started(app, rq, shard_id: str, before: str | None = None) -> str:
+    """A worker takes the queued shards; SIGKILL it and its work horse once this shard is running (in a work
+    horse other than `before`, the one killed last time). Returns the horse killed (pid@host)."""
     from rq.job import Job
 
     proc = rq.worker()
@@ -225,14 +226,15 @@ def _kill_shard_when_started(app, rq, shard_id: str) -> None:
     while time.monotonic() < deadline and proc.poll() is None:
         job = Job.fetch(shard_id, connection=rq.connection)
         owner = job.get_meta().get("owner") if job.get_status() == "started" else None
-        if owner:
+        if owner and owner != before:
             break
         time.sleep(0.005)
-    assert owner, "the shard never started"
+    assert owner and owner != before, "the shard never started"
     os.kill(int(owner.partition("@")[0]), signal.SIGKILL)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=30)
     assert Job.fetch(shard_id, connection=rq.connection).get_status() == "started", "the kill came too late"
+    return owner
 
 
 def _an_hour_later(app) -> int:
@@ -272,8 +274,9 @@ def test_a_shard_killed_twice_fails_the_scan_and_says_why(app, rq_env, make_user
                               user_id=person.id).id
     _burst(rq_env, "--max-jobs", "1")
     first = Job.fetch(job_id, connection=rq_env.connection).get_meta()["parts"][0]
+    killed = None
     for _ in range(2):
-        _kill_shard_when_started(app, rq_env, first)
+        killed = _kill_shard_when_started(app, rq_env, first, before=killed)
         _an_hour_later(app)
     assert Job.fetch(first, connection=rq_env.connection).get_status() == "failed"
     _burst(rq_env)  # the other shard, then the merge, which fails the scan
