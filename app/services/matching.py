@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from flask import current_app, has_app_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -272,7 +273,10 @@ def prepare_scan(session: Session, kind: str, threshold: float | None = None,
 
     hand = Matcher(hand_schema(kind), thresholds=m.thresholds)
     idx = hand.index(counted(), progress=progress)
-    learnt = hand.fit(idx)  # re-fit on every full scan
+    learn = True
+    if has_app_context():
+        learn = current_app.config.get("MATCHING_LEARN_WEIGHTS", True)
+    learnt = hand.fit(idx) if learn else hand.schema  # re-fit on every full scan unless switched off
     save_learnt(session, kind, learnt, len(idx))
     return matcher(session, kind, review=threshold, schema=learnt), idx
 
@@ -303,18 +307,76 @@ def scan(session: Session, kind: str, threshold: float | None = None,
 SNAPSHOT_CHUNK = 64 * 1024 * 1024  # Redis takes values up to 512 MB; smaller pieces travel easier
 
 
-def store_index(connection, key: str, idx, ttl: int) -> int:
-    """Put an index in Redis (compressed, in pieces) for the shard workers; returns how many pieces."""
-    import pickle
-    import zlib
+class _Packer:
+    """A file to pickle into that keeps only the compressed bytes, in pieces of SNAPSHOT_CHUNK."""
 
-    blob = zlib.compress(pickle.dumps(idx.state(), protocol=pickle.HIGHEST_PROTOCOL), 1)
-    pieces = max(1, -(-len(blob) // SNAPSHOT_CHUNK))
+    def __init__(self) -> None:
+        import zlib
+
+        self._z, self.pieces, self._buf = zlib.compressobj(1), [], bytearray()
+
+    def write(self, data) -> int:
+        self._buf += self._z.compress(data)
+        while len(self._buf) >= SNAPSHOT_CHUNK:
+            self.pieces.append(bytes(self._buf[:SNAPSHOT_CHUNK]))
+            del self._buf[:SNAPSHOT_CHUNK]
+        return len(data)
+
+    def close(self) -> list[bytes]:
+        self._buf += self._z.flush()
+        self.pieces.append(bytes(self._buf))
+        self._buf = bytearray()
+        return self.pieces
+
+
+class _Unpacker:
+    """A file to unpickle from that inflates the stored pieces as it reads, never the whole at once."""
+
+    def __init__(self, pieces: list[bytes]) -> None:
+        import zlib
+
+        self._z, self._pieces, self._buf, self._at = zlib.decompressobj(), pieces, b"", 0
+
+    def _fill(self, n: int) -> None:
+        while len(self._buf) - self._at < n and (self._pieces or self._z.unconsumed_tail):
+            data = self._z.unconsumed_tail or self._pieces.pop(0)
+            self._buf = self._buf[self._at:] + self._z.decompress(data, 16 * 1024 * 1024)
+            self._at = 0
+
+    def read(self, n: int = -1) -> bytes:
+        self._fill(n if n >= 0 else 1 << 62)
+        out = self._buf[self._at:self._at + n] if n >= 0 else self._buf[self._at:]
+        self._at += len(out)
+        return out
+
+    def readinto(self, b) -> int:
+        data = self.read(len(b))
+        b[:len(data)] = data
+        return len(data)
+
+    def readline(self) -> bytes:
+        out = bytearray()
+        while not out.endswith(b"\n"):
+            ch = self.read(1)
+            if not ch:
+                break
+            out += ch
+        return bytes(out)
+
+
+def store_index(connection, key: str, idx, ttl: int) -> int:
+    """Put an index in Redis (compressed as it is pickled, in pieces) for the shard workers; returns how
+    many pieces."""
+    import pickle
+
+    packer = _Packer()
+    pickle.dump(idx.state(), packer, protocol=pickle.HIGHEST_PROTOCOL)
+    pieces = packer.close()
     with connection.pipeline() as pipe:
-        for i in range(pieces):
-            pipe.set(f"{key}:{i}", blob[i * SNAPSHOT_CHUNK:(i + 1) * SNAPSHOT_CHUNK], ex=ttl)
+        for i, piece in enumerate(pieces):
+            pipe.set(f"{key}:{i}", piece, ex=ttl)
         pipe.execute()
-    return pieces
+    return len(pieces)
 
 
 SNAPSHOT_GONE = _l("The scan's index is no longer in Redis; start the scan again.")
@@ -327,14 +389,11 @@ class SnapshotGone(LookupError):
 def load_index(connection, key: str, pieces: int, m):
     """The index a scan job stored, ready for m.scan_shard()."""
     import pickle
-    import zlib
 
     parts = [connection.get(f"{key}:{i}") for i in range(pieces)]
     if any(p is None for p in parts):
         raise SnapshotGone(SNAPSHOT_GONE)
-    blob = b"".join(parts)
-    del parts
-    return m.restore(pickle.loads(zlib.decompress(blob)))
+    return m.restore(pickle.load(_Unpacker(parts)))
 
 
 def drop_index(connection, key: str, pieces: int) -> None:
