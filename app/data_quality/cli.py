@@ -16,7 +16,9 @@ dedup_cli = AppGroup("dedup", help="Find duplicate companies and contacts.")
 @click.option("--entity", type=click.Choice(["companies", "contacts"]), required=True)
 @click.option("--threshold", type=float, default=None, help="Lowest score to report (default: the admin's review threshold).")
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
-def scan_cmd(entity: str, threshold: float | None, output: str) -> None:
+@click.option("--shards", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Scan in this many shards, one after another (the scan job spreads them over the workers).")
+def scan_cmd(entity: str, threshold: float | None, output: str, shards: int) -> None:
     """Write every candidate pair with both ids, external ids, score and reasons to a CSV file."""
     from sqlalchemy import select
 
@@ -33,7 +35,7 @@ def scan_cmd(entity: str, threshold: float | None, output: str) -> None:
                 bar.update(step)
                 done[0] += step
 
-        candidates = matching.scan(db.session, kind, threshold, progress=progress)
+        candidates = matching.scan(db.session, kind, threshold, progress=progress, shards=shards)
     ids = {i for c in candidates for i in (c.a_id, c.b_id)}
     external: dict[int, str | None] = {}
     id_list = sorted(ids)
