@@ -80,6 +80,37 @@ def _row(app, job_id: str) -> JobRecord:
         return row
 
 
+@pytest.mark.parametrize("shards", [2, 7])
+def test_firms_with_hundreds_of_records_stay_whole_when_the_scan_is_sharded(shards):
+    """Oversized blocks (walked by a window and group leaders) fall in several shards; a pair that two shards
+    propose counts once, and union-find over the union of the shards' pairs gives the same groups, the
+    largest firm's hundreds of spellings still one connected group."""
+    from collections import Counter
+
+    from app.matching import COMPANY_SCHEMA, Matcher, cluster
+    from bench.company_sets import registry_set
+
+    records = registry_set(120, seed=16)
+    entity = {r["id"]: r["entity"] for r in records}
+    m = Matcher(COMPANY_SCHEMA)
+    idx = m.index({"id": r["id"], "name": r["name"]} for r in records)
+    whole = m.scan(idx)
+    parts = [Matcher(COMPANY_SCHEMA).scan_shard(Matcher(COMPANY_SCHEMA).restore(idx.state()), s, shards)
+             for s in range(shards)]
+    merged = merge_shards(parts)
+    assert sum(len(p) for p in parts) > len(merged) == len({(c.a_id, c.b_id) for c in merged})  # overlaps, once
+    assert _pairs(merged) == _pairs(whole)
+
+    def groups(found):
+        return sorted(sorted(g) for g in cluster(found, m.thresholds.review, max_size=10_000, min_link=0.2,
+                                                 verify=m.verifier(idx)))
+
+    assert groups(merged) == groups(whole)
+    biggest = Counter(entity.values()).most_common(1)[0]
+    largest_group = max(groups(merged), key=len)
+    assert len(largest_group) > biggest[1] * 0.8 and {entity[i] for i in largest_group} == {biggest[0]}
+
+
 @pytest.mark.parametrize("kind", ["company", "contact"])
 def test_an_in_process_sharded_scan_equals_the_single_process_one(app, kind):
     _base(app, kind, 1500)
