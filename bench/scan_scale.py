@@ -115,7 +115,8 @@ def sharded(database: str, redis: str, workers: int, shards: int | None, instanc
         phases = {"index_fit_s": (parent.ended_at - parent.started_at).total_seconds(),
                   "shards_s": shard_span, "merge_s": (merge.ended_at - merge.started_at).total_seconds(),
                   "shard_s": [round((p.ended_at - p.started_at).total_seconds(), 1) for p in parts],
-                  "shard_workers": sorted({p.worker_name for p in parts})}
+                  "shard_workers": sorted({p.worker_name for p in parts}),
+                  "index_mb": parent.meta.get("index_bytes", 0) / 2**20}
     finally:
         for proc in procs:
             if proc.poll() is None:
@@ -188,16 +189,17 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Run {started:%Y-%m-%d %H:%M} UTC, {args.contacts:,} contacts, "
           f"{'hand-set' if args.hand_weights else 'learnt'} weights, {os.cpu_count()} CPUs, "
           f"load average at the end {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}\n")
-    print("| run | shards | wall s | index + fit s | shards s | merge s | peak MB per worker | result |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| run | shards | wall s | index + fit s | shards s | merge s | peak MB per worker | index in Redis MB "
+          "| result |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name, r in rows:
         if "workers" not in r:
-            print(f"| {name} | | {r.get('wall_s', 0):.1f} | | | | {r.get('peak_mb', 0):.0f} | "
+            print(f"| {name} | | {r.get('wall_s', 0):.1f} | | | | {r.get('peak_mb', 0):.0f} | | "
                   f"{r.get('pairs', r.get('error'))} pairs |")
             continue
         peaks = " / ".join(f"{m:.0f}" for m in r["worker_peak_mb"])
         print(f"| {name} | {r['shards']} | {r['wall_s']:.1f} | {r['index_fit_s']:.1f} | {r['shards_s']:.1f} "
-              f"| {r['merge_s']:.1f} | {peaks} | {r['result'] or r['error']} |")
+              f"| {r['merge_s']:.1f} | {peaks} | {r['index_mb']:.0f} | {r['result'] or r['error']} |")
 
 
 if __name__ == "__main__":

@@ -168,6 +168,27 @@ def test_a_shard_whose_index_is_gone_fails_the_scan_with_a_reason(app, make_user
         assert _queue_rows("company") == []
 
 
+def test_a_scan_whose_merge_job_is_lost_is_settled_as_lost(app, make_user):
+    """The sweep settles a fanned-out scan against the job that was to end it: gone from Redis, the row fails."""
+    from rq.job import Job
+
+    from app.services.jobs import ThreadWorker
+
+    _base(app, "company", 200)
+    person = _russian(app, make_user)
+    with app.app_context():
+        job_id = jobs.enqueue(scan_job, "company", None, None, 2, kind="dedup_scan_company", title="s",
+                              user_id=person.id).id
+        rt = jobs.runtime(app)
+        worker = ThreadWorker([rt.queue], connection=rt.connection)
+        worker.flask_app = app
+        worker.work(burst=True, max_jobs=1, logging_level="WARNING")
+        Job.fetch(Job.fetch(job_id, connection=rt.connection).get_meta()["then"], connection=rt.connection).delete()
+        assert jobs.settle_abandoned(app) == 1
+    row = _row(app, job_id)
+    assert row.status == "failed" and "портал или Redis перезапустились" in row.error
+
+
 # --- through Redis and separate `rq worker` processes --------------------------------------------
 
 

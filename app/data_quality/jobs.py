@@ -32,8 +32,11 @@ def scan_job(kind: str, threshold: float | None = None, result_url: str | None =
     job = get_current_job()
     count = shards or shard_count(job, current_app.config.get("DEDUP_SCAN_SHARDS"))
     key = f"clientele:scan:{job.id}"
-    pieces = matching.store_index(job.connection, key, idx, ttl=SNAPSHOT_TTL)
+    sizes = matching.store_index(job.connection, key, idx, ttl=SNAPSHOT_TTL)
+    pieces = len(sizes)
     del idx
+    job.meta["index_bytes"] = sum(sizes)  # what the scan keeps in Redis meanwhile (the bench reports it)
+    job.save_meta()
     return fan_out([(scan_shard_job, (key, pieces, m.schema, m.thresholds, shard, count)) for shard in range(count)],
                    scan_merge_job, (kind, key, pieces, result_url), timeout=job.timeout or 3600)
 

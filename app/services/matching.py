@@ -364,9 +364,9 @@ class _Unpacker:
         return bytes(out)
 
 
-def store_index(connection, key: str, idx, ttl: int) -> int:
-    """Put an index in Redis (compressed as it is pickled, in pieces) for the shard workers; returns how
-    many pieces."""
+def store_index(connection, key: str, idx, ttl: int) -> list[int]:
+    """Put an index in Redis (compressed as it is pickled, in pieces) for the shard workers; returns the
+    pieces' sizes in bytes."""
     import pickle
 
     packer = _Packer()
@@ -376,7 +376,7 @@ def store_index(connection, key: str, idx, ttl: int) -> int:
         for i, piece in enumerate(pieces):
             pipe.set(f"{key}:{i}", piece, ex=ttl)
         pipe.execute()
-    return len(pieces)
+    return [len(piece) for piece in pieces]
 
 
 SNAPSHOT_GONE = _l("The scan's index is no longer in Redis; start the scan again.")
