@@ -471,7 +471,10 @@ class Matcher:
                                 if not shares_any(idx, a, b):
                                     yield a, b
                             if accept is not None:
-                                yield from _lead(leaders, members[i], accept)
+                                for a, b in _lead(leaders, members[i], accept):
+                                    # a pair sharing a normal block comes from that block's shard
+                                    if shards == 1 or not shares_any(idx, a, b):
+                                        yield a, b
                     else:
                         for i in range(len(members)):
                             a = members[i]
