@@ -130,7 +130,8 @@ def sharded(database: str, redis: str, workers: int, shards: int | None, instanc
     for key in connection.scan_iter(f"clientele:scan:{job_id}:*"):
         connection.delete(key)
     return {"workers": workers, "shards": len(parts), "status": status, "result": text, "error": error,
-            "wall_s": wall, **phases, "worker_peak_mb": [max(m.get("self_mb", 0), m.get("horses_mb", 0)) for m in memory]}
+            "wall_s": wall, **phases,
+            "worker_peak_mb": [max(m.get("self_mb", 0), m.get("horses_mb", 0)) for m in memory]}
 
 
 SINGLE = """

@@ -32,7 +32,8 @@ def _base(app, kind: str, n: int) -> None:
 
 
 def _queue_rows(kind: str) -> list:
-    rows = db.session.scalars(select(DuplicateGroup).where(DuplicateGroup.kind == kind, DuplicateGroup.status == "open"))
+    rows = db.session.scalars(select(DuplicateGroup).where(DuplicateGroup.kind == kind,
+                                                           DuplicateGroup.status == "open"))
     return sorted((tuple(g.member_ids), g.score, tuple((p["a"], p["b"], p["score"], p["band"]) for p in g.pairs))
                   for g in rows)
 

@@ -18,9 +18,8 @@ from typing import Any, Callable
 
 from flask import Flask, current_app, has_app_context
 from rq import Queue, Retry, SimpleWorker, get_current_job
-from rq.job import Dependency
 from rq.exceptions import NoSuchJobError
-from rq.job import Job
+from rq.job import Dependency, Job
 from rq.timeouts import TimerDeathPenalty
 from sqlalchemy import select
 
@@ -300,7 +299,14 @@ def _failure_text(job: Job | None) -> str:
     return line
 
 
+def _as_starter(record: JobRecord | None):
+    """Speak as the person who started the job reads (their saved language), as the sweep's reasons do."""
+    user = db.session.get(User, record.user_id) if record is not None and record.user_id else None
+    return speaking(user.locale if user else None)
+
+
 def _run_continued(fn: Callable, cleanup: Callable | None, parent_id: str, part_ids: list[str], args, kwargs):
+    """End the fanned-out job's row: with fn's result when every part finished, else failed with the reason."""
     job = get_current_job()
     connection = job.connection if job is not None else runtime().connection
     record = db.session.get(JobRecord, parent_id)
@@ -310,8 +316,7 @@ def _run_continued(fn: Callable, cleanup: Callable | None, parent_id: str, part_
     try:
         if broken is not None:  # written as the sweep writes a dead worker's reason: in the starter's language
             n, part = broken
-            user = db.session.get(User, user_id) if user_id else None
-            with speaking(user.locale if user else None):
+            with _as_starter(record):
                 reason = tr(PART_FAILED, n=n, total=len(parts), reason=_failure_text(part))
             if record is not None:
                 record.status, record.finished_at, record.error = "failed", utcnow(), reason[:2000]
@@ -396,7 +401,8 @@ def _settle(rt: JobRuntime, record: JobRecord, job: Job | None) -> bool:
         except NoSuchJobError:
             return _fail(record, LOST)
         if follow.get_status(refresh=True) in ("failed", "stopped", "canceled"):
-            return _fail(record, _failure_text(follow), fixed=False)
+            with _as_starter(record):
+                return _fail(record, _failure_text(follow), fixed=False)
         return False
     if status in ("failed", "stopped", "canceled"):
         latest = job.latest_result()
