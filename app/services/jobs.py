@@ -248,7 +248,9 @@ def fan_out(parts: list[tuple[Callable, tuple]], then: Callable, then_args: tupl
     retry = Retry(max=1) if record is not None and _retry_safe(record.kind) else None
     common = {"job_timeout": timeout, "result_ttl": 86400, "failure_ttl": 7 * 86400, "retry": retry}
     job.meta.update(parts_from=job.meta.get("progress", 0))
-    queued = [queue.enqueue(func, args=args, meta={"parent": job.id}, **common) for func, args in parts]
+    # a part's result is only for the job that goes on (and a look afterwards): Redis keeps it an hour
+    queued = [queue.enqueue(func, args=args, meta={"parent": job.id}, **{**common, "result_ttl": 3600})
+              for func, args in parts]
     job.meta["parts"] = [q.id for q in queued]
     job.save_meta()
     follow = queue.enqueue(then, args=(job.id, [q.id for q in queued], *then_args),
