@@ -239,8 +239,8 @@ def _run_tracked(kind: str, fn: Callable, args, kwargs, title=None):
 
 def fan_out(parts: list[tuple[Callable, tuple]], then: Callable, then_args: tuple = (),
             timeout: int = 3600) -> dict:
-    """From inside a tracked job: queue its parts for any worker to take, and `then` (a `continuation`),
-    which runs once every part has ended and ends this job's row. Parts of a kind safe to rerun are rerun
+    """From inside a tracked job: queue its parts (each returns its result, never None) for any worker to take,
+    and `then` (a `continuation`), which runs once every part has ended and ends this job's row. Parts of a kind safe to rerun are rerun
     once when their worker dies. Returns what the entry point returns: the row stays started meanwhile."""
     job = get_current_job()
     record = db.session.get(JobRecord, job.id)
@@ -248,9 +248,7 @@ def fan_out(parts: list[tuple[Callable, tuple]], then: Callable, then_args: tupl
     retry = Retry(max=1) if record is not None and _retry_safe(record.kind) else None
     common = {"job_timeout": timeout, "result_ttl": 86400, "failure_ttl": 7 * 86400, "retry": retry}
     job.meta.update(parts_from=job.meta.get("progress", 0))
-    # a part's result is only for the job that goes on (and a look afterwards): Redis keeps it an hour
-    queued = [queue.enqueue(func, args=args, meta={"parent": job.id}, **{**common, "result_ttl": 3600})
-              for func, args in parts]
+    queued = [queue.enqueue(func, args=args, meta={"parent": job.id}, **common) for func, args in parts]
     job.meta["parts"] = [q.id for q in queued]
     job.save_meta()
     follow = queue.enqueue(then, args=(job.id, [q.id for q in queued], *then_args),
@@ -314,19 +312,21 @@ def _run_continued(fn: Callable, cleanup: Callable | None, parent_id: str, part_
     record = db.session.get(JobRecord, parent_id)
     user_id = record.user_id if record else None
     parts = Job.fetch_many(part_ids, connection=connection)
-    broken = next(((n, p) for n, p in enumerate(parts, 1) if p is None or p.get_status() != "finished"), None)
+    results = [p.return_value() if p is not None and p.get_status() == "finished" else None for p in parts]
+    broken = next(((n, p) for n, (p, r) in enumerate(zip(parts, results), 1) if r is None), None)
     try:
         if broken is not None:  # written as the sweep writes a dead worker's reason: in the starter's language
             n, part = broken
-            with _as_starter(record):
-                reason = tr(PART_FAILED, n=n, total=len(parts), reason=_failure_text(part))
+            with _as_starter(record):  # a finished part without its result: Redis lost it
+                why = tr(LOST) if part is not None and part.get_status() == "finished" else _failure_text(part)
+                reason = tr(PART_FAILED, n=n, total=len(parts), reason=why)
             if record is not None:
                 record.status, record.finished_at, record.error = "failed", utcnow(), reason[:2000]
                 db.session.commit()
             log.warning("job %s failed in part %s of %s: %s", parent_id, n, len(parts), reason)
             return {"text": reason}
         with acting_as(user_id), speaking(_starter_locale(job, user_id)):
-            result = fn(parent_id, [p.return_value() for p in parts], *args, **kwargs) or {}
+            result = fn(parent_id, results, *args, **kwargs) or {}
     except Exception as exc:
         db.session.rollback()
         record = db.session.get(JobRecord, parent_id)
