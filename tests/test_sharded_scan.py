@@ -340,3 +340,16 @@ def test_a_shard_killed_twice_fails_the_scan_and_says_why(app, rq_env, make_user
     assert "Часть 1 из 2" in auth.get("/jobs/").get_data(as_text=True)
     with app.app_context():
         assert _queue_rows("company") == []
+
+
+def test_the_command_line_scan_in_shards_writes_the_same_pairs(app, tmp_path):
+    _base(app, "company", 600)
+    runner = app.test_cli_runner()
+    outputs = []
+    for shards in ("1", "4"):
+        path = tmp_path / f"pairs-{shards}.csv"
+        result = runner.invoke(args=["dedup", "scan", "--entity", "companies", "--shards", shards,
+                                     "--output", str(path)])
+        assert result.exit_code == 0, result.output
+        outputs.append(path.read_text(encoding="utf-8"))
+    assert outputs[0] == outputs[1] and outputs[0].count("\n") > 10
