@@ -27,7 +27,8 @@ out = sys.argv[1]
 def report():
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(out, "w") as f:
-        json.dump({"self_mb": me.ru_maxrss / 1024, "horses_mb": kids.ru_maxrss / 1024}, f)
+        json.dump({"self_mb": me.ru_maxrss / 1024, "horses_mb": kids.ru_maxrss / 1024,
+                   "cpu_s": me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime}, f)
 atexit.register(report)
 sys.argv = ["rq", "worker", *sys.argv[2:]]
 from rq.cli import main
@@ -131,7 +132,8 @@ def sharded(database: str, redis: str, workers: int, shards: int | None, instanc
         connection.delete(key)
     return {"workers": workers, "shards": len(parts), "status": status, "result": text, "error": error,
             "wall_s": wall, **phases,
-            "worker_peak_mb": [max(m.get("self_mb", 0), m.get("horses_mb", 0)) for m in memory]}
+            "worker_peak_mb": [max(m.get("self_mb", 0), m.get("horses_mb", 0)) for m in memory],
+            "worker_cpu_s": [m.get("cpu_s", 0) for m in memory]}
 
 
 SINGLE = """
@@ -145,7 +147,8 @@ with app.app_context():
     found = matching.scan(db.session, "contact")
     wall = time.perf_counter() - t0
     db.session.rollback()
-print(json.dumps({"wall_s": wall, "pairs": len(found),
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"wall_s": wall, "pairs": len(found), "cpu_s": usage.ru_utime + usage.ru_stime,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -190,17 +193,18 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Run {started:%Y-%m-%d %H:%M} UTC, {args.contacts:,} contacts, "
           f"{'hand-set' if args.hand_weights else 'learnt'} weights, {os.cpu_count()} CPUs, "
           f"load average at the end {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}\n")
-    print("| run | shards | wall s | index + fit s | shards s | merge s | peak MB per worker | index in Redis MB "
-          "| result |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| run | shards | wall s | index + fit s | shards s | merge s | CPU s per worker | peak MB per worker "
+          "| index in Redis MB | result |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for name, r in rows:
         if "workers" not in r:
-            print(f"| {name} | | {r.get('wall_s', 0):.1f} | | | | {r.get('peak_mb', 0):.0f} | | "
-                  f"{r.get('pairs', r.get('error'))} pairs |")
+            print(f"| {name} | | {r.get('wall_s', 0):.1f} | | | | {r.get('cpu_s', 0):.1f} | {r.get('peak_mb', 0):.0f} "
+                  f"| | {r.get('pairs', r.get('error'))} pairs |")
             continue
         peaks = " / ".join(f"{m:.0f}" for m in r["worker_peak_mb"])
+        cpus = " / ".join(f"{c:.1f}" for c in r["worker_cpu_s"])
         print(f"| {name} | {r['shards']} | {r['wall_s']:.1f} | {r['index_fit_s']:.1f} | {r['shards_s']:.1f} "
-              f"| {r['merge_s']:.1f} | {peaks} | {r['index_mb']:.0f} | {r['result'] or r['error']} |")
+              f"| {r['merge_s']:.1f} | {cpus} | {peaks} | {r['index_mb']:.0f} | {r['result'] or r['error']} |")
 
 
 if __name__ == "__main__":
