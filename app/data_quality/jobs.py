@@ -11,7 +11,6 @@ from app.extensions import db
 from app.models.jobs import JobRecord
 from app.services.jobs import continuation, job_entry, report_progress
 
-
 SNAPSHOT_TTL = 24 * 3600  # a scan's index stays in Redis at most this long (its merge removes it at once)
 
 
@@ -66,6 +65,7 @@ def scan_shard_job(key: str, pieces: int, schema, thresholds, shard: int, shards
 
 
 def _drop_scan_index(kind: str, key: str, pieces: int, result_url: str | None = None) -> None:
+    """Free the Redis memory the scan's index held once the shards are merged (or failed)."""
     from rq import get_current_job
 
     from app.services import matching
