@@ -32,6 +32,10 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL")  # unset: in-process worker, no Redis needed
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "clientele")
+    # Shards of a full duplicate scan; 0: two for every worker listening to the queue.
+    DEDUP_SCAN_SHARDS = int(os.environ.get("DEDUP_SCAN_SHARDS") or 0)
+    # A full scan re-fits the matching weights on the base; "0" keeps the hand-set weights.
+    MATCHING_LEARN_WEIGHTS = os.environ.get("MATCHING_LEARN_WEIGHTS", "1") != "0"
     INSTANCE_DIR = INSTANCE_DIR
     UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", INSTANCE_DIR / "uploads"))
     MATERIAL_MAX_BYTES = int(os.environ.get("MATERIAL_MAX_BYTES", 20 * 1024 * 1024))  # sales materials upload limit

@@ -74,7 +74,8 @@ def _postgres_app(url: str, companies: int, per_company: float):
             from app.demo import seed_demo
 
             start = time.perf_counter()
-            counts = seed_demo(db.session, companies=companies, contacts_per_company=per_company, seed=1, batch=10000)
+            counts = seed_demo(db.session, companies=companies, contacts_per_company=per_company, seed=1, batch=10000,
+                               password="demo12345")  # the bench signs in as the demo admin
             print(f"seeded {counts} in {time.perf_counter() - start:.0f}s")
     return app
 

@@ -380,3 +380,66 @@ def contacts(n: int, seed: int = 11, dup_rate: float = 0.03) -> Iterator[dict[st
             ent = contact_entity(seed, entities, n_companies)
             entities += 1
             yield _contact_record(rng, ent, rid, dup=False)
+
+
+# --- into the portal's tables ---------------------------------------------------------------------
+
+
+def insert_base(session, kind: str, n: int, batch: int = 5000) -> int:
+    """Write n synthetic companies or contacts (with their phones, emails and addresses) straight into the
+    portal's tables, as a large import would leave them, so a full scan reads them from the database like
+    any client base. Contacts get their firms (one per PER_COMPANY) first. Returns the records written."""
+    from sqlalchemy import insert
+
+    from app.models import Company, Contact
+    from app.models.contact_points import Address, Email, Phone
+    from app.services.contact_points import phone_key
+
+    def write(table, rows: list[dict]) -> list[int]:
+        if not rows:
+            return []
+        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return [r[0] for r in session.execute(stmt, rows)]
+
+    def points(owner: str, ids: list[int], recs: list[dict]) -> None:
+        phones, emails, addresses = [], [], []
+        for rid, rec in zip(ids, recs):
+            for p in rec.get("phones") or []:
+                if key := phone_key(p):
+                    phones.append({owner: rid, "e164": key[:20]})
+            for e in rec.get("emails") or []:
+                emails.append({owner: rid, "address": e[:254]})
+            for a in rec.get("addresses") or []:
+                addresses.append({"company_id": rid, "street": a[:300]})
+        for table, rows in ((Phone.__table__, phones), (Email.__table__, emails), (Address.__table__, addresses)):
+            if rows:
+                session.execute(insert(table), rows)
+
+    def chunks(records):
+        chunk = []
+        for rec in records:
+            chunk.append(rec)
+            if len(chunk) >= batch:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    companies_t, contacts_t = Company.__table__, Contact.__table__
+    if kind == "company":
+        for chunk in chunks(companies(n)):
+            ids = write(companies_t, [{"legal_name": r["name"], "name_sort": r["name"].lower()[:300],
+                                       "inn": r["inn"], "city": r["city"]} for r in chunk])
+            points("company_id", ids, chunk)
+        return n
+    firms: list[int] = []
+    for start in range(0, max(1, n // PER_COMPANY), batch):
+        count = min(batch, max(1, n // PER_COMPANY) - start)
+        firms += write(companies_t, [{"legal_name": f"Фирма {start + i}", "name_sort": f"фирма {start + i}"}
+                                     for i in range(count)])
+    for chunk in chunks(contacts(n)):
+        ids = write(contacts_t, [{"name": r["name"], "position": r.get("position"),
+                                  "company_id": firms[r["company_id"]] if "company_id" in r else None}
+                                 for r in chunk])
+        points("contact_id", ids, chunk)
+    return n

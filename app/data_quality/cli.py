@@ -23,7 +23,10 @@ dedup_cli = AppGroup("dedup", help="Find duplicate companies and contacts.")
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True)
 @click.option("--bom/--no-bom", default=None, help="A byte-order mark for Excel; default: yes for the Russian locale.")
 @click.option("--semicolon/--comma", default=None, help="Separate cells with ';' or ','; default: ';' for Russian.")
-def scan_cmd(entity: str, threshold: float | None, output: str, bom: bool | None, semicolon: bool | None) -> None:
+@click.option("--shards", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Scan in this many shards, one after another (the scan job spreads them over the workers).")
+def scan_cmd(entity: str, threshold: float | None, output: str, bom: bool | None, semicolon: bool | None,
+             shards: int) -> None:
     """Write every candidate pair with both ids, external ids, score and reasons to a CSV file (the one
     export writer: Excel's format and Russian headers for the portal's Russian default)."""
     from sqlalchemy import select
@@ -41,7 +44,7 @@ def scan_cmd(entity: str, threshold: float | None, output: str, bom: bool | None
                 bar.update(step)
                 done[0] += step
 
-        candidates = matching.scan(db.session, kind, threshold, progress=progress)
+        candidates = matching.scan(db.session, kind, threshold, progress=progress, shards=shards)
     ids = {i for c in candidates for i in (c.a_id, c.b_id)}
     external: dict[int, str | None] = {}
     id_list = sorted(ids)

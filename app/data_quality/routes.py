@@ -84,9 +84,12 @@ def queue():
     groups = duplicates.open_groups(db.session, kind, limit=25, offset=(page - 1) * 25)
     rows = [(g, duplicates.group_records(db.session, g)) for g in groups]
     from app.data_quality.jobs import last_scan
+    from app.services.jobs import live_state
 
+    scan = last_scan(db.session, kind)  # a running scan shows its shards at once, not after the first poll
     return render("data_quality/queue.html", "data_quality/_queue.html", kind=kind, rows=rows, page=page,
-                  total=duplicates.count_open_groups(db.session, kind), scan_job=last_scan(db.session, kind))
+                  total=duplicates.count_open_groups(db.session, kind),
+                  scan_job=live_state(scan) if scan is not None else None)
 
 
 @bp.route("/duplicates/scan", methods=["POST"])

@@ -6,7 +6,7 @@ from typing import Any
 
 __all__ = [
     "COMPANY_SCHEMA", "CONTACT_SCHEMA", "BlockPass", "Candidate", "Field", "Index", "Matcher",
-    "Reason", "Schema", "SortKey", "Thresholds", "cluster",
+    "Reason", "Schema", "SortKey", "Thresholds", "cluster", "merge_shards",
 ]
 
 _WHERE = {

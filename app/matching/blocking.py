@@ -112,6 +112,12 @@ class Index:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def state(self) -> dict[str, Any]:
+        """The index as plain data (no functions) for another process: Matcher.restore() reads it."""
+        return {"ids": self.ids, "values": self.values, "sort_ranks": self.sort_ranks,
+                "entries": self.entries, "oversized": self.oversized, "key_start": self.key_start,
+                "key_all": self.key_all, "tf": self.tf}
+
     def keys_of(self, p: int, pos: int) -> array:
         """All block key crcs of one record in pass p."""
         st = self.key_start[p]

@@ -45,10 +45,21 @@ from .spec import (
 
 __all__ = [
     "BlockMethod", "BlockPass", "Candidate", "Field", "FieldKind", "Index", "Matcher", "Schema",
-    "SortKey", "Thresholds", "cluster",
+    "SortKey", "Thresholds", "cluster", "merge_shards",
 ]
 
 # --- the matcher -----------------------------------------------------------------------------
+
+
+def merge_shards(parts: Iterable[Iterable[Candidate]]) -> list[Candidate]:
+    """One result from the shards of a scan: a pair proposed by several shards (window pairs,
+    records in blocks of several shards) counts once; best first, ties in id order, so the
+    order does not depend on how the work was split."""
+    found: dict[tuple[Hashable, Hashable], Candidate] = {}
+    for part in parts:
+        for c in part:
+            found.setdefault((c.a_id, c.b_id), c)
+    return sorted(found.values(), key=lambda c: (-c.score, c.a_id, c.b_id))
 
 PREMISES_BONUS = 1.5  # log-odds added when phone and address both agree
 # Reasons that are evidence besides the name; a pair with none of them is only "possible".
@@ -426,7 +437,8 @@ class Matcher:
         return self._shares_earlier(idx, len(idx.entries) - 1, 1 << 40, a, b)
 
     def _pairs(self, idx: Index, progress: Callable[[float], None] | None = None,
-               accept: Callable[[int, int], bool] | None = None) -> Iterator[tuple[int, int]]:
+               accept: Callable[[int, int], bool] | None = None,
+               part: tuple[int, int] = (0, 1)) -> Iterator[tuple[int, int]]:
         """Every candidate pair the blocking passes and sorted-neighbourhood windows propose.
 
         An oversized block is walked with a window and, when `accept` is given, each member is
@@ -434,7 +446,12 @@ class Matcher:
         stays connected (union-find needs only a spanning set of pairs) at a bounded cost.
 
         A pair met in an earlier normal block is not proposed again; window pairs may repeat,
-        so callers de-duplicate what they keep."""
+        so callers de-duplicate what they keep.
+
+        `part` (shard, shards) keeps only the blocks whose key falls in that shard and one slice
+        of the sorted-neighbourhood windows: the shards of one index together propose exactly
+        the pairs of the whole, each normal-block pair in one shard only (its first block)."""
+        shard, shards = part
         window = self.schema.window
         n_stages = len(idx.entries) + len(idx.sort_keys)
         shares_earlier, shares_any = self._shares_earlier, self._shares_any
@@ -444,7 +461,7 @@ class Matcher:
             while start < m:
                 h = packed[start] >> 32
                 end = bisect_right(packed, h << 32 | _MASK32, start)
-                if end - start > 1:
+                if end - start > 1 and h % shards == shard:
                     members = [e & _MASK32 for e in packed[start:end]]
                     if h in big:
                         leaders: list[int] = []
@@ -454,7 +471,10 @@ class Matcher:
                                 if not shares_any(idx, a, b):
                                     yield a, b
                             if accept is not None:
-                                yield from _lead(leaders, members[i], accept)
+                                for a, b in _lead(leaders, members[i], accept):
+                                    # a pair sharing a normal block comes from that block's shard
+                                    if shards == 1 or not shares_any(idx, a, b):
+                                        yield a, b
                     else:
                         for i in range(len(members)):
                             a = members[i]
@@ -466,9 +486,10 @@ class Matcher:
             if progress:
                 progress(0.4 + 0.6 * (p + 1) / n_stages)
         n = len(idx.values)
+        first, last = n * shard // shards, n * (shard + 1) // shards
         for k, sk in enumerate(self.schema.sort_keys):
             ranks = idx.sort_ranks[k]
-            for i in range(n):
+            for i in range(first, last):
                 a = ranks[i] if k else i
                 for j in range(i + 1, min(i + 1 + sk.window, n)):
                     b = ranks[j] if k else j
@@ -479,14 +500,21 @@ class Matcher:
 
     def scan(self, records: Iterable[dict[str, Any]] | Index,
              progress: Callable[[float], None] | None = None) -> list[Candidate]:
-        """All pairs in the base scoring at least thresholds.review, best first."""
+        """All pairs in the base scoring at least thresholds.review, best first: the sharded scan
+        in one shard, so a scan split over workers returns exactly this."""
         idx = records if isinstance(records, Index) else self.index(records, progress)
+        return merge_shards([self.scan_shard(idx, 0, 1, progress)])
+
+    def scan_shard(self, idx: Index, shard: int, shards: int,
+                   progress: Callable[[float], None] | None = None) -> list[Candidate]:
+        """The pairs of one shard of the index (its blocks by key, one slice of the windows) that
+        reach thresholds.review; merge_shards() of all shards is the whole scan."""
         self._tf.use(idx.tf)
         need = self._logit(self.thresholds.review)
         values = idx.values
         total = self._total
         found: dict[tuple[int, int], None] = {}
-        for a, b in self._pairs(idx, progress, self._accepter(idx)):
+        for a, b in self._pairs(idx, progress, self._accepter(idx), (shard, shards)):
             if a > b:
                 a, b = b, a
             if (a, b) not in found and total(values[a], values[b], need) is not None:
@@ -495,8 +523,16 @@ class Matcher:
         for a, b in found:
             score, reasons = self.explain(values[a], values[b])
             out.append(Candidate(idx.ids[a], idx.ids[b], score, reasons))
-        out.sort(key=lambda c: -c.score)
         return out
+
+    def restore(self, state: dict[str, Any]) -> Index:
+        """An index from Index.state(), e.g. in another process that scans one shard of it."""
+        values = state["values"]
+        sort_keys = [SortedKeys(values, partial(self._sort_key, 0) if self._sort_slots else _no_key)]
+        for k in range(1, len(self._sort_slots)):
+            sort_keys.append(SortedKeys(values, partial(self._sort_key, k), state["sort_ranks"][k]))
+        return Index(state["ids"], values, sort_keys, state["sort_ranks"], state["entries"],
+                     state["oversized"], state["key_start"], state["key_all"], state["tf"])
 
     # -- learning weights from the base itself --
 

@@ -21,10 +21,15 @@ def fill_queue(session: Session, kind: str, candidates: list, job_id: str | None
     s = get_settings(session)
     threshold = min((c.score for c in candidates), default=s.review_threshold)
     groups = cluster(candidates, threshold)
+    group_of = {member: g for g, members in enumerate(groups) for member in members}
+    inside: dict[int, list] = {}  # each group's pairs, found in one pass (a million-record scan has many groups)
+    for c in candidates:
+        g = group_of.get(c.a_id)
+        if g is not None and group_of.get(c.b_id) == g:
+            inside.setdefault(g, []).append(c)
     rows = []
-    for members in groups:
-        inside = set(members)
-        pairs = [c for c in candidates if c.a_id in inside and c.b_id in inside]
+    for g, members in enumerate(groups):
+        pairs = inside.get(g, [])
         pairs.sort(key=lambda c: -c.score)
         rows.append({"kind": kind, "member_ids": sorted(members), "score": pairs[0].score if pairs else 0.0,
                      "status": "open", "scan_job_id": job_id, "created_at": utcnow(),

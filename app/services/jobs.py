@@ -19,7 +19,7 @@ from typing import Any, Callable
 from flask import Flask, current_app, has_app_context
 from rq import Queue, Retry, SimpleWorker, get_current_job
 from rq.exceptions import NoSuchJobError
-from rq.job import Job
+from rq.job import Dependency, Job
 from rq.timeouts import TimerDeathPenalty
 from sqlalchemy import select
 
@@ -40,6 +40,8 @@ ABANDONED = N_("The worker running this job stopped in the middle (a restart, a 
 LOST = N_("The job was lost: the portal or Redis restarted before it could run.")
 RETRYING = N_("Started again after the worker running it stopped in the middle.")
 GRACE = timedelta(seconds=60)  # a row this young may not have reached Redis yet
+PART_FAILED = N_("Part %(n)s of %(total)s of this job failed: %(reason)s")
+PARTS_DONE = N_("shards %(done)s of %(total)s")
 
 
 def _owner() -> str:
@@ -220,11 +222,126 @@ def _run_tracked(kind: str, fn: Callable, args, kwargs, title=None):
             record.error = f"{type(exc).__name__}: {exc}"[:2000]
             db.session.commit()
         raise
+    if result.get("continued"):  # fanned out: the job that goes on after the parts ends the row
+        db.session.rollback()
+        return result
     if record is not None:
         record = db.session.get(JobRecord, job_id)
         record.status, record.finished_at, record.progress = "finished", utcnow(), 100
         record.result_url = result.get("url")
         record.result_text = result.get("text")
+        db.session.commit()
+    return result
+
+
+# --- a job split into parts that any worker takes ------------------------------------------------
+
+
+def fan_out(parts: list[tuple[Callable, tuple]], then: Callable, then_args: tuple = (),
+            timeout: int = 3600) -> dict:
+    """From inside a tracked job: queue its parts (each returns its result, never None) for any worker to take,
+    and `then` (a `continuation`), which runs once every part has ended and ends this job's row. Parts of a kind safe to rerun are rerun
+    once when their worker dies. Returns what the entry point returns: the row stays started meanwhile."""
+    job = get_current_job()
+    record = db.session.get(JobRecord, job.id)
+    queue = Queue(job.origin, connection=job.connection)
+    retry = Retry(max=1) if record is not None and _retry_safe(record.kind) else None
+    common = {"job_timeout": timeout, "result_ttl": 86400, "failure_ttl": 7 * 86400, "retry": retry}
+    job.meta.update(parts_from=job.meta.get("progress", 0))
+    queued = [queue.enqueue(func, args=args, meta={"parent": job.id}, **common) for func, args in parts]
+    job.meta["parts"] = [q.id for q in queued]
+    job.save_meta()
+    follow = queue.enqueue(then, args=(job.id, [q.id for q in queued], *then_args),
+                           depends_on=Dependency(jobs=queued, allow_failure=True),
+                           meta={"parent": job.id, "locale": job.meta.get("locale")}, **common)
+    job.meta["then"] = follow.id
+    job.save_meta()
+    return {"continued": True}
+
+
+def mark_part_started() -> None:
+    """A part names the process running it in its meta, as a row names its owner (pid@host)."""
+    job = get_current_job()
+    if job is not None:
+        job.meta["owner"] = _owner()
+        job.save_meta()
+
+
+def continuation(cleanup: Callable | None = None):
+    """Wrap the job that goes on after fan_out(): called as fn(parent_id, results of the parts, *args) in an
+    app context, as the starter and in their language, it ends the parent's row; a part that failed (or
+    whose worker died for good) fails the row with a readable reason instead. `cleanup(*args)` runs in
+    both cases."""
+
+    def decorate(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(parent_id, part_ids, *args, **kwargs):
+            if has_app_context():
+                return _run_continued(fn, cleanup, parent_id, part_ids, args, kwargs)
+            with _app_for_worker().app_context():
+                return _run_continued(fn, cleanup, parent_id, part_ids, args, kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _failure_text(job: Job | None) -> str:
+    """Why an RQ job failed, for a person: the worker's death, or its exception's message."""
+    latest = job.latest_result() if job is not None else None
+    text = latest.exc_string.strip() if latest and latest.exc_string else ""
+    if job is None or "AbandonedJobError" in text or not text:
+        return tr(ABANDONED)
+    line = text.splitlines()[-1]
+    name, colon, message = line.partition(": ")
+    if colon and name.replace(".", "_").isidentifier():  # "module.SomeError: message": the message, translated
+        return tr(message)
+    return line
+
+
+def _as_starter(record: JobRecord | None):
+    """Speak as the person who started the job reads (their saved language), as the sweep's reasons do."""
+    user = db.session.get(User, record.user_id) if record is not None and record.user_id else None
+    return speaking(user.locale if user else None)
+
+
+def _run_continued(fn: Callable, cleanup: Callable | None, parent_id: str, part_ids: list[str], args, kwargs):
+    """End the fanned-out job's row: with fn's result when every part finished, else failed with the reason."""
+    job = get_current_job()
+    connection = job.connection if job is not None else runtime().connection
+    record = db.session.get(JobRecord, parent_id)
+    user_id = record.user_id if record else None
+    parts = Job.fetch_many(part_ids, connection=connection)
+    results = [p.return_value() if p is not None and p.get_status() == "finished" else None for p in parts]
+    broken = next(((n, p) for n, (p, r) in enumerate(zip(parts, results), 1) if r is None), None)
+    try:
+        if broken is not None:  # written as the sweep writes a dead worker's reason: in the starter's language
+            n, part = broken
+            with _as_starter(record):  # a finished part without its result: Redis lost it
+                why = tr(LOST) if part is not None and part.get_status() == "finished" else _failure_text(part)
+                reason = tr(PART_FAILED, n=n, total=len(parts), reason=why)
+            if record is not None:
+                record.status, record.finished_at, record.error = "failed", utcnow(), reason[:2000]
+                db.session.commit()
+            log.warning("job %s failed in part %s of %s: %s", parent_id, n, len(parts), reason)
+            return {"text": reason}
+        with acting_as(user_id), speaking(_starter_locale(job, user_id)):
+            result = fn(parent_id, results, *args, **kwargs) or {}
+    except Exception as exc:
+        db.session.rollback()
+        record = db.session.get(JobRecord, parent_id)
+        if record is not None:
+            record.status, record.finished_at = "failed", utcnow()
+            record.error = f"{type(exc).__name__}: {exc}"[:2000]
+            db.session.commit()
+        raise
+    finally:
+        if cleanup is not None:
+            cleanup(*args)
+    record = db.session.get(JobRecord, parent_id)
+    if record is not None:
+        record.status, record.finished_at, record.progress = "finished", utcnow(), 100
+        record.result_url, record.result_text, record.message = result.get("url"), result.get("text"), None
         db.session.commit()
     return result
 
@@ -255,7 +372,18 @@ def live_state(record: JobRecord) -> JobRecord:
         meta = job.get_meta(refresh=True) if hasattr(job, "get_meta") else job.meta
         record.progress = int(meta.get("progress", record.progress) or 0)
         record.message = meta.get("message", record.message)
+        if meta.get("parts"):
+            _parts_progress(rt, record, meta)
     return record
+
+
+def _parts_progress(rt: JobRuntime, record: JobRecord, meta: dict) -> None:
+    """A fanned-out job's bar: how many of its parts have finished ("shards 3 of 8")."""
+    parts = Job.fetch_many(meta["parts"], connection=rt.connection)
+    done = sum(1 for p in parts if p is not None and p.get_status() == "finished")
+    start = int(meta.get("parts_from", 0) or 0)
+    record.progress = start + (95 - start) * done // max(1, len(parts))
+    record.message = tr(PARTS_DONE, done=done, total=len(parts))
 
 
 def _settle(rt: JobRuntime, record: JobRecord, job: Job | None) -> bool:
@@ -269,6 +397,15 @@ def _settle(rt: JobRuntime, record: JobRecord, job: Job | None) -> bool:
             return False
         return _fail(record, LOST)
     status = job.get_status(refresh=True)
+    if status == "finished" and job.meta.get("then"):  # fanned out: settle against the job that goes on
+        try:
+            follow = Job.fetch(job.meta["then"], connection=rt.connection)
+        except NoSuchJobError:
+            return _fail(record, LOST)
+        if follow.get_status(refresh=True) in ("failed", "stopped", "canceled"):
+            with _as_starter(record):
+                return _fail(record, _failure_text(follow), fixed=False)
+        return False
     if status in ("failed", "stopped", "canceled"):
         latest = job.latest_result()
         text = latest.exc_string.strip() if latest and latest.exc_string else ""

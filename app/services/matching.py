@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from flask import current_app, has_app_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -253,9 +254,10 @@ def decided_pairs(session: Session, kind: str) -> set[tuple[int, int]]:
     return set(session.execute(select(DuplicateDecision.a_id, DuplicateDecision.b_id).where(DuplicateDecision.kind == kind)))
 
 
-def scan(session: Session, kind: str, threshold: float | None = None,
-         progress: Callable[[float], None] | None = None) -> list:
-    """Candidate pairs of the whole base, best first, without pairs a reviewer already called different."""
+def prepare_scan(session: Session, kind: str, threshold: float | None = None,
+                 progress: Callable[[float], None] | None = None):
+    """Index the whole base and re-fit the weights once (the hand weights stay on a small base): every
+    shard of the scan then scores with the same matcher. Returns (matcher, index)."""
     m = matcher(session, kind, review=threshold)
     total = max(1, count_records(session, kind))
     seen = 0
@@ -272,11 +274,132 @@ def scan(session: Session, kind: str, threshold: float | None = None,
 
     hand = Matcher(hand_schema(kind), thresholds=m.thresholds)
     idx = hand.index(counted(), progress=progress)
-    learnt = hand.fit(idx)  # re-fit on every full scan; the hand weights stay on a small base
+    learn = True
+    if has_app_context():
+        learn = current_app.config.get("MATCHING_LEARN_WEIGHTS", True)
+    learnt = hand.fit(idx) if learn else hand.schema  # re-fit on every full scan unless switched off
     save_learnt(session, kind, learnt, len(idx))
-    candidates = matcher(session, kind, review=threshold, schema=learnt).scan(idx, progress=progress)
+    return matcher(session, kind, review=threshold, schema=learnt), idx
+
+
+def without_decided(session: Session, kind: str, candidates: list) -> list:
+    """The merged scan less the pairs a reviewer already called different."""
     skip = decided_pairs(session, kind)
     return [c for c in candidates if _pair(c.a_id, c.b_id) not in skip]
+
+
+def scan(session: Session, kind: str, threshold: float | None = None,
+         progress: Callable[[float], None] | None = None, shards: int = 1) -> list:
+    """Candidate pairs of the whole base, best first, without pairs a reviewer already called different;
+    the shards run one after another here, as the workers of a scan job run them side by side."""
+    from app.matching import merge_shards
+
+    m, idx = prepare_scan(session, kind, threshold, progress)
+    parts = []
+    for shard in range(shards):
+        parts.append(m.scan_shard(idx, shard, shards))
+        if progress:
+            progress(0.4 + 0.6 * (shard + 1) / shards)
+    return without_decided(session, kind, merge_shards(parts))
+
+
+# --- the index where every worker of a sharded scan reaches it ----------------------------------
+
+SNAPSHOT_CHUNK = 64 * 1024 * 1024  # Redis takes values up to 512 MB; smaller pieces travel easier
+
+
+class _Packer:
+    """A file to pickle into that keeps only the compressed bytes, in pieces of SNAPSHOT_CHUNK."""
+
+    def __init__(self) -> None:
+        import zlib
+
+        self._z, self.pieces, self._buf = zlib.compressobj(1), [], bytearray()
+
+    def write(self, data) -> int:
+        self._buf += self._z.compress(data)
+        while len(self._buf) >= SNAPSHOT_CHUNK:
+            self.pieces.append(bytes(self._buf[:SNAPSHOT_CHUNK]))
+            del self._buf[:SNAPSHOT_CHUNK]
+        return len(data)
+
+    def close(self) -> list[bytes]:
+        self._buf += self._z.flush()
+        self.pieces.append(bytes(self._buf))
+        self._buf = bytearray()
+        return self.pieces
+
+
+class _Unpacker:
+    """A file to unpickle from that inflates the stored pieces as it reads, never the whole at once."""
+
+    def __init__(self, pieces: list[bytes]) -> None:
+        import zlib
+
+        self._z, self._pieces, self._buf, self._at = zlib.decompressobj(), pieces, b"", 0
+
+    def _fill(self, n: int) -> None:
+        while len(self._buf) - self._at < n and (self._pieces or self._z.unconsumed_tail):
+            data = self._z.unconsumed_tail or self._pieces.pop(0)
+            self._buf = self._buf[self._at:] + self._z.decompress(data, 16 * 1024 * 1024)
+            self._at = 0
+
+    def read(self, n: int = -1) -> bytes:
+        self._fill(n if n >= 0 else 1 << 62)
+        out = self._buf[self._at:self._at + n] if n >= 0 else self._buf[self._at:]
+        self._at += len(out)
+        return out
+
+    def readinto(self, b) -> int:
+        data = self.read(len(b))
+        b[:len(data)] = data
+        return len(data)
+
+    def readline(self) -> bytes:
+        out = bytearray()
+        while not out.endswith(b"\n"):
+            ch = self.read(1)
+            if not ch:
+                break
+            out += ch
+        return bytes(out)
+
+
+def store_index(connection, key: str, idx, ttl: int) -> list[int]:
+    """Put an index in Redis (compressed as it is pickled, in pieces) for the shard workers; returns the
+    pieces' sizes in bytes."""
+    import pickle
+
+    packer = _Packer()
+    pickle.dump(idx.state(), packer, protocol=pickle.HIGHEST_PROTOCOL)
+    pieces = packer.close()
+    with connection.pipeline() as pipe:
+        for i, piece in enumerate(pieces):
+            pipe.set(f"{key}:{i}", piece, ex=ttl)
+        pipe.execute()
+    return [len(piece) for piece in pieces]
+
+
+SNAPSHOT_GONE = _l("The scan's index is no longer in Redis; start the scan again.")
+
+
+class SnapshotGone(LookupError):
+    """The scan's index is no longer in Redis (expired or removed): the shard cannot run."""
+
+
+def load_index(connection, key: str, pieces: int, m):
+    """The index a scan job stored, ready for m.scan_shard()."""
+    import pickle
+
+    parts = [connection.get(f"{key}:{i}") for i in range(pieces)]
+    if any(p is None for p in parts):
+        raise SnapshotGone(SNAPSHOT_GONE)
+    return m.restore(pickle.load(_Unpacker(parts)))
+
+
+def drop_index(connection, key: str, pieces: int) -> None:
+    """Remove a scan's index once its shards are merged."""
+    connection.delete(*[f"{key}:{i}" for i in range(pieces)])
 
 
 class _BaseIndex:
