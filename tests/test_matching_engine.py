@@ -388,3 +388,23 @@ def test_weights_learnt_from_the_base_itself_find_the_copies() -> None:
     assert by_name["passport"].agree > by_name["town"].agree
     found = pair_ids(Matcher(learnt).scan(index))
     assert found == {frozenset((i, f"copy-{i}")) for i in range(0, 300, 15)}
+
+
+def test_a_fit_that_learns_same_company_instead_of_same_person_keeps_the_hand_weights() -> None:
+    """Contacts block mostly with their colleagues; EM then takes 'same company' for the match class
+    (company weight 12, name near 0) and would flood the queue. The fit is refused: hand weights stay."""
+    import random
+
+    from app.matching import CONTACT_SCHEMA
+
+    rng = random.Random(3)
+    first = ["Иван", "Пётр", "Анна", "Ольга", "Сергей", "Мария", "Алексей", "Елена", "Дмитрий", "Наталья"]
+    last = ["Иванов", "Петров", "Сидоров", "Смирнов", "Кузнецов", "Попов", "Волков", "Орлов", "Козлов", "Лебедев"]
+    base = [{"id": c * 25 + k, "name": f"{rng.choice(last)} {rng.choice(first)}",
+             "emails": [f"p{c * 25 + k}@firm{c}.ru"], "phones": [f"+7495{c * 25 + k:07d}"], "company_id": c,
+             "company_name": f"Фирма {c}", "position": "менеджер"} for c in range(20) for k in range(25)]
+    copies = [dict(base[i], id=1000 + i, phones=[]) for i in range(0, 500, 25)]
+    matcher = Matcher(CONTACT_SCHEMA)
+    index = matcher.index(base + copies)
+    assert matcher.fit(index) == CONTACT_SCHEMA
+    assert pair_ids(Matcher(matcher.fit(index)).scan(index)) == {frozenset((i, 1000 + i)) for i in range(0, 500, 25)}

@@ -76,6 +76,8 @@ def band_of(reasons: Iterable[Any]) -> str:
 
 
 LEADERS = 6  # group leaders remembered while walking one oversized block
+IDENTIFYING = 4.0    # a field the hand weights trust at least this much identifies a record (INN, name, email, phone)
+LOST_EVIDENCE = 1.0  # ... and a fit that leaves it less than this is refused (see Matcher.fit)
 
 
 def _lead(leaders: list[int], member: int, accept: Callable[[int, int], bool]) -> Iterator[tuple[int, int]]:
@@ -564,7 +566,8 @@ class Matcher:
         """A copy of the schema whose weights and prior are estimated from the base itself by
         Fellegi-Sunter expectation-maximisation over the blocked pairs (no labels needed), so
         a score reads as the chance that a blocked pair is a true duplicate; the hand weights
-        stay when the base is small or only one field can be compared."""
+        stay when the base is small, only one field can be compared, or the fit would leave an
+        identifying field (IDENTIFYING by hand) with almost no weight."""
         idx = records if isinstance(records, Index) else self.index(records)
         self._tf.use(idx.tf)
         values = idx.values
@@ -618,6 +621,14 @@ class Matcher:
             partial = min(1.0, max(0.0, w[1] / agree)) if agree > 0 else 0.0
             fitted.append(replace(f, agree=round(agree, 3), disagree=round(disagree, 3),
                                   partial=round(partial, 3) if f.kind in ("code", "date") else f.partial))
+        # EM finds the largest agreeing class among the blocked pairs, which is not always "the same record":
+        # contacts are blocked mostly with their colleagues, and the fit then learns "same company" (a
+        # company weight of 12, a name weight near 0) and floods the queue with colleagues. A fit that takes
+        # the evidence away from a field the hand weights call identifying is refused: the hand weights stay.
+        lost = [f.name for f_i, (f, h) in enumerate(zip(fitted, fields))
+                if f_i in informative and h.agree >= IDENTIFYING and f.agree < LOST_EVIDENCE]
+        if lost:
+            return self.schema
         offset = -math.log(prior / (1.0 - prior))
         return replace(self.schema, fields=tuple(fitted), offset=round(offset, 3))
 
