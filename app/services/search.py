@@ -392,11 +392,12 @@ def _find_words_postgres(session, terms, limit, kinds):
     common = session.execute(text(f"SELECT count(*) FROM (SELECT 1 FROM search_documents d WHERE {kinds_sql} AND "
                                   f"{' AND '.join(likes)} LIMIT :cap) m"), params).scalar() > COMMON
     if common:
-        # A word in thousands of records: as on SQLite, the exact name plus the NEWEST latest-indexed matches
-        # are ranked, not every match (word forms add nothing to a word found this often).
+        # A word in thousands of records: as on SQLite, the exact name plus NEWEST of its matches are ranked,
+        # not every match (word forms add nothing to a word found this often). Here they are the first NEWEST
+        # the scan yields: reading them in id order would walk past every contact, whose documents hold no city.
         rows = session.execute(text(
             f"SELECT kind, entity_id, r FROM ((SELECT d.kind, d.entity_id, {rank} AS r, d.active_at, d.id "
-            f"FROM search_documents d WHERE {kinds_sql} AND {' AND '.join(likes)} ORDER BY d.id DESC LIMIT :newest) "
+            f"FROM search_documents d WHERE {kinds_sql} AND {' AND '.join(likes)} LIMIT :newest) "
             f"UNION (SELECT d.kind, d.entity_id, {EXACT_NAME} AS r, d.active_at, d.id FROM search_documents d "
             f"WHERE {kinds_sql} AND d.name = :rq LIMIT :lim)) m "
             "ORDER BY r, active_at DESC NULLS LAST, id LIMIT :lim"), params).all()
