@@ -36,7 +36,6 @@ def import_start():
                 raise imports.ImportError_(_("Choose a file to import."))
             run = imports.store_upload(db.session, _base(), request.form.get("kind", ""), upload.filename,
                                           upload.read(), current_user.id)
-            imports.file_info(imports.run_path(_base(), run))
             db.session.commit()
             return redirect(url_for("data_quality.import_mapping", run_id=run.id), 303)
         except (RuleError, UnicodeError) as exc:

@@ -544,14 +544,21 @@ def upload_dir(instance_upload_dir: Path) -> Path:
 
 def store_upload(session: Session, base_dir: Path, kind: str, filename: str, data: bytes,
                  user_id: int | None) -> ImportRun:
-    """Keep the uploaded file under the instance directory (not in the database) and start a run."""
+    """Keep the uploaded file under the instance directory (not in the database) and start a run, once the reader
+    has opened it."""
     if kind not in FIELDS:
         raise ImportError_(tr("Choose companies or contacts."))
     if not data:
         raise ImportError_(tr("The file is empty."))
     suffix = ".xlsx" if data[:4] == b"PK\x03\x04" else ".csv"
     stored = uuid.uuid4().hex + suffix
-    (upload_dir(base_dir) / stored).write_bytes(data)
+    path = upload_dir(base_dir) / stored
+    path.write_bytes(data)
+    try:
+        file_info(path)  # a file the reader refuses is not kept: the person reads why and nothing stays on disk
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise
     run = ImportRun(kind=kind, filename=Path(filename or "upload").name[:300], stored_name=stored, user_id=user_id)
     session.add(run)
     session.flush()
