@@ -239,3 +239,21 @@ def test_the_command_line_takes_the_encoding_and_separator(app, tmp_path):
     assert result.exit_code == 0 and "created 3" in result.output, result.output
     with app.app_context():
         assert sorted(db.session.scalars(select(Company.legal_name))) == sorted(NAMES)
+
+
+def test_an_import_indexes_its_records_for_the_search_once_at_the_end(app, tmp_path):
+    """The search index is written in batches when the rows are in, and a row rolled back alone leaves nothing."""
+    from app.models.search import SearchDocument
+    from app.services import search
+
+    path = tmp_path / "clients.csv"
+    path.write_bytes(("Наименование;Сайт;Телефон\r\nЁлка;elka.ru;8 (4822) 33-44-55\r\nЩука;" + "x" * 400
+                      + ";\r\nЭхо;;\r\n").encode("cp1251"))
+    with app.app_context():
+        report = imports.apply(db.session, path, "company", {"Наименование": "legal_name", "Сайт": "website",
+                                                             "Телефон": "phone"})
+        assert (report["created"], report["failed"]) == (2, 1)
+        ids = {r["id"] for r in report["rows"] if r["id"]}
+        assert set(db.session.scalars(select(SearchDocument.entity_id))) == ids
+        assert [h.entity_id for h in search.search(db.session, "ёлка")] == [report["rows"][0]["id"]]
+        assert [h.entity_id for h in search.search(db.session, "334455")] == [report["rows"][0]["id"]]

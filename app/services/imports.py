@@ -361,7 +361,7 @@ def apply(session: Session, path: Path, kind: str, mapping: dict, on_duplicate: 
 
     The file is read twice as a stream (repeats within it first, then the rows), so a large file is never
     held in memory as rows."""
-    from app.services import matching
+    from app.services import matching, search_sync
     from app.services.actor import acting_as
 
     if on_duplicate not in ON_DUPLICATE:
@@ -384,7 +384,7 @@ def apply(session: Session, path: Path, kind: str, mapping: dict, on_duplicate: 
     touched: set[int] = set()
     session.rollback()
     try:
-        with acting_as(user_id):
+        with acting_as(user_id), search_sync.deferred(session):  # the search index once at the end, in batches
             for i, row in enumerate(iter_rows(path, kind, mapping, reading)):
                 row.same_as_row = same.get(row.number)
                 if progress and i % 200 == 0:
@@ -471,7 +471,8 @@ def _write(session: Session, kind: str, v: dict, target: int | None) -> int:
         session.flush()
         owner = {"company_id": obj.id, "contact_id": None}
         if v.get("address"):
-            have = {(a.street or "").lower() for a in session.scalars(select(Address).where(Address.company_id == obj.id))}
+            have = set() if target is None else \
+                {(a.street or "").lower() for a in session.scalars(select(Address).where(Address.company_id == obj.id))}
             if v["address"].lower() not in have:
                 session.add(Address(company_id=obj.id, street=v["address"], city=v.get("city") or None,
                                     postcode=v.get("postcode") or None, kind="legal"))
@@ -488,13 +489,15 @@ def _write(session: Session, kind: str, v: dict, target: int | None) -> int:
         session.flush()
         owner = {"company_id": obj.company_id, "contact_id": obj.id}
     owner_col = Phone.contact_id if kind == "contact" else Phone.company_id
-    have_phones = set(session.scalars(select(Phone.e164).where(owner_col == obj.id)))
+    # a new record has no contact points yet: asking would only flush (and re-index) it once more
+    have_phones = set() if target is None else set(session.scalars(select(Phone.e164).where(owner_col == obj.id)))
     for p in v["phones"]:
         if p not in have_phones:
             session.add(Phone(e164=p, **owner))
             have_phones.add(p)
     email_col = Email.contact_id if kind == "contact" else Email.company_id
-    have_emails = {e.lower() for e in session.scalars(select(Email.address).where(email_col == obj.id))}
+    have_emails = set() if target is None else \
+        {e.lower() for e in session.scalars(select(Email.address).where(email_col == obj.id))}
     for e in v["emails"]:
         if e not in have_emails:
             session.add(Email(address=e, **owner))
