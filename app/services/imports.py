@@ -250,23 +250,24 @@ def same_as_earlier(session: Session, kind: str, rows: Iterable[Row]) -> dict[in
     The rows are consumed as a stream: only their keys and engine records are kept, not the rows."""
     from app.services import matching
 
-    first_by_key: dict[tuple, int] = {}
+    first_by_key: dict[str, int] = {}  # "x<external id>", "i<INN>", "p<phone>", "e<email>": one string a key
     same: dict[int, int] = {}
 
     def records() -> Iterator[dict]:
         for r in rows:
             if r.errors:
                 continue
-            keys = [("x", r.values.get("external_id"))] + [("p", p) for p in r.values["phones"] if kind == "contact"]
-            keys += [("i", r.values.get("inn"))] if kind == "company" else []
-            keys += [("e", e) for e in r.values["emails"]]
+            v = r.values
+            keys = [f"x{v['external_id']}"] if v.get("external_id") else []
+            keys += [f"p{p}" for p in v["phones"] if p and kind == "contact"]
+            keys += [f"i{v['inn']}"] if kind == "company" and v.get("inn") else []
+            keys += [f"e{e}" for e in v["emails"] if e]
             for k in keys:
-                if k[1] and k in first_by_key and r.number not in same:
+                if k in first_by_key and r.number not in same:
                     same[r.number] = first_by_key[k]
             for k in keys:
-                if k[1]:
-                    first_by_key.setdefault(k, r.number)
-            yield _engine_record(kind, r.number, r.values)
+                first_by_key.setdefault(k, r.number)
+            yield _engine_record(kind, r.number, v)
 
     stream = records()
     first = next(stream, None)
