@@ -257,3 +257,18 @@ def test_an_import_indexes_its_records_for_the_search_once_at_the_end(app, tmp_p
         assert set(db.session.scalars(select(SearchDocument.entity_id))) == ids
         assert [h.entity_id for h in search.search(db.session, "ёлка")] == [report["rows"][0]["id"]]
         assert [h.entity_id for h in search.search(db.session, "334455")] == [report["rows"][0]["id"]]
+
+
+def test_the_engine_compares_rows_within_windows_and_exact_keys_across_the_whole_file(app, tmp_path, monkeypatch):
+    """A large file is compared by the engine in windows (its memory); a repeated INN is found across windows."""
+    monkeypatch.setattr(imports, "WITHIN_FILE_WINDOW", 4)  # rows 2-5, 6-9, 10
+    path = tmp_path / "clients.csv"
+    path.write_bytes(("Наименование;ИНН;Город\r\nРомашка;7707083893;Москва\r\nГранит;;Казань\r\nВектор;;Самара\r\n"
+                      "Гранит;;Казань\r\nСевер;;Омск\r\nАльфа;;Тверь\r\nРомашка ООО;7707083893;Москва\r\n"
+                      "Альфа;;Тверь\r\nВектор;;Самара\r\n").encode("cp1251"))
+    with app.app_context():
+        rows = list(imports.iter_rows(path, "company", {"Наименование": "legal_name", "ИНН": "inn", "Город": "city"}))
+        same = imports.same_as_earlier(db.session, "company", rows)
+    assert same[8] == 2  # the same INN, in another window
+    assert same[5] == 3 and same[9] == 7  # «Гранит» and «Альфа» twice within a window
+    assert 10 not in same  # «Вектор» rows 4 and 10 fall in different windows: the engine did not compare them

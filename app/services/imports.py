@@ -11,6 +11,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
@@ -29,6 +30,7 @@ from app.services.folding import folded_equals
 
 ON_DUPLICATE = ("create", "update", "skip")
 PREVIEW_ROWS = 20
+WITHIN_FILE_WINDOW = 50_000  # rows the engine compares with each other at once (memory, see same_as_earlier)
 
 # Target fields per kind: (field, label, header words in Russian and English that point at it).
 FIELDS = {
@@ -247,7 +249,9 @@ def _engine_record(kind: str, number: int, v: dict) -> dict:
 def same_as_earlier(session: Session, kind: str, rows: Iterable[Row]) -> dict[int, int]:
     """Row number -> the earlier row of the same file it repeats (exact keys first, then the engine).
 
-    The rows are consumed as a stream: only their keys and engine records are kept, not the rows."""
+    The rows are consumed as a stream and only their keys are kept. Exact keys (external id, INN, phone, email)
+    span the whole file; the engine compares the rows within windows of WITHIN_FILE_WINDOW rows, because its
+    index of 200,000 rows alone would take about 350 MB."""
     from app.services import matching
 
     first_by_key: dict[str, int] = {}  # "x<external id>", "i<INN>", "p<phone>", "e<email>": one string a key
@@ -270,19 +274,12 @@ def same_as_earlier(session: Session, kind: str, rows: Iterable[Row]) -> dict[in
             yield _engine_record(kind, r.number, v)
 
     stream = records()
-    first = next(stream, None)
-    second = next(stream, None)
-    if second is None:  # one valid row repeats nothing
-        return same
-    m = matching.matcher(session, kind)
-    for c in m.scan(_chain([first, second], stream)):
-        same.setdefault(max(c.a_id, c.b_id), min(c.a_id, c.b_id))
+    m = None
+    while len(head := list(islice(stream, 2))) == 2:  # a window of one row repeats nothing within it
+        m = m or matching.matcher(session, kind)
+        for c in m.scan(chain(head, islice(stream, WITHIN_FILE_WINDOW - 2))):
+            same.setdefault(max(c.a_id, c.b_id), min(c.a_id, c.b_id))
     return same
-
-
-def _chain(head: list, tail: Iterator) -> Iterator:
-    yield from head
-    yield from tail
 
 
 def within_file(session: Session, kind: str, rows: list[Row]) -> None:
