@@ -30,7 +30,7 @@ from app.services.folding import folded_equals
 
 ON_DUPLICATE = ("create", "update", "skip")
 PREVIEW_ROWS = 20
-WITHIN_FILE_WINDOW = 50_000  # rows the engine compares with each other at once (memory, see same_as_earlier)
+WITHIN_FILE_WINDOW = 20_000  # rows the engine compares with each other at once (memory, see same_as_earlier)
 
 # Target fields per kind: (field, label, header words in Russian and English that point at it).
 FIELDS = {
