@@ -279,7 +279,17 @@ def same_as_earlier(session: Session, kind: str, rows: Iterable[Row]) -> dict[in
         m = m or matching.matcher(session, kind)
         for c in m.scan(chain(head, islice(stream, WITHIN_FILE_WINDOW - 2))):
             same.setdefault(max(c.a_id, c.b_id), min(c.a_id, c.b_id))
+        trim_engine_caches()
     return same
+
+
+def trim_engine_caches() -> None:
+    """Empty the engine's memo of normalised names: sized for a full scan of the base, on a file it would
+    keep 300,000 names of rows already read (about 100 MB)."""
+    from app.matching import names, normalize
+
+    for memo in (normalize.fold_latin, normalize.normalise_company_name, names.company_name_key):
+        memo.cache_clear()
 
 
 def within_file(session: Session, kind: str, rows: list[Row]) -> None:
@@ -387,6 +397,8 @@ def apply(session: Session, path: Path, kind: str, mapping: dict, on_duplicate: 
                 row.same_as_row = same.get(row.number)
                 if progress and i % 200 == 0:
                     progress(i / total)
+                if i and i % WITHIN_FILE_WINDOW == 0:
+                    trim_engine_caches()
                 if row.same_as_row is not None and row.same_as_row in made:
                     row.match_id, row.match_how = made[row.same_as_row], "file"
                 elif not row.errors:  # rows of this file are matched by same_as_row, the base as it was
