@@ -218,6 +218,7 @@ def test_an_override_is_stored_with_the_run_and_used_by_the_real_import(app, aut
     page = auth.get(mapping).get_data(as_text=True)
     as_dos = "Наименование".encode("cp1251").decode("cp866")
     assert '<span id="file-encoding">CP866 (DOS)</span>' in page and as_dos in page
+    assert '<input type="hidden" name="encoding" value="cp866">' in page  # the mapping form carries the choice
 
     form = {"encoding": "cp866", "delimiter": ";", "col_0": "legal_name", "col_1": "inn", "col_2": "city",
             "on_duplicate": "create"}
