@@ -22,14 +22,24 @@ crm_cli = AppGroup("crm", help="Client base tools.")
 @click.option("--on-duplicate", type=click.Choice(["create", "update", "skip"]), default="skip", show_default=True)
 @click.option("--all-or-nothing", is_flag=True, help="Import nothing when any row fails.")
 @click.option("--dry-run", is_flag=True, help="Check every row and report, write nothing.")
+@click.option("--encoding", type=click.Choice(["utf_8", "utf_8_sig", "utf_16", "cp1251", "koi8_r", "cp866"]),
+              help="The file's encoding; detected when omitted.")
+@click.option("--delimiter", type=click.Choice([",", ";", "tab", "|"]), help="The CSV separator; detected when omitted.")
 @click.option("--report", "report_file", type=click.Path(dir_okay=False), help="Write the CSV report here.")
-def import_cmd(entity, file, mapping_file, on_duplicate, all_or_nothing, dry_run, report_file) -> None:
+def import_cmd(entity, file, mapping_file, on_duplicate, all_or_nothing, dry_run, encoding, delimiter,
+               report_file) -> None:
     """Import companies or contacts from CSV or XLSX, printing created/updated/skipped/failed."""
     from app.services import imports
+    from app.services.errors import RuleError
+
+    reading = {"encoding": encoding, "delimiter": "\t" if delimiter == "tab" else delimiter}
 
     kind = "company" if entity == "companies" else "contact"
     path = Path(file)
-    headers, _rows = imports.read_table(path)
+    try:
+        headers, _rows = imports.read_table(path, reading)
+    except RuleError as exc:
+        raise click.ClickException(str(exc)) from exc
     raw = json.loads(Path(mapping_file).read_text(encoding="utf-8")) if mapping_file else \
         imports.guess_mapping(kind, headers)
     try:
@@ -37,8 +47,11 @@ def import_cmd(entity, file, mapping_file, on_duplicate, all_or_nothing, dry_run
     except imports.ImportError_ as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo("mapping: " + ", ".join(f"{h} -> {f}" for h, f in mapping.items()))
-    report = imports.apply(db.session, path, kind, mapping, on_duplicate, all_or_nothing=all_or_nothing,
-                              dry_run=dry_run)
+    try:
+        report = imports.apply(db.session, path, kind, mapping, on_duplicate, all_or_nothing=all_or_nothing,
+                               dry_run=dry_run, reading=reading)
+    except RuleError as exc:
+        raise click.ClickException(str(exc)) from exc
     for row in report["rows"]:
         if row["outcome"] == "failed":
             click.echo(f"row {row['row']}: {row['reason']}", err=True)

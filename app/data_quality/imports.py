@@ -9,7 +9,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 from app.data_quality import bp
 from app.extensions import db
 from app.models.imports import ImportMapping, ImportRun
-from app.services import imports, numbers
+from app.services import imports, numbers, tabular
+from app.services.errors import RuleError
 from app.services.permissions import can_manage_data, is_admin, require
 from app.web import render, upload_limit
 
@@ -39,42 +40,50 @@ def _base():
 def import_start():
     """Upload a CSV or XLSX file of companies or contacts."""
     require(can_manage_data(current_user))
-    error, run = None, None
+    error = None
     if request.method == "POST":
         upload = request.files.get("file")
         try:
             if upload is None or not upload.filename:
                 raise imports.ImportError_(_("Choose a file to import."))
-            run = imports.store_upload(db.session, _base(), request.form.get("kind", ""), upload.filename,
-                                          upload.read(), current_user.id)
-            try:
-                imports.file_info(imports.run_path(_base(), run))
+            try:   # the reader opens the file on upload; a file it refuses is not kept
+                run = imports.store_upload(db.session, _base(), request.form.get("kind", ""), upload.filename,
+                                           upload.read(), current_user.id)
             except (zipfile.BadZipFile, KeyError, OSError, InvalidFileException) as exc:
                 raise imports.ImportError_(_("This file is neither a CSV table nor an Excel workbook (.xlsx)."
                                              )) from exc
             db.session.commit()
             return redirect(url_for("data_quality.import_mapping", run_id=run.id), 303)
-        except (imports.ImportError_, UnicodeError, ValueError) as exc:
-            if run is not None:   # a refused file is not kept
-                imports.remove_upload(_base(), run)
+        except (RuleError, UnicodeError, ValueError) as exc:
             db.session.rollback()
             error = str(exc)
     return render_template("data_quality/import_start.html", error=error), 422 if error else 200
 
 
+def _reading_from(form) -> dict:
+    """The encoding and separator the person chose on the mapping screen ("" lets the reader detect)."""
+    return imports.reading_options({"encoding": form.get("encoding"), "delimiter": form.get("delimiter")})
+
+
 @bp.route("/import/<int:run_id>/mapping", methods=["GET", "POST"])
 def import_mapping(run_id: int):
-    """Guessed column mapping, editable and saveable; then the preview."""
+    """Guessed column mapping, editable and saveable, with the reader's encoding and separator; then the preview."""
     run = _pending_run(run_id)
-    info = imports.file_info(imports.run_path(_base(), run))
+    opts = run.options or {}
+    reading = _reading_from(request.form) if request.method == "POST" else opts.get("reading")
+    info = imports.file_info(imports.run_path(_base(), run), reading)
     saved = imports.saved_mappings(db.session, run.kind)
     error = None
+    if request.method == "POST" and request.form.get("reread"):
+        run.options = {**opts, "reading": reading}
+        db.session.commit()
+        return redirect(url_for("data_quality.import_mapping", run_id=run.id), 303)
     if request.method == "POST":
         mapping = {h: request.form.get(f"col_{i}", "") for i, h in enumerate(info["headers"])}
         try:
             run.mapping = imports.clean_mapping(run.kind, mapping, info["headers"])
             run.options = {"on_duplicate": request.form.get("on_duplicate", "skip"),
-                           "all_or_nothing": bool(request.form.get("all_or_nothing"))}
+                           "all_or_nothing": bool(request.form.get("all_or_nothing")), "reading": reading}
             if request.form.get("save_as", "").strip():
                 imports.save_mapping(db.session, run.kind, request.form["save_as"], run.mapping, current_user.id)
             db.session.commit()
@@ -86,9 +95,11 @@ def import_mapping(run_id: int):
     else:
         use = request.args.get("use", type=numbers.record_id)
         chosen = db.session.get(ImportMapping, use) if use else None
-        current = chosen.mapping if chosen else (run.mapping or imports.guess_mapping(run.kind, info["headers"]))
+        fits = run.mapping and set(run.mapping) <= set(info["headers"])
+        current = chosen.mapping if chosen else (run.mapping if fits else imports.guess_mapping(run.kind, info["headers"]))
     return render_template("data_quality/import_mapping.html", run=run, info=info, current=current, saved=saved,
-                           fields=imports.FIELDS[run.kind], error=error), 422 if error else 200
+                           fields=imports.FIELDS[run.kind], error=error, reading=reading or {},
+                           encodings=tabular.ENCODINGS, delimiters=tabular.DELIMITERS), 422 if error else 200
 
 
 @bp.route("/import/<int:run_id>/preview", methods=["GET", "POST"])
@@ -112,10 +123,12 @@ def import_preview(run_id: int):
         run.job_id = record.id
         db.session.commit()
         return render("data_quality/import_running.html", "jobs/_progress.html", run=run, job=record)
-    rows = imports.preview(db.session, imports.run_path(_base(), run), run.kind, run.mapping or {},
-                              opts.get("on_duplicate", "skip"))
+    path = imports.run_path(_base(), run)
+    info = imports.file_info(path, opts.get("reading"))
+    rows = imports.preview(db.session, path, run.kind, run.mapping or {}, opts.get("on_duplicate", "skip"),
+                           reading=opts.get("reading"))
     db.session.rollback()
-    return render_template("data_quality/import_preview.html", run=run, rows=rows, opts=opts,
+    return render_template("data_quality/import_preview.html", run=run, rows=rows, opts=opts, info=info,
                            mapped=[f for f in imports.field_names(run.kind) if f in (run.mapping or {}).values()],
                            labels={name: label for name, label, _words in imports.FIELDS[run.kind]})
 

@@ -5,13 +5,13 @@ and reported, "all or nothing" rolls everything back, and a crash leaves the bas
 """
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
@@ -23,7 +23,7 @@ from app.models.companies import Company
 from app.models.contact_points import Address, Email, Phone
 from app.models.contacts import Contact
 from app.models.imports import ImportMapping, ImportRun
-from app.services import contact_points, exports
+from app.services import contact_points, exports, tabular
 from app.services.contact_points import ContactPointError
 from app.services.errors import FieldErrors, RuleError
 from app.services.exports import Column
@@ -31,6 +31,7 @@ from app.services.folding import folded_equals
 
 ON_DUPLICATE = ("create", "update", "skip")
 PREVIEW_ROWS = 20
+WITHIN_FILE_WINDOW = 20_000  # rows the engine compares with each other at once (memory, see same_as_earlier)
 
 # Target fields per kind: (field, label, header words in Russian and English that point at it).
 FIELDS = {
@@ -68,95 +69,34 @@ class ImportError_(RuleError):
     """A file or mapping that cannot be imported; the message says why."""
 
 
-# --- reading files ----------------------------------------------------------------------------
+# --- reading files (app/services/tabular.py decides encodings, separators and workbook limits) ---------
 
 
-def detect_encoding(raw: bytes) -> str:
-    """UTF-8 with or without a BOM, else Windows-1251 (what Russian Excel saves)."""
-    if raw.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    try:
-        raw.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError as exc:
-        if exc.start > len(raw) - 4:  # a sample cut inside a multi-byte character
-            return "utf-8"
-        return "cp1251"
+def reading_options(reading: dict | None) -> dict:
+    """The person's choice of encoding and separator as the reader takes it; anything unknown is detected."""
+    reading = reading or {}
+    encoding = reading.get("encoding")
+    delimiter = reading.get("delimiter")
+    return {"encoding": encoding if encoding in tabular.ENCODINGS else None,
+            "delimiter": delimiter if delimiter in tabular.DELIMITERS else None}
 
 
-def detect_delimiter(sample: str) -> str:
-    """The separator among , ; and tab that splits the first lines most consistently."""
-    lines = [ln for ln in sample.splitlines()[:20] if ln.strip()]
-    best, best_score = ",", -1.0
-    for delim in (",", ";", "\t"):
-        counts = [len(next(csv.reader([ln], delimiter=delim))) for ln in lines] or [1]
-        if max(counts) < 2:
-            continue
-        score = sum(1 for c in counts if c == counts[0]) * counts[0]
-        if score > best_score:
-            best, best_score = delim, score
-    return best
-
-
-def _is_xlsx(path: Path) -> bool:
-    with path.open("rb") as f:
-        return f.read(4) == b"PK\x03\x04"
-
-
-def read_table(path: Path) -> tuple[list[str], Iterator[list[str]]]:
+def read_table(path: Path, reading: dict | None = None) -> tuple[list[str], Iterator[list[str]]]:
     """Headers and a stream of rows (as text) from a CSV or XLSX file."""
-    if _is_xlsx(path):
-        from openpyxl import load_workbook
-
-        wb = load_workbook(path, read_only=True, data_only=True)
-        rows = wb.active.iter_rows(values_only=True)
-        try:
-            header = next(rows)
-        except StopIteration:
-            raise ImportError_(tr("The file is empty.")) from None
-
-        def xlsx_rows():
-            for r in rows:
-                values = ["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
-                          for v in r]
-                if any(v.strip() for v in values):
-                    yield values
-            wb.close()
-
-        return [str(h or "").strip() for h in header], xlsx_rows()
-    raw = path.read_bytes()[:65536]
-    encoding = detect_encoding(raw)
-    delimiter = detect_delimiter(raw.decode(encoding, errors="replace"))
-    handle = path.open("r", encoding=encoding, newline="")
-    reader = csv.reader(handle, delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
-        handle.close()
-        raise ImportError_(tr("The file is empty.")) from None
-
-    def csv_rows():
-        with handle:
-            for r in reader:
-                if any(v.strip() for v in r):
-                    yield r
-
-    return [h.strip() for h in header], csv_rows()
+    table = tabular.open_table(path, **reading_options(reading))
+    return table.headers, table.rows
 
 
-def file_info(path: Path) -> dict:
-    """What the mapping screen shows: encoding, separator, headers and a few sample rows."""
-    if _is_xlsx(path):
-        headers, rows = read_table(path)
-        return {"format": "XLSX", "encoding": None, "delimiter": None, "headers": headers,
-                "samples": [r for _, r in zip(range(3), rows)]}
-    raw = path.read_bytes()[:65536]
-    encoding = detect_encoding(raw)
-    headers, rows = read_table(path)
-    delim = detect_delimiter(raw.decode(encoding, errors="replace"))
-    return {"format": "CSV", "encoding": {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 (BOM)", "cp1251": "Windows-1251"}[encoding],
-            "delimiter": {",": ",", ";": ";", "\t": "Tab"}[delim], "headers": headers,
-            "samples": [r for _, r in zip(range(3), rows)]}
+def file_info(path: Path, reading: dict | None = None) -> dict:
+    """What the mapping screen shows: what the reader chose (and detected), headers and a few sample rows."""
+    with tabular.open_table(path, **reading_options(reading)) as table:
+        samples = [r for _, r in zip(range(3), table.rows)]
+    return {"format": table.format, "headers": table.headers, "samples": samples,
+            "encoding": tabular.encoding_label(table.encoding) if table.encoding else None,
+            "delimiter": tabular.delimiter_label(table.delimiter) if table.delimiter else None,
+            "encoding_key": table.encoding, "delimiter_key": table.delimiter,
+            "detected_encoding": tabular.encoding_label(table.detected_encoding) if table.detected_encoding else None,
+            "detected_delimiter": tabular.delimiter_label(table.detected_delimiter) if table.detected_delimiter else None}
 
 
 # --- mapping ----------------------------------------------------------------------------------
@@ -287,14 +227,15 @@ def validate(kind: str, raw: dict) -> tuple[dict, list[str]]:
     return values, errors
 
 
-def iter_rows(path: Path, kind: str, mapping: dict) -> Iterator[Row]:
-    """Every data row of the file, cleaned and validated against the mapping."""
-    headers, rows = read_table(path)
-    positions = {f: headers.index(h) for h, f in mapping.items() if h in headers}
-    for n, raw in enumerate(rows, start=2):
-        picked = {f: (raw[i] if i < len(raw) else "") for f, i in positions.items()}
-        values, errors = validate(kind, picked)
-        yield Row(n, values, errors)
+def iter_rows(path: Path, kind: str, mapping: dict, reading: dict | None = None) -> Iterator[Row]:
+    """Every data row of the file, cleaned and validated against the mapping, read as a stream."""
+    table = tabular.open_table(path, **reading_options(reading))
+    with table:
+        positions = {f: table.headers.index(h) for h, f in mapping.items() if h in table.headers}
+        for n, raw in enumerate(table.rows, start=2):
+            picked = {f: (raw[i] if i < len(raw) else "") for f, i in positions.items()}
+            values, errors = validate(kind, picked)
+            yield Row(n, values, errors)
 
 
 def _engine_record(kind: str, number: int, v: dict) -> dict:
@@ -306,31 +247,59 @@ def _engine_record(kind: str, number: int, v: dict) -> dict:
             "position": v.get("position") or None, "phones": v["phones"], "emails": v["emails"]}
 
 
-def within_file(session: Session, kind: str, rows: list[Row]) -> None:
-    """Mark each row that repeats an earlier row of the same file (exact keys or the engine)."""
+def same_as_earlier(session: Session, kind: str, rows: Iterable[Row]) -> dict[int, int]:
+    """Row number -> the earlier row of the same file it repeats (exact keys first, then the engine).
+
+    The rows are consumed as a stream and only their keys are kept. Exact keys (external id, INN, phone, email)
+    span the whole file; the engine compares the rows within windows of WITHIN_FILE_WINDOW rows, because its
+    index of 200,000 rows alone would take about 350 MB."""
     from app.services import matching
 
-    first_by_key: dict[tuple, int] = {}
-    for r in rows:
-        if r.errors:
-            continue
-        keys = [("x", r.values.get("external_id"))] + [("p", p) for p in r.values["phones"] if kind == "contact"]
-        keys += [("i", r.values.get("inn"))] if kind == "company" else []
-        keys += [("e", e) for e in r.values["emails"]]
-        for k in keys:
-            if k[1] and k in first_by_key and r.same_as_row is None:
-                r.same_as_row = first_by_key[k]
-        for k in keys:
-            if k[1]:
+    first_by_key: dict[str, int] = {}  # "x<external id>", "i<INN>", "p<phone>", "e<email>": one string a key
+    same: dict[int, int] = {}
+
+    def records() -> Iterator[dict]:
+        for r in rows:
+            if r.errors:
+                continue
+            v = r.values
+            keys = [f"x{v['external_id']}"] if v.get("external_id") else []
+            keys += [f"p{p}" for p in v["phones"] if p and kind == "contact"]
+            keys += [f"i{v['inn']}"] if kind == "company" and v.get("inn") else []
+            keys += [f"e{e}" for e in v["emails"] if e]
+            for k in keys:
+                if k in first_by_key and r.number not in same:
+                    same[r.number] = first_by_key[k]
+            for k in keys:
                 first_by_key.setdefault(k, r.number)
-    valid = [r for r in rows if not r.errors]
-    if len(valid) > 1:
-        m = matching.matcher(session, kind)
-        for c in m.scan([_engine_record(kind, r.number, r.values) for r in valid]):
-            later = max(c.a_id, c.b_id)
-            row = next(r for r in valid if r.number == later)
-            if row.same_as_row is None:
-                row.same_as_row = min(c.a_id, c.b_id)
+            yield _engine_record(kind, r.number, v)
+
+    stream = records()
+    m = None
+    while len(head := list(islice(stream, 2))) == 2:  # a window of one row repeats nothing within it
+        m = m or matching.matcher(session, kind)
+        for c in m.scan(chain(head, islice(stream, WITHIN_FILE_WINDOW - 2))):
+            same.setdefault(max(c.a_id, c.b_id), min(c.a_id, c.b_id))
+        trim_engine_caches()
+    return same
+
+
+def trim_engine_caches() -> None:
+    """Empty the engine's memo of normalised names: sized for a full scan of the base, on a file it would
+    keep 300,000 names of rows already read (about 100 MB)."""
+    from app.matching import names, normalize
+
+    for memo in (normalize.fold_latin, normalize.normalise_company_name, names.company_name_key):
+        memo.cache_clear()
+
+
+def within_file(session: Session, kind: str, rows: list[Row]) -> None:
+    """Mark each row that repeats an earlier row of the same file (exact keys or the engine)."""
+    for r in rows:
+        r.same_as_row = None
+    same = same_as_earlier(session, kind, rows)
+    for r in rows:
+        r.same_as_row = same.get(r.number)
 
 
 def against_base(session: Session, kind: str, row: Row, fresh: bool = True) -> None:
@@ -374,9 +343,11 @@ def decide(row: Row, on_duplicate: str, override: str | None = None) -> str:
 
 
 def preview(session: Session, path: Path, kind: str, mapping: dict, on_duplicate: str,
-            limit: int = PREVIEW_ROWS) -> list[Row]:
+            limit: int = PREVIEW_ROWS, reading: dict | None = None) -> list[Row]:
     """The first rows with their errors, duplicate status and proposed action."""
-    rows = [r for _, r in zip(range(limit), iter_rows(path, kind, mapping))]
+    rows_in_file = iter_rows(path, kind, mapping, reading)
+    rows = [r for _, r in zip(range(limit), rows_in_file)]
+    rows_in_file.close()
     within_file(session, kind, rows)
     for r in rows:
         against_base(session, kind, r)
@@ -393,16 +364,28 @@ class _Rollback(Exception):
 
 def apply(session: Session, path: Path, kind: str, mapping: dict, on_duplicate: str = "skip",
           all_or_nothing: bool = False, dry_run: bool = False, overrides: dict | None = None,
-          progress: Callable[[float], None] | None = None, user_id: int | None = None) -> dict:
-    """Import the file in one transaction, a savepoint per row; returns the report."""
-    from app.services import matching
+          progress: Callable[[float], None] | None = None, user_id: int | None = None,
+          reading: dict | None = None) -> dict:
+    """Import the file in one transaction, a savepoint per row; returns the report.
+
+    The file is read twice as a stream (repeats within it first, then the rows), so a large file is never
+    held in memory as rows."""
+    from app.services import matching, search_sync
     from app.services.actor import acting_as
 
     if on_duplicate not in ON_DUPLICATE:
         raise ImportError_(tr("Unknown duplicate policy."))
     overrides = {int(k): v for k, v in (overrides or {}).items()}
-    rows = list(iter_rows(path, kind, mapping))
-    within_file(session, kind, rows)
+    counted = 0
+
+    def counting(rows: Iterator[Row]) -> Iterator[Row]:
+        nonlocal counted
+        for row in rows:
+            counted += 1
+            yield row
+
+    same = same_as_earlier(session, kind, counting(iter_rows(path, kind, mapping, reading)))
+    total = max(1, counted)
     matching.forget_index()
     report = {"created": 0, "updated": 0, "skipped": 0, "failed": 0, "rows": [], "applied": True,
               "dry_run": dry_run, "all_or_nothing": all_or_nothing}
@@ -410,10 +393,13 @@ def apply(session: Session, path: Path, kind: str, mapping: dict, on_duplicate: 
     touched: set[int] = set()
     session.rollback()
     try:
-        with acting_as(user_id):
-            for i, row in enumerate(rows):
+        with acting_as(user_id), search_sync.deferred(session):  # the search index once at the end, in batches
+            for i, row in enumerate(iter_rows(path, kind, mapping, reading)):
+                row.same_as_row = same.get(row.number)
                 if progress and i % 200 == 0:
-                    progress(i / max(1, len(rows)))
+                    progress(i / total)
+                if i and i % WITHIN_FILE_WINDOW == 0:
+                    trim_engine_caches()
                 if row.same_as_row is not None and row.same_as_row in made:
                     row.match_id, row.match_how = made[row.same_as_row], "file"
                 elif not row.errors:  # rows of this file are matched by same_as_row, the base as it was
@@ -496,7 +482,8 @@ def _write(session: Session, kind: str, v: dict, target: int | None) -> int:
         session.flush()
         owner = {"company_id": obj.id, "contact_id": None}
         if v.get("address"):
-            have = {(a.street or "").lower() for a in session.scalars(select(Address).where(Address.company_id == obj.id))}
+            have = set() if target is None else \
+                {(a.street or "").lower() for a in session.scalars(select(Address).where(Address.company_id == obj.id))}
             if v["address"].lower() not in have:
                 session.add(Address(company_id=obj.id, street=v["address"], city=v.get("city") or None,
                                     postcode=v.get("postcode") or None, kind="legal"))
@@ -513,13 +500,15 @@ def _write(session: Session, kind: str, v: dict, target: int | None) -> int:
         session.flush()
         owner = {"company_id": obj.company_id, "contact_id": obj.id}
     owner_col = Phone.contact_id if kind == "contact" else Phone.company_id
-    have_phones = set(session.scalars(select(Phone.e164).where(owner_col == obj.id)))
+    # a new record has no contact points yet: asking would only flush (and re-index) it once more
+    have_phones = set() if target is None else set(session.scalars(select(Phone.e164).where(owner_col == obj.id)))
     for p in v["phones"]:
         if p not in have_phones:
             session.add(Phone(e164=p, **owner))
             have_phones.add(p)
     email_col = Email.contact_id if kind == "contact" else Email.company_id
-    have_emails = {e.lower() for e in session.scalars(select(Email.address).where(email_col == obj.id))}
+    have_emails = set() if target is None else \
+        {e.lower() for e in session.scalars(select(Email.address).where(email_col == obj.id))}
     for e in v["emails"]:
         if e not in have_emails:
             session.add(Email(address=e, **owner))
@@ -568,14 +557,21 @@ def upload_dir(instance_upload_dir: Path) -> Path:
 
 def store_upload(session: Session, base_dir: Path, kind: str, filename: str, data: bytes,
                  user_id: int | None) -> ImportRun:
-    """Keep the uploaded file under the instance directory (not in the database) and start a run."""
+    """Keep the uploaded file under the instance directory (not in the database) and start a run, once the reader
+    has opened it."""
     if kind not in FIELDS:
         raise ImportError_(tr("Choose companies or contacts."))
     if not data:
         raise ImportError_(tr("The file is empty."))
     suffix = ".xlsx" if data[:4] == b"PK\x03\x04" else ".csv"
     stored = uuid.uuid4().hex + suffix
-    (upload_dir(base_dir) / stored).write_bytes(data)
+    path = upload_dir(base_dir) / stored
+    path.write_bytes(data)
+    try:
+        file_info(path)  # a file the reader refuses is not kept: the person reads why and nothing stays on disk
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise
     run = ImportRun(kind=kind, filename=Path(filename or "upload").name[:300], stored_name=stored, user_id=user_id)
     session.add(run)
     session.flush()
@@ -607,7 +603,7 @@ def run_import(session: Session, run_id: int, progress: Callable[[float], None] 
     try:
         report = apply(session, run_path(base, run), run.kind, run.mapping or {}, opts.get("on_duplicate", "skip"),
                        all_or_nothing=bool(opts.get("all_or_nothing")), overrides=opts.get("overrides"),
-                       progress=progress, user_id=run.user_id)
+                       progress=progress, user_id=run.user_id, reading=opts.get("reading"))
     except Exception:
         session.rollback()
         run = session.get(ImportRun, run_id)

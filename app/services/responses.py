@@ -1,8 +1,7 @@
 """Responses: every reply to a campaign counted once, matched to the base, qualified and converted."""
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -19,7 +18,7 @@ from app.models.contacts import Contact
 from app.models.deals import Deal
 from app.models.org import User
 from app.models.responses import RESPONSE_STATUSES, PublicFormHit, Response
-from app.services import contact_points
+from app.services import contact_points, tabular
 from app.services.campaigns import campaign_by_code
 from app.services.contact_points import ContactPointError
 from app.services.promotion import PromotionError, label, setting
@@ -311,13 +310,11 @@ class ImportResult:
 
 def import_responses(session: Session, raw: bytes, campaign_id: int | None, user_id: int | None) -> ImportResult:
     """Import responses from a CSV (exhibition lists, call-tracking exports); bad rows are reported, not stored."""
-    text = raw.decode("utf-8-sig", errors="replace")
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    header = [h.strip().lower() for h in next(reader, [])]
+        table = tabular.open_table(raw)
+    except tabular.FileError as exc:
+        raise PromotionError(exc.message, "file") from None
+    header = [h.strip().lower() for h in table.headers]
     columns = {}
     for key, names in IMPORT_COLUMNS.items():
         for i, h in enumerate(header):
@@ -327,29 +324,42 @@ def import_responses(session: Session, raw: bytes, campaign_id: int | None, user
     if not {"name", "email", "phone", "company_name"} & columns.keys():
         raise PromotionError(N_("The file needs a header row with at least one of: name, email, phone, company."), "file")
     result = ImportResult()
-    for line_no, row in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        get = lambda key: row[columns[key]].strip() if key in columns and columns[key] < len(row) else ""  # noqa: E731
-        try:
-            cid = campaign_id
-            if get("campaign"):
-                campaign = campaign_by_code(session, get("campaign"))
-                if campaign is None:
-                    raise PromotionError(tr("unknown campaign code %(code)s", code=repr(get("campaign"))))
-                cid = campaign.id
-            with session.begin_nested():
-                r = record_response(session, ResponseInput(
-                    campaign_id=cid, name=get("name"), email=get("email"), phone=get("phone"),
-                    company_name=get("company_name"), message=get("message"), received_at=_parse_when(get("received_at")),
-                    source="import", handled_by_id=user_id))
-        except PromotionError as exc:
-            result.errors.append((line_no, str(exc)))
-            continue
-        result.recorded += 1
-        result.repeats += r.is_repeat
-        result.prospects += r.created_prospect
+    with table:
+        for line_no, row in enumerate(_rows(table), start=2):
+            _import_one(session, result, columns, line_no, row, campaign_id, user_id)
     return result
+
+
+def _rows(table) -> Iterator[list[str]]:
+    """The table's rows; a file that breaks further down is the form's error, not a crash."""
+    try:
+        yield from table.rows
+    except tabular.FileError as exc:
+        raise PromotionError(exc.message, "file") from None
+
+
+def _import_one(session: Session, result: ImportResult, columns: dict, line_no: int, row: list[str],
+                campaign_id: int | None, user_id: int | None) -> None:
+    """One response row: recorded, or its line and reason kept in the result."""
+    get = lambda key: row[columns[key]].strip() if key in columns and columns[key] < len(row) else ""  # noqa: E731
+    try:
+        cid = campaign_id
+        if get("campaign"):
+            campaign = campaign_by_code(session, get("campaign"))
+            if campaign is None:
+                raise PromotionError(tr("unknown campaign code %(code)s", code=repr(get("campaign"))))
+            cid = campaign.id
+        with session.begin_nested():
+            r = record_response(session, ResponseInput(
+                campaign_id=cid, name=get("name"), email=get("email"), phone=get("phone"),
+                company_name=get("company_name"), message=get("message"), received_at=_parse_when(get("received_at")),
+                source="import", handled_by_id=user_id))
+    except PromotionError as exc:
+        result.errors.append((line_no, str(exc)))
+        return
+    result.recorded += 1
+    result.repeats += r.is_repeat
+    result.prospects += r.created_prospect
 
 
 def _parse_when(raw: str) -> datetime | None:

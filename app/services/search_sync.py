@@ -2,6 +2,8 @@
 re-indexes the records it belongs to, in the same transaction (bulk loads call search.reindex_all)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
@@ -48,10 +50,42 @@ def _index_ready(session: Session) -> bool:
 
 
 def _after_flush(session: Session, flush_context) -> None:
-    """Re-index what this flush touched; the statements run on the flush's own connection."""
+    """Re-index what this flush touched; the statements run on the flush's own connection. Inside `deferred`
+    the ids are only gathered, and re-indexed together when it ends."""
     companies, contacts = _affected([*session.new, *session.dirty, *session.deleted])
-    if (companies or contacts) and _index_ready(session):
+    pending = session.info.get("search_pending")
+    if pending is not None:
+        pending[0].update(companies)
+        pending[1].update(contacts)
+    elif (companies or contacts) and _index_ready(session):
         search.reindex(session, company_ids=companies, contact_ids=contacts)
+
+
+@contextmanager
+def deferred(session: Session, batch: int = 500):
+    """Re-index once at the end, in batches, what many flushes touched (a large import flushes every row, and
+    re-indexing each flush costs more than writing the row). Call `flush_pending` before committing early."""
+    session.info["search_pending"] = (set(), set())
+    try:
+        yield
+        flush_pending(session, batch)
+    finally:
+        session.info.pop("search_pending", None)
+
+
+def flush_pending(session: Session, batch: int = 500) -> None:
+    """Re-index what a `deferred` block gathered so far (ids of rows rolled back since have nothing to index)."""
+    pending = session.info.get("search_pending")
+    if pending is None:
+        return
+    session.flush()
+    companies, contacts = sorted(pending[0]), sorted(pending[1])
+    pending[0].clear()
+    pending[1].clear()
+    if not (companies or contacts) or not _index_ready(session):
+        return
+    for i in range(0, max(len(companies), len(contacts)), batch):
+        search.reindex(session, company_ids=companies[i:i + batch], contact_ids=contacts[i:i + batch])
 
 
 def install(session_class) -> None:
