@@ -91,6 +91,9 @@ def clean_db(app):
         db.session.rollback()
         _wipe(app)
         db.session.remove()
+    from app.services import matching
+
+    matching.forget_index()   # the process's duplicate index knew the wiped base (ids are reused)
 
 
 @pytest.fixture

@@ -816,9 +816,13 @@ def restore_in_portal(path: Path, progress: Progress | None = None) -> dict:
     from app.extensions import db
 
     directory = current_app.extensions["migrate"].directory
+    from app.services import matching
+
     db.session.rollback()  # hand our connection back: a held transaction would block the restore
-    return restore_backup(db.engine, current_app.config, path, directory, progress=progress,
-                          upgrade=lambda: upgrade(directory=directory))
+    result = restore_backup(db.engine, current_app.config, path, directory, progress=progress,
+                            upgrade=lambda: upgrade(directory=directory))
+    matching.forget_index()   # this process's duplicate index knew the base before the restore
+    return result
 
 
 STALE_AFTER = timedelta(days=2)
