@@ -91,9 +91,12 @@ def clean_db(app):
         db.session.rollback()
         _wipe(app)
         db.session.remove()
-    from app.services import matching
+    from app.services import jobs, matching
 
     matching.forget_index()   # the process's duplicate index knew the wiped base (ids are reused)
+    rt = app.extensions.get(jobs.EXT_KEY)
+    if rt is not None and rt.embedded:   # jobs a test queued and never ran must not run in the next test's base
+        rt.queue.empty()
 
 
 @pytest.fixture

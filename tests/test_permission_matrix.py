@@ -31,9 +31,15 @@ RECORD = os.environ.get("ACCESS_TABLE_RECORD")  # a file to write the observed a
 
 
 @pytest.fixture(autouse=True)
-def clean_db():
-    """This module shares one base (see `base`); the suite's per-test wipe is replaced by the rollback."""
+def clean_db(app):
+    """This module shares one base (see `base`); the suite's per-test wipe is replaced by the rollback.
+    A job an allowed request queued (a demo seed, a scan) is dropped unrun: its row was rolled back too."""
     yield
+    from app.services import jobs
+
+    rt = app.extensions.get(jobs.EXT_KEY)
+    if rt is not None and rt.embedded:
+        rt.queue.empty()
 
 
 def _seed(app) -> dict:
