@@ -434,7 +434,7 @@ def _sales(app, auth, admin_id, company_id, deal_id, today):
     with app.app_context():
         from app.models.surveys import Survey
 
-        survey_id = db.session.scalar(select(Survey.id))
+        survey_id = db.session.scalar(select(Survey.id).where(Survey.title == "Почему насосы?"))
     if survey_id:
         _post(auth, f"/sales/surveys/{survey_id}/questions", {"text": "Откуда узнали?", "kind": "choice",
                                                             "choices": "Выставка\nКоллега\nСайт"}, htmx=True)
