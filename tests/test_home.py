@@ -77,3 +77,40 @@ def test_the_signs_brief_is_kept_for_a_while_and_says_as_of_when(app, make_user)
         assert first["as_of"] is not None
         app.config["SIGNS_BRIEF_SECONDS"] = 0
         assert dashboard.signs_brief(db.session, admin, date.today()) is not first   # counted afresh
+
+
+def test_the_division_week_counts_what_people_logged_and_is_kept_for_a_while(app, make_user):
+    """The admin's week counts every person's activities, not an import's; the figures are kept
+    HOME_FIGURES_SECONDS, then counted afresh."""
+    from datetime import date, datetime, timezone
+
+    from app.models import Activity, Company
+    from app.services import dashboard
+
+    admin_id = make_user("admin", "distribution").id
+    seller_id = make_user("staff", "sales").id
+    with app.app_context():
+        company = Company(legal_name="Клиент недели", name_sort="клиент недели")
+        db.session.add(company)
+        db.session.flush()
+        now = datetime.now(timezone.utc)
+        db.session.add_all([Activity(kind="call", occurred_at=now, author_id=seller_id, company_id=company.id),
+                            Activity(kind="note", occurred_at=now, author_id=None, company_id=company.id)])
+        db.session.commit()
+        admin, seller = db.session.get(User, admin_id), db.session.get(User, seller_id)
+
+        def logged(user) -> float:
+            week = dashboard.unit_week(db.session, user, date.today())
+            return next(f.this_week for f in week if f.label == "Activities logged")
+
+        assert logged(admin) == 1 and logged(seller) == 1   # the author-less import is nobody's work
+        app.config["HOME_FIGURES_SECONDS"] = 60
+        try:
+            assert logged(admin) == 1
+            db.session.add(Activity(kind="call", occurred_at=now, author_id=admin_id, company_id=company.id))
+            db.session.commit()
+            assert logged(admin) == 1, "kept for a minute"
+            assert logged(seller) == 1, "the sales unit's own week: the admin's call is not theirs"
+        finally:
+            app.config["HOME_FIGURES_SECONDS"] = 0
+        assert logged(admin) == 2, "counted afresh"

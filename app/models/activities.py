@@ -19,6 +19,7 @@ class Activity(TimestampMixin, db.Model):
     __table_args__ = (
         Index("ix_activities_company_at", "company_id", "occurred_at"),
         Index("ix_activities_author_at", "author_id", "occurred_at"),
+        Index("ix_activities_at", "occurred_at"),   # the division's week: every person's activities in a range
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

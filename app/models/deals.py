@@ -18,7 +18,8 @@ class Deal(TimestampMixin, VersionedMixin, db.Model):
 
     __tablename__ = "deals"
     __audit__ = True
-    __table_args__ = (Index("ix_deals_stage_closed", "stage", "closed_on"),)
+    __table_args__ = (Index("ix_deals_stage_closed", "stage", "closed_on"),
+                      Index("ix_deals_owner_stage", "owner_id", "stage"))   # a person's open deals, on every home page
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(300))

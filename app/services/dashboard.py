@@ -60,10 +60,37 @@ DEPARTMENT_PAGES = [("key_accounts.inbox", N_("Department inbox")), ("workflows.
 TODO_CAP = 1000
 
 
+_kept_figures: dict[tuple, tuple[float, object]] = {}   # (figure, base, scope...) -> (when, value)
+
+
+def _kept(config_key: str, key: tuple, count):
+    """A whole-base figure this process counted less than `config_key` seconds ago (each counts the base, tens
+    of milliseconds at 200,000 clients, on every home page), or counted now; 0 seconds counts every time."""
+    from time import monotonic
+
+    from flask import current_app
+
+    seconds = current_app.config.get(config_key, 0)
+    kept = _kept_figures.get(key)
+    if kept and monotonic() - kept[0] < seconds:
+        return kept[1]
+    value = count()
+    if seconds:
+        if len(_kept_figures) > 1000:   # a scope per unit and day: a long-running process drops old days
+            _kept_figures.clear()
+        _kept_figures[key] = (monotonic(), value)
+    return value
+
+
+def _base(session: Session) -> str:
+    return str(session.get_bind().engine.url)
+
+
 def summary(session: Session, user) -> dict:
-    """The size of the base and the user's own open work."""
+    """The size of the base (kept HOME_FIGURES_SECONDS) and the user's own open work."""
     return {
-        "companies": session.scalar(select(func.count(Company.id)).where(Company.deleted_at.is_(None))),
+        "companies": _kept("HOME_FIGURES_SECONDS", ("companies", _base(session)), lambda: session.scalar(
+            select(func.count(Company.id)).where(Company.deleted_at.is_(None)))),
         "my_open_deals": session.scalar(select(func.count(Deal.id)).where(Deal.stage.in_(OPEN_STAGES),
                                                                           Deal.owner_id == user.id)),
         "my_recent_activities": list(session.scalars(
@@ -121,24 +148,34 @@ def _week_span(week_start: date) -> tuple[datetime, datetime]:
 
 
 def unit_week(session: Session, user, today: date) -> list[WeekFigure]:
-    """The unit's work this week so far against the whole of last week."""
+    """The unit's work this week so far against the whole of last week (kept HOME_FIGURES_SECONDS per unit)."""
+    division = permissions.is_admin(user)   # an admin's unit is the whole division
+    promotion = user.unit.code == "promotion"
+    return _kept("HOME_FIGURES_SECONDS", ("week", _base(session), division, user.unit_id, promotion, today),
+                 lambda: _count_unit_week(session, user, today, division, promotion))
+
+
+def _count_unit_week(session: Session, user, today: date, division: bool, promotion: bool) -> list[WeekFigure]:
     from app.models.client_requests import RequestRoute
     from app.models.responses import Response
 
-    division = permissions.is_admin(user)   # an admin's unit is the whole division
-    people = (select(User.id) if division else select(User.id).where(User.unit_id == user.unit_id)).scalar_subquery()
+    people = select(User.id).where(User.unit_id == user.unit_id).scalar_subquery()
     this, last = weeks.monday(today), weeks.monday(today) - weeks.WEEK
+
+    def by_people(column):
+        """Work by the unit's people; the division's is work by anyone (a person wrote it, not an import)."""
+        return column.is_not(None) if division else column.in_(people)
 
     def both(fn) -> tuple[float, float]:
         return fn(*_week_span(this)), fn(*_week_span(last))
 
     def activities(a, b):
         return session.scalar(select(func.count(Activity.id)).where(
-            Activity.author_id.in_(people), Activity.occurred_at >= a, Activity.occurred_at < b)) or 0
+            by_people(Activity.author_id), Activity.occurred_at >= a, Activity.occurred_at < b)) or 0
 
     def won(a, b):
         return session.scalar(select(func.coalesce(func.sum(Deal.amount), 0)).where(
-            Deal.owner_id.in_(people), Deal.stage == "won", Deal.closed_on >= a.date(), Deal.closed_on < b.date())) or 0
+            by_people(Deal.owner_id), Deal.stage == "won", Deal.closed_on >= a.date(), Deal.closed_on < b.date())) or 0
 
     def answered(a, b):
         return session.scalar(select(func.count(RequestRoute.id)).where(
@@ -148,15 +185,12 @@ def unit_week(session: Session, user, today: date) -> list[WeekFigure]:
     figures = [WeekFigure(N_("Activities logged"), *both(activities)),
                WeekFigure(N_("Won deals, amount"), *both(won), money=True),
                WeekFigure(N_("Client requests answered"), *both(answered))]
-    if user.unit.code == "promotion" or division:
+    if promotion or division:
         def received(a, b):
             return session.scalar(select(func.count(Response.id)).where(
                 Response.received_at >= a, Response.received_at < b)) or 0
         figures.insert(0, WeekFigure(N_("Responses received"), *both(received)))
     return figures
-
-
-_signs_brief_cache: dict[tuple[str, date], tuple[float, dict]] = {}   # (base, day) -> (when, brief)
 
 
 def signs_brief(session: Session, user, today: date) -> dict | None:
@@ -165,25 +199,17 @@ def signs_brief(session: Session, user, today: date) -> dict | None:
     the brief for SIGNS_BRIEF_SECONDS (config; the signs page itself is always fresh) and says as of when."""
     if not permissions.is_admin(user):
         return None
-    from time import monotonic
-
-    from flask import current_app
-
     from app.services import signs
     from app.services import workflow_definitions as registry
 
-    key = (str(session.get_bind().engine.url), today)
-    kept = _signs_brief_cache.get(key)
-    if kept and monotonic() - kept[0] < current_app.config.get("SIGNS_BRIEF_SECONDS", 300):
-        return kept[1]
-    states = signs.division_signs(session, registry.registry().signs, today)
-    brief = {"red": [s for s in states if s.state == "red"],
-             "green": sum(1 for s in states if s.state == "green"),
-             "unknown": sum(1 for s in states if s.state not in ("red", "green")),
-             "as_of": utcnow()}
-    _signs_brief_cache.clear()
-    _signs_brief_cache[key] = (monotonic(), brief)
-    return brief
+    def count() -> dict:
+        states = signs.division_signs(session, registry.registry().signs, today)
+        return {"red": [s for s in states if s.state == "red"],
+                "green": sum(1 for s in states if s.state == "green"),
+                "unknown": sum(1 for s in states if s.state not in ("red", "green")),
+                "as_of": utcnow()}
+
+    return _kept("SIGNS_BRIEF_SECONDS", ("signs", _base(session), today), count)
 
 
 def usual_pages(user) -> list[tuple[str, str]]:
