@@ -78,7 +78,7 @@ class Config:
     START_INPROCESS_WORKER = True
     # How old the home page's brief of the division signs may be (seconds); the signs page is always fresh.
     SIGNS_BRIEF_SECONDS = int(os.environ.get("SIGNS_BRIEF_SECONDS", "300"))
-    HOME_FIGURES_SECONDS = int(os.environ.get("HOME_FIGURES_SECONDS", "60"))
+    KEPT_FIGURES_SECONDS = int(os.environ.get("KEPT_FIGURES_SECONDS", "60"))
     # The admin's "add demo clients" job: on a laptop's embedded base only, unless DEMO_TOOLS=1 says otherwise.
     DEMO_TOOLS = os.environ.get("DEMO_TOOLS", "0" if os.environ.get("DATABASE_URL") or REDIS_URL else "1") == "1"
     SCHEDULER_LOCK_RETRY = float(os.environ.get("SCHEDULER_LOCK_RETRY", 30))  # seconds between tries to take over
@@ -94,7 +94,7 @@ class TestConfig(Config):
     AUTO_UPGRADE_DB = False
     DEMO_TOOLS = True
     SIGNS_BRIEF_SECONDS = 0   # every home page counts afresh (a test changes data between two pages)
-    HOME_FIGURES_SECONDS = 0
+    KEPT_FIGURES_SECONDS = 0
     LOGIN_MAX_ATTEMPTS = 5
     # The suite signs administrators and heads in with a password alone to test everything else; tests/test_totp.py
     # puts the production roles back and proves the enforcement.

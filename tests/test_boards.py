@@ -296,3 +296,27 @@ def test_a_russian_speaking_head_gets_the_board_in_russian(app, auth, make_user)
     for text in ("Мои задачи", "Точный учёт откликов на продвижение", "К выполнению", "В работе",
                  "Назначить источник каждому каналу откликов", "Добавить карточку"):
         assert text in page
+
+
+def test_a_boards_live_figures_are_counted_at_most_once_a_minute_by_a_process(app):
+    """Every view of a board shows its figures, each counting the whole base: a process keeps them
+    KEPT_FIGURES_SECONDS, then counts afresh."""
+    from datetime import date
+
+    from app.extensions import db
+    from app.services import boards
+    from app.services import workflow_definitions as registry
+
+    with app.app_context():
+        definition = next(d for d in registry.registry().workflows.values() if d.figures)
+        app.config["KEPT_FIGURES_SECONDS"] = 60
+        try:
+            first = boards.board_figures(db.session, definition, date.today())
+            again = boards.board_figures(db.session, definition, date.today())
+            assert [f.name for f in first] == list(definition.figures)
+            assert all(a is b for a, b in zip(first, again)), "kept, not counted again"
+        finally:
+            app.config["KEPT_FIGURES_SECONDS"] = 0
+        fresh = boards.board_figures(db.session, definition, date.today())
+        assert all(a is not b for a, b in zip(first, fresh)), "counted afresh once the time is up"
+        assert [(f.name, f.value) for f in fresh] == [(f.name, f.value) for f in first]

@@ -81,7 +81,7 @@ def test_the_signs_brief_is_kept_for_a_while_and_says_as_of_when(app, make_user)
 
 def test_the_division_week_counts_what_people_logged_and_is_kept_for_a_while(app, make_user):
     """The admin's week counts every person's activities, not an import's; the figures are kept
-    HOME_FIGURES_SECONDS, then counted afresh."""
+    KEPT_FIGURES_SECONDS, then counted afresh."""
     from datetime import date, datetime, timezone
 
     from app.models import Activity, Company
@@ -104,7 +104,7 @@ def test_the_division_week_counts_what_people_logged_and_is_kept_for_a_while(app
             return next(f.this_week for f in week if f.label == "Activities logged")
 
         assert logged(admin) == 1 and logged(seller) == 1   # the author-less import is nobody's work
-        app.config["HOME_FIGURES_SECONDS"] = 60
+        app.config["KEPT_FIGURES_SECONDS"] = 60
         try:
             assert logged(admin) == 1
             db.session.add(Activity(kind="call", occurred_at=now, author_id=admin_id, company_id=company.id))
@@ -112,5 +112,5 @@ def test_the_division_week_counts_what_people_logged_and_is_kept_for_a_while(app
             assert logged(admin) == 1, "kept for a minute"
             assert logged(seller) == 1, "the sales unit's own week: the admin's call is not theirs"
         finally:
-            app.config["HOME_FIGURES_SECONDS"] = 0
+            app.config["KEPT_FIGURES_SECONDS"] = 0
         assert logged(admin) == 2, "counted afresh"

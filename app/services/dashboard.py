@@ -14,6 +14,7 @@ from app.models.companies import Company
 from app.models.deals import OPEN_STAGES, Deal
 from app.models.org import User
 from app.services import permissions, weeks
+from app.services.kept import base_of, kept
 
 
 @dataclass
@@ -60,36 +61,10 @@ DEPARTMENT_PAGES = [("key_accounts.inbox", N_("Department inbox")), ("workflows.
 TODO_CAP = 1000
 
 
-_kept_figures: dict[tuple, tuple[float, object]] = {}   # (figure, base, scope...) -> (when, value)
-
-
-def _kept(config_key: str, key: tuple, count):
-    """A whole-base figure this process counted less than `config_key` seconds ago (each counts the base, tens
-    of milliseconds at 200,000 clients, on every home page), or counted now; 0 seconds counts every time."""
-    from time import monotonic
-
-    from flask import current_app
-
-    seconds = current_app.config.get(config_key, 0)
-    kept = _kept_figures.get(key)
-    if kept and monotonic() - kept[0] < seconds:
-        return kept[1]
-    value = count()
-    if seconds:
-        if len(_kept_figures) > 1000:   # a scope per unit and day: a long-running process drops old days
-            _kept_figures.clear()
-        _kept_figures[key] = (monotonic(), value)
-    return value
-
-
-def _base(session: Session) -> str:
-    return str(session.get_bind().engine.url)
-
-
 def summary(session: Session, user) -> dict:
-    """The size of the base (kept HOME_FIGURES_SECONDS) and the user's own open work."""
+    """The size of the base (kept KEPT_FIGURES_SECONDS) and the user's own open work."""
     return {
-        "companies": _kept("HOME_FIGURES_SECONDS", ("companies", _base(session)), lambda: session.scalar(
+        "companies": kept("KEPT_FIGURES_SECONDS", ("companies", base_of(session)), lambda: session.scalar(
             select(func.count(Company.id)).where(Company.deleted_at.is_(None)))),
         "my_open_deals": session.scalar(select(func.count(Deal.id)).where(Deal.stage.in_(OPEN_STAGES),
                                                                           Deal.owner_id == user.id)),
@@ -148,10 +123,10 @@ def _week_span(week_start: date) -> tuple[datetime, datetime]:
 
 
 def unit_week(session: Session, user, today: date) -> list[WeekFigure]:
-    """The unit's work this week so far against the whole of last week (kept HOME_FIGURES_SECONDS per unit)."""
+    """The unit's work this week so far against the whole of last week (kept KEPT_FIGURES_SECONDS per unit)."""
     division = permissions.is_admin(user)   # an admin's unit is the whole division
     promotion = user.unit.code == "promotion"
-    return _kept("HOME_FIGURES_SECONDS", ("week", _base(session), division, user.unit_id, promotion, today),
+    return kept("KEPT_FIGURES_SECONDS", ("week", base_of(session), division, user.unit_id, promotion, today),
                  lambda: _count_unit_week(session, user, today, division, promotion))
 
 
@@ -209,7 +184,7 @@ def signs_brief(session: Session, user, today: date) -> dict | None:
                 "unknown": sum(1 for s in states if s.state not in ("red", "green")),
                 "as_of": utcnow()}
 
-    return _kept("SIGNS_BRIEF_SECONDS", ("signs", _base(session), today), count)
+    return kept("SIGNS_BRIEF_SECONDS", ("signs", base_of(session), today), count)
 
 
 def usual_pages(user) -> list[tuple[str, str]]:
