@@ -320,3 +320,28 @@ def test_a_boards_live_figures_are_counted_at_most_once_a_minute_by_a_process(ap
         fresh = boards.board_figures(db.session, definition, date.today())
         assert all(a is not b for a, b in zip(first, fresh)), "counted afresh once the time is up"
         assert [(f.name, f.value) for f in fresh] == [(f.name, f.value) for f in first]
+
+
+def test_a_kept_figure_is_kept_in_each_readers_language(app):
+    """A figure's label is text in the reader's language: a Russian reader's kept figure is not an English one's."""
+    from datetime import date
+
+    from app.extensions import db
+    from app.i18n import speaking
+    from app.services import boards
+    from app.services import workflow_definitions as registry
+
+    with app.app_context():
+        definition = next(d for d in registry.registry().workflows.values() if d.figures)
+        app.config["KEPT_FIGURES_SECONDS"] = 60
+        try:
+            with speaking("ru"):
+                russian = boards.board_figures(db.session, definition, date.today())
+            with speaking("en"):
+                english = boards.board_figures(db.session, definition, date.today())
+            with speaking("ru"):
+                assert boards.board_figures(db.session, definition, date.today())[0] is russian[0]
+        finally:
+            app.config["KEPT_FIGURES_SECONDS"] = 0
+        assert [f.label for f in russian] != [f.label for f in english]
+        assert any(ch in russian[0].label.lower() for ch in "абвгдежзиклмнопрстуфхцчшщыэюя")

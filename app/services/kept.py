@@ -20,10 +20,13 @@ def base_of(session: Session) -> str:
 
 def kept(config_key: str, key: tuple, count: Callable[[], T]) -> T:
     """The value this process counted less than the config's `config_key` seconds ago, or counted now;
-    0 seconds counts every time and keeps nothing."""
+    0 seconds counts every time and keeps nothing. Kept per reader's language: a figure's label is text."""
     from flask import current_app
 
+    from app.i18n import reader_locale
+
     seconds = current_app.config.get(config_key, 0)
+    key = (*key, reader_locale())
     held = _kept.get(key)
     if held and monotonic() - held[0] < seconds:
         return held[1]
