@@ -386,10 +386,9 @@ def board_columns(session: Session, board: Board) -> list[ColumnView]:
 def board_figures(session: Session, definition: WorkflowDef | None, today: date) -> list[Figure]:
     """The live figures a board's definition names, each counted over the whole base at most every
     KEPT_FIGURES_SECONDS by a process (every view of every board shows them)."""
-    from app.services.kept import base_of, kept
+    from app.services.kept import kept
 
-    return [kept("KEPT_FIGURES_SECONDS", ("figure", base_of(session), name, today),
-                 lambda name=name: safe_figure(session, name, today))
+    return [kept(session, "KEPT_FIGURES_SECONDS", ("figure", name, today), lambda: safe_figure(session, name, today))
             for name in (definition.figures if definition else ())]
 
 

@@ -14,7 +14,7 @@ from app.models.companies import Company
 from app.models.deals import OPEN_STAGES, Deal
 from app.models.org import User
 from app.services import permissions, weeks
-from app.services.kept import base_of, kept
+from app.services.kept import kept
 
 
 @dataclass
@@ -64,7 +64,7 @@ TODO_CAP = 1000
 def summary(session: Session, user) -> dict:
     """The size of the base (kept KEPT_FIGURES_SECONDS) and the user's own open work."""
     return {
-        "companies": kept("KEPT_FIGURES_SECONDS", ("companies", base_of(session)), lambda: session.scalar(
+        "companies": kept(session, "KEPT_FIGURES_SECONDS", ("companies",), lambda: session.scalar(
             select(func.count(Company.id)).where(Company.deleted_at.is_(None)))),
         "my_open_deals": session.scalar(select(func.count(Deal.id)).where(Deal.stage.in_(OPEN_STAGES),
                                                                           Deal.owner_id == user.id)),
@@ -125,12 +125,11 @@ def _week_span(week_start: date) -> tuple[datetime, datetime]:
 def unit_week(session: Session, user, today: date) -> list[WeekFigure]:
     """The unit's work this week so far against the whole of last week (kept KEPT_FIGURES_SECONDS per unit)."""
     division = permissions.is_admin(user)   # an admin's unit is the whole division
-    promotion = user.unit.code == "promotion"
-    return kept("KEPT_FIGURES_SECONDS", ("week", base_of(session), division, user.unit_id, promotion, today),
-                 lambda: _count_unit_week(session, user, today, division, promotion))
+    return kept(session, "KEPT_FIGURES_SECONDS", ("week", "division" if division else user.unit_id, today),
+                lambda: _count_unit_week(session, user, today, division))
 
 
-def _count_unit_week(session: Session, user, today: date, division: bool, promotion: bool) -> list[WeekFigure]:
+def _count_unit_week(session: Session, user, today: date, division: bool) -> list[WeekFigure]:
     from app.models.client_requests import RequestRoute
     from app.models.responses import Response
 
@@ -160,7 +159,7 @@ def _count_unit_week(session: Session, user, today: date, division: bool, promot
     figures = [WeekFigure(N_("Activities logged"), *both(activities)),
                WeekFigure(N_("Won deals, amount"), *both(won), money=True),
                WeekFigure(N_("Client requests answered"), *both(answered))]
-    if promotion or division:
+    if division or user.unit.code == "promotion":
         def received(a, b):
             return session.scalar(select(func.count(Response.id)).where(
                 Response.received_at >= a, Response.received_at < b)) or 0
@@ -184,7 +183,7 @@ def signs_brief(session: Session, user, today: date) -> dict | None:
                 "unknown": sum(1 for s in states if s.state not in ("red", "green")),
                 "as_of": utcnow()}
 
-    return kept("SIGNS_BRIEF_SECONDS", ("signs", base_of(session), today), count)
+    return kept(session, "SIGNS_BRIEF_SECONDS", ("signs", today), count)
 
 
 def usual_pages(user) -> list[tuple[str, str]]:
