@@ -1,7 +1,8 @@
 """Importing companies and contacts from CSV or XLSX: detection, mapping, preview, and an exact apply.
 
-The whole import runs in one transaction with a savepoint per row: a bad row is rolled back alone
-and reported, "all or nothing" rolls everything back, and a crash leaves the base as it was.
+The whole import runs in one transaction with a savepoint per batch of new records (and per row where a
+batch fails): a bad row is rolled back alone and reported, "all or nothing" rolls everything back, and a
+crash leaves the base as it was.
 """
 from __future__ import annotations
 
@@ -177,6 +178,7 @@ class Row:
     match_score: float | None = None
     same_as_row: int | None = None
     action: str = "create"
+    inn_checked: bool = False  # its INN was looked up in the base: no current company holds it
 
 
 def _split(value: str) -> list[str]:
@@ -302,8 +304,9 @@ def within_file(session: Session, kind: str, rows: list[Row]) -> None:
         r.same_as_row = same.get(r.number)
 
 
-def against_base(session: Session, kind: str, row: Row, fresh: bool = True) -> None:
-    """Find the existing record a row means: its external id, then its INN, then the engine."""
+def against_base(session: Session, kind: str, row: Row, fresh: bool = True, m=None) -> None:
+    """Find the existing record a row means: its external id, then its INN, then the engine (matcher `m`, or
+    the admin's)."""
     from app.services import matching
 
     if row.errors:
@@ -317,12 +320,13 @@ def against_base(session: Session, kind: str, row: Row, fresh: bool = True) -> N
             row.match_id, row.match_how, row.match_score = hit, "external_id", 100.0
             return
     if kind == "company" and v.get("inn"):
-        twin = matching.same_inn(session, v["inn"])
-        if twin is not None:
-            row.match_id, row.match_how, row.match_score = twin.id, "inn", 100.0
+        twin_id = matching.same_inn_id(session, v["inn"])
+        if twin_id is not None:
+            row.match_id, row.match_how, row.match_score = twin_id, "inn", 100.0
             return
+        row.inn_checked = True
     fields = dict(v, phones=v["phones"], emails=v["emails"])
-    hits = matching.likely_duplicates(session, kind, fields, limit=1, fresh=fresh)
+    hits = matching.likely_duplicates(session, kind, fields, limit=1, fresh=fresh, m=m, inn_checked=row.inn_checked)
     if hits:
         row.match_id, row.match_how, row.match_score = hits[0].record.id, "similar", hits[0].score
 
@@ -362,14 +366,27 @@ class _Rollback(Exception):
     """Raised to undo the whole import (all or nothing, or a dry run)."""
 
 
+BATCH_ROWS = 500  # new records written in one savepoint and two flushes; a batch that fails is redone row by row
+
+
+def _exact_keys(row: Row) -> set[str]:
+    """The keys by which a later row of the file finds this one in the base: its external id and INN."""
+    v = row.values
+    return {k for k in (f"x{v['external_id']}" if v.get("external_id") else "",
+                        f"i{v['inn']}" if v.get("inn") else "") if k}
+
+
 def apply(session: Session, path: Path, kind: str, mapping: dict, on_duplicate: str = "skip",
           all_or_nothing: bool = False, dry_run: bool = False, overrides: dict | None = None,
           progress: Callable[[float], None] | None = None, user_id: int | None = None,
           reading: dict | None = None) -> dict:
-    """Import the file in one transaction, a savepoint per row; returns the report.
+    """Import the file in one transaction, a savepoint per batch of new records (per row for updates and for
+    a batch that fails); returns the report.
 
     The file is read twice as a stream (repeats within it first, then the rows), so a large file is never
-    held in memory as rows."""
+    held in memory as rows. New records wait in a batch of BATCH_ROWS and are written together; a row that
+    refers to a waiting one (a repeat of it, or its external id or INN) writes the batch first, so every row
+    sees the base and the file's earlier rows exactly as if each had been written on its own."""
     from app.services import matching, search_sync
     from app.services.actor import acting_as
 
@@ -390,8 +407,46 @@ def apply(session: Session, path: Path, kind: str, mapping: dict, on_duplicate: 
     report = {"created": 0, "updated": 0, "skipped": 0, "failed": 0, "rows": [], "applied": True,
               "dry_run": dry_run, "all_or_nothing": all_or_nothing}
     made: dict[int, int] = {}  # row number -> record id it created or updated
-    touched: set[int] = set()
+    waiting: list[Row] = []  # new records not written yet
+    waiting_numbers: set[int] = set()
+    waiting_keys: set[str] = set()
+
+    def written(row: Row, action: str, rid: int) -> None:
+        made[row.number] = rid
+        _log(report, row, "created" if action == "create" else "updated", rid, _match_text(row))
+
+    def write_one(row: Row, action: str, target: int | None) -> None:
+        savepoint = session.begin_nested()
+        try:
+            rid = _write(session, kind, row.values, target if action == "update" else None)
+            savepoint.commit()
+        except Exception as exc:  # one bad row must not spoil the rest
+            savepoint.rollback()
+            _log(report, row, "failed", None, _db_error(exc))
+            return
+        written(row, action, rid)
+
+    def write_waiting() -> None:
+        if not waiting:
+            return
+        batch = list(waiting)
+        waiting.clear()
+        waiting_numbers.clear()
+        waiting_keys.clear()
+        savepoint = session.begin_nested()
+        try:
+            ids = _create_many(session, kind, [r.values for r in batch])
+            savepoint.commit()
+        except Exception:  # some row of it is refused by the database: each row on its own says which
+            savepoint.rollback()
+            for r in batch:
+                write_one(r, "create", None)
+            return
+        for r, rid in zip(batch, ids, strict=True):
+            written(r, "create", rid)
+
     session.rollback()
+    m = matching.matcher(session, kind)
     try:
         with acting_as(user_id), search_sync.deferred(session):  # the search index once at the end, in batches
             for i, row in enumerate(iter_rows(path, kind, mapping, reading)):
@@ -400,36 +455,36 @@ def apply(session: Session, path: Path, kind: str, mapping: dict, on_duplicate: 
                     progress(i / total)
                 if i and i % WITHIN_FILE_WINDOW == 0:
                     trim_engine_caches()
+                if row.same_as_row in waiting_numbers or (waiting_keys and _exact_keys(row) & waiting_keys):
+                    write_waiting()
                 if row.same_as_row is not None and row.same_as_row in made:
                     row.match_id, row.match_how = made[row.same_as_row], "file"
                 elif not row.errors:  # rows of this file are matched by same_as_row, the base as it was
-                    against_base(session, kind, row, fresh=False)
+                    against_base(session, kind, row, fresh=False, m=m)
                 action = decide(row, on_duplicate, overrides.get(row.number))
                 target = row.match_id
                 if action == "update" and target is None:
                     action = "create"
-                if action == "create" and kind == "company" and row.values.get("inn"):
-                    twin = matching.same_inn(session, row.values["inn"])
-                    if twin is not None:
-                        row.errors.append(tr("A company with this INN already exists (#%(id)s).", id=twin.id))
+                if action == "create" and kind == "company" and row.values.get("inn") and not row.inn_checked:
+                    twin_id = matching.same_inn_id(session, row.values["inn"])
+                    if twin_id is not None:
+                        row.errors.append(tr("A company with this INN already exists (#%(id)s).", id=twin_id))
                         action = "fail"
                 if action == "fail":
                     _log(report, row, "failed", None, "; ".join(row.errors))
-                    continue
-                if action == "skip":
+                elif action == "skip":
                     _log(report, row, "skipped", target, _match_text(row))
-                    continue
-                savepoint = session.begin_nested()
-                try:
-                    rid = _write(session, kind, row.values, target if action == "update" else None)
-                    savepoint.commit()
-                except Exception as exc:  # one bad row must not spoil the rest
-                    savepoint.rollback()
-                    _log(report, row, "failed", None, _db_error(exc))
-                    continue
-                made[row.number] = rid
-                touched.add(rid)
-                _log(report, row, "created" if action == "create" else "updated", rid, _match_text(row))
+                elif action == "create":
+                    waiting.append(row)
+                    waiting_numbers.add(row.number)
+                    waiting_keys.update(_exact_keys(row))
+                    if len(waiting) >= BATCH_ROWS:
+                        write_waiting()
+                else:
+                    write_waiting()
+                    write_one(row, action, target)
+            write_waiting()
+            report["rows"].sort(key=lambda entry: entry["row"])
             if dry_run or (all_or_nothing and report["failed"]):
                 raise _Rollback
         session.commit()  # the import is its own transaction: all rows, or (all-or-nothing, dry run) none
@@ -470,51 +525,73 @@ def _log(report: dict, row: Row, outcome: str, record_id: int | None, reason: st
 
 def _write(session: Session, kind: str, v: dict, target: int | None) -> int:
     """Create the record or fill the existing one; contact points are added, never replaced."""
+    if target is None:
+        return _create_many(session, kind, [v])[0]
+    model = Company if kind == "company" else Contact
+    obj = session.get(model, target)
+    _fill(session, kind, obj, v)
+    session.flush()
+    _add_points(session, kind, obj, v, fresh=False)
+    session.flush()
+    return obj.id
+
+
+def _create_many(session: Session, kind: str, batch: list[dict]) -> list[int]:
+    """New records for rows' values in two flushes, whatever their number: the records, then their
+    contact points."""
+    model = Company if kind == "company" else Contact
+    objs = [model(legal_name=v["legal_name"], name_sort="") if kind == "company" else Contact(name=v["name"])
+            for v in batch]
+    for obj, v in zip(objs, batch, strict=True):
+        _fill(session, kind, obj, v)
+    session.add_all(objs)
+    session.flush()
+    for obj, v in zip(objs, batch, strict=True):
+        _add_points(session, kind, obj, v, fresh=True)
+    session.flush()
+    return [obj.id for obj in objs]
+
+
+def _fill(session: Session, kind: str, obj, v: dict) -> None:
+    """The row's non-empty values onto the record (and a contact's company, found by its keys)."""
     if kind == "company":
-        simple = ("legal_name", "legal_form", "inn", "city", "region", "industry", "website", "external_id", "notes")
-        obj = session.get(Company, target) if target else Company(legal_name=v["legal_name"], name_sort="")
-        for f in simple:
+        for f in ("legal_name", "legal_form", "inn", "city", "region", "industry", "website", "external_id", "notes"):
             if v.get(f):
                 setattr(obj, f, v[f])
         obj.name_sort = obj.legal_name.lower()
-        if target is None:
-            session.add(obj)
-        session.flush()
-        owner = {"company_id": obj.id, "contact_id": None}
-        if v.get("address"):
-            have = set() if target is None else \
-                {(a.street or "").lower() for a in session.scalars(select(Address).where(Address.company_id == obj.id))}
-            if v["address"].lower() not in have:
-                session.add(Address(company_id=obj.id, street=v["address"], city=v.get("city") or None,
-                                    postcode=v.get("postcode") or None, kind="legal"))
-    else:
-        obj = session.get(Contact, target) if target else Contact(name=v["name"])
-        for f in ("name", "position", "external_id", "notes"):
-            if v.get(f):
-                setattr(obj, f, v[f])
-        company_id = _company_for(session, v)
-        if company_id:
-            obj.company_id = company_id
-        if target is None:
-            session.add(obj)
-        session.flush()
-        owner = {"company_id": obj.company_id, "contact_id": obj.id}
+        return
+    for f in ("name", "position", "external_id", "notes"):
+        if v.get(f):
+            setattr(obj, f, v[f])
+    company_id = _company_for(session, v)
+    if company_id:
+        obj.company_id = company_id
+
+
+def _add_points(session: Session, kind: str, obj, v: dict, fresh: bool) -> None:
+    """The row's address, phones and emails the record does not have yet (a `fresh` record has none: asking
+    would only cost a query each)."""
+    owner = {"company_id": obj.id, "contact_id": None} if kind == "company" else \
+        {"company_id": obj.company_id, "contact_id": obj.id}
+    if kind == "company" and v.get("address"):
+        have = set() if fresh else \
+            {(a.street or "").lower() for a in session.scalars(select(Address).where(Address.company_id == obj.id))}
+        if v["address"].lower() not in have:
+            session.add(Address(company_id=obj.id, street=v["address"], city=v.get("city") or None,
+                                postcode=v.get("postcode") or None, kind="legal"))
     owner_col = Phone.contact_id if kind == "contact" else Phone.company_id
-    # a new record has no contact points yet: asking would only flush (and re-index) it once more
-    have_phones = set() if target is None else set(session.scalars(select(Phone.e164).where(owner_col == obj.id)))
+    have_phones = set() if fresh else set(session.scalars(select(Phone.e164).where(owner_col == obj.id)))
     for p in v["phones"]:
         if p not in have_phones:
             session.add(Phone(e164=p, **owner))
             have_phones.add(p)
     email_col = Email.contact_id if kind == "contact" else Email.company_id
-    have_emails = set() if target is None else \
+    have_emails = set() if fresh else \
         {e.lower() for e in session.scalars(select(Email.address).where(email_col == obj.id))}
     for e in v["emails"]:
         if e not in have_emails:
             session.add(Email(address=e, **owner))
             have_emails.add(e)
-    session.flush()
-    return obj.id
 
 
 def _company_for(session: Session, v: dict) -> int | None:

@@ -521,24 +521,34 @@ class Likely:
     same_inn: bool = False
 
 
-def same_inn(session: Session, inn: str | None, exclude_id: int | None = None) -> Company | None:
-    """A current company already holding this INN (digits compared), if any."""
+def same_inn_id(session: Session, inn: str | None, exclude_id: int | None = None) -> int | None:
+    """The id of a current company already holding this INN (digits compared), if any."""
     digits = inn_digits(inn)
     if len(digits) < 10:
         return None
-    stmt = select(Company).where(Company.deleted_at.is_(None), Company.inn.in_({digits, (inn or "").strip()}))
+    stmt = select(Company.id).where(Company.deleted_at.is_(None), Company.inn.in_({digits, (inn or "").strip()}))
     if exclude_id:
         stmt = stmt.where(Company.id != exclude_id)
-    return session.scalars(stmt.order_by(Company.id).limit(1)).first()
+    return session.scalar(stmt.order_by(Company.id).limit(1))
+
+
+def same_inn(session: Session, inn: str | None, exclude_id: int | None = None) -> Company | None:
+    """A current company already holding this INN (digits compared), if any."""
+    twin_id = same_inn_id(session, inn, exclude_id)
+    return session.get(Company, twin_id) if twin_id is not None else None
 
 
 def likely_duplicates(session: Session, kind: str, fields: dict, limit: int = 5,
-                      exclude_id: int | None = None, fresh: bool = True) -> list[Likely]:
-    """Existing records that look like the one being typed, best first (an identical INN on top)."""
+                      exclude_id: int | None = None, fresh: bool = True, m=None,
+                      inn_checked: bool = False) -> list[Likely]:
+    """Existing records that look like the one being typed, best first (an identical INN on top).
+
+    A caller checking many records (an import) passes its matcher `m` and says when it has already looked
+    the INN up itself (`inn_checked`), which saves two queries a record."""
     record = _record_from_fields(kind, fields)
     if not (record["name"] or record["phones"] or record["emails"] or record.get("inn")):
         return []
-    m = matcher(session, kind)
+    m = m or matcher(session, kind)
     base = _base_index(session, kind, m)
     model = MODELS[kind]
     if base is None:  # a large base still being indexed: records sharing an exact key, scored by the engine
@@ -556,7 +566,7 @@ def likely_duplicates(session: Session, kind: str, fields: dict, limit: int = 5,
             if c.b_id not in scores or scores[c.b_id].score < c.score:
                 scores[c.b_id] = Likely(kind, None, c.score, [reason_text(r) for r in reason_dicts(c.reasons)])
     out: list[Likely] = []
-    if kind == "company":
+    if kind == "company" and not inn_checked:
         twin = same_inn(session, record.get("inn"), exclude_id)
         if twin is not None:
             hit = scores.pop(twin.id, Likely(kind, None, 100.0, [tr(REASON_TEXT["same_inn"])]))
