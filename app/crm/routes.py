@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.crm import bp, stale
 from app.crm.forms import (
@@ -46,9 +47,9 @@ def _region() -> str:
     return current_app.config["DEFAULT_PHONE_REGION"]
 
 
-def _company_or_404(company_id: int, include_deleted: bool = False) -> Company:
+def _company_or_404(company_id: int, include_deleted: bool = False, page: bool = False) -> Company:
     try:
-        return companies_service.get_company(db.session, company_id, include_deleted)
+        return companies_service.get_company(db.session, company_id, include_deleted, page)
     except LookupError:
         abort(404)
 
@@ -217,13 +218,18 @@ def _company_form_values(form: CompanyForm, company: Company) -> CompanyForm:
 @bp.route("/companies/<int:company_id>")
 def company(company_id: int):
     """The company page: its fields, contact points, contacts, deals and the timeline."""
-    company = _company_or_404(company_id)
+    company = _company_or_404(company_id, page=True)
     return render_template("crm/company.html", company=company, **_company_page_parts(company))
 
 
+def _company_deals(company: Company) -> list[Deal]:
+    return list(db.session.scalars(select(Deal).where(Deal.company_id == company.id)
+                                   .options(selectinload(Deal.owner)).order_by(Deal.created_at.desc())))
+
+
 def _company_page_parts(company: Company) -> dict:
-    deals = db.session.scalars(select(Deal).where(Deal.company_id == company.id).order_by(Deal.created_at.desc())).all()
-    return dict(deals=deals, activity_form=_activity_form(company), timeline=company_timeline(db.session, company.id, viewer=current_user),
+    deals = _company_deals(company)
+    return dict(deals=deals, activity_form=_activity_form(company, deals=deals), timeline=company_timeline(db.session, company.id, viewer=current_user),
                 address_form=AddressForm(formdata=None), errors={}, editing=None, field_form=_company_choices(CompanyForm(obj=company, formdata=None)),
                 can_edit=perm.can_edit_company(current_user, company),
                 can_delete=perm.can_delete_company(current_user, company))
@@ -392,13 +398,13 @@ def address_edit(address_id: int):
 
 # ---------------------------------------------------------------- timeline and activities
 
-def _activity_form(company: Company, formdata=None) -> ActivityForm:
+def _activity_form(company: Company, formdata=None, deals: list[Deal] | None = None) -> ActivityForm:
     form = ActivityForm(formdata=formdata)
     if formdata is None:
         form.occurred_at.data = to_user_timezone(datetime.utcnow()).replace(tzinfo=None, second=0, microsecond=0)
     form.contact_id.choices = options([(None, "—")] + [(c.id, c.name) for c in company.contacts])
-    form.deal_id.choices = options([(None, "—")] + [(d.id, d.title) for d in db.session.scalars(
-        select(Deal).where(Deal.company_id == company.id).order_by(Deal.created_at.desc()))])
+    form.deal_id.choices = options([(None, "—")] + [(d.id, d.title) for d in
+                                                     (_company_deals(company) if deals is None else deals)])
     return form
 
 

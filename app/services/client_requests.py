@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from werkzeug.utils import secure_filename
 
 from app.i18n import localized, reader_locale
@@ -65,8 +65,20 @@ def manager_and_deputy(session: Session, req: ClientRequest) -> tuple[User | Non
 
 def can_see(session: Session, user, req: ClientRequest) -> bool:
     """May this person open the request and its files (others get a 404)?"""
-    manager, deputy = manager_and_deputy(session, req)
-    return permissions.can_see_request(user, manager, deputy, [r.unit_id for r in req.routes])
+    return visible_requests(session, user, [req])[req.id]
+
+
+def visible_requests(session: Session, user, reqs) -> dict[int, bool]:
+    """Request id -> whether this person may open it, for many requests at once (a deputy look-up per
+    company, not per request)."""
+    deputies: dict[int, int | None] = {}
+    out = {}
+    for req in reqs:
+        if req.company_id not in deputies:
+            deputies[req.company_id] = manager_and_deputy(session, req)[1]
+        out[req.id] = permissions.can_see_request(user, req.account_manager, deputies[req.company_id],
+                                                  [r.unit_id for r in req.routes])
+    return out
 
 
 def can_carry(session: Session, user, req: ClientRequest) -> bool:
@@ -492,10 +504,13 @@ def timeline_items(session: Session, company_id: int, before: datetime | None, l
     if before is not None:
         stmt = stmt.where(RequestStep.at < before)
     items = []
+    rows = session.execute(stmt).all()
     seen: dict[int, bool] = {}
-    for step, subject, unit_ru, unit_en, author in session.execute(stmt):
-        if viewer is not None and step.request_id not in seen:
-            seen[step.request_id] = can_see(session, viewer, session.get(ClientRequest, step.request_id))
+    if viewer is not None and rows:  # the requests and their routes in two queries, not three per request
+        seen = visible_requests(session, viewer, session.scalars(
+            select(ClientRequest).where(ClientRequest.id.in_({step.request_id for step, *_ in rows}))
+            .options(selectinload(ClientRequest.routes))))
+    for step, subject, unit_ru, unit_en, author in rows:
         visible = viewer is None or seen[step.request_id]
         unit = localized(unit_ru, unit_en) if unit_ru else None
         # Those outside the request learn that the client asked something, not what: no subject, no link.

@@ -1,0 +1,67 @@
+"""The company page asks the database a fixed number of questions, whatever the number of its contacts, deals and
+client requests: it is the page people open most, and under load each extra query per contact was paid on
+every view."""
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+from sqlalchemy import event
+
+from app.extensions import db
+from app.models.contact_points import Phone
+from app.models.contacts import Contact
+from app.models.deals import Deal
+from tests.key_accounts_support import key_account, login_as, unit_id
+
+
+def _statements(app, auth, url) -> tuple[int, str]:
+    seen: list[str] = []
+
+    def grab(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", grab)
+    try:
+        page = auth.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", grab)
+    assert page.status_code == 200
+    return len(seen), page.get_data(as_text=True)
+
+
+def _grow(app, auth, ids, manager, n: int, units) -> None:
+    """n more contacts with a phone each, n deals of two owners, and n requests to two departments."""
+    with app.app_context():
+        for i in range(n):
+            contact = Contact(name=f"Контакт {ids['company_id']}-{i}-{n}", company_id=ids["company_id"])
+            db.session.add(contact)
+            db.session.flush()
+            db.session.add(Phone(e164=f"+7495{n:03d}{i:04d}", company_id=ids["company_id"], contact_id=contact.id))
+            db.session.add(Deal(title=f"Сделка {i}-{n}", company_id=ids["company_id"], owner_id=manager.id,
+                                stage="lead"))
+        db.session.commit()
+    for i in range(n):
+        auth.post("/accounts/requests/new", data={
+            "company_id": ids["company_id"], "subject": f"Вопрос {i}-{n}", "details": "Нужно к тендеру",
+            "contact_id": ids["contact_id"], "channel": "email", "unit_ids": units,
+            "due_on": (date.today() + timedelta(days=5)).isoformat(),
+            "files": (io.BytesIO(b"%PDF-1.4"), "spec.pdf")}, content_type="multipart/form-data")
+
+
+def test_the_company_page_asks_as_many_questions_for_twelve_contacts_as_for_two(app, auth, make_user):
+    manager = make_user("staff", "accounts")
+    ids = key_account(app, manager.id)
+    login_as(auth, manager)
+    units = [unit_id(app, "legal"), unit_id(app, "logistics")]
+    url = f"/crm/companies/{ids['company_id']}"
+    _grow(app, auth, ids, manager, 2, units)
+    auth.get(url)  # what a first view of a process loads once (the catalogue, settings) is not counted
+    small, small_page = _statements(app, auth, url)
+    _grow(app, auth, ids, manager, 10, units)
+    large, large_page = _statements(app, auth, url)
+    assert "Вопрос 1-2" in small_page and "Вопрос 9-10" in large_page and "Контакт" in large_page
+    assert large_page.count("+7 495 010") == 10  # every contact's phone is shown
+    assert large == small, f"{small} statements for 2 contacts and requests, {large} for 12"
