@@ -394,29 +394,27 @@ def _find_words_postgres(session, terms, limit, kinds):
     tsv = "to_tsvector('russian'::regconfig, d.body) @@ plainto_tsquery('russian'::regconfig, :q)"
     rank = _rank_sql(terms, params).replace(f"ELSE {INFIX} END", f"WHEN {' AND '.join(likes)} THEN {INFIX} "
                                             f"ELSE {WORD_FORM} END")
-    params.update(cap=COMMON + 1, newest=NEWEST)
-    common = session.execute(text(f"SELECT count(*) FROM (SELECT 1 FROM search_documents d WHERE {kinds_sql} AND "
-                                  f"{' AND '.join(likes)} LIMIT :cap) m"), params).scalar() > COMMON
-    if common:
-        # A word in thousands of records: as on SQLite, the exact name plus NEWEST of its matches are ranked,
-        # not every match (word forms add nothing to a word found this often). Here they are the first NEWEST
-        # the scan yields: reading them in id order would walk past every contact, whose documents hold no city.
-        rows = session.execute(text(
-            f"SELECT kind, entity_id, r FROM ((SELECT d.kind, d.entity_id, {rank} AS r, d.active_at, d.id "
-            f"FROM search_documents d WHERE {kinds_sql} AND {' AND '.join(likes)} LIMIT :newest) "
-            f"UNION (SELECT d.kind, d.entity_id, {EXACT_NAME} AS r, d.active_at, d.id FROM search_documents d "
-            f"WHERE {kinds_sql} AND d.name = :rq LIMIT :lim)) m "
-            "ORDER BY r, active_at DESC NULLS LAST, id LIMIT :lim"), params).all()
-    else:
-        # Two branches, not one OR: with an OR, every row the trigram index proposes is re-checked against
-        # both conditions, and the re-check parses the body into a tsvector for each of them (4-5x the
-        # time of the LIKE alone on a word in thousands of bodies).
-        rows = session.execute(text(
-            f"SELECT kind, entity_id, r FROM ((SELECT d.kind, d.entity_id, {rank} AS r, d.active_at, d.id "
-            f"FROM search_documents d WHERE {kinds_sql} AND {' AND '.join(likes)}) "
-            f"UNION (SELECT d.kind, d.entity_id, {rank} AS r, d.active_at, d.id FROM search_documents d "
-            f"WHERE {kinds_sql} AND {tsv})) m "
-            "ORDER BY r, active_at DESC NULLS LAST, id LIMIT :lim"), params).all()
+    params.update(cap=max(COMMON, NEWEST) + 1, newest=NEWEST, common=COMMON)
+    # One statement, so the trigram index is read once: the first COMMON + 1 matches (NEWEST at least), then either
+    # - a word in thousands of records: as on SQLite, the exact name plus NEWEST of its matches are ranked, not
+    #   every match (word forms add nothing to a word found this often); here they are the first NEWEST the scan
+    #   yields, since reading them in id order would walk past every contact, whose documents hold no city;
+    # - otherwise every match, and the word forms in a branch of their own: with an OR, every row the trigram
+    #   index proposes would be re-checked against both, parsing its body into a tsvector (4-5x the LIKE alone).
+    rows = session.execute(text(
+        f"WITH m AS MATERIALIZED (SELECT d.kind, d.entity_id, {rank} AS r, d.active_at, d.id "
+        f"FROM search_documents d WHERE {kinds_sql} AND {' AND '.join(likes)} LIMIT :cap), "
+        "c AS (SELECT count(*) > :common AS common FROM m) "
+        "SELECT kind, entity_id, r, (SELECT common FROM c) FROM ("
+        "(SELECT * FROM m WHERE NOT (SELECT common FROM c)) "
+        "UNION (SELECT * FROM (SELECT * FROM m LIMIT :newest) n WHERE (SELECT common FROM c)) "
+        f"UNION (SELECT d.kind, d.entity_id, {EXACT_NAME} AS r, d.active_at, d.id FROM search_documents d "
+        f"WHERE (SELECT common FROM c) AND {kinds_sql} AND d.name = :rq LIMIT :lim) "
+        f"UNION (SELECT d.kind, d.entity_id, {rank} AS r, d.active_at, d.id FROM search_documents d "
+        f"WHERE NOT (SELECT common FROM c) AND {kinds_sql} AND {tsv})) u "
+        "ORDER BY r, active_at DESC NULLS LAST, id LIMIT :lim"), params).all()
+    common = bool(rows) and bool(rows[0][3])
+    rows = [(k, e, r) for k, e, r, _common in rows]
     out = [(k, e, r, list(terms), set()) for k, e, r in rows]
     if len(out) < limit and not common and max(len(t) for t in terms) >= 4:
         seen = {(k, e) for k, e, *_ in out}
