@@ -3,7 +3,6 @@ client requests: it is the page people open most, and under load each extra quer
 every view."""
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 
 from sqlalchemy import event
@@ -47,8 +46,7 @@ def _grow(app, auth, ids, manager, n: int, units) -> None:
         auth.post("/accounts/requests/new", data={
             "company_id": ids["company_id"], "subject": f"Вопрос {i}-{n}", "details": "Нужно к тендеру",
             "contact_id": ids["contact_id"], "channel": "email", "unit_ids": units,
-            "due_on": (date.today() + timedelta(days=5)).isoformat(),
-            "files": (io.BytesIO(b"%PDF-1.4"), "spec.pdf")}, content_type="multipart/form-data")
+            "due_on": (date.today() + timedelta(days=5)).isoformat()}, content_type="multipart/form-data")
 
 
 def test_the_company_page_asks_as_many_questions_for_twelve_contacts_as_for_two(app, auth, make_user):

@@ -398,13 +398,21 @@ def address_edit(address_id: int):
 
 # ---------------------------------------------------------------- timeline and activities
 
-def _activity_form(company: Company, formdata=None, deals: list[Deal] | None = None) -> ActivityForm:
+def _deal_choices(company: Company) -> list:
+    """The company's deals as (id, title), newest first: what an activity can be logged against."""
+    return db.session.execute(select(Deal.id, Deal.title).where(Deal.company_id == company.id)
+                              .order_by(Deal.created_at.desc())).all()
+
+
+def _activity_form(company: Company, formdata=None, deals: list | None = None) -> ActivityForm:
+    """The form to log an activity; `deals` are the company's (id, title) pairs when the caller has them."""
     form = ActivityForm(formdata=formdata)
     if formdata is None:
         form.occurred_at.data = to_user_timezone(datetime.utcnow()).replace(tzinfo=None, second=0, microsecond=0)
+    if deals is None:
+        deals = _deal_choices(company)
     form.contact_id.choices = options([(None, "—")] + [(c.id, c.name) for c in company.contacts])
-    form.deal_id.choices = options([(None, "—")] + [(d.id, d.title) for d in
-                                                     (_company_deals(company) if deals is None else deals)])
+    form.deal_id.choices = options([(None, "—")] + [(d.id, d.title) for d in deals])
     return form
 
 
@@ -426,12 +434,13 @@ def activity_new(company_id: int):
     """Log a call, meeting, email or note; the timeline updates in the same response."""
     company = _company_or_404(company_id)
     perm.require(perm.can_log_activity(current_user, company))
-    form = _activity_form(company, request.form)
+    deals = _deal_choices(company)
+    form = _activity_form(company, request.form, deals)
     if form.validate() and _saved(form, lambda: activities.log_activity(
             db.session, author_id=current_user.id, company_id=company.id, kind=form.kind.data,
             occurred_at=form.occurred_utc(), contact_id=form.contact_id.data, deal_id=form.deal_id.data,
             subject=form.subject.data or "", outcome=form.outcome.data)):
-        return render_template("crm/_activity_form.html", company=company, activity_form=_activity_form(company),
+        return render_template("crm/_activity_form.html", company=company, activity_form=_activity_form(company, deals=deals),
                                timeline=company_timeline(db.session, company.id, viewer=current_user), logged=True)
     return render_template("crm/_activity_form.html", company=company, activity_form=form), 422
 
