@@ -106,6 +106,7 @@ def get_company(session: Session, company_id: int, include_deleted: bool = False
 
 
 def _page_loads() -> tuple:
+    """Loader options for the company page: a query per collection, not one per contact."""
     from sqlalchemy.orm import selectinload
 
     from app.models.contacts import Contact
