@@ -223,6 +223,7 @@ def company(company_id: int):
 
 
 def _company_deals(company: Company) -> list[Deal]:
+    """The company's deals, newest first, with their owners (the page shows each owner's name)."""
     return list(db.session.scalars(select(Deal).where(Deal.company_id == company.id)
                                    .options(selectinload(Deal.owner)).order_by(Deal.created_at.desc())))
 
