@@ -171,3 +171,25 @@ def test_uploads_never_imported_are_removed_after_a_day(app):
         db.session.commit()
         assert imports.remove_abandoned(db.session, app.config["UPLOAD_DIR"]) == 1
         assert not path.exists()
+
+
+def test_the_report_page_lists_failures_first_and_at_most_a_page_of_rows(app, auth, make_user, monkeypatch):
+    """A re-import of a large file updates every row: the page lists failures first and a bounded number of rows,
+    and says the downloaded report has them all."""
+    monkeypatch.setattr(imports, "REPORT_SHOWN", 3)
+    rows = [{"row": n, "outcome": "updated", "id": n, "reason": "same external id → #%d" % n} for n in range(2, 8)]
+    rows.insert(3, {"row": 5000, "outcome": "failed", "id": None, "reason": "The name is empty."})
+    rows.append({"row": 9000, "outcome": "created", "id": 9000, "reason": ""})
+    person = make_user("staff", "crm")
+    with app.app_context():
+        run = ImportRun(kind="company", filename="big.csv", status="done", user_id=person.id, report={
+            "created": 1, "updated": 6, "skipped": 0, "failed": 12345, "rows": rows, "applied": True})
+        db.session.add(run)
+        db.session.commit()
+        run_id = run.id
+    auth.login(person)
+    page = auth.get(f"/data/import/{run_id}").get_data(as_text=True)
+    body = page.split("<tbody>")[1].split("</tbody>")[0]
+    assert body.index("5000") < body.index("The name is empty.") < body.index(">2<")  # the failure first
+    assert body.count("<tr>") == 3 and ">9000<" not in body  # a page of rows; created rows only counted
+    assert "The first 3 of 7 rows" in page and "12,345" in page

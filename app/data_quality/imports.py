@@ -144,7 +144,8 @@ def import_report_page(run_id: int):
 
         record = db.session.get(JobRecord, run.job_id)
         job = live_state(record) if record else None
-    return render_template("data_quality/import_report.html", run=run, job=job)
+    shown, listed = imports.report_shown(run.report) if run.report else ([], 0)
+    return render_template("data_quality/import_report.html", run=run, job=job, shown=shown, listed=listed)
 
 
 @bp.route("/import/<int:run_id>/report.csv")

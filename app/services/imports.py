@@ -610,6 +610,19 @@ def _company_for(session: Session, v: dict) -> int | None:
     return None
 
 
+REPORT_SHOWN = 500  # rows the report page lists; the downloaded report has every row
+
+
+def report_shown(report: dict, limit: int | None = None) -> tuple[list[dict], int]:
+    """The rows the report page lists, failed first, then skipped, then updated (created rows are only counted),
+    at most `limit` (REPORT_SHOWN) of them; and how many such rows there are."""
+    limit = REPORT_SHOWN if limit is None else limit
+    order = {"failed": 0, "skipped": 1, "updated": 2}
+    rows = sorted((r for r in report.get("rows", []) if r["outcome"] in order),
+                  key=lambda r: (order[r["outcome"]], r["row"]))
+    return rows[:limit], len(rows)
+
+
 REPORT_COLUMNS = (Column(N_("Row"), "integer"), Column(N_("Outcome")), Column(N_("Record ID"), "integer"),
                   Column(N_("Reason")))
 
