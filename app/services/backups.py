@@ -401,7 +401,14 @@ def _drop_scratch(url, scratch: str) -> None:
 
 def _drop_scratch_soon(url, scratch: str) -> None:
     """DROP DATABASE waits for a checkpoint, minutes on a busy server; the verdict does not depend on it.
-    A non-daemon thread, so a command or worker process still finishes the drop before it exits."""
+    A non-daemon thread, so a command or the portal still finishes the drop before it exits; but in an
+    `rq worker`'s work horse, which ends with os._exit and so kills its threads mid-drop (every verification
+    there left its scratch database for a day), the drop is part of the job."""
+    from rq import get_current_job
+
+    if get_current_job() is not None:
+        _drop_scratch(url, scratch)
+        return
     threading.Thread(target=_drop_scratch, args=(url, scratch), name=f"drop-{scratch}").start()
 
 
