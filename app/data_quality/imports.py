@@ -144,7 +144,7 @@ def import_report_page(run_id: int):
 
         record = db.session.get(JobRecord, run.job_id)
         job = live_state(record) if record else None
-    shown, listed = imports.report_shown(run.report) if run.report else ([], 0)
+    shown, listed = imports.report_shown(run.report or {})
     return render_template("data_quality/import_report.html", run=run, job=job, shown=shown, listed=listed)
 
 

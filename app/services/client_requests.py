@@ -75,7 +75,7 @@ def visible_requests(session: Session, user, reqs) -> dict[int, bool]:
     out = {}
     for req in reqs:
         if req.company_id not in deputies:
-            deputies[req.company_id] = manager_and_deputy(session, req)[1]
+            deputies[req.company_id] = deputy_of(session, req.company_id)
         out[req.id] = permissions.can_see_request(user, req.account_manager, deputies[req.company_id],
                                                   [r.unit_id for r in req.routes])
     return out

@@ -407,8 +407,7 @@ def apply(session: Session, path: Path, kind: str, mapping: dict, on_duplicate: 
     report = {"created": 0, "updated": 0, "skipped": 0, "failed": 0, "rows": [], "applied": True,
               "dry_run": dry_run, "all_or_nothing": all_or_nothing}
     made: dict[int, int] = {}  # row number -> record id it created or updated
-    waiting: list[Row] = []  # new records not written yet
-    waiting_numbers: set[int] = set()
+    waiting: dict[int, Row] = {}  # row number -> a new record not written yet, in the file's order
     waiting_keys: set[str] = set()
 
     def written(row: Row, action: str, rid: int) -> None:
@@ -429,9 +428,8 @@ def apply(session: Session, path: Path, kind: str, mapping: dict, on_duplicate: 
     def write_waiting() -> None:
         if not waiting:
             return
-        batch = list(waiting)
+        batch = list(waiting.values())
         waiting.clear()
-        waiting_numbers.clear()
         waiting_keys.clear()
         savepoint = session.begin_nested()
         try:
@@ -455,7 +453,7 @@ def apply(session: Session, path: Path, kind: str, mapping: dict, on_duplicate: 
                     progress(i / total)
                 if i and i % WITHIN_FILE_WINDOW == 0:
                     trim_engine_caches()
-                if row.same_as_row in waiting_numbers or (waiting_keys and _exact_keys(row) & waiting_keys):
+                if row.same_as_row in waiting or (waiting_keys and _exact_keys(row) & waiting_keys):
                     write_waiting()
                 if row.same_as_row is not None and row.same_as_row in made:
                     row.match_id, row.match_how = made[row.same_as_row], "file"
@@ -475,8 +473,7 @@ def apply(session: Session, path: Path, kind: str, mapping: dict, on_duplicate: 
                 elif action == "skip":
                     _log(report, row, "skipped", target, _match_text(row))
                 elif action == "create":
-                    waiting.append(row)
-                    waiting_numbers.add(row.number)
+                    waiting[row.number] = row
                     waiting_keys.update(_exact_keys(row))
                     if len(waiting) >= BATCH_ROWS:
                         write_waiting()
@@ -539,8 +536,7 @@ def _write(session: Session, kind: str, v: dict, target: int | None) -> int:
 def _create_many(session: Session, kind: str, batch: list[dict]) -> list[int]:
     """New records for rows' values in two flushes, whatever their number: the records, then their
     contact points."""
-    model = Company if kind == "company" else Contact
-    objs = [model(legal_name=v["legal_name"], name_sort="") if kind == "company" else Contact(name=v["name"])
+    objs = [Company(legal_name=v["legal_name"], name_sort="") if kind == "company" else Contact(name=v["name"])
             for v in batch]
     for obj, v in zip(objs, batch, strict=True):
         _fill(session, kind, obj, v)

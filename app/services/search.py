@@ -414,8 +414,7 @@ def _find_words_postgres(session, terms, limit, kinds):
         f"WHERE NOT (SELECT common FROM c) AND {kinds_sql} AND {tsv})) u "
         "ORDER BY r, active_at DESC NULLS LAST, id LIMIT :lim"), params).all()
     common = bool(rows) and bool(rows[0][3])
-    rows = [(k, e, r) for k, e, r, _common in rows]
-    out = [(k, e, r, list(terms), set()) for k, e, r in rows]
+    out = [(k, e, r, list(terms), set()) for k, e, r, _common in rows]
     if len(out) < limit and not common and max(len(t) for t in terms) >= 4:
         seen = {(k, e) for k, e, *_ in out}
         params["lim2"] = limit - len(out) + len(seen)
