@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import zlib
 from array import array
-from collections.abc import Callable, Hashable, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,6 +109,24 @@ class Index:
     key_start: list[array]  # per BlockPass: offset of each record's keys in key_all (n + 1)
     key_all: list[array]  # per BlockPass: every record's key crcs, back to back
     tf: Any = None  # TermFrequency of the base's company-name words
+    spans: list[array] | None = None  # per BlockPass: (start, end) in entries of each block of two or more
+
+    def blocks(self, p: int) -> Iterator[tuple[int, int, int]]:
+        """(key crc, start, end) of every block of pass p with two or more records."""
+        packed = self.entries[p]
+        if self.spans is not None:
+            spans = self.spans[p]
+            for k in range(0, len(spans), 2):
+                start = spans[k]
+                yield packed[start] >> 32, start, spans[k + 1]
+            return
+        start, m = 0, len(packed)
+        while start < m:
+            h = packed[start] >> 32
+            end = bisect_right(packed, h << 32 | _MASK32, start)
+            if end - start > 1:
+                yield h, start, end
+            start = end
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -116,7 +135,7 @@ class Index:
         """The index as plain data (no functions) for another process: Matcher.restore() reads it."""
         return {"ids": self.ids, "values": self.values, "sort_ranks": self.sort_ranks,
                 "entries": self.entries, "oversized": self.oversized, "key_start": self.key_start,
-                "key_all": self.key_all, "tf": self.tf}
+                "key_all": self.key_all, "tf": self.tf, "spans": self.spans}
 
     def keys_of(self, p: int, pos: int) -> array:
         """All block key crcs of one record in pass p."""

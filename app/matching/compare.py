@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -76,12 +77,24 @@ def _normalise_value(f: Field, value: Any) -> Any:
     if kind == "legal_form":
         return sys.intern(canonical_legal_form(str(value))) or None
     if kind == "text":
-        return sys.intern(normalise_text(str(value))) or None
+        return _text_value(str(value))
     if kind == "category":
-        return sys.intern(translit(str(value))) or None
+        return _category_value(str(value))
     if kind in ("code", "date"):
         return "".join(ch for ch in str(value) if ch.isalnum()).lower() or None
     return sys.intern(str(value))  # ref: few distinct values (company ids)
+
+
+@lru_cache(maxsize=1 << 14)
+def _text_value(value: str) -> str | None:
+    """A short free text (a position) folded once: a base repeats a few thousand of them."""
+    return sys.intern(normalise_text(value)) or None
+
+
+@lru_cache(maxsize=1 << 14)
+def _category_value(value: str) -> str | None:
+    """A category (a city) folded once: a base repeats a few thousand of them."""
+    return sys.intern(translit(value)) or None
 
 
 # --- similarity ---------------------------------------------------------------------------
@@ -187,26 +200,52 @@ def _aligned_similarity(short: list[str], long: list[str]) -> tuple[float, list[
     return fuzz.ratio(" ".join(short), " ".join(aligned)), rest
 
 
-def person_similarity(a: str, b: str) -> float:
+def _letters(words: list[str]) -> str:
+    """The words' letters (and the spaces between them) in sorted order: fuzz.ratio of two of these bounds
+    fuzz.ratio of the words in any order from above, since a common subsequence uses each letter once."""
+    return "".join(sorted(" ".join(words)))
+
+
+@lru_cache(maxsize=1 << 16)
+def _person_parts(name: str) -> tuple[list[str], bool, list[str], list[str], str, str, str]:
+    """A folded person name taken apart once (a scan meets each name in many pairs, its block's neighbours
+    in a row): tokens, whether one is an initial, name and patronymic words, and the sorted letters of the
+    name words, of all tokens and of the first patronymic."""
+    tokens = name.split()
+    words, patr = _split_patronymic(tokens)
+    return (tokens, any(len(t) == 1 for t in tokens), words, patr, _letters(words), _letters(tokens),
+            _letters(patr[:1]))
+
+
+def person_similarity(a: str, b: str, cutoff: float = 0.0) -> float:
     """Similarity (0-100) of two folded person names: order-free, patronymic-optional,
-    initials-aware, and low whenever one word has no counterpart (Инна vs Ирина)."""
+    initials-aware, and low whenever one word has no counterpart (Инна vs Ирина). A result under
+    `cutoff` may be only an upper bound of the similarity, found sooner (a scan needs no more)."""
     if a == b:
         return 100.0
     quick = fuzz.token_set_ratio(a, b)
     if quick < 55.0:  # no word in common and little alike: most pairs a block offers end here
         return quick
-    ta, tb = a.split(), b.split()
+    ta, initial_a, wa, pa, letters_a, all_a, p_letters_a = _person_parts(a)
+    tb, initial_b, wb, pb, letters_b, all_b, p_letters_b = _person_parts(b)
     if not ta or not tb:
         return 0.0
-    loose = min(65.0, fuzz.token_sort_ratio(a, b))
-    if any(len(t) == 1 for t in ta):
-        return max(_initials_similarity(ta, tb), loose)
-    if any(len(t) == 1 for t in tb):
+    if initial_a or initial_b:
+        if cutoff > 95.0:
+            return 95.0  # the initials' reading is capped there, the loose one lower
+        loose = min(65.0, fuzz.token_sort_ratio(a, b))
+        if initial_a:
+            return max(_initials_similarity(ta, tb), loose)
         return max(_initials_similarity(tb, ta), loose)
-    wa, pa = _split_patronymic(ta)
-    wb, pb = _split_patronymic(tb)
     if not wa or not wb:
-        wa, pa, wb, pb = ta, [], tb, []
+        wa, pa, wb, pb, letters_a, letters_b = ta, [], tb, [], all_a, all_b
+    if cutoff > 65.0:  # what follows is at most this, from the letters alone
+        top = 80.0 if len(wa) != len(wb) else fuzz.ratio(letters_a, letters_b)
+        if pa and pb:
+            top = (top * 3 + fuzz.ratio(p_letters_a, p_letters_b)) / 4
+        if top < cutoff:
+            return top
+    loose = min(65.0, fuzz.token_sort_ratio(a, b))
     short, long = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
     sim, rest = _aligned_similarity(short, long)
     if sim < 0:
@@ -246,6 +285,16 @@ def _band(sim: float, f: Field) -> float:
     if sim <= f.lo:
         return -f.disagree
     return -f.disagree + (f.agree + f.disagree) * (sim - f.lo) / (f.hi - f.lo)
+
+
+def _needed_similarity(contribution: float, f: Field) -> float:
+    """The least similarity whose band reaches `contribution` (a hair lower, so rounding never refuses
+    a pair the band would take)."""
+    if contribution <= -f.disagree:
+        return 0.0
+    if contribution > f.agree:
+        return 101.0
+    return f.lo + (contribution + f.disagree) * (f.hi - f.lo) / (f.agree + f.disagree) - 1e-6
 
 
 def _mailbox(email: str) -> tuple[str, str]:
@@ -346,8 +395,9 @@ def _comparator(f: Field, tf: TermFrequency | None = None) -> Comparator:
         return cmp_company
 
     if f.kind == "person_name":
-        def cmp_person(a: str, b: str) -> tuple[float, Any]:
-            sim = person_similarity(a, b)
+        def cmp_person(a: str, b: str, at_least: float | None = None) -> tuple[float, Any]:
+            """With `at_least`, a contribution under it may be only an upper bound (see person_similarity)."""
+            sim = person_similarity(a, b, _needed_similarity(at_least, f) if at_least is not None else 0.0)
             return _band(sim, f), sim
         return cmp_person
 

@@ -75,22 +75,27 @@ def band_of(reasons: Iterable[Any]) -> str:
     return "likely" if any(getattr(r, "code", None) in EVIDENCE_CODES for r in reasons) else "possible"
 
 
+COSTLY = frozenset({"person_name", "company_name", "address", "text"})  # compared after the cheap fields
+BOUNDED = frozenset({"person_name"})  # comparators told the least contribution that still counts
 LEADERS = 6  # group leaders remembered while walking one oversized block
 IDENTIFYING = 4.0    # a field the hand weights trust at least this much identifies a record (INN, name, email, phone)
 LOST_EVIDENCE = 1.0  # ... and a fit that leaves it less than this is refused (see Matcher.fit)
 
 
-def _lead(leaders: list[int], member: int, accept: Callable[[int, int], bool]) -> Iterator[tuple[int, int]]:
-    """Join `member` to the most recent leader it matches (yielding that pair), else make it a leader."""
+def _lead(leaders: list[int], member: int, accept: Callable[[int, int], bool]) -> tuple[int | None, list[int]]:
+    """Join `member` to the most recent leader it matches, else make it a leader; returns that leader (or
+    None) and the leaders compared with it, so the block's window need not compare those again."""
+    asked: list[int] = []
     for k in range(len(leaders) - 1, -1, -1):
         leader = leaders[k]
+        asked.append(leader)
         if accept(member, leader):
             leaders.append(leaders.pop(k))  # the busiest groups stay remembered
-            yield member, leader
-            return
+            return leader, asked
     leaders.append(member)
     if len(leaders) > LEADERS:
         leaders.pop(0)
+    return None, asked
 
 
 class _TermFrequencyRef:
@@ -139,11 +144,12 @@ class Matcher:
             self._plan.append((i, fields[i], _comparator(fields[i], self._tf),
                                self._slots[alt_name] if alt_name else -1,
                                j, _comparator(fields[j], self._tf) if j >= 0 else None))
-        remaining = [0.0] * (len(order) + 1)
-        for k in range(len(order) - 1, -1, -1):
-            i, j = self._plan[k][0], self._plan[k][4]
-            top = max(0.0, fields[i].agree) + (max(0.0, fields[j].agree) if j >= 0 else 0.0)
-            remaining[k] = remaining[k + 1] + top
+        # _total() sums the cheap comparisons first, then the costly ones, the heaviest last: it is told how
+        # much it must still bring, and a person name that cannot bring it is refused from its letters alone.
+        self._score_plan = sorted(self._plan, key=lambda e: (e[1].kind in COSTLY, (1 if e[1].kind in COSTLY else -1)
+                                                             * (e[1].agree + (fields[e[4]].agree if e[4] >= 0 else 0.0))))
+        self._bounded = [e[1].kind in BOUNDED and e[5] is None for e in self._score_plan]
+        remaining = self._tops(self._score_plan)
         # Phone and street address agreeing together say "same premises": more than the sum.
         phone = next((i for i, f in enumerate(fields) if f.kind == "phone"), -1)
         address = next((i for i, f in enumerate(fields) if f.kind == "address"), -1)
@@ -153,6 +159,16 @@ class Matcher:
         self._sort_slots = [[self._slots[n] for n in sk.fields] for sk in schema.sort_keys]
         self._name_slot = next((i for i, f in enumerate(fields)
                                 if f.kind in ("company_name", "person_name")), -1)
+
+    def _tops(self, plan: list) -> list[float]:
+        """For each step of a plan, the most log-odds the steps from there on can still add."""
+        fields = self.schema.fields
+        remaining = [0.0] * (len(plan) + 1)
+        for k in range(len(plan) - 1, -1, -1):
+            i, j = plan[k][0], plan[k][4]
+            top = max(0.0, fields[i].agree) + (max(0.0, fields[j].agree) if j >= 0 else 0.0)
+            remaining[k] = remaining[k + 1] + top
+        return remaining
 
     # -- normalisation --
 
@@ -212,8 +228,9 @@ class Matcher:
         total = 0.0
         remaining = self._remaining
         premises = self._premises or ()
+        bounded = self._bounded
         together = 0
-        for k, (slot, _f, cmp, alt, slot2, cmp2) in enumerate(self._plan):
+        for k, (slot, _f, cmp, alt, slot2, cmp2) in enumerate(self._score_plan):
             if total + remaining[k] < need:
                 return None
             if cmp2 is not None:
@@ -224,7 +241,10 @@ class Matcher:
                 continue
             if alt >= 0 and va[alt] is not None and vb[alt] is not None:
                 continue
-            contrib = cmp(a, b)[0]
+            if bounded[k]:
+                contrib = cmp(a, b, need - total - remaining[k + 1])[0]
+            else:
+                contrib = cmp(a, b)[0]
             total += contrib
             if slot in premises and contrib > 0:
                 together += 1
@@ -381,6 +401,7 @@ class Matcher:
         oversized: list[set[int]] = []
         key_start: list[array] = []
         key_all: list[array] = []
+        spans: list[array] = []  # each shard of a scan walks only the blocks of two or more
         for p in range(len(self._block_slots)):
             starts = array("I", [0])
             flat = array("I")
@@ -392,21 +413,25 @@ class Matcher:
                 starts.append(len(flat))
             packed = array("Q", sorted(packed))
             big: set[int] = set()
+            span = array("I")
             start, m = 0, len(packed)
             limit = self._block_slots[p][1].max_block or self.schema.max_block
             while start < m:
                 h = packed[start] >> 32
                 end = bisect_right(packed, h << 32 | _MASK32, start)
+                if end - start > 1:
+                    span.extend((start, end))
                 if end - start > limit:
                     big.add(h)
                 start = end
             entries.append(packed)
             oversized.append(big)
+            spans.append(span)
             key_start.append(starts)
             key_all.append(flat)
             if progress:
                 progress(0.3 + 0.1 * (p + 1) / max(1, len(self._block_slots)))
-        return Index(ids, values, sort_keys, sort_ranks, entries, oversized, key_start, key_all, tf)
+        return Index(ids, values, sort_keys, sort_ranks, entries, oversized, key_start, key_all, tf, spans)
 
     # -- full scan --
 
@@ -459,24 +484,24 @@ class Matcher:
         shares_earlier, shares_any = self._shares_earlier, self._shares_any
         for p, packed in enumerate(idx.entries):
             big = idx.oversized[p]
-            start, m = 0, len(packed)
-            while start < m:
-                h = packed[start] >> 32
-                end = bisect_right(packed, h << 32 | _MASK32, start)
-                if end - start > 1 and h % shards == shard:
+            for h, start, end in idx.blocks(p):
+                if h % shards == shard:
                     members = [e & _MASK32 for e in packed[start:end]]
                     if h in big:
                         leaders: list[int] = []
                         for i in range(len(members)):
-                            for j in range(i + 1, min(i + 1 + window, len(members))):
-                                a, b = members[i], members[j]
-                                if not shares_any(idx, a, b):
-                                    yield a, b
+                            b = members[i]
+                            asked: list[int] = []
                             if accept is not None:
-                                for a, b in _lead(leaders, members[i], accept):
-                                    # a pair sharing a normal block comes from that block's shard
-                                    if shards == 1 or not shares_any(idx, a, b):
-                                        yield a, b
+                                leader, asked = _lead(leaders, b, accept)
+                                # a pair sharing a normal block comes from that block's shard
+                                if leader is not None and (shards == 1 or not shares_any(idx, leader, b)):
+                                    yield leader, b
+                            for j in range(max(0, i - window), i):
+                                a = members[j]
+                                # accept() has judged the leaders just asked as the scan would
+                                if a not in asked and not shares_any(idx, a, b):
+                                    yield a, b
                     else:
                         for i in range(len(members)):
                             a = members[i]
@@ -484,7 +509,6 @@ class Matcher:
                                 b = members[j]
                                 if not shares_earlier(idx, p, h, a, b):
                                     yield a, b
-                start = end
             if progress:
                 progress(0.4 + 0.6 * (p + 1) / n_stages)
         n = len(idx.values)
@@ -534,7 +558,7 @@ class Matcher:
         for k in range(1, len(self._sort_slots)):
             sort_keys.append(SortedKeys(values, partial(self._sort_key, k), state["sort_ranks"][k]))
         return Index(state["ids"], values, sort_keys, state["sort_ranks"], state["entries"],
-                     state["oversized"], state["key_start"], state["key_all"], state["tf"])
+                     state["oversized"], state["key_start"], state["key_all"], state["tf"], state.get("spans"))
 
     # -- learning weights from the base itself --
 
@@ -635,7 +659,9 @@ class Matcher:
     def _accepter(self, idx: Index) -> Callable[[int, int], bool]:
         """Does the pair at these index positions reach the review threshold?"""
         need, values, total = self._logit(self.thresholds.review), idx.values, self._total
-        return lambda a, b: total(values[a], values[b], need) is not None
+        # in index order, as scan_shard() scores a pair, so a pair judged here is judged the same there
+        return lambda a, b: total(values[a], values[b], need) is not None if a < b else \
+            total(values[b], values[a], need) is not None
 
     def verifier(self, index: Index) -> Callable[[Hashable, Hashable], bool]:
         """Predicate for cluster(verify=...): do these two record ids reach the review threshold?"""

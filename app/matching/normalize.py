@@ -218,11 +218,13 @@ def normalise_person_name(name: str | None) -> str:
     initials ("И.И.") stay separate letters."""
     if not name:
         return ""
-    words = []
-    for tok in _INITIAL_SPLIT.split(str(name)):
-        if len(tok) == 1 and tok.isalpha():
-            folded = translit(tok)
-            words.append(folded[:1])  # "Я." is "i", like the first letter of "Яна" -> "iana"
-        elif tok:
-            words.append(translit(tok))
+    words = (_name_word(tok) for tok in _INITIAL_SPLIT.split(str(name)) if tok)
     return " ".join(w for w in words if w)
+
+
+@lru_cache(maxsize=1 << 17)
+def _name_word(tok: str) -> str:
+    """One word of a person's name, folded: given names, surnames and patronymics repeat across a base."""
+    if len(tok) == 1 and tok.isalpha():
+        return translit(tok)[:1]  # "Я." is "i", like the first letter of "Яна" -> "iana"
+    return translit(tok)
