@@ -12,6 +12,8 @@ from app.config import APP_DIR, Config
 __version__ = "0.1.0"
 
 # Blueprints, each an area of the portal: (module path, url prefix).
+SQLITE_MMAP_BYTES = 256 * 1024 * 1024  # each connection maps up to this much of the file (see on_connect)
+
 BLUEPRINTS = [
     ("app.auth", None),
     ("app.main", None),
@@ -114,7 +116,7 @@ def _sqlite_pragmas(app: Flask) -> None:
         # Reads of a base of hundreds of thousands of clients: a 32 MB page cache per connection, the file
         # memory-mapped (pages shared through the OS cache, no copy per read), sorts in memory.
         cur.execute("PRAGMA cache_size=-32768")
-        cur.execute("PRAGMA mmap_size=268435456")
+        cur.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
         cur.execute("PRAGMA temp_store=MEMORY")
         cur.close()
 

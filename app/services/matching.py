@@ -5,6 +5,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import current_app, has_app_context
@@ -185,19 +186,27 @@ def _address_text(row) -> str:
     return ", ".join(p for p in (row.postcode, row.city, row.street) if p)
 
 
+def _owned_by(column, rows: list):
+    """Rows of a batch's records (ids ascending): a range when they are a dense run of ids, which reads the
+    index in order (what a deleted record in the run owns is read and left), else IN."""
+    first, last = rows[0].id, rows[-1].id
+    if last - first < 2 * len(rows):
+        return column.between(first, last)
+    return column.in_([r.id for r in rows])
+
+
 def _company_batch(session: Session, companies: list) -> list[dict]:
-    ids = [c.id for c in companies]
     phones: dict[int, list[str]] = {}
     emails: dict[int, list[str]] = {}
     addresses: dict[int, list[str]] = {}
     for cid, e164 in session.execute(select(Phone.company_id, Phone.e164)
-                                     .where(Phone.company_id.in_(ids), Phone.contact_id.is_(None))):
+                                     .where(_owned_by(Phone.company_id, companies), Phone.contact_id.is_(None))):
         phones.setdefault(cid, []).append(e164)
     for cid, address in session.execute(select(Email.company_id, Email.address)
-                                        .where(Email.company_id.in_(ids), Email.contact_id.is_(None))):
+                                        .where(_owned_by(Email.company_id, companies), Email.contact_id.is_(None))):
         emails.setdefault(cid, []).append(address)
     for a in session.execute(select(Address.company_id, Address.postcode, Address.city, Address.street)
-                             .where(Address.company_id.in_(ids))):
+                             .where(_owned_by(Address.company_id, companies))):
         addresses.setdefault(a.company_id, []).append(_address_text(a))
     return [{"id": c.id, "name": c.legal_name, "legal_form": c.legal_form, "inn": c.inn, "city": c.city,
              "phones": phones.get(c.id, []), "emails": emails.get(c.id, []),
@@ -205,12 +214,12 @@ def _company_batch(session: Session, companies: list) -> list[dict]:
 
 
 def _contact_batch(session: Session, contacts: list) -> list[dict]:
-    ids = [c.id for c in contacts]
     phones: dict[int, list[str]] = {}
     emails: dict[int, list[str]] = {}
-    for kid, e164 in session.execute(select(Phone.contact_id, Phone.e164).where(Phone.contact_id.in_(ids))):
+    for kid, e164 in session.execute(select(Phone.contact_id, Phone.e164).where(_owned_by(Phone.contact_id, contacts))):
         phones.setdefault(kid, []).append(e164)
-    for kid, address in session.execute(select(Email.contact_id, Email.address).where(Email.contact_id.in_(ids))):
+    for kid, address in session.execute(select(Email.contact_id, Email.address)
+                                        .where(_owned_by(Email.contact_id, contacts))):
         emails.setdefault(kid, []).append(address)
     return [{"id": c.id, "name": c.name, "company_id": c.company_id, "position": c.position,
              "phones": phones.get(c.id, []), "emails": emails.get(c.id, [])} for c in contacts]
@@ -254,6 +263,22 @@ def decided_pairs(session: Session, kind: str) -> set[tuple[int, int]]:
     return set(session.execute(select(DuplicateDecision.a_id, DuplicateDecision.b_id).where(DuplicateDecision.kind == kind)))
 
 
+@contextmanager
+def _unmapped(session: Session) -> Iterator[None]:
+    """Read the whole base past SQLite's memory map: one pass in order gains nothing from it, and each page
+    it maps stays in the worker's resident memory (about 250 MB of a million contacts)."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        session.connection().exec_driver_sql("PRAGMA mmap_size=0")
+    try:
+        yield
+    finally:
+        if sqlite:
+            from app import SQLITE_MMAP_BYTES
+
+            session.connection().exec_driver_sql(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+
+
 def prepare_scan(session: Session, kind: str, threshold: float | None = None,
                  progress: Callable[[float], None] | None = None):
     """Index the whole base and re-fit the weights once (the hand weights stay on a small base): every
@@ -273,7 +298,8 @@ def prepare_scan(session: Session, kind: str, threshold: float | None = None,
     from app.matching import Matcher
 
     hand = Matcher(hand_schema(kind), thresholds=m.thresholds)
-    idx = hand.index(counted(), progress=progress)
+    with _unmapped(session):
+        idx = hand.index(counted(), progress=progress)
     learn = True
     if has_app_context():
         learn = current_app.config.get("MATCHING_LEARN_WEIGHTS", True)
@@ -305,29 +331,36 @@ def scan(session: Session, kind: str, threshold: float | None = None,
 
 # --- the index where every worker of a sharded scan reaches it ----------------------------------
 
-SNAPSHOT_CHUNK = 64 * 1024 * 1024  # Redis takes values up to 512 MB; smaller pieces travel easier
+SNAPSHOT_CHUNK = 8 * 1024 * 1024  # Redis takes values up to 512 MB; small pieces keep the worker's memory flat
+SNAPSHOT_RECORDS = 50_000  # records pickled at a time
 
 
 class _Packer:
-    """A file to pickle into that keeps only the compressed bytes, in pieces of SNAPSHOT_CHUNK."""
+    """A file to pickle into that compresses as it goes and hands each piece of SNAPSHOT_CHUNK compressed
+    bytes to `sink` at once, so neither the pickle nor the whole compressed index is ever held."""
 
-    def __init__(self) -> None:
+    def __init__(self, sink: Callable[[bytes], None]) -> None:
         import zlib
 
-        self._z, self.pieces, self._buf = zlib.compressobj(1), [], bytearray()
+        self._z, self._sink, self._buf, self.sizes = zlib.compressobj(1), sink, bytearray(), []
+
+    def _hand(self, piece: bytes) -> None:
+        self.sizes.append(len(piece))
+        self._sink(piece)
 
     def write(self, data) -> int:
         self._buf += self._z.compress(data)
         while len(self._buf) >= SNAPSHOT_CHUNK:
-            self.pieces.append(bytes(self._buf[:SNAPSHOT_CHUNK]))
+            self._hand(bytes(self._buf[:SNAPSHOT_CHUNK]))
             del self._buf[:SNAPSHOT_CHUNK]
         return len(data)
 
-    def close(self) -> list[bytes]:
+    def close(self) -> list[int]:
+        """Hand the last piece; returns every piece's size."""
         self._buf += self._z.flush()
-        self.pieces.append(bytes(self._buf))
+        self._hand(bytes(self._buf))
         self._buf = bytearray()
-        return self.pieces
+        return self.sizes
 
 
 class _Unpacker:
@@ -366,18 +399,34 @@ class _Unpacker:
 
 
 def store_index(connection, key: str, idx, ttl: int) -> list[int]:
-    """Put an index in Redis (compressed as it is pickled, in pieces) for the shard workers; returns the
-    pieces' sizes in bytes."""
+    """Put an index in Redis (compressed as it is pickled, each piece sent as soon as it is full) for the
+    shard workers; returns the pieces' sizes in bytes."""
     import pickle
 
-    packer = _Packer()
-    pickle.dump(idx.state(), packer, protocol=pickle.HIGHEST_PROTOCOL)
-    pieces = packer.close()
-    with connection.pipeline() as pipe:
-        for i, piece in enumerate(pieces):
-            pipe.set(f"{key}:{i}", piece, ex=ttl)
-        pipe.execute()
-    return [len(piece) for piece in pieces]
+    sent = 0
+
+    def send(piece: bytes) -> None:
+        nonlocal sent
+        connection.set(f"{key}:{sent}", piece, ex=ttl)
+        sent += 1
+
+    packer = _Packer(send)
+    state = idx.state()
+    ids, values = state.pop("ids"), state.pop("values")
+    # The blocking arrays go as their raw bytes, each straight from its memory (pickling one copies it
+    # first); the records go in slices, each its own pickle: pickle remembers every object it wrote until
+    # the end of a dump, hundreds of MB for a million records.
+    arrays = {name: state.pop(name) for name in _INDEX_ARRAYS}
+    slices = range(0, len(values), SNAPSHOT_RECORDS)
+    layout = {name: None if group is None else [(a.typecode, len(a)) for a in group] for name, group in arrays.items()}
+    pickle.dump(dict(state, slices=len(slices), arrays=layout), packer, protocol=pickle.HIGHEST_PROTOCOL)
+    for group in arrays.values():
+        for a in group or ():
+            packer.write(memoryview(a).cast("B"))
+    for start in slices:
+        end = start + SNAPSHOT_RECORDS
+        pickle.dump((ids[start:end], values[start:end]), packer, protocol=pickle.HIGHEST_PROTOCOL)
+    return packer.close()
 
 
 SNAPSHOT_GONE = _l("The scan's index is no longer in Redis; start the scan again.")
@@ -387,6 +436,18 @@ class SnapshotGone(LookupError):
     """The scan's index is no longer in Redis (expired or removed): the shard cannot run."""
 
 
+_INDEX_ARRAYS = ("sort_ranks", "entries", "key_start", "key_all", "spans")  # Index.state()'s arrays
+
+
+def _read_array(source, typecode: str, count: int):
+    """One blocking array read back from its raw bytes."""
+    from array import array
+
+    out = array(typecode)
+    out.frombytes(source.read(count * out.itemsize))
+    return out
+
+
 def load_index(connection, key: str, pieces: int, m):
     """The index a scan job stored, ready for m.scan_shard()."""
     import pickle
@@ -394,7 +455,17 @@ def load_index(connection, key: str, pieces: int, m):
     parts = [connection.get(f"{key}:{i}") for i in range(pieces)]
     if any(p is None for p in parts):
         raise SnapshotGone(SNAPSHOT_GONE)
-    return m.restore(pickle.load(_Unpacker(parts)))
+    source = _Unpacker(parts)
+    state = pickle.load(source)
+    for name, group in state.pop("arrays").items():
+        state[name] = None if group is None else [_read_array(source, code, count) for code, count in group]
+    ids: list = []
+    values: list = []
+    for _ in range(state.pop("slices")):
+        some_ids, some_values = pickle.load(source)
+        ids += some_ids
+        values += some_values
+    return m.restore(dict(state, ids=ids, values=values))
 
 
 def drop_index(connection, key: str, pieces: int) -> None:

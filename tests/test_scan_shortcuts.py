@@ -1,0 +1,126 @@
+"""The shortcuts that make a full duplicate scan of a million contacts fit in minutes decide every pair as the
+full score does: a person name refused from its letters alone is one the full comparison would refuse too,
+the scan's quick sum accepts exactly the pairs whose explained score reaches the threshold, the index reaches
+the shard workers through Redis whole, and the base is read with each record's own phones and emails."""
+import itertools
+import os
+import random
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+
+from app.extensions import db
+from app.matching import CONTACT_SCHEMA, COMPANY_SCHEMA, Matcher
+from app.matching.compare import person_similarity
+from app.matching.normalize import normalise_person_name
+from app.models.contact_points import Email, Phone
+from app.models.contacts import Contact
+from app.services import matching
+from bench import synthetic
+from tests.conftest import require_service
+
+NAMES = [
+    "Иванов Иван Иванович", "Иванов Иван Петрович", "Иванова Анна Сергеевна", "Иванова Алла Сергеевна",
+    "Иван Иванов", "Ivan Ivanov", "Иванов И. И.", "И. Иванов", "Иванов Иван", "Петров Пётр", "Петров Петр",
+    "Сидорова Инна", "Сидорова Ирина", "Сидорова Ирина Олеговна", "Ирина Олеговна Сидорова",
+    "Лебедева Любовь", "Lyubov Lebedeva", "Любовь Лебедева-Смирнова", "Смирнов Ильич", "Ильин Илья Ильич",
+    "Кузнецов Алексей Викторович", "Кузнецов Алексей Викторови", "Kuznetsov Aleksei", "Алексей Кузнецов",
+    "Орлова Мария", "Орлова Марина", "Ким Ен", "Ен Ким", "Ли", "Анна-Мария Орлова",
+]
+
+
+def test_a_person_name_refused_from_its_letters_is_one_the_full_comparison_refuses():
+    """Below the cutoff the quick answer is an upper bound of the full similarity; at or above it, the same."""
+    folded = [normalise_person_name(n) for n in NAMES]
+    refused = 0
+    for a, b in itertools.product(folded, repeat=2):
+        full = person_similarity(a, b)
+        for cutoff in (0.0, 60.0, 80.0, 85.0, 87.6, 93.0, 95.0, 97.5, 100.0):
+            quick = person_similarity(a, b, cutoff)
+            if full >= cutoff:
+                assert quick == full, (a, b, cutoff)
+            else:
+                assert full <= quick < cutoff, (a, b, cutoff, full, quick)
+                refused += quick != full
+    assert refused > 50  # the shortcut is taken, not only allowed
+
+
+@pytest.mark.parametrize("schema, records", [(CONTACT_SCHEMA, synthetic.contacts), (COMPANY_SCHEMA, synthetic.companies)])
+def test_the_quick_sum_accepts_exactly_the_pairs_whose_score_reaches_the_threshold(schema, records):
+    """Cheap fields first, the name told what it must still bring: the same verdict as the explained score."""
+    m = Matcher(schema)
+    idx = m.index(records(3000, seed=5))
+    values = idx.values
+    need = m._logit(m.thresholds.review)
+    rng = random.Random(3)
+    # the pairs a scan meets (its blocks and windows) and random ones
+    pairs = list(m._pairs(idx)) + [tuple(rng.sample(range(len(values)), 2)) for _ in range(5000)]
+    accepted = 0
+    for a, b in pairs:
+        score, _reasons = m.explain(values[a], values[b])
+        if abs(score - m.thresholds.review) < 0.01:
+            continue  # the explained score is rounded to hundredths
+        quick = m._total(values[a], values[b], need) is not None
+        assert quick == (score >= m.thresholds.review), (values[a], values[b], score)
+        accepted += quick
+    assert accepted > 20
+
+
+def test_the_index_reaches_a_shard_worker_through_redis_whole(app, monkeypatch):
+    """Stored in many small pieces as it is packed, and read back equal: records, blocks and windows."""
+    from redis import Redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        connection = Redis.from_url(url, socket_connect_timeout=1)
+        connection.ping()
+    except Exception:
+        connection = None
+    require_service("Redis", connection is not None, url)
+    monkeypatch.setattr(matching, "SNAPSHOT_CHUNK", 64 * 1024)
+    monkeypatch.setattr(matching, "SNAPSHOT_RECORDS", 700)
+    m = Matcher(CONTACT_SCHEMA)
+    idx = m.index(synthetic.contacts(5000, seed=9))
+    key = "test:scan-index-roundtrip"
+    sizes = matching.store_index(connection, key, idx, ttl=60)
+    try:
+        assert len(sizes) > 3 and max(sizes) <= 64 * 1024
+        back = matching.load_index(connection, key, len(sizes), m)
+    finally:
+        matching.drop_index(connection, key, len(sizes))
+    assert back.ids == idx.ids and back.values == idx.values
+    assert back.entries == idx.entries and back.key_start == idx.key_start and back.key_all == idx.key_all
+    assert back.sort_ranks == idx.sort_ranks and back.spans == idx.spans and back.oversized == idx.oversized
+    assert m.scan(back) == m.scan(idx)
+    assert connection.exists(f"{key}:0") == 0
+
+
+def test_the_base_is_read_with_each_records_own_phones_and_emails(app):
+    """A run of ids is read by range: a deleted contact inside it gives nothing to its neighbours, and a
+    sparse choice of ids reads only theirs; SQLite's memory map is back on the connection afterwards."""
+    with app.app_context():
+        people = [Contact(name=f"Контакт {i}") for i in range(6)]
+        db.session.add_all(people)
+        db.session.flush()
+        for i, c in enumerate(people):
+            db.session.add(Phone(contact_id=c.id, e164=f"+7916000000{i}"))
+            db.session.add(Email(contact_id=c.id, address=f"k{i}@firm.ru"))
+        db.session.flush()
+        people[2].deleted_at = datetime.now(UTC)
+        db.session.flush()
+        got = {r["id"]: r for r in matching.engine_records(db.session, "contact")}
+        assert people[2].id not in got
+        for i, c in enumerate(people):
+            if i != 2:
+                assert got[c.id]["phones"] == [f"+7916000000{i}"] and got[c.id]["emails"] == [f"k{i}@firm.ru"]
+        sparse = list(matching.engine_records(db.session, "contact",
+                                              where=Contact.id.in_([people[0].id, people[5].id])))
+        assert [(r["id"], r["phones"]) for r in sparse] == [(people[0].id, ["+79160000000"]),
+                                                           (people[5].id, ["+79160000005"])]
+        matching.prepare_scan(db.session, "contact")
+        if db.engine.dialect.name == "sqlite":
+            from app import SQLITE_MMAP_BYTES
+
+            assert db.session.execute(text("PRAGMA mmap_size")).scalar() == SQLITE_MMAP_BYTES
+        db.session.rollback()
