@@ -154,7 +154,11 @@ class Matcher:
         phone = next((i for i, f in enumerate(fields) if f.kind == "phone"), -1)
         address = next((i for i, f in enumerate(fields) if f.kind == "address"), -1)
         self._premises = (phone, address) if phone >= 0 and address >= 0 else None
-        self._remaining = [r + (PREMISES_BONUS if self._premises else 0.0) for r in remaining]
+        tops = [r + (PREMISES_BONUS if self._premises else 0.0) for r in remaining]
+        # one tuple per step of _total(): what it compares, and the most the steps from there and after it add
+        self._steps = [(slot, cmp, alt, slot2, cmp2, self._bounded[k], tops[k], tops[k + 1],
+                        slot in (self._premises or ()))
+                       for k, (slot, _f, cmp, alt, slot2, cmp2) in enumerate(self._score_plan)]
         self._block_slots = [(self._slots[b.field], b) for b in schema.blocks]
         self._sort_slots = [[self._slots[n] for n in sk.fields] for sk in schema.sort_keys]
         self._name_slot = next((i for i, f in enumerate(fields)
@@ -226,12 +230,9 @@ class Matcher:
     def _total(self, va: tuple[Any, ...], vb: tuple[Any, ...], need: float) -> float | None:
         """Summed log-odds, or None as soon as the pair cannot reach `need`."""
         total = 0.0
-        remaining = self._remaining
-        premises = self._premises or ()
-        bounded = self._bounded
         together = 0
-        for k, (slot, _f, cmp, alt, slot2, cmp2) in enumerate(self._score_plan):
-            if total + remaining[k] < need:
+        for slot, cmp, alt, slot2, cmp2, bounded, top, top_after, premise in self._steps:
+            if total + top < need:
                 return None
             if cmp2 is not None:
                 total += sum(c[0] for _, c in self._swap_parts(va, vb, slot, slot2, cmp, cmp2)[1])
@@ -241,12 +242,9 @@ class Matcher:
                 continue
             if alt >= 0 and va[alt] is not None and vb[alt] is not None:
                 continue
-            if bounded[k]:
-                contrib = cmp(a, b, need - total - remaining[k + 1])[0]
-            else:
-                contrib = cmp(a, b)[0]
+            contrib = cmp(a, b, need - total - top_after)[0] if bounded else cmp(a, b)[0]
             total += contrib
-            if slot in premises and contrib > 0:
+            if premise and contrib > 0:
                 together += 1
         if together == 2:
             total += PREMISES_BONUS
