@@ -18,6 +18,7 @@ from app.models.contact_points import Email, Phone
 from app.models.contacts import Contact
 from app.services import matching
 from bench import synthetic
+from bench.febrl import FEBRL_SCHEMA
 from tests.conftest import require_service
 
 NAMES = [
@@ -46,7 +47,32 @@ def test_a_person_name_refused_from_its_letters_is_one_the_full_comparison_refus
     assert refused > 50  # the shortcut is taken, not only allowed
 
 
-@pytest.mark.parametrize("schema, records", [(CONTACT_SCHEMA, synthetic.contacts), (COMPANY_SCHEMA, synthetic.companies)])
+def _people(n: int, seed: int):
+    """FEBRL-like people; a copy in ten has its given name and surname swapped, or its streets, or a typo."""
+    rng = random.Random(seed)
+    given = ["john", "mary", "peter", "anna", "liam", "olivia", "noah", "emma", "jack", "grace"]
+    family = ["smith", "white", "brown", "taylor", "wilson", "martin", "clarke", "walker", "young", "king"]
+    for i in range(n):
+        rec = {"id": i, "soc_sec_id": f"{rng.randrange(10**7):07d}", "given_name": rng.choice(given),
+               "surname": rng.choice(family), "date_of_birth": f"19{rng.randrange(40, 99)}0{rng.randrange(1, 9)}1{rng.randrange(9)}",
+               "postcode": f"{rng.randrange(2000, 2100)}", "suburb": rng.choice(["bondi", "manly", "ryde"]),
+               "address_1": f"{rng.choice(family)} street", "address_2": rng.choice(["", "unit 5", "flat 2"]),
+               "street_number": str(rng.randrange(1, 99)), "state": rng.choice(["nsw", "vic"])}
+        yield rec
+        if i % 10 == 0:
+            copy = dict(rec, id=f"copy-{i}")
+            kind = rng.randrange(3)
+            if kind == 0:
+                copy["given_name"], copy["surname"] = rec["surname"], rec["given_name"]
+            elif kind == 1:
+                copy["address_1"], copy["address_2"] = rec["address_2"], rec["address_1"]
+            else:
+                copy["surname"] = rec["surname"][:-1] + "x"
+            yield copy
+
+
+@pytest.mark.parametrize("schema, records", [(CONTACT_SCHEMA, synthetic.contacts), (COMPANY_SCHEMA, synthetic.companies),
+                                             (FEBRL_SCHEMA, _people)])
 def test_the_quick_sum_accepts_exactly_the_pairs_whose_score_reaches_the_threshold(schema, records):
     """Cheap fields first, the name told what it must still bring: the same verdict as the explained score."""
     m = Matcher(schema)

@@ -227,6 +227,23 @@ class Matcher:
             return True, crossed
         return False, straight
 
+    @staticmethod
+    def _swap_sum(va: tuple[Any, ...], vb: tuple[Any, ...], i: int, j: int, cmp_i: Comparator, cmp_j: Comparator,
+                  most: float) -> float:
+        """What _swap_parts() adds up, sooner: the crossed reading is not tried when the straight one already
+        brings `most`, all the two fields can."""
+        ai, aj, bi, bj = va[i], va[j], vb[i], vb[j]
+        straight = 0.0
+        if ai is not None and bi is not None:
+            straight += cmp_i(ai, bi)[0]
+        if aj is not None and bj is not None:
+            straight += cmp_j(aj, bj)[0]
+        if straight < most and ai is not None and bj is not None and aj is not None and bi is not None:
+            crossed = cmp_i(ai, bj)[0] + cmp_j(aj, bi)[0]
+            if crossed > straight:
+                return crossed
+        return straight
+
     def _total(self, va: tuple[Any, ...], vb: tuple[Any, ...], need: float) -> float | None:
         """Summed log-odds, or None as soon as the pair cannot reach `need`."""
         total = 0.0
@@ -235,7 +252,7 @@ class Matcher:
             if total + top < need:
                 return None
             if cmp2 is not None:
-                total += sum(c[0] for _, c in self._swap_parts(va, vb, slot, slot2, cmp, cmp2)[1])
+                total += self._swap_sum(va, vb, slot, slot2, cmp, cmp2, top - top_after)
                 continue
             a, b = va[slot], vb[slot]
             if a is None or b is None:
@@ -583,19 +600,34 @@ class Matcher:
             out[slot] = level(f, cmp(a, b)[0])
         return tuple(out)
 
-    def fit(self, records: Iterable[dict[str, Any]] | Index, max_pairs: int = 2_000_000,
+    def _proposed(self, idx: Index) -> int:
+        """About how many pairs _pairs() proposes: every pair of a normal block, a window's worth for
+        each record of an oversized one and of each sorted-neighbourhood pass."""
+        window, count = self.schema.window, 0
+        for p in range(len(idx.entries)):
+            big = idx.oversized[p]
+            for h, start, end in idx.blocks(p):
+                size = end - start
+                count += size * (window + LEADERS) if h in big else size * (size - 1) // 2
+        return count + sum(len(idx) * sk.window for sk in self.schema.sort_keys)
+
+    def fit(self, records: Iterable[dict[str, Any]] | Index, max_pairs: int = 150_000,
             iterations: int = 100, min_records: int = 200) -> Schema:
         """A copy of the schema whose weights and prior are estimated from the base itself by
         Fellegi-Sunter expectation-maximisation over the blocked pairs (no labels needed), so
         a score reads as the chance that a blocked pair is a true duplicate; the hand weights
         stay when the base is small, only one field can be compared, or the fit would leave an
-        identifying field (IDENTIFYING by hand) with almost no weight."""
+        identifying field (IDENTIFYING by hand) with almost no weight while a field records share
+        outweighs every identifying one."""
         idx = records if isinstance(records, Index) else self.index(records)
         self._tf.use(idx.tf)
         values = idx.values
         seen: set[tuple[int, int]] = set()
         patterns: dict[tuple[int, ...], int] = {}
-        for a, b in self._pairs(idx):
+        # EM needs a fair sample of the blocked pairs, not all of them: the blocks of one shard of as many
+        # as it takes to bring the pairs near max_pairs (a shard is a random slice of the blocks and windows).
+        sample = max(1, -(-self._proposed(idx) // max_pairs))
+        for a, b in self._pairs(idx, part=(0, sample)):
             key = (a, b) if a < b else (b, a)
             if key in seen:
                 continue
@@ -645,11 +677,17 @@ class Matcher:
                                   partial=round(partial, 3) if f.kind in ("code", "date") else f.partial))
         # EM finds the largest agreeing class among the blocked pairs, which is not always "the same record":
         # contacts are blocked mostly with their colleagues, and the fit then learns "same company" (a
-        # company weight of 12, a name weight near 0) and floods the queue with colleagues. A fit that takes
-        # the evidence away from a field the hand weights call identifying is refused: the hand weights stay.
+        # company weight of 12, a name weight near 0) and floods the queue with colleagues. Such a fit takes the
+        # evidence away from a field the hand weights call identifying and gives a field records share (their
+        # company) at least the weight of the heaviest identifying one: it is refused, the hand weights stay.
+        # Losing a name's weight alone is not enough: FEBRL's blocks are on names, so names agree among its
+        # non-matches, and its social security number rightly carries the fit.
         lost = [f.name for f_i, (f, h) in enumerate(zip(fitted, fields))
                 if f_i in informative and h.agree >= IDENTIFYING and f.agree < LOST_EVIDENCE]
-        if lost:
+        identifying = [f.agree for f, h in zip(fitted, fields) if h.agree >= IDENTIFYING]
+        shared = [f.agree for f_i, (f, h) in enumerate(zip(fitted, fields))
+                  if f_i in informative and h.agree < IDENTIFYING]
+        if lost and shared and max(shared) >= max(identifying):
             return self.schema
         offset = -math.log(prior / (1.0 - prior))
         return replace(self.schema, fields=tuple(fitted), offset=round(offset, 3))
