@@ -79,7 +79,8 @@ COSTLY = frozenset({"person_name", "company_name", "address", "text"})  # compar
 BOUNDED = frozenset({"person_name"})  # comparators told the least contribution that still counts
 LEADERS = 6  # group leaders remembered while walking one oversized block
 IDENTIFYING = 4.0    # a field the hand weights trust at least this much identifies a record (INN, name, email, phone)
-LOST_EVIDENCE = 1.0  # ... and a fit that leaves it less than this is refused (see Matcher.fit)
+LOST_EVIDENCE = 1.0  # ... and a fit that leaves it less than this is refused (see Matcher.fit) ...
+SHARED_MARGIN = 3.0  # ... when a field records share comes within this of the heaviest identifying field
 
 
 def _lead(leaders: list[int], member: int, accept: Callable[[int, int], bool]) -> tuple[int | None, list[int]]:
@@ -618,7 +619,7 @@ class Matcher:
         a score reads as the chance that a blocked pair is a true duplicate; the hand weights
         stay when the base is small, only one field can be compared, or the fit would leave an
         identifying field (IDENTIFYING by hand) with almost no weight while a field records share
-        outweighs every identifying one."""
+        weighs about as much as the heaviest identifying one."""
         idx = records if isinstance(records, Index) else self.index(records)
         self._tf.use(idx.tf)
         values = idx.values
@@ -679,7 +680,7 @@ class Matcher:
         # contacts are blocked mostly with their colleagues, and the fit then learns "same company" (a
         # company weight of 12, a name weight near 0) and floods the queue with colleagues. Such a fit takes the
         # evidence away from a field the hand weights call identifying and gives a field records share (their
-        # company) at least the weight of the heaviest identifying one: it is refused, the hand weights stay.
+        # company) about the weight of the heaviest identifying one: it is refused, the hand weights stay.
         # Losing a name's weight alone is not enough: FEBRL's blocks are on names, so names agree among its
         # non-matches, and its social security number rightly carries the fit.
         lost = [f.name for f_i, (f, h) in enumerate(zip(fitted, fields))
@@ -687,7 +688,7 @@ class Matcher:
         identifying = [f.agree for f, h in zip(fitted, fields) if h.agree >= IDENTIFYING]
         shared = [f.agree for f_i, (f, h) in enumerate(zip(fitted, fields))
                   if f_i in informative and h.agree < IDENTIFYING]
-        if lost and shared and max(shared) >= max(identifying):
+        if lost and shared and max(shared) >= max(identifying) - SHARED_MARGIN:
             return self.schema
         offset = -math.log(prior / (1.0 - prior))
         return replace(self.schema, fields=tuple(fitted), offset=round(offset, 3))
