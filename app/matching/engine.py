@@ -625,8 +625,9 @@ class Matcher:
         values = idx.values
         seen: set[tuple[int, int]] = set()
         patterns: dict[tuple[int, ...], int] = {}
-        # EM needs a fair sample of the blocked pairs, not all of them: the blocks of one shard of as many
-        # as it takes to bring the pairs near max_pairs (a shard is a random slice of the blocks and windows).
+        # EM needs a fair sample of the blocked pairs, not all of them: one shard of as many as it takes to
+        # bring the pairs near max_pairs (a shard holds the blocks whose key hash falls in it, and one slice of
+        # the sort order's windows).
         sample = max(1, -(-self._proposed(idx) // max_pairs))
         for a, b in self._pairs(idx, part=(0, sample)):
             key = (a, b) if a < b else (b, a)
