@@ -11,9 +11,9 @@ from app.config import APP_DIR, Config
 
 __version__ = "0.1.0"
 
-# Blueprints, each an area of the portal: (module path, url prefix).
 SQLITE_MMAP_BYTES = 256 * 1024 * 1024  # each connection maps up to this much of the file (see on_connect)
 
+# Blueprints, each an area of the portal: (module path, url prefix).
 BLUEPRINTS = [
     ("app.auth", None),
     ("app.main", None),

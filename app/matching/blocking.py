@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import zlib
 from array import array
-from bisect import bisect_right
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from .compare import _PATRONYMIC_ENDINGS
 from .names import QUALIFIER, main_part
@@ -108,25 +107,17 @@ class Index:
     oversized: list[set[int]]  # per BlockPass: crcs of blocks larger than max_block
     key_start: list[array]  # per BlockPass: offset of each record's keys in key_all (n + 1)
     key_all: list[array]  # per BlockPass: every record's key crcs, back to back
+    spans: list[array]  # per BlockPass: (start, end) in entries of each block of two or more, back to back
     tf: Any = None  # TermFrequency of the base's company-name words
-    spans: list[array] | None = None  # per BlockPass: (start, end) in entries of each block of two or more
+
+    ARRAYS: ClassVar[tuple[str, ...]] = ("sort_ranks", "entries", "key_start", "key_all", "spans")  # state()'s lists of arrays
 
     def blocks(self, p: int) -> Iterator[tuple[int, int, int]]:
         """(key crc, start, end) of every block of pass p with two or more records."""
-        packed = self.entries[p]
-        if self.spans is not None:
-            spans = self.spans[p]
-            for k in range(0, len(spans), 2):
-                start = spans[k]
-                yield packed[start] >> 32, start, spans[k + 1]
-            return
-        start, m = 0, len(packed)
-        while start < m:
-            h = packed[start] >> 32
-            end = bisect_right(packed, h << 32 | _MASK32, start)
-            if end - start > 1:
-                yield h, start, end
-            start = end
+        packed, spans = self.entries[p], self.spans[p]
+        for k in range(0, len(spans), 2):
+            start = spans[k]
+            yield packed[start] >> 32, start, spans[k + 1]
 
     def __len__(self) -> int:
         return len(self.ids)

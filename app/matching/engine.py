@@ -147,19 +147,22 @@ class Matcher:
                                j, _comparator(fields[j], self._tf) if j >= 0 else None))
         # _total() sums the cheap comparisons first, then the costly ones, the heaviest last: it is told how
         # much it must still bring, and a person name that cannot bring it is refused from its letters alone.
-        self._score_plan = sorted(self._plan, key=lambda e: (e[1].kind in COSTLY, (1 if e[1].kind in COSTLY else -1)
-                                                             * (e[1].agree + (fields[e[4]].agree if e[4] >= 0 else 0.0))))
-        self._bounded = [e[1].kind in BOUNDED and e[5] is None for e in self._score_plan]
-        remaining = self._tops(self._score_plan)
+        def step_order(entry: tuple) -> tuple[bool, float]:
+            weight = entry[1].agree + (fields[entry[4]].agree if entry[4] >= 0 else 0.0)
+            costly = entry[1].kind in COSTLY
+            return costly, weight if costly else -weight
+
+        score_plan = sorted(self._plan, key=step_order)
+        remaining = self._tops(score_plan)
         # Phone and street address agreeing together say "same premises": more than the sum.
         phone = next((i for i, f in enumerate(fields) if f.kind == "phone"), -1)
         address = next((i for i, f in enumerate(fields) if f.kind == "address"), -1)
         self._premises = (phone, address) if phone >= 0 and address >= 0 else None
         tops = [r + (PREMISES_BONUS if self._premises else 0.0) for r in remaining]
         # one tuple per step of _total(): what it compares, and the most the steps from there and after it add
-        self._steps = [(slot, cmp, alt, slot2, cmp2, self._bounded[k], tops[k], tops[k + 1],
+        self._steps = [(slot, cmp, alt, slot2, cmp2, f.kind in BOUNDED and cmp2 is None, tops[k], tops[k + 1],
                         slot in (self._premises or ()))
-                       for k, (slot, _f, cmp, alt, slot2, cmp2) in enumerate(self._score_plan)]
+                       for k, (slot, f, cmp, alt, slot2, cmp2) in enumerate(score_plan)]
         self._block_slots = [(self._slots[b.field], b) for b in schema.blocks]
         self._sort_slots = [[self._slots[n] for n in sk.fields] for sk in schema.sort_keys]
         self._name_slot = next((i for i, f in enumerate(fields)
@@ -447,7 +450,7 @@ class Matcher:
             key_all.append(flat)
             if progress:
                 progress(0.3 + 0.1 * (p + 1) / max(1, len(self._block_slots)))
-        return Index(ids, values, sort_keys, sort_ranks, entries, oversized, key_start, key_all, tf, spans)
+        return Index(ids, values, sort_keys, sort_ranks, entries, oversized, key_start, key_all, spans, tf)
 
     # -- full scan --
 
@@ -574,7 +577,7 @@ class Matcher:
         for k in range(1, len(self._sort_slots)):
             sort_keys.append(SortedKeys(values, partial(self._sort_key, k), state["sort_ranks"][k]))
         return Index(state["ids"], values, sort_keys, state["sort_ranks"], state["entries"],
-                     state["oversized"], state["key_start"], state["key_all"], state["tf"], state.get("spans"))
+                     state["oversized"], state["key_start"], state["key_all"], state["spans"], state["tf"])
 
     # -- learning weights from the base itself --
 

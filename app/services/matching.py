@@ -416,12 +416,12 @@ def store_index(connection, key: str, idx, ttl: int) -> list[int]:
     # The blocking arrays go as their raw bytes, each straight from its memory (pickling one copies it
     # first); the records go in slices, each its own pickle: pickle remembers every object it wrote until
     # the end of a dump, hundreds of MB for a million records.
-    arrays = {name: state.pop(name) for name in _INDEX_ARRAYS}
+    arrays = {name: state.pop(name) for name in idx.ARRAYS}
     slices = range(0, len(values), SNAPSHOT_RECORDS)
-    layout = {name: None if group is None else [(a.typecode, len(a)) for a in group] for name, group in arrays.items()}
+    layout = {name: [(a.typecode, len(a)) for a in group] for name, group in arrays.items()}
     pickle.dump(dict(state, slices=len(slices), arrays=layout), packer, protocol=pickle.HIGHEST_PROTOCOL)
     for group in arrays.values():
-        for a in group or ():
+        for a in group:
             packer.write(memoryview(a).cast("B"))
     for start in slices:
         end = start + SNAPSHOT_RECORDS
@@ -434,9 +434,6 @@ SNAPSHOT_GONE = _l("The scan's index is no longer in Redis; start the scan again
 
 class SnapshotGone(LookupError):
     """The scan's index is no longer in Redis (expired or removed): the shard cannot run."""
-
-
-_INDEX_ARRAYS = ("sort_ranks", "entries", "key_start", "key_all", "spans")  # Index.state()'s arrays
 
 
 def _read_array(source, typecode: str, count: int):
@@ -458,7 +455,7 @@ def load_index(connection, key: str, pieces: int, m):
     source = _Unpacker(parts)
     state = pickle.load(source)
     for name, group in state.pop("arrays").items():
-        state[name] = None if group is None else [_read_array(source, code, count) for code, count in group]
+        state[name] = [_read_array(source, code, count) for code, count in group]
     ids: list = []
     values: list = []
     for _ in range(state.pop("slices")):
