@@ -150,3 +150,64 @@ def test_the_base_is_read_with_each_records_own_phones_and_emails(app):
 
             assert db.session.execute(text("PRAGMA mmap_size")).scalar() == SQLITE_MMAP_BYTES
         db.session.rollback()
+
+
+def _reference_levels(m: Matcher, va, vb) -> tuple[int, ...]:
+    """The agreement levels read the long way: every field through _swap_parts() or its comparator."""
+    fields = m.schema.fields
+    out = [-1] * len(fields)
+
+    def level(f, contrib: float) -> int:
+        return 2 if contrib >= f.agree - 1e-9 else 0 if contrib <= -f.disagree + 1e-9 else 1
+
+    for slot, f, cmp, alt, slot2, cmp2 in m._plan:
+        if cmp2 is not None:
+            for s, (contrib, _detail) in m._swap_parts(va, vb, slot, slot2, cmp, cmp2)[1]:
+                out[s] = level(fields[s], contrib)
+            continue
+        a, b = va[slot], vb[slot]
+        if a is None or b is None or (alt >= 0 and va[alt] is not None and vb[alt] is not None):
+            continue
+        out[slot] = level(f, cmp(a, b)[0])
+    return tuple(out)
+
+
+@pytest.mark.parametrize("schema, records", [(CONTACT_SCHEMA, synthetic.contacts), (COMPANY_SCHEMA, synthetic.companies),
+                                             (FEBRL_SCHEMA, _people)])
+def test_the_levels_em_counts_are_those_of_each_fields_own_comparison(schema, records):
+    """The fit reads a pair's agreement levels in one pass; they are what each field's comparison says."""
+    m = Matcher(schema)
+    idx = m.index(records(2000, seed=11))
+    values = idx.values
+    rng = random.Random(4)
+    pairs = list(itertools.islice(m._pairs(idx), 20000)) + [tuple(rng.sample(range(len(values)), 2)) for _ in range(3000)]
+    seen = set()
+    for a, b in pairs:
+        lv = m._levels(values[a], values[b])
+        assert lv == _reference_levels(m, values[a], values[b]), (values[a], values[b])
+        seen.update(lv)
+    assert seen == {-1, 0, 1, 2}
+
+
+@pytest.mark.parametrize("schema, records", [(CONTACT_SCHEMA, synthetic.contacts), (COMPANY_SCHEMA, synthetic.companies),
+                                             (FEBRL_SCHEMA, _people)])
+def test_every_pair_sharing_a_normal_block_is_proposed_once_and_in_one_shard(schema, records):
+    """The walk lists each record's blocks to skip pairs met before: a pair of one block is still proposed,
+    and only once, however many blocks the two share, whole or in three shards."""
+    m = Matcher(schema)
+    idx = m.index(records(3000, seed=7))
+    blocked = set()
+    for p in range(len(idx.entries)):
+        for h, start, end in idx.blocks(p):
+            if h in idx.oversized[p]:
+                continue
+            members = sorted(e & 0xFFFFFFFF for e in idx.entries[p][start:end])
+            blocked.update(itertools.combinations(members, 2))
+    assert len(blocked) > 1000
+    whole = [tuple(sorted(pair)) for pair in m._pairs(idx)]
+    sharded = [tuple(sorted(pair)) for part in range(3) for pair in m._pairs(idx, part=(part, 3))]
+    for proposed in (whole, sharded):
+        from_blocks = [pair for pair in proposed if pair in blocked]
+        assert len(from_blocks) == len(set(from_blocks))  # a blocked pair is never proposed twice ...
+        assert set(from_blocks) == blocked  # ... and none is missed
+    assert sorted(whole) == sorted(sharded)

@@ -13,7 +13,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import replace
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from .blocking import (
@@ -78,9 +78,11 @@ def band_of(reasons: Iterable[Any]) -> str:
 COSTLY = frozenset({"person_name", "company_name", "address", "text"})  # compared after the cheap fields
 BOUNDED = frozenset({"person_name"})  # comparators told the least contribution that still counts
 LEADERS = 6  # group leaders remembered while walking one oversized block
+KEYS_CACHED = 1 << 16  # records whose block keys _pairs() keeps at hand
 IDENTIFYING = 4.0    # a field the hand weights trust at least this much identifies a record (INN, name, email, phone)
 LOST_EVIDENCE = 1.0  # ... and a fit that leaves it less than this is refused (see Matcher.fit) ...
 SHARED_MARGIN = 3.0  # ... when a field records share comes within this of the heaviest identifying field
+CONVERGED = 1e-6     # EM stops once no m or u probability moves more than this in an iteration
 
 
 def _lead(leaders: list[int], member: int, accept: Callable[[int, int], bool]) -> tuple[int | None, list[int]]:
@@ -145,12 +147,21 @@ class Matcher:
             self._plan.append((i, fields[i], _comparator(fields[i], self._tf),
                                self._slots[alt_name] if alt_name else -1,
                                j, _comparator(fields[j], self._tf) if j >= 0 else None))
-        # _total() sums the cheap comparisons first, then the costly ones, the heaviest last: it is told how
-        # much it must still bring, and a person name that cannot bring it is refused from its letters alone.
-        def step_order(entry: tuple) -> tuple[bool, float]:
+        # _levels() walks the plan with each field's weights at hand
+        self._level_plan = [(i, cmp, alt, j, cmp2, f.agree, f.disagree,
+                             fields[j].agree if j >= 0 else 0.0, fields[j].disagree if j >= 0 else 0.0)
+                            for i, f, cmp, alt, j, cmp2 in self._plan]
+        # _total() sums the cheap comparisons first, then plain text, then names and addresses, the heaviest
+        # last: it is told how much it must still bring, and a person name that cannot bring it is refused from
+        # its letters alone. Plain text (one Jaro-Winkler) goes heaviest first by the weight of one comparison
+        # (a swappable pair may take four), so a pair that disagrees there is refused soonest.
+        def step_order(entry: tuple) -> tuple[bool, bool, float]:
             weight = entry[1].agree + (fields[entry[4]].agree if entry[4] >= 0 else 0.0)
-            costly = entry[1].kind in COSTLY
-            return costly, weight if costly else -weight
+            if entry[1].kind not in COSTLY:
+                return False, False, -weight
+            if entry[1].kind == "text":
+                return True, False, -weight / (4 if entry[4] >= 0 else 1)
+            return True, True, weight
 
         score_plan = sorted(self._plan, key=step_order)
         remaining = self._tops(score_plan)
@@ -479,8 +490,22 @@ class Matcher:
                     return True
         return False
 
-    def _shares_any(self, idx: Index, a: int, b: int) -> bool:
-        return self._shares_earlier(idx, len(idx.entries) - 1, 1 << 40, a, b)
+    @staticmethod
+    def _met_keys(idx: Index, p: int, h: int, r: int) -> frozenset[int]:
+        """The normal blocks record r sits in before block h of pass p (pass << 32 | key crc): two records
+        whose sets meet have already been proposed together."""
+        out = []
+        for q in range(p + 1):
+            st, flat, big = idx.key_start[q], idx.key_all[q], idx.oversized[q]
+            for i in range(st[r], st[r + 1]):
+                x = flat[i]
+                if x not in big and (q < p or x < h):
+                    out.append(q << 32 | x)
+        return frozenset(out)
+
+    def _all_keys(self, idx: Index, r: int) -> frozenset[int]:
+        """Every normal block of record r: a pair whose sets meet comes from a block."""
+        return self._met_keys(idx, len(idx.entries) - 1, 1 << 40, r)
 
     def _pairs(self, idx: Index, progress: Callable[[float], None] | None = None,
                accept: Callable[[int, int], bool] | None = None,
@@ -500,7 +525,10 @@ class Matcher:
         shard, shards = part
         window = self.schema.window
         n_stages = len(idx.entries) + len(idx.sort_keys)
-        shares_earlier, shares_any = self._shares_earlier, self._shares_any
+        met, shares_earlier = self._met_keys, self._shares_earlier
+        # a record of an oversized block is in several of them and in every window pass: its keys are listed
+        # once while it is recent
+        all_keys = lru_cache(maxsize=KEYS_CACHED)(partial(self._all_keys, idx))
         for p, packed in enumerate(idx.entries):
             big = idx.oversized[p]
             for h, start, end in idx.blocks(p):
@@ -510,24 +538,28 @@ class Matcher:
                         leaders: list[int] = []
                         for i in range(len(members)):
                             b = members[i]
+                            kb = all_keys(b)
                             asked: list[int] = []
                             if accept is not None:
                                 leader, asked = _lead(leaders, b, accept)
                                 # a pair sharing a normal block comes from that block's shard
-                                if leader is not None and (shards == 1 or not shares_any(idx, leader, b)):
+                                if leader is not None and (shards == 1 or all_keys(leader).isdisjoint(kb)):
                                     yield leader, b
                             for j in range(max(0, i - window), i):
                                 a = members[j]
                                 # accept() has judged the leaders just asked as the scan would
-                                if a not in asked and not shares_any(idx, a, b):
+                                if a not in asked and all_keys(a).isdisjoint(kb):
                                     yield a, b
+                    elif len(members) == 2:  # one pair: asking is cheaper than listing both records' blocks
+                        if not shares_earlier(idx, p, h, members[0], members[1]):
+                            yield members[0], members[1]
                     else:
+                        keys = [met(idx, p, h, r) for r in members]
                         for i in range(len(members)):
-                            a = members[i]
+                            a, ka = members[i], keys[i]
                             for j in range(i + 1, len(members)):
-                                b = members[j]
-                                if not shares_earlier(idx, p, h, a, b):
-                                    yield a, b
+                                if ka.isdisjoint(keys[j]):
+                                    yield a, members[j]
             if progress:
                 progress(0.4 + 0.6 * (p + 1) / n_stages)
         n = len(idx.values)
@@ -536,9 +568,10 @@ class Matcher:
             ranks = idx.sort_ranks[k]
             for i in range(first, last):
                 a = ranks[i] if k else i
+                ka = all_keys(a)
                 for j in range(i + 1, min(i + 1 + sk.window, n)):
                     b = ranks[j] if k else j
-                    if not shares_any(idx, a, b):
+                    if ka.isdisjoint(all_keys(b)):
                         yield a, b
             if progress:
                 progress(0.4 + 0.6 * (len(idx.entries) + k + 1) / n_stages)
@@ -582,26 +615,29 @@ class Matcher:
     # -- learning weights from the base itself --
 
     def _levels(self, va: tuple[Any, ...], vb: tuple[Any, ...]) -> tuple[int, ...]:
-        """Agreement level per field: 2 agree, 1 partly, 0 disagree, -1 not comparable."""
-        fields = self.schema.fields
-        out = [-1] * len(fields)
-
-        def level(f: Field, contrib: float) -> int:
-            if contrib >= f.agree - 1e-9:
-                return 2
-            if contrib <= -f.disagree + 1e-9:
-                return 0
-            return 1
-
-        for slot, f, cmp, alt, slot2, cmp2 in self._plan:
-            if cmp2 is not None:
-                for s, (contrib, _d) in self._swap_parts(va, vb, slot, slot2, cmp, cmp2)[1]:
-                    out[s] = level(fields[s], contrib)
-                continue
+        """Agreement level per field: 2 agree, 1 partly, 0 disagree, -1 not comparable (the reading
+        _swap_parts() keeps for a swappable pair)."""
+        out = [-1] * len(self.schema.fields)
+        for slot, cmp, alt, slot2, cmp2, agree, disagree, agree2, disagree2 in self._level_plan:
             a, b = va[slot], vb[slot]
-            if a is None or b is None or (alt >= 0 and va[alt] is not None and vb[alt] is not None):
-                continue
-            out[slot] = level(f, cmp(a, b)[0])
+            if cmp2 is not None:
+                a2, b2 = va[slot2], vb[slot2]
+                ci = cmp(a, b)[0] if a is not None and b is not None else None
+                cj = cmp2(a2, b2)[0] if a2 is not None and b2 is not None else None
+                if a is not None and b2 is not None and a2 is not None and b is not None:
+                    xi, xj = cmp(a, b2)[0], cmp2(a2, b)[0]
+                    if xi + xj > (ci or 0.0) + (cj or 0.0):
+                        ci, cj = xi, xj
+                if cj is not None:
+                    out[slot2] = 2 if cj >= agree2 - 1e-9 else 0 if cj <= -disagree2 + 1e-9 else 1
+                if ci is None:
+                    continue
+                contrib = ci
+            else:
+                if a is None or b is None or (alt >= 0 and va[alt] is not None and vb[alt] is not None):
+                    continue
+                contrib = cmp(a, b)[0]
+            out[slot] = 2 if contrib >= agree - 1e-9 else 0 if contrib <= -disagree + 1e-9 else 1
         return tuple(out)
 
     def _proposed(self, idx: Index) -> int:
@@ -615,7 +651,7 @@ class Matcher:
                 count += size * (window + LEADERS) if h in big else size * (size - 1) // 2
         return count + sum(len(idx) * sk.window for sk in self.schema.sort_keys)
 
-    def fit(self, records: Iterable[dict[str, Any]] | Index, max_pairs: int = 150_000,
+    def fit(self, records: Iterable[dict[str, Any]] | Index, max_pairs: int = 50_000,
             iterations: int = 100, min_records: int = 200) -> Schema:
         """A copy of the schema whose weights and prior are estimated from the base itself by
         Fellegi-Sunter expectation-maximisation over the blocked pairs (no labels needed), so
@@ -650,28 +686,31 @@ class Matcher:
         m = [[0.05, 0.15, 0.80] for _ in range(n_f)]
         u = [[0.80, 0.15, 0.05] for _ in range(n_f)]
         prior = 0.05
-        items = list(patterns.items())
+        # each pattern once, as its count and the (field, level) cells it compares
+        items = [(count, [(f_i, lvl) for f_i, lvl in enumerate(lv) if lvl >= 0]) for lv, count in patterns.items()]
+        total = sum(count for count, _cells in items)
         for _ in range(iterations):
             m_acc = [[1e-6] * 3 for _ in range(n_f)]
             u_acc = [[1e-6] * 3 for _ in range(n_f)]
             g_sum = 0.0
-            total = 0
-            for lv, count in items:
+            for count, cells in items:
                 pm, pu = prior, 1.0 - prior
-                for f_i, lvl in enumerate(lv):
-                    if lvl >= 0:
-                        pm *= m[f_i][lvl]
-                        pu *= u[f_i][lvl]
+                for f_i, lvl in cells:
+                    pm *= m[f_i][lvl]
+                    pu *= u[f_i][lvl]
                 g = pm / (pm + pu) if pm + pu > 0 else 0.0
-                g_sum += g * count
-                total += count
-                for f_i, lvl in enumerate(lv):
-                    if lvl >= 0:
-                        m_acc[f_i][lvl] += g * count
-                        u_acc[f_i][lvl] += (1.0 - g) * count
-            m = [[x / sum(row) for x in row] for row in m_acc]
-            u = [[x / sum(row) for x in row] for row in u_acc]
-            prior = min(max(g_sum / max(1, total), 1e-6), 0.5)
+                gm, gu = g * count, (1.0 - g) * count
+                g_sum += gm
+                for f_i, lvl in cells:
+                    m_acc[f_i][lvl] += gm
+                    u_acc[f_i][lvl] += gu
+            new_m = [[x / sum(row) for x in row] for row in m_acc]
+            new_u = [[x / sum(row) for x in row] for row in u_acc]
+            new_prior = min(max(g_sum / max(1, total), 1e-6), 0.5)
+            moved = max(abs(x - y) for rows in ((new_m, m), (new_u, u)) for r1, r2 in zip(*rows) for x, y in zip(r1, r2))
+            m, u, prior = new_m, new_u, new_prior
+            if moved < CONVERGED:
+                break
         fitted: list[Field] = []
         for f_i, f in enumerate(self.schema.fields):
             w = [max(-12.0, min(12.0, math.log(m[f_i][lv] / u[f_i][lv]))) for lv in range(3)]
