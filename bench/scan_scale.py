@@ -121,7 +121,9 @@ def sharded(database: str, redis: str, workers: int, shards: int | None, instanc
     finally:
         for proc in procs:
             if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)  # warm shutdown: the wrapper writes its report
+                # warm shutdown of the worker alone (its idle group would take a second signal as a cold one):
+                # the wrapper writes its report
+                os.kill(proc.pid, signal.SIGTERM)
         for proc in procs:
             try:
                 proc.wait(timeout=60)
@@ -132,8 +134,8 @@ def sharded(database: str, redis: str, workers: int, shards: int | None, instanc
         connection.delete(key)
     return {"workers": workers, "shards": len(parts), "status": status, "result": text, "error": error,
             "wall_s": wall, **phases,
-            "worker_peak_mb": [max(m.get("self_mb", 0), m.get("horses_mb", 0)) for m in memory],
-            "worker_cpu_s": [m.get("cpu_s", 0) for m in memory]}
+            "worker_peak_mb": [max(m["self_mb"], m["horses_mb"]) if m else None for m in memory],
+            "worker_cpu_s": [m["cpu_s"] if m else None for m in memory]}
 
 
 SINGLE = """
@@ -201,8 +203,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"| {name} | | {r.get('wall_s', 0):.1f} | | | | {r.get('cpu_s', 0):.1f} | {r.get('peak_mb', 0):.0f} "
                   f"| | {r.get('pairs', r.get('error'))} pairs |")
             continue
-        peaks = " / ".join(f"{m:.0f}" for m in r["worker_peak_mb"])
-        cpus = " / ".join(f"{c:.1f}" for c in r["worker_cpu_s"])
+        peaks = " / ".join("not reported" if m is None else f"{m:.0f}" for m in r["worker_peak_mb"])
+        cpus = " / ".join("not reported" if c is None else f"{c:.1f}" for c in r["worker_cpu_s"])
         print(f"| {name} | {r['shards']} | {r['wall_s']:.1f} | {r['index_fit_s']:.1f} | {r['shards_s']:.1f} "
               f"| {r['merge_s']:.1f} | {cpus} | {peaks} | {r['index_mb']:.0f} | {r['result'] or r['error']} |")
 

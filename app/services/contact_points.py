@@ -71,6 +71,9 @@ def phone_key(raw: str | None, default_region: str = "RU") -> str | None:
     if not raw:
         return None
     text = str(raw).strip()
+    # A Russian number already in E.164 (what the base stores and the engine reads back) is its own key.
+    if len(text) == 12 and text.startswith("+7") and text[2] in "3489" and text[1:].isascii() and text[1:].isdigit():
+        return text
     # Extensions ("доб. 123", "ext 12") identify a desk, not a line: drop them.
     text = _EXTENSION.split(text)[0]
     digits = _NON_DIGIT.sub("", text)
