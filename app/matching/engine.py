@@ -78,7 +78,7 @@ def band_of(reasons: Iterable[Any]) -> str:
 COSTLY = frozenset({"person_name", "company_name", "address", "text"})  # compared after the cheap fields
 BOUNDED = frozenset({"person_name"})  # comparators told the least contribution that still counts
 LEADERS = 6  # group leaders remembered while walking one oversized block
-KEYS_CACHED = 1 << 16  # records whose block keys _pairs() keeps at hand
+KEYS_CACHED = 1 << 14  # records whose block keys _pairs() keeps at hand
 IDENTIFYING = 4.0    # a field the hand weights trust at least this much identifies a record (INN, name, email, phone)
 LOST_EVIDENCE = 1.0  # ... and a fit that leaves it less than this is refused (see Matcher.fit) ...
 SHARED_MARGIN = 3.0  # ... when a field records share comes within this of the heaviest identifying field
@@ -174,6 +174,7 @@ class Matcher:
         self._steps = [(slot, cmp, alt, slot2, cmp2, f.kind in BOUNDED and cmp2 is None, tops[k], tops[k + 1],
                         slot in (self._premises or ()))
                        for k, (slot, f, cmp, alt, slot2, cmp2) in enumerate(score_plan)]
+        self._quick_total = self._compile_total()
         self._block_slots = [(self._slots[b.field], b) for b in schema.blocks]
         self._sort_slots = [[self._slots[n] for n in sk.fields] for sk in schema.sort_keys]
         self._name_slot = next((i for i, f in enumerate(fields)
@@ -260,27 +261,39 @@ class Matcher:
         return straight
 
     def _total(self, va: tuple[Any, ...], vb: tuple[Any, ...], need: float) -> float | None:
-        """Summed log-odds, or None as soon as the pair cannot reach `need`."""
-        total = 0.0
-        together = 0
-        for slot, cmp, alt, slot2, cmp2, bounded, top, top_after, premise in self._steps:
-            if total + top < need:
-                return None
+        """Summed log-odds, or None as soon as the pair cannot reach `need` (see _compile_total)."""
+        return self._quick_total(va, vb, need)
+
+    def _compile_total(self) -> Callable[[tuple[Any, ...], tuple[Any, ...], float], float | None]:
+        """_total() written out for this schema, one block per step with its slots, weights and comparators
+        as constants: the scan calls it for every proposed pair, and a loop over the steps spent more in its
+        own bookkeeping than in the comparisons."""
+        lines = ["def quick_total(va, vb, need):", "    total = 0.0", "    together = 0"]
+        env: dict[str, Any] = {"swap_sum": self._swap_sum}
+        for k, (slot, cmp, alt, slot2, cmp2, bounded, top, top_after, premise) in enumerate(self._steps):
+            env[f"compare_{k}"], env[f"swapped_{k}"] = cmp, cmp2
+            lines.append(f"    if total + {top!r} < need:")
+            lines.append("        return None")
             if cmp2 is not None:
-                total += self._swap_sum(va, vb, slot, slot2, cmp, cmp2, top - top_after)
+                lines.append(f"    total += swap_sum(va, vb, {slot}, {slot2}, compare_{k}, swapped_{k}, {top - top_after!r})")
                 continue
-            a, b = va[slot], vb[slot]
-            if a is None or b is None:
-                continue
-            if alt >= 0 and va[alt] is not None and vb[alt] is not None:
-                continue
-            contrib = cmp(a, b, need - total - top_after)[0] if bounded else cmp(a, b)[0]
-            total += contrib
-            if premise and contrib > 0:
-                together += 1
-        if together == 2:
-            total += PREMISES_BONUS
-        return total if total >= need else None
+            lines.append(f"    a = va[{slot}]")
+            lines.append(f"    b = vb[{slot}]")
+            test = "a is not None and b is not None"
+            if alt >= 0:
+                test += f" and (va[{alt}] is None or vb[{alt}] is None)"
+            lines.append(f"    if {test}:")
+            call = f"compare_{k}(a, b, need - total - {top_after!r})" if bounded else f"compare_{k}(a, b)"
+            lines.append(f"        contrib = {call}[0]")
+            lines.append("        total += contrib")
+            if premise:
+                lines.append("        if contrib > 0:")
+                lines.append("            together += 1")
+        lines.append("    if together == 2:")
+        lines.append(f"        total += {PREMISES_BONUS!r}")
+        lines.append("    return total if total >= need else None")
+        exec(compile("\n".join(lines), f"<{self.schema.name} quick total>", "exec"), env)  # noqa: S102
+        return env["quick_total"]
 
     def explain(self, va: tuple[Any, ...], vb: tuple[Any, ...]) -> tuple[float, list[str]]:
         """Score (0-100) of two normalised records and the reasons behind it, strongest first."""
@@ -590,7 +603,7 @@ class Matcher:
         self._tf.use(idx.tf)
         need = self._logit(self.thresholds.review)
         values = idx.values
-        total = self._total
+        total = self._quick_total
         found: dict[tuple[int, int], None] = {}
         for a, b in self._pairs(idx, progress, self._accepter(idx), (shard, shards)):
             if a > b:
@@ -738,7 +751,7 @@ class Matcher:
 
     def _accepter(self, idx: Index) -> Callable[[int, int], bool]:
         """Does the pair at these index positions reach the review threshold?"""
-        need, values, total = self._logit(self.thresholds.review), idx.values, self._total
+        need, values, total = self._logit(self.thresholds.review), idx.values, self._quick_total
         # in index order, as scan_shard() scores a pair, so a pair judged here is judged the same there
         return lambda a, b: total(values[a], values[b], need) is not None if a < b else \
             total(values[b], values[a], need) is not None
