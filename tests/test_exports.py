@@ -3,6 +3,7 @@ phones stay dialable (+7..., no guard apostrophe); formula text is neutralised i
 in XLSX; XLSX cells are typed, sheets named, the header frozen with a filter."""
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 from openpyxl import load_workbook
@@ -198,6 +199,7 @@ def test_the_dedup_scan_csv_for_the_russian_default(app, tmp_path, monkeypatch):
     assert len(rows) == 2
     assert {rows[1][1], rows[1][3]} == {"'=1+1", "+7 (495) 123-45-67"}  # formula neutralised, phone-like kept
     assert "," in rows[1][4]  # the score in Russian decimal notation, e.g. 0,95
+    assert "ИНН" in rows[1][5] and not re.search("[A-Za-z]", rows[1][5].replace("ИНН", "")), rows[1][5]  # in Russian
     plain = app.test_cli_runner().invoke(args=["dedup", "scan", "--entity", "companies", "--output", str(out),
                                                "--no-bom", "--comma"])
     assert plain.exit_code == 0 and not out.read_bytes().startswith(BOM)

@@ -52,7 +52,7 @@ def scan_cmd(entity: str, threshold: float | None, output: str, bom: bool | None
         chunk = id_list[start:start + 5000]
         external.update(db.session.execute(select(model.id, model.external_id).where(model.id.in_(chunk))).all())
     rows = ([c.a_id, external.get(c.a_id), c.b_id, external.get(c.b_id), round(c.score, 2),
-             "; ".join(str(r) for r in c.reasons)] for c in candidates)
+             "; ".join(matching.reason_text(r) for r in matching.reason_dicts(c.reasons))] for c in candidates)
     exports.write_csv_file(output, SCAN_COLUMNS, rows, exports.csv_format(bom, semicolon))
     click.echo(f"{len(candidates)} candidate pairs written to {output}")
 
