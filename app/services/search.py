@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 from rapidfuzz.distance import Levenshtein
@@ -494,21 +495,33 @@ def _main_field(fields: set[str]) -> str:
 def highlight(text: str, q) -> Markup:
     """Mark the query's words (a query string or a list of folded words) inside a displayed value."""
     text = text or ""
-    terms = q if isinstance(q, list) else fold_name(q).split()
-    pats = [re.escape(w) for w in terms if len(w) >= 2]
-    if not pats:
+    rx = _marker(tuple(q) if isinstance(q, list) else _query_words(q))
+    if rx is None:
         return escape(text)
-    rx = re.compile("(" + "|".join(sorted(pats, key=len, reverse=True)) + ")")
-    out, pos = [], 0
     folded = fold_case(text)
     if len(folded) != len(text):  # a letter whose lower case is longer: mark nothing rather than the wrong letters
         return escape(text)
+    out, pos = [], 0
     for m in rx.finditer(folded):
-        out.append(escape(text[pos:m.start()]))
-        out.append(Markup("<mark>") + escape(text[m.start():m.end()]) + Markup("</mark>"))
+        out += (escape(text[pos:m.start()]), "<mark>", escape(text[m.start():m.end()]), "</mark>")
         pos = m.end()
     out.append(escape(text[pos:]))
-    return Markup("").join(out)
+    return Markup("".join(out))
+
+
+@lru_cache(maxsize=256)
+def _query_words(q: str) -> tuple[str, ...]:
+    """A query's folded words: the dropdown highlights them in every hit's title and subtitle."""
+    return tuple(fold_name(q).split())
+
+
+@lru_cache(maxsize=256)
+def _marker(words: tuple[str, ...]) -> re.Pattern | None:
+    """The pattern that finds these words, longest first, compiled once for all the hits that show them."""
+    pats = [re.escape(w) for w in words if len(w) >= 2]
+    if not pats:
+        return None
+    return re.compile("(" + "|".join(sorted(pats, key=len, reverse=True)) + ")")
 
 
 @dataclass
