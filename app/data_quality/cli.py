@@ -6,7 +6,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from app.extensions import db
-from app.i18n import N_
+from app.i18n import N_, tr
 from app.services import exports
 from app.services.exports import Column
 
@@ -35,7 +35,7 @@ def scan_cmd(entity: str, threshold: float | None, output: str, bom: bool | None
 
     kind = "company" if entity == "companies" else "contact"
     model = matching.MODELS[kind]
-    with click.progressbar(length=100, label="scanning") as bar:
+    with click.progressbar(length=100, label=tr("Scanning")) as bar:
         done = [0]
 
         def progress(fraction: float) -> None:
@@ -54,7 +54,7 @@ def scan_cmd(entity: str, threshold: float | None, output: str, bom: bool | None
     rows = ([c.a_id, external.get(c.a_id), c.b_id, external.get(c.b_id), round(c.score, 2),
              "; ".join(matching.reason_text(r) for r in matching.reason_dicts(c.reasons))] for c in candidates)
     exports.write_csv_file(output, SCAN_COLUMNS, rows, exports.csv_format(bom, semicolon))
-    click.echo(f"{len(candidates)} candidate pairs written to {output}")
+    click.echo(tr("%(count)s candidate pairs written to %(path)s", count=len(candidates), path=output))
 
 
 def register_cli(app: Flask) -> None:
