@@ -71,17 +71,25 @@ def _people(n: int, seed: int):
             yield copy
 
 
-@pytest.mark.parametrize("schema, records", [(CONTACT_SCHEMA, synthetic.contacts), (COMPANY_SCHEMA, synthetic.companies),
-                                             (FEBRL_SCHEMA, _people)])
+# the contact, company and FEBRL schemas, each on records of its own kind
+EACH_SCHEMA = pytest.mark.parametrize("schema, records", [(CONTACT_SCHEMA, synthetic.contacts),
+                                                          (COMPANY_SCHEMA, synthetic.companies), (FEBRL_SCHEMA, _people)])
+
+
+def _pairs_to_try(m: Matcher, idx, rng: random.Random, scanned: int | None, random_pairs: int) -> list[tuple[int, int]]:
+    """The pairs a scan meets (its blocks and windows, the first `scanned` of them) and random ones."""
+    met = itertools.islice(m._pairs(idx), scanned)
+    return list(met) + [tuple(rng.sample(range(len(idx.values)), 2)) for _ in range(random_pairs)]
+
+
+@EACH_SCHEMA
 def test_the_quick_sum_accepts_exactly_the_pairs_whose_score_reaches_the_threshold(schema, records):
     """Cheap fields first, the name told what it must still bring: the same verdict as the explained score."""
     m = Matcher(schema)
     idx = m.index(records(3000, seed=5))
     values = idx.values
     need = m._logit(m.thresholds.review)
-    rng = random.Random(3)
-    # the pairs a scan meets (its blocks and windows) and random ones
-    pairs = list(m._pairs(idx)) + [tuple(rng.sample(range(len(values)), 2)) for _ in range(5000)]
+    pairs = _pairs_to_try(m, idx, random.Random(3), None, 5000)
     accepted = 0
     for a, b in pairs:
         score, _reasons = m.explain(values[a], values[b])
@@ -172,15 +180,13 @@ def _reference_levels(m: Matcher, va, vb) -> tuple[int, ...]:
     return tuple(out)
 
 
-@pytest.mark.parametrize("schema, records", [(CONTACT_SCHEMA, synthetic.contacts), (COMPANY_SCHEMA, synthetic.companies),
-                                             (FEBRL_SCHEMA, _people)])
+@EACH_SCHEMA
 def test_the_levels_em_counts_are_those_of_each_fields_own_comparison(schema, records):
     """The fit reads a pair's agreement levels in one pass; they are what each field's comparison says."""
     m = Matcher(schema)
     idx = m.index(records(2000, seed=11))
     values = idx.values
-    rng = random.Random(4)
-    pairs = list(itertools.islice(m._pairs(idx), 20000)) + [tuple(rng.sample(range(len(values)), 2)) for _ in range(3000)]
+    pairs = _pairs_to_try(m, idx, random.Random(4), 20000, 3000)
     seen = set()
     for a, b in pairs:
         lv = m._levels(values[a], values[b])
@@ -189,8 +195,7 @@ def test_the_levels_em_counts_are_those_of_each_fields_own_comparison(schema, re
     assert seen == {-1, 0, 1, 2}
 
 
-@pytest.mark.parametrize("schema, records", [(CONTACT_SCHEMA, synthetic.contacts), (COMPANY_SCHEMA, synthetic.companies),
-                                             (FEBRL_SCHEMA, _people)])
+@EACH_SCHEMA
 def test_every_pair_sharing_a_normal_block_is_proposed_once_and_in_one_shard(schema, records):
     """The walk lists each record's blocks to skip pairs met before: a pair of one block is still proposed,
     and only once, however many blocks the two share, whole or in three shards."""

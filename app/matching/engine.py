@@ -174,7 +174,7 @@ class Matcher:
         self._steps = [(slot, cmp, alt, slot2, cmp2, f.kind in BOUNDED and cmp2 is None, tops[k], tops[k + 1],
                         slot in (self._premises or ()))
                        for k, (slot, f, cmp, alt, slot2, cmp2) in enumerate(score_plan)]
-        self._quick_total = self._compile_total()
+        self._total = self._compile_total()
         self._block_slots = [(self._slots[b.field], b) for b in schema.blocks]
         self._sort_slots = [[self._slots[n] for n in sk.fields] for sk in schema.sort_keys]
         self._name_slot = next((i for i, f in enumerate(fields)
@@ -260,14 +260,11 @@ class Matcher:
                 return crossed
         return straight
 
-    def _total(self, va: tuple[Any, ...], vb: tuple[Any, ...], need: float) -> float | None:
-        """Summed log-odds, or None as soon as the pair cannot reach `need` (see _compile_total)."""
-        return self._quick_total(va, vb, need)
-
     def _compile_total(self) -> Callable[[tuple[Any, ...], tuple[Any, ...], float], float | None]:
-        """_total() written out for this schema, one block per step with its slots, weights and comparators
-        as constants: the scan calls it for every proposed pair, and a loop over the steps spent more in its
-        own bookkeeping than in the comparisons."""
+        """_total(va, vb, need): the summed log-odds, or None as soon as the pair cannot reach `need`, written
+        out for this schema, one block per step with its slots, weights and comparators as constants: the scan
+        calls it for every proposed pair, and a loop over the steps spent more in its own bookkeeping than in the
+        comparisons."""
         lines = ["def quick_total(va, vb, need):", "    total = 0.0", "    together = 0"]
         env: dict[str, Any] = {"swap_sum": self._swap_sum}
         for k, (slot, cmp, alt, slot2, cmp2, bounded, top, top_after, premise) in enumerate(self._steps):
@@ -479,31 +476,6 @@ class Matcher:
     # -- full scan --
 
     @staticmethod
-    def _shares_earlier(idx: Index, p: int, h: int, a: int, b: int) -> bool:
-        """True when pair (a, b) already met in an earlier, not oversized block."""
-        starts, alls, bigs = idx.key_start, idx.key_all, idx.oversized
-        for q in range(p + 1):
-            st = starts[q]
-            sa, ea = st[a], st[a + 1]
-            if sa == ea:
-                continue
-            sb, eb = st[b], st[b + 1]
-            if sb == eb:
-                continue
-            flat = alls[q]
-            if ea - sa == 1 and eb - sb == 1:
-                x = flat[sa]
-                if x == flat[sb] and x not in bigs[q] and (q < p or x < h):
-                    return True
-                continue
-            kb = flat[sb:eb]
-            for i in range(sa, ea):
-                x = flat[i]
-                if x in kb and x not in bigs[q] and (q < p or x < h):
-                    return True
-        return False
-
-    @staticmethod
     def _met_keys(idx: Index, p: int, h: int, r: int) -> frozenset[int]:
         """The normal blocks record r sits in before block h of pass p (pass << 32 | key crc): two records
         whose sets meet have already been proposed together."""
@@ -538,7 +510,7 @@ class Matcher:
         shard, shards = part
         window = self.schema.window
         n_stages = len(idx.entries) + len(idx.sort_keys)
-        met, shares_earlier = self._met_keys, self._shares_earlier
+        met = self._met_keys
         # a record of an oversized block is in several of them and in every window pass: its keys are listed
         # once while it is recent
         all_keys = lru_cache(maxsize=KEYS_CACHED)(partial(self._all_keys, idx))
@@ -563,9 +535,6 @@ class Matcher:
                                 # accept() has judged the leaders just asked as the scan would
                                 if a not in asked and all_keys(a).isdisjoint(kb):
                                     yield a, b
-                    elif len(members) == 2:  # one pair: asking is cheaper than listing both records' blocks
-                        if not shares_earlier(idx, p, h, members[0], members[1]):
-                            yield members[0], members[1]
                     else:
                         keys = [met(idx, p, h, r) for r in members]
                         for i in range(len(members)):
@@ -603,7 +572,7 @@ class Matcher:
         self._tf.use(idx.tf)
         need = self._logit(self.thresholds.review)
         values = idx.values
-        total = self._quick_total
+        total = self._total
         found: dict[tuple[int, int], None] = {}
         for a, b in self._pairs(idx, progress, self._accepter(idx), (shard, shards)):
             if a > b:
@@ -751,7 +720,7 @@ class Matcher:
 
     def _accepter(self, idx: Index) -> Callable[[int, int], bool]:
         """Does the pair at these index positions reach the review threshold?"""
-        need, values, total = self._logit(self.thresholds.review), idx.values, self._quick_total
+        need, values, total = self._logit(self.thresholds.review), idx.values, self._total
         # in index order, as scan_shard() scores a pair, so a pair judged here is judged the same there
         return lambda a, b: total(values[a], values[b], need) is not None if a < b else \
             total(values[b], values[a], need) is not None
