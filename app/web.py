@@ -1,6 +1,8 @@
 """Request-wide behaviour: sign-in required everywhere, htmx-aware rendering, error pages."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Flask, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -71,17 +73,33 @@ def render(page: str, partial: str | None = None, /, **context) -> Response | st
     return render_template(template, **context)
 
 
+@lru_cache(maxsize=1)
+def _signed_in_statement():
+    """What every page asks of the signed-in person, in one statement built once (its cache key too): the row
+    (with the unit), the portal's two-step rule and the unread count."""
+    from sqlalchemy import bindparam, select
+
+    from app.services import notifications, settings
+
+    return (select(User, settings.value_column(settings.TWO_STEP_FOR_EVERYONE), notifications.unread_column(User.id))
+            .where(User.id == bindparam("user_id")))
+
+
 @login_manager.user_loader
 def load_user(value: str) -> User | None:
     """The session holds id and a per-user token, so bumping the token signs a person out."""
-    user_id, _sep, token = value.partition(":")
+    from app.services import notifications, settings
     from app.services.numbers import id_or_none
 
+    user_id, _sep, token = value.partition(":")
     if id_or_none(user_id) is None:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_token != token or not user.is_active:
+    row = db.session.execute(_signed_in_statement(), {"user_id": int(user_id)}).first()
+    if row is None or row[0].session_token != token or not row[0].is_active:
         return None
+    user, two_step_for_everyone, unread = row   # each service keeps its value for this request's session
+    settings.remember(db.session, settings.TWO_STEP_FOR_EVERYONE, two_step_for_everyone)
+    notifications.remember_unread(db.session, user.id, unread)
     return user
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.i18n import N_
@@ -18,10 +19,26 @@ POLICY_TEXT, POLICY_VERSION, TWO_STEP_FOR_EVERYONE = "privacy_policy", "privacy_
 POLICY_MAX_CHARS = 100_000
 
 
+_HELD = "settings.held"   # session.info key: {key: value or None} read with the signed-in person
+
+
 def get(session: Session, key: str, default: str = "") -> str:
     """A setting's stored value, or the default before anyone set it."""
+    held = session.info.get(_HELD, {})
+    if key in held:
+        return held[key] if held[key] is not None else default
     row = session.get(PortalSetting, key)
     return row.value if row is not None else default
+
+
+def value_column(key: str):
+    """A setting as a scalar subquery (NULL when unset), so the sign-in's own query brings what every page asks."""
+    return select(PortalSetting.value).where(PortalSetting.key == key).scalar_subquery()
+
+
+def remember(session: Session, key: str, value: str | None) -> None:
+    """Keep a value just read for the rest of this session (one request); put() replaces it."""
+    session.info.setdefault(_HELD, {})[key] = value
 
 
 def put(session: Session, key: str, value: str, user_id: int | None) -> None:
@@ -31,6 +48,7 @@ def put(session: Session, key: str, value: str, user_id: int | None) -> None:
         row = PortalSetting(key=key)
         session.add(row)
     row.value, row.updated_by_id = value, user_id
+    session.info.get(_HELD, {}).pop(key, None)
     session.flush()
 
 
