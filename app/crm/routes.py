@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.crm import bp, stale
 from app.crm.forms import (
@@ -225,13 +225,15 @@ def company(company_id: int):
 def _company_deals(company: Company) -> list[Deal]:
     """The company's deals, newest first, with their owners (the page shows each owner's name)."""
     return list(db.session.scalars(select(Deal).where(Deal.company_id == company.id)
-                                   .options(selectinload(Deal.owner)).order_by(Deal.created_at.desc())))
+                                   .options(joinedload(Deal.owner)).order_by(Deal.created_at.desc())))
 
 
 def _company_page_parts(company: Company) -> dict:
     deals = _company_deals(company)
     return dict(deals=deals, activity_form=_activity_form(company, deals=deals), timeline=company_timeline(db.session, company.id, viewer=current_user),
-                address_form=AddressForm(formdata=None), errors={}, editing=None, field_form=_company_choices(CompanyForm(obj=company, formdata=None)),
+                address_form=AddressForm(formdata=None), errors={}, editing=None,
+                # the fields show their labels only: choices are filled when one is opened for editing
+                field_form=CompanyForm(obj=company, formdata=None),
                 can_edit=perm.can_edit_company(current_user, company),
                 can_delete=perm.can_delete_company(current_user, company))
 

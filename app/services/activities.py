@@ -53,14 +53,18 @@ def log_activity(session: Session, *, author_id: int | None, company_id: int, ki
 # ---------------------------------------------------------------- timeline sources
 
 def activity_timeline(session: Session, company_id: int, before: datetime | None, limit: int, viewer=None) -> list[TimelineItem]:
-    """Calls, meetings, emails and notes."""
-    stmt = select(Activity).where(Activity.company_id == company_id)
+    """Calls, meetings, emails and notes (the columns shown, not the rows: every company page reads them)."""
+    from app.models.org import User
+
+    stmt = (select(Activity.occurred_at, Activity.kind, Activity.subject, Activity.outcome, Contact.name, User.name)
+            .outerjoin(Contact, Contact.id == Activity.contact_id).outerjoin(User, User.id == Activity.author_id)
+            .where(Activity.company_id == company_id))
     if before is not None:
         stmt = stmt.where(Activity.occurred_at < before)
-    rows = session.scalars(stmt.order_by(Activity.occurred_at.desc(), Activity.id.desc()).limit(limit))
-    return [TimelineItem(a.occurred_at, f"activity {a.kind}", " · ".join(x for x in (
-        activity_kind_label(a.kind), a.subject, a.contact.name if a.contact else None) if x), a.outcome,
-        None, a.author.name if a.author else None) for a in rows]
+    rows = session.execute(stmt.order_by(Activity.occurred_at.desc(), Activity.id.desc()).limit(limit))
+    return [TimelineItem(at, f"activity {kind}", " · ".join(x for x in (activity_kind_label(kind), subject, contact)
+                                                             if x), outcome, None, author)
+            for at, kind, subject, outcome, contact, author in rows]
 
 
 def activity_kind_label(kind: str) -> str:

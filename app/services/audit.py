@@ -111,13 +111,18 @@ def changes_since(session: Session, entity_type: str, entity_id: int, version: i
 
 
 def change_timeline(session: Session, company_id: int, before: datetime | None, limit: int, viewer=None) -> list[TimelineItem]:
-    """Changes to the company and its contacts, phones, emails and addresses, one item per save."""
-    stmt = select(AuditEntry).where(AuditEntry.company_id == company_id)
+    """Changes to the company and its contacts, phones, emails and addresses, one item per save (the columns
+    shown, not the rows: every company page reads them)."""
+    from app.models.org import User
+
+    stmt = (select(AuditEntry.at, AuditEntry.entity_type, AuditEntry.entity_id, AuditEntry.user_id, AuditEntry.action,
+                   AuditEntry.field, AuditEntry.old_value, AuditEntry.new_value, User.name)
+            .outerjoin(User, User.id == AuditEntry.user_id).where(AuditEntry.company_id == company_id))
     stmt = stmt.where(~((AuditEntry.entity_type == "deals") & (AuditEntry.action == "create")))
     if before is not None:
         stmt = stmt.where(AuditEntry.at < before)
-    rows = list(session.scalars(stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit * 8)))
-    groups: dict[tuple, list[AuditEntry]] = {}
+    rows = session.execute(stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit * 8)).all()
+    groups: dict[tuple, list] = {}
     for row in rows:
         groups.setdefault((row.at, row.entity_type, row.entity_id, row.user_id), []).append(row)
     items = []
@@ -126,8 +131,7 @@ def change_timeline(session: Session, company_id: int, before: datetime | None, 
         title = f"{entity_label(etype)} #{eid}: {action_label(action)}"
         body = "; ".join(f"{field_label(e.field)}: {field_value(etype, e.field, e.old_value) or '—'} → "
                          f"{field_value(etype, e.field, e.new_value) or '—'}" for e in entries if e.field)
-        items.append(TimelineItem(at, "change", title, body or None, None,
-                                  entries[0].user.name if entries[0].user else None))
+        items.append(TimelineItem(at, "change", title, body or None, None, entries[0].name))
     return items[:limit]
 
 

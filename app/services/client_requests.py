@@ -496,7 +496,9 @@ def timeline_items(session: Session, company_id: int, before: datetime | None, l
 
     from app.services.timeline import TimelineItem
 
-    stmt = (select(RequestStep, ClientRequest.subject, Unit.name_ru, Unit.name_en, User.name)
+    # columns, not the step entity: its eager unit and author (with the author's unit) would add three joins
+    stmt = (select(RequestStep.request_id, RequestStep.kind, RequestStep.at, ClientRequest.subject, Unit.name_ru,
+                   Unit.name_en, User.name)
             .join(ClientRequest, ClientRequest.id == RequestStep.request_id)
             .outerjoin(Unit, Unit.id == RequestStep.unit_id).outerjoin(User, User.id == RequestStep.author_id)
             .where(ClientRequest.company_id == company_id, RequestStep.kind != "attached")
@@ -508,16 +510,16 @@ def timeline_items(session: Session, company_id: int, before: datetime | None, l
     seen: dict[int, bool] = {}
     if viewer is not None and rows:  # the requests and their routes in two queries, not three per request
         seen = visible_requests(session, viewer, session.scalars(
-            select(ClientRequest).where(ClientRequest.id.in_({step.request_id for step, *_ in rows}))
+            select(ClientRequest).where(ClientRequest.id.in_({row[0] for row in rows}))
             .options(selectinload(ClientRequest.routes))))
-    for step, subject, unit_ru, unit_en, author in rows:
-        visible = viewer is None or seen[step.request_id]
+    for request_id, kind, at, subject, unit_ru, unit_en, author in rows:
+        visible = viewer is None or seen[request_id]
         unit = localized(unit_ru, unit_en) if unit_ru else None
         # Those outside the request learn that the client asked something, not what: no subject, no link.
-        title = f"{STEP_LABELS.get(step.kind, step.kind)}: {subject}" if visible else _("%(step)s: a client request", step=STEP_LABELS.get(step.kind, step.kind))
-        url = (url_for("key_accounts.request_detail", request_id=step.request_id)
+        title = f"{STEP_LABELS.get(kind, kind)}: {subject}" if visible else _("%(step)s: a client request", step=STEP_LABELS.get(kind, kind))
+        url = (url_for("key_accounts.request_detail", request_id=request_id)
                if has_request_context() and visible else None)
-        items.append(TimelineItem(at=step.at, kind="request", title=title, body=unit, url=url, author=author))
+        items.append(TimelineItem(at=at, kind="request", title=title, body=unit, url=url, author=author))
     return items
 
 

@@ -111,13 +111,14 @@ def save_deal(session: Session, company_id: int, data: dict, lines: list[dict], 
 
 
 def deal_timeline(session: Session, company_id: int, before: datetime | None, limit: int, viewer=None) -> list[TimelineItem]:
-    """Deals as they were opened (their later changes come through the change source)."""
-    stmt = select(Deal).where(Deal.company_id == company_id)
+    """Deals as they were opened (their later changes come through the change source); the columns shown."""
+    stmt = (select(Deal.created_at, Deal.title, Deal.stage, Deal.amount, User.name)
+            .outerjoin(User, User.id == Deal.owner_id).where(Deal.company_id == company_id))
     if before is not None:
         stmt = stmt.where(Deal.created_at < before)
-    rows = session.scalars(stmt.order_by(Deal.created_at.desc(), Deal.id.desc()).limit(limit))
-    return [TimelineItem(d.created_at, "deal", _("Deal opened: %(title)s", title=d.title),
-                         f"{stage_label(d.stage)} · {money(d.amount)}", None, d.owner.name if d.owner else None) for d in rows]
+    rows = session.execute(stmt.order_by(Deal.created_at.desc(), Deal.id.desc()).limit(limit))
+    return [TimelineItem(at, "deal", _("Deal opened: %(title)s", title=title), f"{stage_label(stage)} · {money(amount)}",
+                         None, owner) for at, title, stage, amount, owner in rows]
 
 
 def stage_label(stage: str) -> str:

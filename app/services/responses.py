@@ -441,17 +441,19 @@ def timeline_items(session: Session, company_id: int, before: datetime | None, l
 
     from app.services.timeline import TimelineItem
 
-    stmt = (select(Response).where(Response.company_id == company_id)
-            .order_by(Response.received_at.desc()).limit(limit))
+    stmt = (select(Response.id, Response.received_at, Response.name, Response.email, Response.phone, Response.status,
+                   Campaign.name.label("campaign"), User.name.label("handled_by"))
+            .outerjoin(Campaign, Campaign.id == Response.campaign_id)
+            .outerjoin(User, User.id == Response.handled_by_id)
+            .where(Response.company_id == company_id).order_by(Response.received_at.desc()).limit(limit))
     if before is not None:
         stmt = stmt.where(Response.received_at < before)
     items = []
-    for r in session.scalars(stmt):
-        title = _("Response: %(campaign)s", campaign=r.campaign.name if r.campaign else _("unknown source"))
+    for r in session.execute(stmt):   # the columns shown, not the rows: every company page reads them
+        title = _("Response: %(campaign)s", campaign=r.campaign or _("unknown source"))
         items.append(TimelineItem(at=r.received_at, kind="response", title=title,
                                   body=" · ".join(x for x in (r.name, r.email, r.phone, label("response", r.status)) if x),
-                                  url=url_for("promotion.response_detail", response_id=r.id),
-                                  author=r.handled_by.name if r.handled_by else None))
+                                  url=url_for("promotion.response_detail", response_id=r.id), author=r.handled_by))
     return items
 
 
