@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -24,6 +25,7 @@ from app.services.records import (
     merge_fields,
     raise_errors,
     refuse_clashes,
+    rows_by_ids,
 )
 
 CONTACT_FIELDS = ("name", "position", "company_id", "do_not_contact", "do_not_contact_at", "do_not_contact_reason",
@@ -46,9 +48,15 @@ def contact_list(session: Session, filters: dict, sort: str = "name", page: int 
     # search or one company's contacts come by their own index instead
     index = None if filters.get("q") or filters.get("company") else \
         ("ix_contacts_live_created" if sort == "created" else "ix_contacts_live_name")
-    return list_page(session, Contact, stmt, order, page, per_page,
-                     (joinedload(Contact.company), selectinload(Contact.phones), selectinload(Contact.emails)),
-                     sqlite_index=index)
+    return list_page(session, Contact, stmt, order, page, per_page, _list_rows(), sqlite_index=index)
+
+
+@lru_cache(maxsize=1)
+def _list_rows():
+    """The list's rows with what it shows: each contact's company name (not the company's own manager and
+    type, which its eager loads would join in), phones and emails."""
+    return rows_by_ids(Contact, joinedload(Contact.company).lazyload("*"), selectinload(Contact.phones),
+                       selectinload(Contact.emails))
 
 
 SEARCH_CAP = 5000

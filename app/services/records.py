@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -139,10 +140,21 @@ def _sqlite_from_hint(compiler, table, text):
 SQLiteCompiler.get_from_hint_text = _sqlite_from_hint
 
 
-def list_page(session: Session, model, stmt, order, page: int, per_page: int, options=(),
+def rows_by_ids(model, *options):
+    """The statement that loads a page's rows by their ids (the expanding parameter `ids`) with what the list
+    shows; built once per list, with its cache key, by the caller's lru_cache (lists are opened all day)."""
+    return select(model).options(*options).where(model.id.in_(bindparam("ids", expanding=True)))
+
+
+@lru_cache(maxsize=None)
+def _plain_rows(model):
+    return rows_by_ids(model)
+
+
+def list_page(session: Session, model, stmt, order, page: int, per_page: int, rows=None,
               sqlite_index: str | None = None) -> ListPage:
     """Page through ids alone (read from an index: on SQLite the one named, if any), then load just that
-    page's rows with what they show."""
+    page's rows with what they show (`rows`: a rows_by_ids statement; the model's own columns without it)."""
     page = max(1, page)
     ids_stmt = stmt.with_only_columns(model.id)
     total = session.scalar(select(func.count()).select_from(ids_stmt.limit(COUNT_CAP + 1).subquery()))
@@ -150,7 +162,7 @@ def list_page(session: Session, model, stmt, order, page: int, per_page: int, op
     if sqlite_index:
         page_stmt = page_stmt.with_hint(model.__table__, f"INDEXED BY {sqlite_index}", dialect_name="sqlite")
     ids = list(session.scalars(page_stmt))
-    rows = {r.id: r for r in session.scalars(select(model).options(*options).where(model.id.in_(ids)))} if ids else {}
+    rows = {r.id: r for r in session.scalars(rows if rows is not None else _plain_rows(model), {"ids": ids})} if ids else {}
     return ListPage([rows[i] for i in ids], page, per_page, min(total, COUNT_CAP), total > COUNT_CAP)
 
 
