@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import and_, bindparam, case, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.i18n import reader_locale
@@ -404,11 +404,15 @@ def safe_figure(session: Session, name: str, today: date) -> Figure:
         return Figure(name, name, None, status="unknown", note=_("This figure could not be computed."))
 
 
-def my_cards(session: Session, user_id: int, today: date) -> tuple[list[Card], list[Card]]:
-    """A person's open cards on every active board by due date, and what they finished this week."""
+def my_cards(session: Session, user_id: int, today: date, panels: bool = False) -> tuple[list[Card], list[Card]]:
+    """A person's open cards on every active board by due date, and what they finished this week; with
+    `panels`, the open cards come with what their panels show (a fixed number of queries, not three per card)."""
     base = (select(Card).join(Board, Board.id == Card.board_id)
             .where(Card.assignee_id == user_id, Board.status == "active"))
-    open_cards = list(session.scalars(base.where(Card.done_at.is_(None))
+    shown = (selectinload(Card.board).selectinload(Board.columns), selectinload(Card.column),
+             selectinload(Card.assignee), selectinload(Card.checklist), selectinload(Card.links),
+             selectinload(Card.comments)) if panels else ()
+    open_cards = list(session.scalars(base.where(Card.done_at.is_(None)).options(*shown)
                                       .order_by(Card.due_on.is_(None), Card.due_on, Card.id)))
     done = list(session.scalars(base.where(Card.done_at >= weeks.week_start(today)).order_by(Card.done_at.desc())))
     return open_cards, done

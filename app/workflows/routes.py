@@ -274,7 +274,7 @@ def link(card_id: int):
 @bp.route("/my-tasks")
 def my_tasks():
     """The signed-in person's cards on every board, soonest due first."""
-    open_cards, done = service.my_cards(db.session, current_user.id, _today())
+    open_cards, done = service.my_cards(db.session, current_user.id, _today(), panels=True)
     return render_template("workflows/my_tasks.html", cards=open_cards, done=done, today=_today(), locale=reader_locale(),
                            can_work=lambda c: permissions.can_work_on_card(current_user, c))
 
