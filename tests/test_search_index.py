@@ -118,6 +118,28 @@ def test_ranking_exact_then_prefix_then_infix_then_typo_ties_by_latest_activity(
         assert [h.rank for h in hits] == [search.EXACT_NAME, search.PREFIX, search.PREFIX, search.INFIX]
 
 
+def test_a_logged_activity_moves_only_the_latest_activity_time_and_its_removal_moves_it_back(app):
+    cid = make_company(app, legal_name="Альфа Строй", inn=VALID_INN)
+    kid = make_contact(app, cid, name="Анна Лебедева")
+    with app.app_context():
+        keys_before = db.session.execute(select(SearchToken.id, SearchToken.token)
+                                         .order_by(SearchToken.id)).all()
+        created = db.session.scalar(select(SearchDocument.active_at).where(SearchDocument.kind == "company"))
+        when = datetime.now(timezone.utc) + timedelta(hours=1)
+        call = Activity(kind="call", company_id=cid, contact_id=kid, subject="Звонок", occurred_at=when)
+        db.session.add(call)
+        db.session.commit()
+        docs = dict(db.session.execute(select(SearchDocument.kind, SearchDocument.active_at)).all())
+        assert docs["company"] == docs["contact"] == when.replace(microsecond=when.microsecond)
+        # the keys were not written again (same rows, same ids): a call does not change what finds the record
+        assert db.session.execute(select(SearchToken.id, SearchToken.token).order_by(SearchToken.id)).all() == keys_before
+        assert _ids("альфа") == [("company", cid)] and _ids("лебедева") == [("contact", kid)]
+        db.session.delete(call)
+        db.session.commit()
+        back = db.session.scalar(select(SearchDocument.active_at).where(SearchDocument.kind == "company"))
+        assert back == db.session.get(Company, cid).updated_at and back >= created
+
+
 def test_a_word_in_thousands_of_records_still_puts_the_exact_name_first_then_the_newest(app, monkeypatch):
     monkeypatch.setattr(search, "COMMON", 3)   # the base below stands for a word in thousands of records
     monkeypatch.setattr(search, "NEWEST", 3)

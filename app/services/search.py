@@ -126,6 +126,19 @@ def reindex(session: Session, company_ids=(), contact_ids=(), keys: bool = True)
         session.execute(SearchDocument.__table__.insert(), docs)
 
 
+def touch(session: Session, company_ids=(), contact_ids=()) -> None:
+    """Only the records' activities changed: move their documents' latest-activity time (the ranking's tie
+    break) as reindex() would set it, leaving their keys and text as they are."""
+    docs = SearchDocument.__table__
+    for kind, ids, owner, model in (("company", company_ids, Activity.company_id, Company),
+                                    ("contact", contact_ids, Activity.contact_id, Contact)):
+        if ids:
+            latest = select(func.max(Activity.occurred_at)).where(owner == docs.c.entity_id).scalar_subquery()
+            changed = select(model.updated_at).where(model.id == docs.c.entity_id).scalar_subquery()
+            session.execute(docs.update().where(docs.c.kind == kind, docs.c.entity_id.in_(set(ids)))
+                            .values(active_at=func.coalesce(latest, changed)))
+
+
 def _latest(*times):
     """The latest of the given times (None ignored; naive and aware times compared as UTC)."""
     from datetime import timezone

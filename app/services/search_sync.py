@@ -14,9 +14,10 @@ from app.models.contacts import Contact
 from app.services import search
 
 
-def _affected(objects) -> tuple[set[int], set[int]]:
-    """The company and contact ids whose tokens depend on these changed rows."""
-    companies, contacts = set(), set()
+def _affected(objects) -> tuple[set[int], set[int], set[int], set[int]]:
+    """The company and contact ids whose tokens depend on these changed rows, then those whose latest activity
+    alone may have moved."""
+    companies, contacts, active_companies, active_contacts = set(), set(), set(), set()
     for obj in objects:
         if isinstance(obj, Company) and obj.id:
             companies.add(obj.id)
@@ -31,10 +32,10 @@ def _affected(objects) -> tuple[set[int], set[int]]:
             companies.add(obj.company_id)
         elif isinstance(obj, Activity):  # ties in the search are broken by the latest activity
             if obj.company_id:
-                companies.add(obj.company_id)
+                active_companies.add(obj.company_id)
             if obj.contact_id:
-                contacts.add(obj.contact_id)
-    return companies, contacts
+                active_contacts.add(obj.contact_id)
+    return companies, contacts, active_companies - companies, active_contacts - contacts
 
 
 _READY: set[str] = set()  # databases known to have the search index tables
@@ -52,13 +53,16 @@ def _index_ready(session: Session) -> bool:
 def _after_flush(session: Session, flush_context) -> None:
     """Re-index what this flush touched; the statements run on the flush's own connection. Inside `deferred`
     the ids are only gathered, and re-indexed together when it ends."""
-    companies, contacts = _affected([*session.new, *session.dirty, *session.deleted])
+    companies, contacts, active_companies, active_contacts = _affected([*session.new, *session.dirty, *session.deleted])
     pending = session.info.get("search_pending")
     if pending is not None:
-        pending[0].update(companies)
-        pending[1].update(contacts)
-    elif (companies or contacts) and _index_ready(session):
-        search.reindex(session, company_ids=companies, contact_ids=contacts)
+        pending[0].update(companies | active_companies)
+        pending[1].update(contacts | active_contacts)
+    elif (companies or contacts or active_companies or active_contacts) and _index_ready(session):
+        if companies or contacts:
+            search.reindex(session, company_ids=companies, contact_ids=contacts)
+        if active_companies or active_contacts:   # a logged call: one update, not the record's keys again
+            search.touch(session, company_ids=active_companies, contact_ids=active_contacts)
 
 
 @contextmanager
