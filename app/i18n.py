@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, has_app_context, has_request_context, request, session
 from flask_babel import (force_locale, format_currency, format_date, format_datetime, format_decimal, format_percent,
-                         get_locale, gettext, pgettext)
+                         get_locale)
 from flask_login import current_user
 
 from app.extensions import babel
@@ -147,9 +147,29 @@ def file_size(size) -> str:
     return format_unit(size, "digital-byte", length="short", locale=locale)
 
 
+def _catalogue():
+    """The reader's translations, kept on the request for as long as its locale holds (a speaking() block
+    changes it): Flask-Babel looks them up again for every string, and a page translates a hundred."""
+    from flask import g
+    from flask_babel import get_translations
+
+    if not has_app_context():
+        return get_translations()
+    locale = get_locale()
+    held = g.get("_catalogue")
+    if held is None or held[0] is not locale:
+        held = g._catalogue = (locale, get_translations())
+    return held[1]
+
+
 def init_app(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_ROOT)
     babel.init_app(app, locale_selector=select_locale)
+    # Flask-Babel's own callables, through the kept catalogue
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _catalogue().ugettext(s), ngettext=lambda s, p, n: _catalogue().ungettext(s, p, n),
+        pgettext=lambda c, s: _catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _catalogue().unpgettext(c, s, p, n), newstyle=True)
     app.jinja_env.globals.update(reader_locale=reader_locale)
     app.jinja_env.filters.update(money=money, number=number, percent=percent, file_size=file_size,
                                  date=lambda d, fmt="medium": format_date(d, fmt) if d else "—",
@@ -159,14 +179,13 @@ def init_app(app: Flask) -> None:
 def tr(message: str, **params) -> str:
     """gettext for services: in a request the reader's language, in a job its starter's (speaking()), in a
     command the default; plain text where there is no app at all."""
-    if has_app_context():
-        return gettext(message, **params)
-    return message % params if params else message
+    text = _catalogue().ugettext(message) if has_app_context() else message
+    return text % params if params else text
 
 
 def trp(context: str, message: str) -> str:
     """pgettext under the same rule as tr(): one English word that needs two Russian ones."""
-    return pgettext(context, message) if has_app_context() else message
+    return _catalogue().upgettext(context, message) if has_app_context() else message
 
 
 def localized(ru: str | None, en: str | None) -> str | None:
