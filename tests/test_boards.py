@@ -231,6 +231,27 @@ def test_checklist_comments_links_and_history_on_a_card(app, auth, make_user):
                for t in _notes(app, head))
 
 
+def test_a_card_with_a_long_history_shows_its_newest_events_and_the_whole_history_on_request(app, auth, make_user):
+    from datetime import datetime, timezone
+
+    from app.models.boards import CardEvent
+
+    head = make_user("head", "promotion")
+    board_id = _start(auth, head)
+    cid, _version, _ = _cards(app, board_id)["Give every response channel a source"]
+    with app.app_context():
+        card = db.session.get(Card, cid)
+        for n in range(boards.HISTORY_SHOWN + 10):
+            db.session.add(CardEvent(card_id=cid, board_id=card.board_id, kind="linked", user_id=head.id,
+                                     note=f"step {n:03d}", at=datetime.now(timezone.utc) + timedelta(minutes=n + 1)))
+        db.session.commit()
+    page = auth.get(f"/cards/{cid}").get_data(as_text=True)
+    newest = f"step {boards.HISTORY_SHOWN + 9:03d}"
+    assert newest in page and "step 010" in page and "step 009" not in page and "The whole history" in page
+    whole = auth.get(f"/cards/{cid}", query_string={"history": "all"}).get_data(as_text=True)
+    assert "step 000" in whole and newest in whole and "The whole history" not in whole
+
+
 def test_the_boards_live_figure_changes_after_an_activity_is_logged(app, auth, make_user):
     head = make_user("head", "promotion")
     board_id = _start(auth, head)

@@ -310,9 +310,14 @@ def add_link(session: Session, card: Card, user, kind: str, target: str) -> Card
     return link
 
 
-def history(session: Session, card_id: int) -> list[CardEvent]:
-    return list(session.scalars(select(CardEvent).where(CardEvent.card_id == card_id)
-                                .order_by(CardEvent.at.desc(), CardEvent.id.desc())))
+HISTORY_SHOWN = 50   # a card's panel shows its newest events; the card's page shows them all on request
+
+
+def history(session: Session, card_id: int, limit: int | None = None) -> list[CardEvent]:
+    """A card's events, newest first (at most `limit`): a card moved every day for a year has hundreds."""
+    stmt = (select(CardEvent).where(CardEvent.card_id == card_id)
+            .order_by(CardEvent.at.desc(), CardEvent.id.desc()))
+    return list(session.scalars(stmt.limit(limit) if limit else stmt))
 
 
 # --- reading boards ---------------------------------------------------------------------------------------------------

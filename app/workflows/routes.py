@@ -151,16 +151,19 @@ def add_card(board_id: int):
 # --- cards ------------------------------------------------------------------------------------------------------------
 
 def _panel(card: Card, status: int = 200, message: str | None = None, errors: dict | None = None,
-           compact: bool | None = None):
+           compact: bool | None = None, whole_history: bool = False):
     db.session.expire_all()
     card = db.session.get(Card, card.id)
     can_manage = permissions.can_manage_board(current_user, card.board)
     if compact is None:
         compact = request.form.get("compact") == "1" or request.args.get("compact") == "1"
+    shown = None if whole_history else service.HISTORY_SHOWN   # one more read tells whether there are older
+    events = service.history(db.session, card.id, shown + 1 if shown else None)
     ctx = dict(card=card, board=card.board, today=_today(), locale=reader_locale(), message=message, errors=errors or {},
                can_manage=can_manage, can_work=permissions.can_work_on_card(current_user, card),
                people=service.assignable_people(db.session, card.board) if can_manage else [],
-               priorities=PRIORITIES, link_kinds=LINK_KINDS, events=service.history(db.session, card.id),
+               priorities=PRIORITIES, link_kinds=LINK_KINDS, events=events[:shown],
+               more_history=shown is not None and len(events) > shown,
                compact=compact)
     return render("workflows/card.html", "workflows/_card_panel.html", **ctx), status
 
@@ -168,7 +171,7 @@ def _panel(card: Card, status: int = 200, message: str | None = None, errors: di
 @bp.route("/cards/<int:card_id>")
 def card(card_id: int):
     """One card: its fields, checklist, comments, links and history."""
-    return _panel(db.get_or_404(Card, card_id), compact=False)
+    return _panel(db.get_or_404(Card, card_id), compact=False, whole_history=request.args.get("history") == "all")
 
 
 @bp.route("/boards/<int:board_id>/move", methods=["POST"])
