@@ -188,6 +188,13 @@ def trp(context: str, message: str) -> str:
     return _catalogue().upgettext(context, message) if has_app_context() else message
 
 
+def label(labels: dict[str, str], key: str | None, default: str | None = None) -> str | None:
+    """One entry of a table of msgids (marked N_) in the reader's language, or `default` (the key itself) for a
+    key it lacks: building the table of translations to read one entry cost a lookup per entry."""
+    msgid = labels.get(key or "")
+    return tr(msgid) if msgid is not None else (key if default is None else default)
+
+
 def localized(ru: str | None, en: str | None) -> str | None:
     """A bilingual name in the reader's language, the other one when that is blank."""
     return (ru or en) if reader_locale() == "ru" else (en or ru)

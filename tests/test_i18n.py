@@ -78,6 +78,19 @@ def test_speaking_translates_for_a_person_outside_a_request(app, make_user):
             assert reader_locale() == app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def test_the_kept_catalogue_follows_a_speaking_block_in_templates_tr_and_label_tables(app):
+    from app.i18n import N_, label, speaking, tr
+
+    table = {"call": N_("Call"), "inn": N_("INN")}
+    page = app.jinja_env.from_string("{{ _('Sign in') }}")
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert page.render() == tr("Sign in") == "Sign in" and label(table, "call") == "Call"
+        with speaking("ru"):   # the catalogue kept for the request gives way to the block's, and comes back after
+            assert page.render() == tr("Sign in") == "Войти"
+            assert label(table, "inn") == "ИНН" and label(table, "fax") == "fax" and label(table, None, "—") == "—"
+        assert page.render() == "Sign in" and label(table, "inn") == "INN"
+
+
 def test_a_job_writes_its_result_in_the_language_of_the_person_who_started_it(app, auth, make_user):
     from sqlalchemy import select
 

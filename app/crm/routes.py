@@ -23,7 +23,7 @@ from app.crm.forms import (
     options,
 )
 from app.extensions import db
-from app.i18n import reader_locale
+from app.i18n import N_, label, reader_locale
 from app.models.companies import ClientType, Company, Tag
 from app.models.contacts import Contact
 from app.models.deals import Deal
@@ -115,11 +115,14 @@ def crm_action(action: str) -> str:
     return audit.action_label(action)
 
 
+MATCHED_FIELDS = {"phone": N_("phone"), "email": N_("email"), "inn": N_("INN"), "city": N_("city"), "name": N_("name"),
+                  "position": N_("position"), "legal_form": N_("legal form")}
+
+
 @bp.app_template_global()
 def crm_field(name: str) -> str:
     """The name of a field a search matched on."""
-    return {"phone": _("phone"), "email": _("email"), "inn": _("INN"), "city": _("city"), "name": _("name"),
-            "position": _("position"), "legal_form": _("legal form")}.get(name, name)
+    return label(MATCHED_FIELDS, name)
 
 
 @bp.app_template_global()

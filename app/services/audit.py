@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from app.i18n import money
+from app.i18n import N_, label, money
 from app.i18n import tr as _
 from app.i18n import trp as _p
 from app.models.audit import AuditEntry
@@ -135,36 +135,49 @@ def change_timeline(session: Session, company_id: int, before: datetime | None, 
     return items[:limit]
 
 
+ENTITY_LABELS = {"companies": N_("Company"), "contacts": N_("Contact"), "phones": N_("Phone"), "emails": N_("Email"),
+    "addresses": N_("Address"), "deals": N_("Deal"), "responses": N_("Response"),
+    "plan_tasks": N_("Plan task")}
+
+
 def entity_label(entity_type: str) -> str:
-    return {"companies": _("Company"), "contacts": _("Contact"), "phones": _("Phone"), "emails": _("Email"),
-            "addresses": _("Address"), "deals": _("Deal"), "responses": _("Response"),
-            "plan_tasks": _("Plan task")}.get(entity_type, entity_type)
+    return label(ENTITY_LABELS, entity_type)
+
+
+ACTION_LABELS = {"create": N_("created"), "update": N_("changed"), "delete": N_("removed"),
+                 "soft_delete": N_("deleted"), "restore": N_("restored")}
 
 
 def action_label(action: str) -> str:
-    return {"create": _("created"), "update": _("changed"), "delete": _("removed"), "soft_delete": _("deleted"),
-            "restore": _("restored")}.get(action, action)
+    return label(ACTION_LABELS, action)
+
+
+# A recorded field as its form calls it ("done" is a task's, with its own context below).
+FIELD_LABELS = {"legal_name": N_("Legal name"), "legal_form": N_("Legal form"), "inn": N_("INN"),
+    "country": N_("Country"),
+    "client_type_id": N_("Client type"), "industry": N_("Industry"), "region": N_("Region"), "city": N_("City"),
+    "status": N_("Status"), "account_manager_id": N_("Account manager"), "source": N_("Source"),
+    "external_id": N_("External id"), "website": N_("Website"), "notes": N_("Notes"), "deleted_at": N_("Deleted"),
+    "company_id": N_("Company"), "contact_id": N_("Contact"), "name": N_("Name"), "position": N_("Position"),
+    "do_not_contact": N_("Do not contact"), "do_not_contact_at": N_("Do not contact since"),
+    "do_not_contact_reason": N_("Why not contact"), "e164": N_("Phone"), "extension": N_("Extension"),
+    "kind": N_("Kind"), "address": N_("Email"), "postcode": N_("Postcode"), "street": N_("Street line"),
+    "verified_at": N_("Last verified"), "flagged_invalid": N_("Invalid"), "flag_reason": N_("Reason"),
+    "verified_by_id": N_("Verified by"), "title": N_("Title"), "owner_id": N_("Owner"), "stage": N_("Stage"),
+    "lost_reason": N_("Why it was lost"), "expected_close": N_("Expected close"), "closed_on": N_("Closed on"),
+    "amount": N_("Amount"), "campaign_id": N_("Campaign"), "channel_id": N_("Channel"), "received_at": N_("When"),
+    "company_name": N_("Company name"), "message": N_("Message"), "created_prospect": N_("new prospect"),
+    "handled_by_id": N_("Handled by"), "disqualified_reason": N_("Reason (when disqualified)"),
+    "deal_id": N_("Deal"), "repeat_of_id": N_("repeat"), "plan_id": N_("Plan"), "action": N_("Action"),
+    "expected_result": N_("Expected result"), "activity_id": N_("Activity"),
+    "successful": N_("Successful"), "outcome": N_("Outcome")}
 
 
 def field_label(field: str | None) -> str:
     """A recorded field as its form calls it, for the history, the timeline and a refused save."""
-    return {"legal_name": _("Legal name"), "legal_form": _("Legal form"), "inn": _("INN"), "country": _("Country"),
-            "client_type_id": _("Client type"), "industry": _("Industry"), "region": _("Region"), "city": _("City"),
-            "status": _("Status"), "account_manager_id": _("Account manager"), "source": _("Source"),
-            "external_id": _("External id"), "website": _("Website"), "notes": _("Notes"), "deleted_at": _("Deleted"),
-            "company_id": _("Company"), "contact_id": _("Contact"), "name": _("Name"), "position": _("Position"),
-            "do_not_contact": _("Do not contact"), "do_not_contact_at": _("Do not contact since"),
-            "do_not_contact_reason": _("Why not contact"), "e164": _("Phone"), "extension": _("Extension"),
-            "kind": _("Kind"), "address": _("Email"), "postcode": _("Postcode"), "street": _("Street line"),
-            "verified_at": _("Last verified"), "flagged_invalid": _("Invalid"), "flag_reason": _("Reason"),
-            "verified_by_id": _("Verified by"), "title": _("Title"), "owner_id": _("Owner"), "stage": _("Stage"),
-            "lost_reason": _("Why it was lost"), "expected_close": _("Expected close"), "closed_on": _("Closed on"),
-            "amount": _("Amount"), "campaign_id": _("Campaign"), "channel_id": _("Channel"), "received_at": _("When"),
-            "company_name": _("Company name"), "message": _("Message"), "created_prospect": _("new prospect"),
-            "handled_by_id": _("Handled by"), "disqualified_reason": _("Reason (when disqualified)"),
-            "deal_id": _("Deal"), "repeat_of_id": _("repeat"), "plan_id": _("Plan"), "action": _("Action"),
-            "expected_result": _("Expected result"), "done": _p("task", "Done"), "activity_id": _("Activity"),
-            "successful": _("Successful"), "outcome": _("Outcome")}.get(field or "", field or "")
+    if field == "done":
+        return _p("task", "Done")
+    return label(FIELD_LABELS, field or "")
 
 
 def field_value(entity_type: str, field: str | None, value: str | None) -> str | None:
