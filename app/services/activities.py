@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.i18n import N_, label
 from app.i18n import tr as _
 from app.i18n import trp as _p
 from app.models.activities import ACTIVITY_KINDS, Activity
@@ -67,9 +68,14 @@ def activity_timeline(session: Session, company_id: int, before: datetime | None
             for at, kind, subject, outcome, contact, author in rows]
 
 
+ACTIVITY_WORDS = {"call": N_("Call"), "meeting": N_("Meeting")}
+
+
 def activity_kind_label(kind: str) -> str:
-    return {"call": _("Call"), "meeting": _("Meeting"), "email": _p("activity", "Email"),
-            "note": _p("activity", "Note")}.get(kind, kind)
+    """An activity's kind in words; an email and a note take the activity's context (not a contact's email)."""
+    if kind in ("email", "note"):
+        return _p("activity", "Email") if kind == "email" else _p("activity", "Note")
+    return label(ACTIVITY_WORDS, kind)
 
 
 # ---------------------------------------------------------------- search results, shown with the matching value

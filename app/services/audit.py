@@ -180,6 +180,11 @@ def field_label(field: str | None) -> str:
     return label(FIELD_LABELS, field or "")
 
 
+COMPANY_STATUS_WORDS = {"prospect": N_("prospect"), "client": N_("client"), "former": N_("former")}
+POINT_KIND_WORDS = {"legal": N_("legal"), "postal": N_("postal"), "delivery": N_("delivery"), "work": N_("work"),
+                    "mobile": N_("mobile")}
+
+
 def field_value(entity_type: str, field: str | None, value: str | None) -> str | None:
     """A recorded value in words where it is a code: a company's or a response's status, a stage, a kind, a
     response's source, a task's action, yes or no."""
@@ -195,17 +200,17 @@ def field_value(entity_type: str, field: str | None, value: str | None) -> str |
         return {"staff": _p("response source", "staff"), "web": _p("response source", "web form"),
                 "import": _p("response source", "import")}.get(value, value)
     if field == "action" and entity_type == "plan_tasks":
-        return {"call": _("Call"), "meeting": _("Meeting"), "proposal": _("Proposal"),
-                "send_material": _("Send material"), "follow_up": _("Follow-up")}.get(value, value)
+        from app.services.week_plans import action_label  # the plan's own words for its actions
+
+        return action_label(value)
     if field == "status":
-        return {"prospect": _("prospect"), "client": _("client"), "former": _("former")}.get(value, value)
+        return label(COMPANY_STATUS_WORDS, value)
     if field == "stage":
         from app.services.deals import stage_label  # deals' rules import this module
 
         return stage_label(value)
     if field == "kind":
-        return {"legal": _("legal"), "postal": _("postal"), "delivery": _("delivery"), "work": _("work"),
-                "mobile": _("mobile")}.get(value, value)
+        return label(POINT_KIND_WORDS, value)
     if field in MONEY_FIELDS:
         try:  # an amount as the reader writes it, not the stored "150000.00"
             return money(Decimal(value))

@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.i18n import money
+from app.i18n import N_, label, money
 from app.i18n import tr as _
 from app.i18n import trp as _p
 from app.models.base import utcnow
@@ -121,8 +121,11 @@ def deal_timeline(session: Session, company_id: int, before: datetime | None, li
                          None, owner) for at, title, stage, amount, owner in rows]
 
 
+STAGE_WORDS = {"proposal": N_("proposal"), "negotiation": N_("negotiation"), "won": N_("won"), "lost": N_("lost")}
+
+
 def stage_label(stage: str) -> str:
-    return {"new": _p("deal stage", "new"), "proposal": _("proposal"), "negotiation": _("negotiation"), "won": _("won"),
-            "lost": _("lost")}.get(stage, stage)
+    """A deal's stage in words ("new" has its own context: a new deal, not a new response)."""
+    return _p("deal stage", "new") if stage == "new" else label(STAGE_WORDS, stage)
 
 

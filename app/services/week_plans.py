@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.i18n import N_, label
 from app.i18n import tr as _
 from app.models.activities import Activity
 from app.models.base import utcnow
@@ -298,6 +299,9 @@ def last_review(session: Session, seller_id: int, week_start: date) -> WeekPlan 
     return get_plan(session, seller_id, week_start - WEEK)
 
 
+ACTION_WORDS = {"call": N_("Call"), "meeting": N_("Meeting"), "proposal": N_("Proposal"),
+              "send_material": N_("Send material"), "follow_up": N_("Follow-up")}
+
+
 def action_label(action: str) -> str:
-    return {"call": _("Call"), "meeting": _("Meeting"), "proposal": _("Proposal"),
-            "send_material": _("Send material"), "follow_up": _("Follow-up")}.get(action, action)
+    return label(ACTION_WORDS, action)
