@@ -313,11 +313,15 @@ def add_link(session: Session, card: Card, user, kind: str, target: str) -> Card
 HISTORY_SHOWN = 50   # a card's panel shows its newest events; the card's page shows them all on request
 
 
-def history(session: Session, card_id: int, limit: int | None = None) -> list[CardEvent]:
-    """A card's events, newest first (at most `limit`): a card moved every day for a year has hundreds."""
+def history(session: Session, card_id: int, whole: bool = False) -> tuple[list[CardEvent], bool]:
+    """A card's events, newest first: the newest HISTORY_SHOWN unless `whole` (a card moved every day for a year
+    has hundreds), and whether older ones were left out (one more row read tells)."""
     stmt = (select(CardEvent).where(CardEvent.card_id == card_id)
             .order_by(CardEvent.at.desc(), CardEvent.id.desc()))
-    return list(session.scalars(stmt.limit(limit) if limit else stmt))
+    if whole:
+        return list(session.scalars(stmt)), False
+    events = list(session.scalars(stmt.limit(HISTORY_SHOWN + 1)))
+    return events[:HISTORY_SHOWN], len(events) > HISTORY_SHOWN
 
 
 # --- reading boards ---------------------------------------------------------------------------------------------------

@@ -157,13 +157,11 @@ def _panel(card: Card, status: int = 200, message: str | None = None, errors: di
     can_manage = permissions.can_manage_board(current_user, card.board)
     if compact is None:
         compact = request.form.get("compact") == "1" or request.args.get("compact") == "1"
-    shown = None if whole_history else service.HISTORY_SHOWN   # one more read tells whether there are older
-    events = service.history(db.session, card.id, shown + 1 if shown else None)
+    events, more_history = service.history(db.session, card.id, whole=whole_history)
     ctx = dict(card=card, board=card.board, today=_today(), locale=reader_locale(), message=message, errors=errors or {},
                can_manage=can_manage, can_work=permissions.can_work_on_card(current_user, card),
                people=service.assignable_people(db.session, card.board) if can_manage else [],
-               priorities=PRIORITIES, link_kinds=LINK_KINDS, events=events[:shown],
-               more_history=shown is not None and len(events) > shown,
+               priorities=PRIORITIES, link_kinds=LINK_KINDS, events=events, more_history=more_history,
                compact=compact)
     return render("workflows/card.html", "workflows/_card_panel.html", **ctx), status
 
