@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from markupsafe import Markup, escape
 from rapidfuzz.distance import Levenshtein
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import bindparam, delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from app.models.activities import Activity
@@ -203,6 +203,12 @@ def reindex_all(session: Session, batch: int = 20000) -> None:
 
 # ---------------------------------------------------------------- searching
 
+@lru_cache(maxsize=512)
+def _sql(statement: str):
+    """A query's SQL as a text construct built once (its bind parameters parsed and its cache key computed
+    once): the search box sends the same few shapes of statement thousands of times."""
+    return text(statement)
+
 @dataclass
 class Hit:
     """A found company or contact, the field that matched, its rank class and the words to highlight."""
@@ -233,10 +239,6 @@ def _identifier_keys(q: str, default_region: str) -> list[str] | None:
     return None
 
 
-def _prefix(col, prefix: str):
-    return (col >= prefix) & (col < prefix + MAX_CHAR)
-
-
 def search(session: Session, q: str, default_region: str = "RU", limit: int = 20,
            kinds: tuple[str, ...] = KINDS) -> list[Hit]:
     """The best `limit` companies and contacts for what was typed, best first."""
@@ -258,15 +260,22 @@ def find(session: Session, q: str, default_region: str = "RU", limit: int = 20,
     return _find_words_sqlite(session, terms, limit, kinds)
 
 
+@lru_cache(maxsize=8)
+def _identifier_statement(alternatives: int):
+    """The key lookup for this many alternative prefixes (one to three), built once: Core columns, so the ORM
+    adds nothing to a query answered in microseconds."""
+    t = SearchToken.__table__.c
+    cond = or_(*((t.token >= bindparam(f"lo{i}")) & (t.token < bindparam(f"hi{i}")) for i in range(alternatives)))
+    return select(t.kind, t.entity_id, t.field).where(cond).limit(bindparam("lim"))
+
+
 def _find_identifiers(session, keys, limit, kinds):
-    cond = None
-    for a in keys:
-        c = _prefix(SearchToken.token, a)
-        cond = c if cond is None else (cond | c)
+    params = {"lim": limit * 10}
+    for i, a in enumerate(keys):
+        params.update({f"lo{i}": a, f"hi{i}": a + MAX_CHAR})
     found: dict[tuple[str, int], set] = {}
     # kinds filtered here, not in SQL: a `kind IN` there can lead the planner to the (kind, entity_id) index
-    for kind, eid, fld in session.execute(select(SearchToken.kind, SearchToken.entity_id, SearchToken.field)
-                                          .where(cond).limit(limit * 10)):
+    for kind, eid, fld in session.execute(_identifier_statement(len(keys)), params):
         if kind in kinds:
             found.setdefault((kind, eid), set()).add(fld)
     ordered = sorted(found, key=lambda k: (KINDS.index(k[0]), k[1]))[:limit]
@@ -305,7 +314,7 @@ def _find_words_sqlite(session, terms, limit, kinds):
     common = False
     if long_terms:
         params["m"] = " ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
-        common = session.execute(text("SELECT count(*) FROM (SELECT rowid FROM search_fts WHERE search_fts MATCH :m "
+        common = session.execute(_sql("SELECT count(*) FROM (SELECT rowid FROM search_fts WHERE search_fts MATCH :m "
                                       "LIMIT :cap)"), {"m": params["m"], "cap": COMMON + 1}).scalar() > COMMON
     if long_terms and common:
         # A word in thousands of records (a city, a common surname): ranking every match costs time in
@@ -319,7 +328,7 @@ def _find_words_sqlite(session, terms, limit, kinds):
                f"ON d.id = f.rowid WHERE {where} UNION SELECT * FROM ("
                f"SELECT d.kind, d.entity_id, {EXACT_NAME} AS r, d.active_at, d.id FROM search_documents d "
                f"WHERE {where} AND d.name = :rq LIMIT :lim)) ORDER BY r, active_at DESC, id LIMIT :lim")
-        rows = session.execute(text(sql), params).all()
+        rows = session.execute(_sql(sql), params).all()
     else:
         if long_terms:
             source = "search_fts JOIN search_documents d ON d.id = search_fts.rowid"
@@ -330,7 +339,7 @@ def _find_words_sqlite(session, terms, limit, kinds):
             source = "search_documents d"
             conds.append("d.name >= :lo AND d.name < :hi")
             order = "d.name, d.id"
-        rows = session.execute(text(f"SELECT d.kind, d.entity_id, {rank} AS r FROM {source} "
+        rows = session.execute(_sql(f"SELECT d.kind, d.entity_id, {rank} AS r FROM {source} "
                                     f"WHERE {' AND '.join(conds)} ORDER BY {order} LIMIT :lim"), params).all()
     out = [(k, e, r, list(terms), set()) for k, e, r in rows]
     if len(out) < limit and long_terms and not common and max(len(t) for t in terms) >= TYPO_MIN_LEN:
@@ -345,7 +354,7 @@ def _typos_sqlite(session, terms, limit, kinds, seen):
     half = len(word) // 2
     rows = {}
     for piece in (word[:half], word[half:]):
-        for row in session.execute(text("SELECT d.kind, d.entity_id, d.body, d.active_at FROM search_fts "
+        for row in session.execute(_sql("SELECT d.kind, d.entity_id, d.body, d.active_at FROM search_fts "
                                         "JOIN search_documents d ON d.id = search_fts.rowid "
                                         "WHERE search_fts MATCH :m LIMIT :lim"),
                                    {"m": '"' + piece.replace('"', '""') + '"', "lim": TYPO_CANDIDATES}):
@@ -392,7 +401,7 @@ def _find_words_postgres(session, terms, limit, kinds):
     if max(len(t) for t in terms) < 3:  # too short for trigrams: the start of a name, through its index
         params.update(lo=terms[0], hi=terms[0] + MAX_CHAR)
         rank = _rank_sql(terms, params)
-        rows = session.execute(text(f"SELECT d.kind, d.entity_id, {rank} AS r FROM search_documents d "
+        rows = session.execute(_sql(f"SELECT d.kind, d.entity_id, {rank} AS r FROM search_documents d "
                                     f"WHERE {kinds_sql} AND d.name >= :lo AND d.name < :hi "
                                     "ORDER BY r, d.active_at DESC NULLS LAST, d.id LIMIT :lim"), params).all()
         return [(k, e, r, list(terms), set()) for k, e, r in rows]
@@ -415,7 +424,9 @@ def _find_words_postgres(session, terms, limit, kinds):
     #   yields, since reading them in id order would walk past every contact, whose documents hold no city;
     # - otherwise every match, and the word forms in a branch of their own: with an OR, every row the trigram
     #   index proposes would be re-checked against both, parsing its body into a tsvector (4-5x the LIKE alone).
-    rows = session.execute(text(
+    #   That branch is capped too: a word form in thousands of records otherwise gets a plan in parallel workers,
+    #   which PostgreSQL starts (about 5 ms) even when the branch is skipped.
+    rows = session.execute(_sql(
         f"WITH m AS MATERIALIZED (SELECT d.kind, d.entity_id, {rank} AS r, d.active_at, d.id "
         f"FROM search_documents d WHERE {kinds_sql} AND {' AND '.join(likes)} LIMIT :cap), "
         "c AS (SELECT count(*) > :common AS common FROM m) "
@@ -425,14 +436,14 @@ def _find_words_postgres(session, terms, limit, kinds):
         f"UNION (SELECT d.kind, d.entity_id, {EXACT_NAME} AS r, d.active_at, d.id FROM search_documents d "
         f"WHERE (SELECT common FROM c) AND {kinds_sql} AND d.name = :rq LIMIT :lim) "
         f"UNION (SELECT d.kind, d.entity_id, {rank} AS r, d.active_at, d.id FROM search_documents d "
-        f"WHERE NOT (SELECT common FROM c) AND {kinds_sql} AND {tsv})) u "
+        f"WHERE NOT (SELECT common FROM c) AND {kinds_sql} AND {tsv} LIMIT :cap)) u "
         "ORDER BY r, active_at DESC NULLS LAST, id LIMIT :lim"), params).all()
     common = bool(rows) and bool(rows[0][3])
     out = [(k, e, r, list(terms), set()) for k, e, r, _common in rows]
     if len(out) < limit and not common and max(len(t) for t in terms) >= 4:
         seen = {(k, e) for k, e, *_ in out}
         params["lim2"] = limit - len(out) + len(seen)
-        typo_rows = session.execute(text(
+        typo_rows = session.execute(_sql(
             "SELECT d.kind, d.entity_id, d.body FROM search_documents d "
             f"WHERE {kinds_sql} AND :q <% d.body "
             "ORDER BY word_similarity(:q, d.body) DESC, d.active_at DESC NULLS LAST, d.id LIMIT :lim2"), params).all()
@@ -460,21 +471,31 @@ def _display(legal_form, legal_name) -> str:
     return f"{legal_form} {legal_name}" if legal_form else legal_name
 
 
+@lru_cache(maxsize=1)
+def _hydrate_statements():
+    """The two statements that load found records, built once: Core columns and an expanding list of ids."""
+    c, k = Company.__table__.c, Contact.__table__.c
+    owner = Company.__table__.alias("owner")
+    companies = (select(c.id, c.legal_form, c.legal_name, c.inn, c.city)
+                 .where(c.id.in_(bindparam("ids", expanding=True)), c.deleted_at.is_(None)))
+    contacts = (select(k.id, k.name, k.position, k.company_id, owner.c.legal_form, owner.c.legal_name)
+                .select_from(Contact.__table__.outerjoin(owner, owner.c.id == k.company_id))
+                .where(k.id.in_(bindparam("ids", expanding=True)), k.deleted_at.is_(None)))
+    return companies, contacts
+
+
 def hydrate(session: Session, found, limit: int = 20) -> list[Hit]:
     """Load the found records in a fixed number of queries: one for companies, one for contacts (with
     their company's name), whatever the number of hits."""
     found = found[:limit]
     company_ids = [e for k, e, *_ in found if k == "company"]
     contact_ids = [e for k, e, *_ in found if k == "contact"]
-    companies = {r.id: Found(r.id, _display(r.legal_form, r.legal_name), r.inn, r.city) for r in session.execute(
-        select(Company.id, Company.legal_form, Company.legal_name, Company.inn, Company.city)
-        .where(Company.id.in_(company_ids), Company.deleted_at.is_(None)))} if company_ids else {}
-    contacts = {r.id: Found(r.id, r.name, position=r.position, company_id=r.company_id,
-                            company_name=_display(r.legal_form, r.legal_name) if r.legal_name else None)
-                for r in session.execute(
-        select(Contact.id, Contact.name, Contact.position, Contact.company_id, Company.legal_form, Company.legal_name)
-        .outerjoin(Company, Company.id == Contact.company_id)
-        .where(Contact.id.in_(contact_ids), Contact.deleted_at.is_(None)))} if contact_ids else {}
+    company_sql, contact_sql = _hydrate_statements()
+    companies = {r[0]: Found(r[0], _display(r[1], r[2]), r[3], r[4])
+                 for r in session.execute(company_sql, {"ids": company_ids})} if company_ids else {}
+    contacts = {r[0]: Found(r[0], r[1], position=r[2], company_id=r[3],
+                            company_name=_display(r[4], r[5]) if r[5] else None)
+                for r in session.execute(contact_sql, {"ids": contact_ids})} if contact_ids else {}
     hits = []
     for kind, eid, rank, marks, fields in found:
         if kind == "company" and eid in companies:
@@ -492,10 +513,10 @@ def hydrate(session: Session, found, limit: int = 20) -> list[Hit]:
 
 def _word_field(marks, name, other, other_field) -> str:
     """The field a word hit matched: the name when it holds every marked word, else the other field."""
-    folded = fold_name(name)
+    folded = fold_case(name)  # a mark is a folded word, so it lies in the case fold wherever in the name fold
     if all(m in folded for m in marks):
         return "name"
-    return other_field if other and any(m in fold_name(other) for m in marks) else "name"
+    return other_field if other and any(m in fold_case(other) for m in marks) else "name"
 
 
 def _main_field(fields: set[str]) -> str:
@@ -556,6 +577,15 @@ def _mark_tail(formatted: str, count: int) -> Markup:
     return escape(formatted[:start]) + Markup("<mark>") + escape(formatted[start:]) + Markup("</mark>")
 
 
+@lru_cache(maxsize=4)
+def _points_statement(kind_field: str, owner_kind: str):
+    """The phones or the emails of the listed companies (their own, not their contacts') or contacts, built once."""
+    t = (Phone if kind_field == "phone" else Email).__table__.c
+    ids = bindparam("ids", expanding=True)
+    cond = (t.company_id.in_(ids) & t.contact_id.is_(None)) if owner_kind == "company" else t.contact_id.in_(ids)
+    return select(t.company_id, t.contact_id, t.e164 if kind_field == "phone" else t.address).where(cond).order_by(t.id)
+
+
 def describe_hits(session: Session, hits: list, q: str, region: str) -> list[ShownHit]:
     """The phone, email, INN or city each hit matched, highlighted; the phones and the emails of the hits
     in at most two queries each (companies', contacts'), whatever the number of hits."""
@@ -564,19 +594,17 @@ def describe_hits(session: Session, hits: list, q: str, region: str) -> list[Sho
     ql = q.strip().lower()
     phones: dict[tuple[str, int], list[str]] = {}
     emails: dict[tuple[str, int], list[str]] = {}
-    for kind_field, store, model, col in (("phone", phones, Phone, Phone.e164), ("email", emails, Email, Email.address)):
+    for kind_field, store in (("phone", phones), ("email", emails)):
         owners = [h for h in hits if h.field == kind_field]
         if not owners:
             continue
-        company_ids = [h.entity_id for h in owners if h.kind == "company"]
-        contact_ids = [h.entity_id for h in owners if h.kind == "contact"]
         # one query per owner kind, each on its own index (an OR across the two columns would scan the table)
-        for cond in ((model.company_id.in_(company_ids) & model.contact_id.is_(None)) if company_ids else None,
-                     model.contact_id.in_(contact_ids) if contact_ids else None):
-            if cond is None:
+        for owner_kind in KINDS:
+            ids = [h.entity_id for h in owners if h.kind == owner_kind]
+            if not ids:
                 continue
-            for company_id, contact_id, value in session.execute(select(model.company_id, model.contact_id, col)
-                                                                 .where(cond).order_by(model.id)):
+            for company_id, contact_id, value in session.execute(_points_statement(kind_field, owner_kind),
+                                                                 {"ids": ids}):
                 key = ("contact", contact_id) if contact_id else ("company", company_id)
                 store.setdefault(key, []).append(value)
     shown = []
