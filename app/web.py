@@ -45,6 +45,16 @@ def install_converters(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
 
 
+def links(endpoint: str, arg: str):
+    """Links to one endpoint for the many rows of a list: url_for once, with a sentinel id, then each row's
+    link by joining strings (url_for costs about 10 us a call, and a list or the search box draws one a row)."""
+    sentinel = "918273645"
+    head, found, tail = url_for(endpoint, **{arg: int(sentinel)}).rpartition(sentinel)
+    if not found:   # a rule that does not show the id as it is: the plain way, row by row
+        return lambda value: url_for(endpoint, **{arg: value})
+    return lambda value: f"{head}{int(value)}{tail}"
+
+
 def upload_limit(config_key: str):
     """Let this upload view take a body up to app.config[config_key] instead of MAX_CONTENT_LENGTH."""
 
@@ -115,6 +125,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     app.before_request_funcs.setdefault(None, []).insert(0, _body_limit)
+    app.jinja_env.globals["links"] = links
 
     @app.before_request
     def require_login():
