@@ -11,8 +11,16 @@ from contextvars import ContextVar
 from pathlib import Path
 
 from flask import Flask, current_app, has_app_context, has_request_context, request, session
-from flask_babel import (force_locale, format_currency, format_date, format_datetime, format_decimal, format_percent,
-                         get_locale)
+from flask_babel import (
+    force_locale,
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    get_locale,
+)
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 from app.extensions import babel
@@ -186,6 +194,17 @@ def tr(message: str, **params) -> str:
 def trp(context: str, message: str) -> str:
     """pgettext under the same rule as tr(): one English word that needs two Russian ones."""
     return _catalogue().upgettext(context, message) if has_app_context() else message
+
+
+def lazy_gettext(message: str, **params) -> LazyString:
+    """A msgid translated each time it is shown (a form's label, a menu entry), through the kept catalogue as
+    tr() is: Flask-Babel's own looks the reader's catalogue up again for every string, and a form shows dozens."""
+    return LazyString(tr, message, **params)
+
+
+def lazy_pgettext(context: str, message: str) -> LazyString:
+    """lazy_gettext with a context, as trp()."""
+    return LazyString(trp, context, message)
 
 
 def label(labels: dict[str, str], key: str | None, default: str | None = None) -> str | None:

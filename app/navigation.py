@@ -6,7 +6,7 @@ rather than a section). Templates render them through one partial each: `_subnav
 """
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from app.i18n import lazy_gettext as _l
 
 NAV = [
     ("main.home", _l("Home"), None),

@@ -91,6 +91,21 @@ def test_the_kept_catalogue_follows_a_speaking_block_in_templates_tr_and_label_t
         assert page.render() == "Sign in" and label(table, "inn") == "INN"
 
 
+def test_a_lazy_label_is_translated_when_shown_in_the_language_then_spoken(app):
+    """A form label made at import time (`_l`) reads the kept catalogue when it is shown: the reader's language,
+    a speaking() block's inside it, and the plain msgid where there is no app at all."""
+    from app.i18n import lazy_gettext, lazy_pgettext, speaking
+
+    name, named = lazy_gettext("Sign in"), lazy_pgettext("named thing", "Name")
+    assert str(name) == "Sign in"
+    with app.test_request_context("/", headers={"Accept-Language": "ru"}):
+        assert str(name) == "Войти" and str(named) == "Название"
+        assert app.jinja_env.from_string("{{ label }}").render(label=name) == "Войти"
+        with speaking("en"):
+            assert str(name) == "Sign in" and str(named) == "Name"
+        assert f"{name}!" == "Войти!"
+
+
 def test_a_job_writes_its_result_in_the_language_of_the_person_who_started_it(app, auth, make_user):
     from sqlalchemy import select
 

@@ -1,11 +1,11 @@
 """Forms for managing people and reference lists."""
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.forms import options
+from app.i18n import lazy_gettext as _l
 
 ROLE_CHOICES = options([("staff", _l("Staff")), ("head", _l("Head of unit")), ("admin", _l("Administrator"))])
 

@@ -1,8 +1,9 @@
 """The restore confirmation: a typed word, so a restore is never one stray click."""
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import ValidationError
+
+from app.i18n import lazy_gettext as _l
 
 CONFIRM_WORD = "RESTORE"
 

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models.jobs import JobRecord
 from app.models.org import User
 from app.services import backups

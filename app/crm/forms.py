@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext, to_utc
+from flask_babel import to_utc
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -20,6 +19,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.forms import AmountField, BoundedDateField, BoundedDateTimeLocalField, IdField
 from app.forms import options  # noqa: F401  (routes import it from here too)
+from app.i18n import lazy_gettext as _l
+from app.i18n import lazy_pgettext
 from app.models.activities import ACTIVITY_KINDS
 from app.models.companies import LEGAL_FORMS
 from app.models.contact_points import ADDRESS_KINDS

@@ -1,10 +1,10 @@
 """Forms of the data-quality area."""
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
 from app.forms import AmountField
+from app.i18n import lazy_gettext as _l
 from app.services.numbers import Precision
 
 THRESHOLD = Precision(5, 2)  # a score 0-100 with two decimals

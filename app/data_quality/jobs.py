@@ -4,10 +4,10 @@ Result addresses are built by the view that enqueues (a worker has no request to
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models.jobs import JobRecord
 from app.services.jobs import continuation, job_entry, report_progress
 

@@ -1,13 +1,13 @@
 """Duplicate review, merge and undo, the live check while typing, and the thresholds (thin views)."""
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from app.data_quality import bp
 from app.data_quality.forms import SettingsForm
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.services import duplicates, matching, numbers
 from app.services import merges as merge_service
 from app.services.permissions import can_manage_data, is_admin, require

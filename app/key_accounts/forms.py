@@ -1,5 +1,4 @@
 """Forms of account management: key-account assignment, client requests, org board units."""
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -13,6 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.forms import BoundedDateField, BoundedDateTimeLocalField, IdField, id_choice
+from app.i18n import lazy_gettext as _l
 
 NONE = 0  # the "nobody" / "none" choice of an optional select
 

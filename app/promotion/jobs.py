@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.services import address_lists
 from app.services.jobs import job_entry, report_progress
 from app.services.links import path_for

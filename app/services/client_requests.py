@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.utils import secure_filename
 
+from app.i18n import lazy_gettext as _l
 from app.i18n import localized, reader_locale
 from app.i18n import tr as _
 from app.models.base import utcnow

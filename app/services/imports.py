@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.i18n import N_, tr
+from app.i18n import lazy_gettext as _l
 from app.models.companies import Company
 from app.models.contact_points import Address, Email, Phone
 from app.models.contacts import Contact

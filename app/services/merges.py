@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Table, and_, func, select
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.i18n import tr
 from app.models.audit import AuditEntry
 from app.models.base import utcnow

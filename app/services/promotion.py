@@ -4,10 +4,10 @@ from __future__ import annotations
 import os
 
 from flask import current_app, has_app_context
-from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 
 from app.i18n import N_  # noqa: F401  (the promotion modules mark their messages with it)
+from app.i18n import lazy_gettext as _l
+from app.i18n import lazy_pgettext
 from app.services.errors import RuleError
 
 DEFAULT_CHANNELS = [

@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from flask_babel import lazy_gettext as _l
-
+from app.i18n import lazy_gettext as _l
 from app.i18n import tr
 from app.services.errors import RuleError
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.services.jobs import job_entry, report_progress
 
 
