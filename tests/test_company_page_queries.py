@@ -63,3 +63,47 @@ def test_the_company_page_asks_as_many_questions_for_twelve_contacts_as_for_two(
     assert "Вопрос 1-2" in small_page and "Вопрос 9-10" in large_page and "Контакт" in large_page
     assert large_page.count("+7 495 010") == 10  # every contact's phone is shown
     assert large == small, f"{small} statements for 2 contacts and requests, {large} for 12"
+
+
+def test_the_page_loads_each_collection_as_its_relationship_would_and_nothing_more_on_access(app):
+    """The company's own phones, its current contacts (by name) with theirs, its emails and addresses; a removed
+    contact and its phone stay out; reading them afterwards asks the database nothing."""
+    from datetime import datetime, timezone
+
+    from app.models.companies import Company
+    from app.models.contact_points import Address, Email
+    from app.services.companies import get_company
+
+    with app.app_context():
+        company = Company(legal_name="Альфа Строй")
+        db.session.add(company)
+        db.session.flush()
+        boris, anna, gone = (Contact(name=n, company_id=company.id) for n in ("Борис", "Анна", "Ушедший"))
+        db.session.add_all([boris, anna, gone])
+        db.session.flush()
+        gone.deleted_at = datetime.now(timezone.utc)
+        db.session.add_all([Phone(e164="+74950000001", company_id=company.id),
+                            Phone(e164="+74950000002", company_id=company.id, contact_id=anna.id),
+                            Phone(e164="+74950000003", company_id=company.id, contact_id=gone.id),
+                            Phone(e164="+74950000004", company_id=None, contact_id=boris.id),
+                            Email(address="info@alfa.ru", company_id=company.id),
+                            Email(address="anna@alfa.ru", company_id=company.id, contact_id=anna.id),
+                            Address(company_id=company.id, kind="legal", city="Москва", street="Тверская, 1")])
+        db.session.commit()
+        cid = company.id
+        db.session.expunge_all()
+        loaded = get_company(db.session, cid, page=True)
+        seen: list[str] = []
+
+        def grab(conn, cursor, statement, *rest):
+            seen.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", grab)
+        try:
+            shown = ([p.e164 for p in loaded.phones], [(c.name, [p.e164 for p in c.phones]) for c in loaded.contacts],
+                     [e.address for e in loaded.emails], [a.city for a in loaded.addresses])
+        finally:
+            event.remove(db.engine, "before_cursor_execute", grab)
+    assert shown == (["+74950000001"], [("Анна", ["+74950000002"]), ("Борис", ["+74950000004"])], ["info@alfa.ru"],
+                     ["Москва"])
+    assert seen == []

@@ -102,26 +102,55 @@ def get_company(session: Session, company_id: int, include_deleted: bool = False
     """A company by id (LookupError when there is none, or it is deleted); `page` loads what its page shows
     beside it (contacts with their phones, its own contact points), a query each rather than one per contact."""
     if page:
-        company = session.execute(_page_statement(), {"company_id": company_id}).scalar_one_or_none()
+        statements = _page_statements()
+        company = session.execute(statements["company"], {"company_id": company_id}).scalar_one_or_none()
     else:
         company = session.get(Company, company_id)
     if company is None or (company.deleted_at is not None and not include_deleted):
         raise LookupError(company_id)
+    if page:
+        _load_page_collections(session, company, statements)
     return company
 
 
 @lru_cache(maxsize=1)
-def _page_statement():
-    """The company with what its page shows, a query per collection rather than one per contact; built once
-    (with its cache key), as the page is opened all day."""
-    from sqlalchemy import bindparam
-    from sqlalchemy.orm import selectinload
+def _page_statements() -> dict:
+    """The company and each collection its page shows as one plain query, built once (their cache keys too):
+    the ORM's selectin loader builds and keys its own query on every load, about 0.8 ms of CPU each."""
+    from sqlalchemy import and_, bindparam, or_
 
+    from app.models.contact_points import Address, Email, Phone
     from app.models.contacts import Contact
 
-    return select(Company).where(Company.id == bindparam("company_id")).options(
-        selectinload(Company.contacts).selectinload(Contact.phones), selectinload(Company.phones),
-        selectinload(Company.emails), selectinload(Company.addresses))
+    company_id = bindparam("company_id")
+    return {
+        "company": select(Company).where(Company.id == company_id),
+        "contacts": select(Contact).where(Contact.company_id == company_id, Contact.deleted_at.is_(None))
+        .order_by(Contact.name, Contact.id),
+        # the company's own phones and those of its contacts, in one query
+        "phones": select(Phone).where(or_(and_(Phone.company_id == company_id, Phone.contact_id.is_(None)),
+                                          Phone.contact_id.in_(bindparam("contact_ids", expanding=True))))
+        .order_by(Phone.id),
+        "emails": select(Email).where(Email.company_id == company_id, Email.contact_id.is_(None)).order_by(Email.id),
+        "addresses": select(Address).where(Address.company_id == company_id).order_by(Address.id),
+    }
+
+
+def _load_page_collections(session: Session, company: Company, statements: dict) -> None:
+    """Fill the page's collections as the relationships would load them (same rows, same order), in four queries."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    params = {"company_id": company.id}
+    contacts = list(session.scalars(statements["contacts"], params))
+    own, theirs = [], {c.id: [] for c in contacts}
+    for phone in session.scalars(statements["phones"], {**params, "contact_ids": list(theirs)}):
+        (own if phone.contact_id is None else theirs[phone.contact_id]).append(phone)
+    set_committed_value(company, "contacts", contacts)
+    for contact in contacts:
+        set_committed_value(contact, "phones", theirs[contact.id])
+    set_committed_value(company, "phones", own)
+    set_committed_value(company, "emails", list(session.scalars(statements["emails"], params)))
+    set_committed_value(company, "addresses", list(session.scalars(statements["addresses"], params)))
 
 
 def parse_tags(text: str | None) -> list[str]:
