@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.i18n import N_, label
@@ -14,6 +14,7 @@ from app.models.companies import Company
 from app.models.contacts import Contact
 from app.models.deals import Deal
 from app.services.records import future_error, length_errors, raise_errors
+from app.services import timeline
 from app.services.timeline import TimelineItem
 
 
@@ -55,17 +56,22 @@ def log_activity(session: Session, *, author_id: int | None, company_id: int, ki
 
 def activity_timeline(session: Session, company_id: int, before: datetime | None, limit: int, viewer=None) -> list[TimelineItem]:
     """Calls, meetings, emails and notes (the columns shown, not the rows: every company page reads them)."""
+    rows = session.execute(_timeline_query(before is not None), timeline.source_params(company_id, before, limit))
+    return [TimelineItem(at, f"activity {kind}", " · ".join(x for x in (activity_kind_label(kind), subject, contact)
+                                                             if x), outcome, None, author)
+            for at, kind, subject, outcome, contact, author in rows]
+
+
+@timeline.source_query
+def _timeline_query(paged: bool):
     from app.models.org import User
 
     stmt = (select(Activity.occurred_at, Activity.kind, Activity.subject, Activity.outcome, Contact.name, User.name)
             .outerjoin(Contact, Contact.id == Activity.contact_id).outerjoin(User, User.id == Activity.author_id)
-            .where(Activity.company_id == company_id))
-    if before is not None:
-        stmt = stmt.where(Activity.occurred_at < before)
-    rows = session.execute(stmt.order_by(Activity.occurred_at.desc(), Activity.id.desc()).limit(limit))
-    return [TimelineItem(at, f"activity {kind}", " · ".join(x for x in (activity_kind_label(kind), subject, contact)
-                                                             if x), outcome, None, author)
-            for at, kind, subject, outcome, contact, author in rows]
+            .where(Activity.company_id == bindparam("company_id")))
+    if paged:
+        stmt = stmt.where(Activity.occurred_at < bindparam("before"))
+    return stmt.order_by(Activity.occurred_at.desc(), Activity.id.desc()).limit(bindparam("limit"))
 
 
 ACTIVITY_WORDS = {"call": N_("Call"), "meeting": N_("Meeting")}

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import bindparam, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.utils import secure_filename
 
@@ -27,7 +27,7 @@ from app.models.companies import Company
 from app.models.contacts import Contact
 from app.models.key_accounts import KeyAccount
 from app.models.org import Unit, User
-from app.services import notifications, org, permissions
+from app.services import notifications, org, permissions, timeline
 from app.services.errors import required
 from app.services.key_accounts import AccountsError, deputy_of
 from app.services.links import path_for
@@ -490,23 +490,27 @@ def send_reminders(session: Session, today: date) -> dict[str, int]:
 
 # ---------------------------------------------------------------- the company timeline
 
+@timeline.source_query
+def _timeline_query(paged: bool):
+    # columns, not the step entity: its eager unit and author (with the author's unit) would add three joins
+    stmt = (select(RequestStep.request_id, RequestStep.kind, RequestStep.at, ClientRequest.subject, Unit.name_ru,
+                   Unit.name_en, User.name)
+            .join(ClientRequest, ClientRequest.id == RequestStep.request_id)
+            .outerjoin(Unit, Unit.id == RequestStep.unit_id).outerjoin(User, User.id == RequestStep.author_id)
+            .where(ClientRequest.company_id == bindparam("company_id"), RequestStep.kind != "attached"))
+    if paged:
+        stmt = stmt.where(RequestStep.at < bindparam("before"))
+    return stmt.order_by(RequestStep.at.desc(), RequestStep.id.desc()).limit(bindparam("limit"))
+
+
 def timeline_items(session: Session, company_id: int, before: datetime | None, limit: int, viewer=None):
     """Requests and their steps on the company's timeline; the link opens the request for those allowed."""
     from flask import has_request_context, url_for
 
     from app.services.timeline import TimelineItem
 
-    # columns, not the step entity: its eager unit and author (with the author's unit) would add three joins
-    stmt = (select(RequestStep.request_id, RequestStep.kind, RequestStep.at, ClientRequest.subject, Unit.name_ru,
-                   Unit.name_en, User.name)
-            .join(ClientRequest, ClientRequest.id == RequestStep.request_id)
-            .outerjoin(Unit, Unit.id == RequestStep.unit_id).outerjoin(User, User.id == RequestStep.author_id)
-            .where(ClientRequest.company_id == company_id, RequestStep.kind != "attached")
-            .order_by(RequestStep.at.desc(), RequestStep.id.desc()).limit(limit))
-    if before is not None:
-        stmt = stmt.where(RequestStep.at < before)
     items = []
-    rows = session.execute(stmt).all()
+    rows = session.execute(_timeline_query(before is not None), timeline.source_params(company_id, before, limit)).all()
     seen: dict[int, bool] = {}
     if viewer is not None and rows:  # the requests and their routes in two queries, not three per request
         seen = visible_requests(session, viewer, session.scalars(

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.i18n import N_, label, money
@@ -15,7 +15,7 @@ from app.models.contacts import Contact
 from app.models.deals import DEAL_STAGES, Deal, DealLine
 from app.models.org import User
 from app.models.products import Product
-from app.services import numbers, permissions
+from app.services import numbers, permissions, timeline
 from app.services.companies import get_company
 from app.services.errors import RuleError
 from app.services.records import check_version, clean_fields, flush_or_conflict, length_errors, raise_errors
@@ -112,13 +112,18 @@ def save_deal(session: Session, company_id: int, data: dict, lines: list[dict], 
 
 def deal_timeline(session: Session, company_id: int, before: datetime | None, limit: int, viewer=None) -> list[TimelineItem]:
     """Deals as they were opened (their later changes come through the change source); the columns shown."""
-    stmt = (select(Deal.created_at, Deal.title, Deal.stage, Deal.amount, User.name)
-            .outerjoin(User, User.id == Deal.owner_id).where(Deal.company_id == company_id))
-    if before is not None:
-        stmt = stmt.where(Deal.created_at < before)
-    rows = session.execute(stmt.order_by(Deal.created_at.desc(), Deal.id.desc()).limit(limit))
+    rows = session.execute(_timeline_query(before is not None), timeline.source_params(company_id, before, limit))
     return [TimelineItem(at, "deal", _("Deal opened: %(title)s", title=title), f"{stage_label(stage)} · {money(amount)}",
                          None, owner) for at, title, stage, amount, owner in rows]
+
+
+@timeline.source_query
+def _timeline_query(paged: bool):
+    stmt = (select(Deal.created_at, Deal.title, Deal.stage, Deal.amount, User.name)
+            .outerjoin(User, User.id == Deal.owner_id).where(Deal.company_id == bindparam("company_id")))
+    if paged:
+        stmt = stmt.where(Deal.created_at < bindparam("before"))
+    return stmt.order_by(Deal.created_at.desc(), Deal.id.desc()).limit(bindparam("limit"))
 
 
 STAGE_WORDS = {"proposal": N_("proposal"), "negotiation": N_("negotiation"), "won": N_("won"), "lost": N_("lost")}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Table, and_, func, select
+from sqlalchemy import Table, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -22,6 +22,7 @@ from app.models.audit import AuditEntry
 from app.models.base import utcnow
 from app.models.duplicates import DuplicateGroup
 from app.models.merges import Merge, MergedRecord
+from app.services import timeline
 from app.services.contact_points import address_key, email_key, phone_key
 from app.services.errors import RuleError
 
@@ -459,17 +460,22 @@ __all__ = ["MERGE_FIELDS", "MergeError", "default_choices", "merge", "merges_of"
            "related_counts", "survivor_of", "undo"]
 
 
+@timeline.source_query
+def _timeline_query(paged: bool):
+    stmt = select(Merge).where(Merge.kind == "company", Merge.survivor_id == bindparam("company_id"))
+    if paged:
+        stmt = stmt.where(Merge.created_at < bindparam("before"))
+    return stmt.order_by(Merge.created_at.desc()).limit(bindparam("limit"))
+
+
 def timeline_items(session: Session, company_id: int, before, limit: int, viewer=None) -> list:
     """Merges into or out of a company, for its timeline (the undo is one click away from there)."""
     from flask import url_for
 
     from app.services.timeline import TimelineItem
 
-    stmt = select(Merge).where(Merge.kind == "company", Merge.survivor_id == company_id)
-    if before is not None:
-        stmt = stmt.where(Merge.created_at < before)
     items = []
-    for m in session.scalars(stmt.order_by(Merge.created_at.desc()).limit(limit)):
+    for m in session.scalars(_timeline_query(before is not None), timeline.source_params(company_id, before, limit)):
         title = tr("Merged %(ids)s into this company", ids=", ".join(f"#{i}" for i in m.merged_ids))
         if m.undone_at:
             title += " · " + tr("undone")

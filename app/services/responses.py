@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.i18n import N_, tr
@@ -18,7 +18,7 @@ from app.models.contacts import Contact
 from app.models.deals import Deal
 from app.models.org import User
 from app.models.responses import RESPONSE_STATUSES, PublicFormHit, Response
-from app.services import contact_points, tabular
+from app.services import contact_points, tabular, timeline
 from app.services.campaigns import campaign_by_code
 from app.services.contact_points import ContactPointError
 from app.services.promotion import PromotionError, label, setting
@@ -435,21 +435,27 @@ def rate_limited(session: Session, ip: str) -> bool:
 
 # ---------------------------------------------------------------- analysis
 
+@timeline.source_query
+def _timeline_query(paged: bool):
+    # the columns shown, not the rows: every company page reads them
+    stmt = (select(Response.id, Response.received_at, Response.name, Response.email, Response.phone, Response.status,
+                   Campaign.name.label("campaign"), User.name.label("handled_by"))
+            .outerjoin(Campaign, Campaign.id == Response.campaign_id)
+            .outerjoin(User, User.id == Response.handled_by_id)
+            .where(Response.company_id == bindparam("company_id")))
+    if paged:
+        stmt = stmt.where(Response.received_at < bindparam("before"))
+    return stmt.order_by(Response.received_at.desc()).limit(bindparam("limit"))
+
+
 def timeline_items(session: Session, company_id: int, before: datetime | None, limit: int, viewer=None):
     """Responses on the company page: which campaign brought the client, and when."""
     from flask import url_for
 
     from app.services.timeline import TimelineItem
 
-    stmt = (select(Response.id, Response.received_at, Response.name, Response.email, Response.phone, Response.status,
-                   Campaign.name.label("campaign"), User.name.label("handled_by"))
-            .outerjoin(Campaign, Campaign.id == Response.campaign_id)
-            .outerjoin(User, User.id == Response.handled_by_id)
-            .where(Response.company_id == company_id).order_by(Response.received_at.desc()).limit(limit))
-    if before is not None:
-        stmt = stmt.where(Response.received_at < before)
     items = []
-    for r in session.execute(stmt):   # the columns shown, not the rows: every company page reads them
+    for r in session.execute(_timeline_query(before is not None), timeline.source_params(company_id, before, limit)):
         title = _("Response: %(campaign)s", campaign=r.campaign or _("unknown source"))
         items.append(TimelineItem(at=r.received_at, kind="response", title=title,
                                   body=" · ".join(x for x in (r.name, r.email, r.phone, label("response", r.status)) if x),

@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import datetime
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.i18n import tr as _
@@ -23,6 +23,7 @@ from app.models.surveys import (
     SurveyResponse,
     SurveyTarget,
 )
+from app.services import timeline
 from app.services.errors import RuleError
 
 TOKEN_SALT = "survey-invite"
@@ -194,14 +195,19 @@ def answered_since(session: Session, since: datetime) -> int:
     return session.scalar(select(func.count(SurveyResponse.id)).where(SurveyResponse.created_at >= since)) or 0
 
 
+@timeline.source_query
+def _timeline_query(paged: bool):
+    stmt = (select(SurveyResponse.created_at, Survey.title).join(Survey, Survey.id == SurveyResponse.survey_id)
+            .where(SurveyResponse.company_id == bindparam("company_id")))
+    if paged:
+        stmt = stmt.where(SurveyResponse.created_at < bindparam("before"))
+    return stmt.order_by(SurveyResponse.created_at.desc()).limit(bindparam("limit"))
+
+
 def timeline_items(session: Session, company_id: int, before: datetime | None, limit: int, viewer=None) -> list:
     """The company timeline's survey entries: when the client answered which survey."""
     from app.services.timeline import TimelineItem
 
-    stmt = (select(SurveyResponse.created_at, Survey.title).join(Survey, Survey.id == SurveyResponse.survey_id)
-            .where(SurveyResponse.company_id == company_id))
-    if before is not None:
-        stmt = stmt.where(SurveyResponse.created_at < before)
-    rows = session.execute(stmt.order_by(SurveyResponse.created_at.desc()).limit(limit)).all()
+    rows = session.execute(_timeline_query(before is not None), timeline.source_params(company_id, before, limit)).all()
     return [TimelineItem(at=at, kind="survey", title=_("Answered the survey “%(title)s”", title=title))
             for at, title in rows]

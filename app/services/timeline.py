@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from typing import Callable
 
@@ -25,6 +26,18 @@ class TimelineItem:
 
 SourceFn = Callable[..., list[TimelineItem]]
 SOURCES: list[str] = []  # dotted paths of source functions, imported lazily
+
+
+def source_query(build: Callable[[bool], object]) -> Callable[[bool], object]:
+    """A source's query built once per shape, paged (`before` given) or not, with its cache key: every company
+    page reads every source. `build(paged)` leaves :company_id, :limit and, paged, :before as bound parameters."""
+    return lru_cache(maxsize=2)(build)
+
+
+def source_params(company_id: int, before: datetime | None, limit: int) -> dict:
+    """The bound parameters of a source's query (`before` is left out of an unpaged one)."""
+    return {"company_id": company_id, "limit": limit} if before is None else \
+        {"company_id": company_id, "limit": limit, "before": before}
 
 
 def register(path: str) -> None:
