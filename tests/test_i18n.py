@@ -137,3 +137,25 @@ def test_a_periodic_job_nobody_started_writes_in_the_default_language(app):
             assert done.result_text == "Удалено брошенных загрузок: 0"
     finally:
         app.config["BABEL_DEFAULT_LOCALE"] = default
+
+
+def test_the_date_filter_gives_flask_babels_text_on_the_readers_calendar(app):
+    """A moment late in the UTC evening is the next day in Moscow; a naive one is read as UTC; a date stays itself;
+    in both languages and formats the text is what Flask-Babel's format_date gives."""
+    from datetime import date, datetime, timezone
+
+    from flask_babel import format_date
+
+    from app.i18n import format_day, speaking
+
+    page = app.jinja_env.from_string("{{ d|date }} / {{ d|date('short') }}")
+    moments = (datetime(2026, 12, 31, 22, 30, tzinfo=timezone.utc), datetime(2026, 3, 1, 21, 5), date(2026, 2, 28))
+    with app.test_request_context("/", headers={"Accept-Language": "ru"}):
+        assert format_day(moments[0]) == "1 янв. 2027\u202fг." and format_day(moments[1], "short") == "02.03.2026"
+        for lang in ("ru", "en"):
+            with speaking(lang):
+                for d in moments:
+                    for fmt in ("medium", "short", "long"):
+                        assert format_day(d, fmt) == format_date(d, fmt)
+                    assert page.render(d=d) == f"{format_date(d, 'medium')} / {format_date(d, 'short')}"
+        assert app.jinja_env.from_string("{{ none|date }}").render(none=None) == "—"

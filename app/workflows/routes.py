@@ -57,7 +57,8 @@ def start(key: str):
 
 def _board_context(board: Board, **extra) -> dict:
     """What the board partial needs, with per-card texts (column titles, due dates) prepared once."""
-    from flask_babel import format_date
+    from app.i18n import format_day
+    from app.web import links
 
     columns = service.board_columns(db.session, board)
     locale = reader_locale()
@@ -65,8 +66,8 @@ def _board_context(board: Board, **extra) -> dict:
     return dict(board=board, definition=registry.workflow(board.workflow_key), columns=columns, today=_today(),
                 locale=locale, can_manage=permissions.can_manage_board(current_user, board), me=current_user.id,
                 column_titles={view.column.id: view.column.title(locale) for view in columns},
-                due_labels={d: format_date(d, "short") for d in due_dates},
-                card_url_prefix=url_for("workflows.card", card_id=0)[:-1], **extra)
+                due_labels={d: format_day(d, "short") for d in due_dates},
+                card_url=links("workflows.card", "card_id"), **extra)
 
 
 @bp.route("/boards/<int:board_id>")
