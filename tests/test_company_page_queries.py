@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import event
+from sqlalchemy import event, select
+from sqlalchemy.orm import lazyload
 
 from app.extensions import db
 from app.models.contact_points import Phone
@@ -107,3 +108,55 @@ def test_the_page_loads_each_collection_as_its_relationship_would_and_nothing_mo
     assert shown == (["+74950000001"], [("Анна", ["+74950000002"]), ("Борис", ["+74950000004"])], ["info@alfa.ru"],
                      ["Москва"])
     assert seen == []
+
+
+def test_filled_collections_are_what_the_relationships_load_and_a_custom_join_is_refused(app):
+    """fill_collections gives each parent the rows and order its relationship would (a one-to-many by key, a
+    many-to-many through its link table, an empty one for a parent with none), in one query per collection."""
+    import pytest
+
+    from app.models.companies import Company, Tag
+    from app.services.records import fill_collections
+
+    with app.app_context():
+        companies = [Company(legal_name=f"Фирма {i}") for i in range(3)]
+        red, blue = Tag(name="красный"), Tag(name="синий")
+        companies[0].tags = [blue, red]
+        companies[1].tags = [red]
+        db.session.add_all(companies)
+        db.session.flush()
+        people = [Contact(name=f"Контакт {i}", company_id=companies[0].id) for i in range(3)]
+        db.session.add_all(people)
+        db.session.flush()
+        db.session.add_all([Phone(e164=f"+7495000000{i}", company_id=companies[0].id, contact_id=people[i % 2].id)
+                            for i in range(5)])
+        db.session.commit()
+        ids = [c.id for c in companies]
+        contact_ids = [p.id for p in people]
+        db.session.expunge_all()
+        wanted_tags = {c.id: [t.name for t in c.tags]
+                       for c in db.session.scalars(select(Company).where(Company.id.in_(ids)))}
+        wanted_phones = {k.id: [p.e164 for p in k.phones]
+                         for k in db.session.scalars(select(Contact).where(Contact.id.in_(contact_ids)))}
+        db.session.expunge_all()
+        parents = list(db.session.scalars(select(Company).where(Company.id.in_(ids)).options(lazyload(Company.tags))))
+        contacts = list(db.session.scalars(select(Contact).where(Contact.id.in_(contact_ids))))
+        seen: list[str] = []
+
+        def grab(conn, cursor, statement, *rest):
+            seen.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", grab)
+        try:
+            fill_collections(db.session, parents, Company.tags)
+            fill_collections(db.session, contacts, Contact.phones)
+            got_tags = {c.id: [t.name for t in c.tags] for c in parents}
+            got_phones = {k.id: [p.e164 for p in k.phones] for k in contacts}
+        finally:
+            event.remove(db.engine, "before_cursor_execute", grab)
+        assert len(seen) == 2
+        assert got_tags == wanted_tags
+        assert sorted(map(sorted, got_tags.values())) == [[], ["красный"], ["красный", "синий"]]
+        assert got_phones == wanted_phones and [len(v) for v in got_phones.values()] == [3, 2, 0]
+        with pytest.raises(ValueError):
+            fill_collections(db.session, parents, Company.phones)   # its own join: only contact_id IS NULL

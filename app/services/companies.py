@@ -17,6 +17,7 @@ from app.services.records import (
     ListPage,
     check_version,
     clean_fields,
+    fill_collections,
     flush_or_conflict,
     length_errors,
     list_page,
@@ -24,6 +25,7 @@ from app.services.records import (
     prefix_match,
     raise_errors,
     refuse_clashes,
+    rows_by_ids,
 )
 
 COMPANY_FIELDS = ("legal_name", "legal_form", "inn", "country", "client_type_id", "industry", "region", "city",
@@ -118,13 +120,14 @@ def _page_statements() -> dict:
     """The company and each collection its page shows as one plain query, built once (their cache keys too):
     the ORM's selectin loader builds and keys its own query on every load, about 0.8 ms of CPU each."""
     from sqlalchemy import and_, bindparam, or_
+    from sqlalchemy.orm import lazyload
 
-    from app.models.contact_points import Address, Email, Phone
+    from app.models.contact_points import Email, Phone
     from app.models.contacts import Contact
 
     company_id = bindparam("company_id")
     return {
-        "company": select(Company).where(Company.id == company_id),
+        "company": select(Company).where(Company.id == company_id).options(lazyload(Company.tags)),
         "contacts": select(Contact).where(Contact.company_id == company_id, Contact.deleted_at.is_(None))
         .order_by(Contact.name, Contact.id),
         # the company's own phones and those of its contacts, in one query
@@ -132,12 +135,11 @@ def _page_statements() -> dict:
                                           Phone.contact_id.in_(bindparam("contact_ids", expanding=True))))
         .order_by(Phone.id),
         "emails": select(Email).where(Email.company_id == company_id, Email.contact_id.is_(None)).order_by(Email.id),
-        "addresses": select(Address).where(Address.company_id == company_id).order_by(Address.id),
     }
 
 
 def _load_page_collections(session: Session, company: Company, statements: dict) -> None:
-    """Fill the page's collections as the relationships would load them (same rows, same order), in four queries."""
+    """Fill the page's collections as the relationships would load them (same rows, same order), in five queries."""
     from sqlalchemy.orm.attributes import set_committed_value
 
     params = {"company_id": company.id}
@@ -150,7 +152,7 @@ def _load_page_collections(session: Session, company: Company, statements: dict)
         set_committed_value(contact, "phones", theirs[contact.id])
     set_committed_value(company, "phones", own)
     set_committed_value(company, "emails", list(session.scalars(statements["emails"], params)))
-    set_committed_value(company, "addresses", list(session.scalars(statements["addresses"], params)))
+    fill_collections(session, [company], Company.tags, Company.addresses)
 
 
 def parse_tags(text: str | None) -> list[str]:
@@ -237,6 +239,15 @@ def company_list(session: Session, filters: dict, sort: str = "name", page: int 
     sort = sort if sort in COMPANY_SORTS else "name"
     index = ("ix_companies_live_manager" if filters.get("manager") and sort == "name" else
              None if filters.get("tag") else COMPANY_SORT_INDEX[sort])   # a tag's few companies come by id
-    return list_page(session, Company, stmt, COMPANY_SORTS[sort], page, per_page, sqlite_index=index)
+    return list_page(session, Company, stmt, COMPANY_SORTS[sort], page, per_page, _list_rows(), sqlite_index=index,
+                     collections=(Company.tags,))
+
+
+@lru_cache(maxsize=1)
+def _list_rows():
+    """The list's rows with their type and manager (joined); their tags are filled after (fill_collections)."""
+    from sqlalchemy.orm import lazyload
+
+    return rows_by_ids(Company, lazyload(Company.tags))
 
 

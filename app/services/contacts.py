@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 from functools import lru_cache
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from app.i18n import tr as _
 from app.models.base import utcnow
@@ -48,15 +48,15 @@ def contact_list(session: Session, filters: dict, sort: str = "name", page: int 
     # search or one company's contacts come by their own index instead
     index = None if filters.get("q") or filters.get("company") else \
         ("ix_contacts_live_created" if sort == "created" else "ix_contacts_live_name")
-    return list_page(session, Contact, stmt, order, page, per_page, _list_rows(), sqlite_index=index)
+    return list_page(session, Contact, stmt, order, page, per_page, _list_rows(), sqlite_index=index,
+                     collections=(Contact.phones, Contact.emails))
 
 
 @lru_cache(maxsize=1)
 def _list_rows():
-    """The list's rows with what it shows: each contact's company name (not the company's own manager and
-    type, which its eager loads would join in), phones and emails."""
-    return rows_by_ids(Contact, joinedload(Contact.company).lazyload("*"), selectinload(Contact.phones),
-                       selectinload(Contact.emails))
+    """The list's rows with each contact's company name (not the company's own manager and type, which its eager
+    loads would join in); their phones and emails are filled after (fill_collections)."""
+    return rows_by_ids(Contact, joinedload(Contact.company).lazyload("*"))
 
 
 SEARCH_CAP = 5000

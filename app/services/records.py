@@ -152,9 +152,10 @@ def _plain_rows(model):
 
 
 def list_page(session: Session, model, stmt, order, page: int, per_page: int, rows=None,
-              sqlite_index: str | None = None) -> ListPage:
+              sqlite_index: str | None = None, collections=()) -> ListPage:
     """Page through ids alone (read from an index: on SQLite the one named, if any), then load just that
-    page's rows with what they show (`rows`: a rows_by_ids statement; the model's own columns without it)."""
+    page's rows with what they show (`rows`: a rows_by_ids statement; the model's own columns without it;
+    `collections`: relationships filled by fill_collections)."""
     page = max(1, page)
     ids_stmt = stmt.with_only_columns(model.id)
     total = session.scalar(select(func.count()).select_from(ids_stmt.limit(COUNT_CAP + 1).subquery()))
@@ -163,7 +164,48 @@ def list_page(session: Session, model, stmt, order, page: int, per_page: int, ro
         page_stmt = page_stmt.with_hint(model.__table__, f"INDEXED BY {sqlite_index}", dialect_name="sqlite")
     ids = list(session.scalars(page_stmt))
     rows = {r.id: r for r in session.scalars(rows if rows is not None else _plain_rows(model), {"ids": ids})} if ids else {}
+    fill_collections(session, list(rows.values()), *collections)
     return ListPage([rows[i] for i in ids], page, per_page, min(total, COUNT_CAP), total > COUNT_CAP)
+
+
+def fill_collections(session: Session, parents: list, *attrs) -> None:
+    """Load a collection (`Contact.phones`, `Company.tags`) of many rows in one query each, as selectinload would
+    (the same rows, in the relationship's order), through a statement built once: the selectin loader builds and
+    keys its own query on every load, about 0.8 ms of CPU each. Parents loaded with that relationship's default
+    eager load should be loaded with lazyload() on it."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    if not parents:
+        return
+    for attr in attrs:
+        stmt, key = _collection_query(attr)
+        groups: dict = {getattr(p, key): [] for p in parents}
+        for child, owner in session.execute(stmt, {"ids": list(groups)}):
+            groups[owner].append(child)
+        for parent in parents:
+            set_committed_value(parent, attr.key, groups[getattr(parent, key)])
+
+
+@lru_cache(maxsize=None)
+def _collection_query(attr):
+    """The statement for fill_collections: the children of the parents' keys `ids` (through the link table of a
+    many-to-many), with the parent key of each; only for plain key joins, which it can restate exactly."""
+    rel = attr.property
+    child = rel.mapper
+    if rel.secondary is None:
+        ((parent_col, owner_col),) = rel.local_remote_pairs
+        stmt = select(child.class_, owner_col)
+        simple = rel.primaryjoin.compare(parent_col == owner_col)
+    else:
+        ((parent_col, owner_col),) = rel.synchronize_pairs
+        ((child_col, link_col),) = rel.secondary_synchronize_pairs
+        stmt = select(child.class_, owner_col).join(rel.secondary, rel.secondaryjoin)
+        simple = rel.primaryjoin.compare(parent_col == owner_col) and rel.secondaryjoin.compare(child_col == link_col)
+    if not simple:
+        raise ValueError(f"{attr}: a collection with a join condition of its own is loaded by its relationship")
+    order = [*(rel.order_by or ()), *child.primary_key]
+    key = rel.parent.get_property_by_column(parent_col).key
+    return stmt.where(owner_col.in_(bindparam("ids", expanding=True))).order_by(*order), key
 
 
 def prefix_match(col, text: str):
