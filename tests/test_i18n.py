@@ -159,3 +159,25 @@ def test_the_date_filter_gives_flask_babels_text_on_the_readers_calendar(app):
                         assert format_day(d, fmt) == format_date(d, fmt)
                     assert page.render(d=d) == f"{format_date(d, 'medium')} / {format_date(d, 'short')}"
         assert app.jinja_env.from_string("{{ none|date }}").render(none=None) == "—"
+
+
+def test_the_datetime_filter_gives_flask_babels_text_on_the_readers_clock(app):
+    """Short and medium moments (kept texts of day and time) read as Flask-Babel's format_datetime writes them,
+    across midnight and the seconds, naive or aware, in both languages; the long form goes through it."""
+    from datetime import datetime, timedelta, timezone
+
+    from flask_babel import format_datetime
+
+    from app.i18n import format_moment, speaking
+
+    start = datetime(2026, 12, 31, 20, 59, 58, 500, tzinfo=timezone.utc)
+    moments = [start + timedelta(seconds=s) for s in (0, 1, 2, 61, 3600 * 3 + 7)] + [datetime(2026, 6, 1, 9, 5)]
+    page = app.jinja_env.from_string("{{ d|datetime }}|{{ d|datetime('medium') }}")
+    with app.test_request_context("/", headers={"Accept-Language": "ru"}):
+        for lang in ("ru", "en"):
+            with speaking(lang):
+                for d in moments:
+                    for fmt in ("short", "medium", "long"):
+                        assert format_moment(d, fmt) == format_datetime(d, fmt), (lang, d, fmt)
+                    assert page.render(d=d) == f"{format_datetime(d, 'short')}|{format_datetime(d, 'medium')}"
+        assert format_moment(moments[4], "short") == "01.01.2027, 03:00"   # 00:00:05 UTC
