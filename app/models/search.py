@@ -61,15 +61,20 @@ SQLITE_INDEX_DDL = [
 ]
 SQLITE_DROP_DDL = ["DROP TRIGGER IF EXISTS search_documents_au", "DROP TRIGGER IF EXISTS search_documents_ad",
                    "DROP TRIGGER IF EXISTS search_documents_ai", "DROP TABLE IF EXISTS search_fts"]
+# Typos are looked for in the names alone (migration 0014): their own trigram index.
+POSTGRES_NAME_TRIGRAMS_DDL = ("CREATE INDEX IF NOT EXISTS ix_search_documents_name_trgm ON search_documents "
+                              "USING gin (name gin_trgm_ops)")
 POSTGRES_INDEX_DDL = [
     "CREATE INDEX IF NOT EXISTS ix_search_documents_trgm ON search_documents USING gin (body gin_trgm_ops)",
     "CREATE INDEX IF NOT EXISTS ix_search_documents_tsv ON search_documents "
     "USING gin (to_tsvector('russian'::regconfig, body))",
+    POSTGRES_NAME_TRIGRAMS_DDL,
 ]
 POSTGRES_EXTENSION_DDL = "CREATE EXTENSION IF NOT EXISTS pg_trgm"
 # Objects of the engines' text indexes, which the model comparison of tests/test_migrations.py leaves aside.
 ENGINE_INDEX_OBJECTS = frozenset({"search_fts", "search_fts_data", "search_fts_idx", "search_fts_docsize",
-                                  "search_fts_config", "ix_search_documents_trgm", "ix_search_documents_tsv"})
+                                  "search_fts_config", "ix_search_documents_trgm", "ix_search_documents_tsv",
+                                  "ix_search_documents_name_trgm"})
 
 event.listen(SearchDocument.__table__, "before_create", DDL(POSTGRES_EXTENSION_DDL).execute_if(dialect="postgresql"))
 for _statement in SQLITE_INDEX_DDL:

@@ -348,22 +348,23 @@ def _find_words_sqlite(session, terms, limit, kinds):
 
 
 def _typos_sqlite(session, terms, limit, kinds, seen):
-    """Records whose words are each within one edit of the query's words. A single edit leaves one half of
-    the longest word intact: each half is an FTS5 lookup (up to TYPO_CANDIDATES rows), rapidfuzz ranks them."""
+    """Records whose name's words are each within one edit of the query's words (a typo is looked for in names,
+    as on PostgreSQL). A single edit leaves one half of the longest word intact: each half is an FTS5 lookup (up
+    to TYPO_CANDIDATES rows), rapidfuzz ranks them."""
     word = max(terms, key=len)
     half = len(word) // 2
     rows = {}
     for piece in (word[:half], word[half:]):
-        for row in session.execute(_sql("SELECT d.kind, d.entity_id, d.body, d.active_at FROM search_fts "
+        for row in session.execute(_sql("SELECT d.kind, d.entity_id, d.name, d.active_at FROM search_fts "
                                         "JOIN search_documents d ON d.id = search_fts.rowid "
                                         "WHERE search_fts MATCH :m LIMIT :lim"),
                                    {"m": '"' + piece.replace('"', '""') + '"', "lim": TYPO_CANDIDATES}):
             rows[(row[0], row[1])] = row
     scored = []
-    for kind, eid, body, active_at in rows.values():
+    for kind, eid, name, active_at in rows.values():
         if (kind, eid) in seen or kind not in kinds:
             continue
-        marks, cost = _fuzzy_marks(terms, body.split())
+        marks, cost = _fuzzy_marks(terms, name.split())
         if marks is not None:
             scored.append((cost, str(active_at or ""), kind, eid, marks))
     scored.sort(key=lambda s: s[1], reverse=True)  # latest activity first (ISO text sorts as time) ...
@@ -395,7 +396,7 @@ def _fuzzy_marks(terms, body_words):
 
 def _find_words_postgres(session, terms, limit, kinds):
     """pg_trgm GIN for infix (LIKE on the folded body), the Russian tsvector for word forms; then, if the
-    page is not full, word_similarity (the `<%` operator on the same GIN index) for typos."""
+    page is not full, word_similarity (the `<%` operator on the names' own trigram index) for a typo in a name."""
     params: dict = {"q": " ".join(terms), "lim": limit}
     kinds_sql = _kinds_sql(kinds, params)
     if max(len(t) for t in terms) < 3:  # too short for trigrams: the start of a name, through its index
@@ -444,12 +445,12 @@ def _find_words_postgres(session, terms, limit, kinds):
         seen = {(k, e) for k, e, *_ in out}
         params["lim2"] = limit - len(out) + len(seen)
         typo_rows = session.execute(_sql(
-            "SELECT d.kind, d.entity_id, d.body FROM search_documents d "
-            f"WHERE {kinds_sql} AND :q <% d.body "
-            "ORDER BY word_similarity(:q, d.body) DESC, d.active_at DESC NULLS LAST, d.id LIMIT :lim2"), params).all()
-        for k, e, body in typo_rows:
+            "SELECT d.kind, d.entity_id, d.name FROM search_documents d "
+            f"WHERE {kinds_sql} AND :q <% d.name "
+            "ORDER BY word_similarity(:q, d.name) DESC, d.active_at DESC NULLS LAST, d.id LIMIT :lim2"), params).all()
+        for k, e, name in typo_rows:
             if (k, e) not in seen and len(out) < limit:
-                marks, _ = _fuzzy_marks(terms, body.split())
+                marks, _ = _fuzzy_marks(terms, name.split())
                 out.append((k, e, TYPO, marks or [], set()))
     return out
 
