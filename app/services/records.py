@@ -171,8 +171,8 @@ def list_page(session: Session, model, stmt, order, page: int, per_page: int, ro
 def fill_collections(session: Session, parents: list, *attrs) -> None:
     """Load a collection (`Contact.phones`, `Company.tags`) of many rows in one query each, as selectinload would
     (the same rows, in the relationship's order), through a statement built once: the selectin loader builds and
-    keys its own query on every load, about 0.8 ms of CPU each. Parents loaded with that relationship's default
-    eager load should be loaded with lazyload() on it."""
+    keys its own query on every load (50 contacts' phones and emails: 3.5 -> 3.0 ms of CPU with their rows).
+    Parents whose relationship loads eagerly by default should be loaded with lazyload() on it."""
     from sqlalchemy.orm.attributes import set_committed_value
 
     if not parents:
