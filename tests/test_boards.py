@@ -366,3 +366,35 @@ def test_a_kept_figure_is_kept_in_each_readers_language(app):
             app.config["KEPT_FIGURES_SECONDS"] = 0
         assert [f.label for f in russian] != [f.label for f in english]
         assert any(ch in russian[0].label.lower() for ch in "абвгдежзиклмнопрстуфхцчшщыэюя")
+
+
+def test_the_home_pages_card_counts_are_what_my_tasks_lists(app, auth, make_user):
+    """Overdue, due today and the rest of a person's open cards, counted in one statement, agree with the cards
+    My tasks lists: a done card, another person's card and a card on a closed board are left out."""
+    from datetime import datetime, timezone
+
+    from app.models.boards import Board
+    from app.services import boards
+
+    head, staff = make_user("head", "promotion"), make_user("staff", "promotion")
+    other = make_user("staff", "promotion")
+    board_id = _start(auth, head)
+    today = date.today()
+    for title, who, due in (("late", staff, today - timedelta(days=2)), ("today", staff, today),
+                            ("soon", staff, today + timedelta(days=3)), ("undated", staff, None),
+                            ("finished", staff, today - timedelta(days=1)), ("theirs", other, today)):
+        assert _add(auth, board_id, title, who, due.isoformat() if due else None).status_code == 200
+    with app.app_context():
+        finished = db.session.scalars(select(Card).where(Card.board_id == board_id, Card.title == "finished")).one()
+        finished.done_at = datetime.now(timezone.utc)
+        db.session.commit()
+        open_cards, _done = boards.my_cards(db.session, staff.id, today)
+        listed = (sum(1 for c in open_cards if c.due_on and c.due_on < today),
+                  sum(1 for c in open_cards if c.due_on == today))
+        counted = boards.my_card_counts(db.session, staff.id, today)
+        assert counted == (*listed, len(open_cards) - sum(listed)) == (1, 1, 2)
+        db.session.get(Board, board_id).status = "closed"
+        db.session.commit()
+        assert boards.my_card_counts(db.session, staff.id, today) == (0, 0, 0)
+    _switch(auth, staff)
+    assert "Overdue cards" not in auth.get("/").get_data(as_text=True)

@@ -83,12 +83,10 @@ def todo(session: Session, user, today: date) -> list[ToDo]:
     from app.services import boards, client_requests, duplicates, verification
 
     items: list[ToDo] = []
-    open_cards, _done = boards.my_cards(session, user.id, today)
-    overdue = sum(1 for c in open_cards if c.due_on and c.due_on < today)
-    due = sum(1 for c in open_cards if c.due_on and c.due_on == today)
+    overdue, due, other = boards.my_card_counts(session, user.id, today)
     items.append(ToDo(overdue, N_("Overdue cards"), "workflows.my_tasks", urgent=True))
     items.append(ToDo(due, N_("Cards due today"), "workflows.my_tasks"))
-    items.append(ToDo(len(open_cards) - overdue - due, N_("Other open cards"), "workflows.my_tasks"))
+    items.append(ToDo(other, N_("Other open cards"), "workflows.my_tasks"))
     week = weeks.monday(today)
     items.append(ToDo(session.scalar(select(func.count(PlanTask.id)).join(WeekPlan, WeekPlan.id == PlanTask.plan_id)
                                      .where(WeekPlan.seller_id == user.id, WeekPlan.week_start == week,
