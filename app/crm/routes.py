@@ -146,8 +146,9 @@ def companies():
                             current_app.config["PAGE_SIZE"])
     ctx = dict(page=page, filters=filters, sort=sort,
                client_types=db.session.scalars(select(ClientType).order_by(ClientType.id)).all(),
-               managers=db.session.scalars(select(User).order_by(User.name)).all(),
-               tags=db.session.scalars(select(Tag).order_by(Tag.name)).all())
+               # the filters' choices as the columns shown, not people with their units or tags as rows
+               managers=db.session.execute(select(User.id, User.name).order_by(User.name)).all(),
+               tags=db.session.execute(select(Tag.id, Tag.name).order_by(Tag.name)).all())
     return render("crm/companies.html", "crm/_companies_table.html", **ctx)
 
 
