@@ -13,8 +13,8 @@ from app.models.activities import ACTIVITY_KINDS, Activity
 from app.models.companies import Company
 from app.models.contacts import Contact
 from app.models.deals import Deal
-from app.services.records import future_error, length_errors, raise_errors
 from app.services import timeline
+from app.services.records import future_error, length_errors, raise_errors
 from app.services.timeline import TimelineItem
 
 
@@ -56,22 +56,20 @@ def log_activity(session: Session, *, author_id: int | None, company_id: int, ki
 
 def activity_timeline(session: Session, company_id: int, before: datetime | None, limit: int, viewer=None) -> list[TimelineItem]:
     """Calls, meetings, emails and notes (the columns shown, not the rows: every company page reads them)."""
-    rows = session.execute(_timeline_query(before is not None), timeline.source_params(company_id, before, limit))
+    rows = _timeline_rows(session, company_id, before, limit)
     return [TimelineItem(at, f"activity {kind}", " · ".join(x for x in (activity_kind_label(kind), subject, contact)
                                                              if x), outcome, None, author)
             for at, kind, subject, outcome, contact, author in rows]
 
 
 @timeline.source_query
-def _timeline_query(paged: bool):
+def _timeline_rows():
     from app.models.org import User
 
-    stmt = (select(Activity.occurred_at, Activity.kind, Activity.subject, Activity.outcome, Contact.name, User.name)
+    return (select(Activity.occurred_at, Activity.kind, Activity.subject, Activity.outcome, Contact.name, User.name)
             .outerjoin(Contact, Contact.id == Activity.contact_id).outerjoin(User, User.id == Activity.author_id)
-            .where(Activity.company_id == bindparam("company_id")))
-    if paged:
-        stmt = stmt.where(Activity.occurred_at < bindparam("before"))
-    return stmt.order_by(Activity.occurred_at.desc(), Activity.id.desc()).limit(bindparam("limit"))
+            .where(Activity.company_id == bindparam("company_id")),
+            Activity.occurred_at, (Activity.occurred_at.desc(), Activity.id.desc()))
 
 
 ACTIVITY_WORDS = {"call": N_("Call"), "meeting": N_("Meeting")}

@@ -12,8 +12,8 @@ from app.i18n import tr as _
 from app.i18n import trp as _p
 from app.models.audit import AuditEntry
 from app.models.base import utcnow
-from app.services.actor import current_actor_id
 from app.services import timeline
+from app.services.actor import current_actor_id
 from app.services.timeline import TimelineItem
 
 SKIPPED_FIELDS = {"created_at", "updated_at", "version", "name_sort", "deleted_by_id"}
@@ -114,8 +114,7 @@ def changes_since(session: Session, entity_type: str, entity_id: int, version: i
 def change_timeline(session: Session, company_id: int, before: datetime | None, limit: int, viewer=None) -> list[TimelineItem]:
     """Changes to the company and its contacts, phones, emails and addresses, one item per save (the columns
     shown, not the rows: every company page reads them)."""
-    rows = session.execute(_timeline_query(before is not None),
-                           timeline.source_params(company_id, before, limit * 8)).all()  # a save is rows of fields
+    rows = _timeline_rows(session, company_id, before, limit * 8).all()  # a save is a row per field
     groups: dict[tuple, list] = {}
     for row in rows:
         groups.setdefault((row.at, row.entity_type, row.entity_id, row.user_id), []).append(row)
@@ -130,16 +129,15 @@ def change_timeline(session: Session, company_id: int, before: datetime | None, 
 
 
 @timeline.source_query
-def _timeline_query(paged: bool):
+def _timeline_rows():
     from app.models.org import User
 
-    stmt = (select(AuditEntry.at, AuditEntry.entity_type, AuditEntry.entity_id, AuditEntry.user_id, AuditEntry.action,
+    return (select(AuditEntry.at, AuditEntry.entity_type, AuditEntry.entity_id, AuditEntry.user_id, AuditEntry.action,
                    AuditEntry.field, AuditEntry.old_value, AuditEntry.new_value, User.name)
-            .outerjoin(User, User.id == AuditEntry.user_id).where(AuditEntry.company_id == bindparam("company_id")))
-    stmt = stmt.where(~((AuditEntry.entity_type == "deals") & (AuditEntry.action == "create")))
-    if paged:
-        stmt = stmt.where(AuditEntry.at < bindparam("before"))
-    return stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(bindparam("limit"))
+            .outerjoin(User, User.id == AuditEntry.user_id)
+            .where(AuditEntry.company_id == bindparam("company_id"),
+                   ~((AuditEntry.entity_type == "deals") & (AuditEntry.action == "create"))),
+            AuditEntry.at, (AuditEntry.at.desc(), AuditEntry.id.desc()))
 
 
 ENTITY_LABELS = {"companies": N_("Company"), "contacts": N_("Contact"), "phones": N_("Phone"), "emails": N_("Email"),

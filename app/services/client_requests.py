@@ -491,16 +491,14 @@ def send_reminders(session: Session, today: date) -> dict[str, int]:
 # ---------------------------------------------------------------- the company timeline
 
 @timeline.source_query
-def _timeline_query(paged: bool):
+def _timeline_rows():
     # columns, not the step entity: its eager unit and author (with the author's unit) would add three joins
-    stmt = (select(RequestStep.request_id, RequestStep.kind, RequestStep.at, ClientRequest.subject, Unit.name_ru,
+    return (select(RequestStep.request_id, RequestStep.kind, RequestStep.at, ClientRequest.subject, Unit.name_ru,
                    Unit.name_en, User.name)
             .join(ClientRequest, ClientRequest.id == RequestStep.request_id)
             .outerjoin(Unit, Unit.id == RequestStep.unit_id).outerjoin(User, User.id == RequestStep.author_id)
-            .where(ClientRequest.company_id == bindparam("company_id"), RequestStep.kind != "attached"))
-    if paged:
-        stmt = stmt.where(RequestStep.at < bindparam("before"))
-    return stmt.order_by(RequestStep.at.desc(), RequestStep.id.desc()).limit(bindparam("limit"))
+            .where(ClientRequest.company_id == bindparam("company_id"), RequestStep.kind != "attached"),
+            RequestStep.at, (RequestStep.at.desc(), RequestStep.id.desc()))
 
 
 def timeline_items(session: Session, company_id: int, before: datetime | None, limit: int, viewer=None):
@@ -510,7 +508,7 @@ def timeline_items(session: Session, company_id: int, before: datetime | None, l
     from app.services.timeline import TimelineItem
 
     items = []
-    rows = session.execute(_timeline_query(before is not None), timeline.source_params(company_id, before, limit)).all()
+    rows = _timeline_rows(session, company_id, before, limit).all()
     seen: dict[int, bool] = {}
     if viewer is not None and rows:  # the requests and their routes in two queries, not three per request
         seen = visible_requests(session, viewer, session.scalars(

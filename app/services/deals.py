@@ -112,18 +112,16 @@ def save_deal(session: Session, company_id: int, data: dict, lines: list[dict], 
 
 def deal_timeline(session: Session, company_id: int, before: datetime | None, limit: int, viewer=None) -> list[TimelineItem]:
     """Deals as they were opened (their later changes come through the change source); the columns shown."""
-    rows = session.execute(_timeline_query(before is not None), timeline.source_params(company_id, before, limit))
+    rows = _timeline_rows(session, company_id, before, limit)
     return [TimelineItem(at, "deal", _("Deal opened: %(title)s", title=title), f"{stage_label(stage)} · {money(amount)}",
                          None, owner) for at, title, stage, amount, owner in rows]
 
 
 @timeline.source_query
-def _timeline_query(paged: bool):
-    stmt = (select(Deal.created_at, Deal.title, Deal.stage, Deal.amount, User.name)
-            .outerjoin(User, User.id == Deal.owner_id).where(Deal.company_id == bindparam("company_id")))
-    if paged:
-        stmt = stmt.where(Deal.created_at < bindparam("before"))
-    return stmt.order_by(Deal.created_at.desc(), Deal.id.desc()).limit(bindparam("limit"))
+def _timeline_rows():
+    return (select(Deal.created_at, Deal.title, Deal.stage, Deal.amount, User.name)
+            .outerjoin(User, User.id == Deal.owner_id).where(Deal.company_id == bindparam("company_id")),
+            Deal.created_at, (Deal.created_at.desc(), Deal.id.desc()))
 
 
 STAGE_WORDS = {"proposal": N_("proposal"), "negotiation": N_("negotiation"), "won": N_("won"), "lost": N_("lost")}

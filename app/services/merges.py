@@ -461,11 +461,9 @@ __all__ = ["MERGE_FIELDS", "MergeError", "default_choices", "merge", "merges_of"
 
 
 @timeline.source_query
-def _timeline_query(paged: bool):
-    stmt = select(Merge).where(Merge.kind == "company", Merge.survivor_id == bindparam("company_id"))
-    if paged:
-        stmt = stmt.where(Merge.created_at < bindparam("before"))
-    return stmt.order_by(Merge.created_at.desc()).limit(bindparam("limit"))
+def _timeline_rows():
+    return (select(Merge).where(Merge.kind == "company", Merge.survivor_id == bindparam("company_id")),
+            Merge.created_at, (Merge.created_at.desc(),))
 
 
 def timeline_items(session: Session, company_id: int, before, limit: int, viewer=None) -> list:
@@ -475,7 +473,7 @@ def timeline_items(session: Session, company_id: int, before, limit: int, viewer
     from app.services.timeline import TimelineItem
 
     items = []
-    for m in session.scalars(_timeline_query(before is not None), timeline.source_params(company_id, before, limit)):
+    for m in _timeline_rows(session, company_id, before, limit).scalars():
         title = tr("Merged %(ids)s into this company", ids=", ".join(f"#{i}" for i in m.merged_ids))
         if m.undone_at:
             title += " · " + tr("undone")

@@ -436,16 +436,14 @@ def rate_limited(session: Session, ip: str) -> bool:
 # ---------------------------------------------------------------- analysis
 
 @timeline.source_query
-def _timeline_query(paged: bool):
+def _timeline_rows():
     # the columns shown, not the rows: every company page reads them
-    stmt = (select(Response.id, Response.received_at, Response.name, Response.email, Response.phone, Response.status,
+    return (select(Response.id, Response.received_at, Response.name, Response.email, Response.phone, Response.status,
                    Campaign.name.label("campaign"), User.name.label("handled_by"))
             .outerjoin(Campaign, Campaign.id == Response.campaign_id)
             .outerjoin(User, User.id == Response.handled_by_id)
-            .where(Response.company_id == bindparam("company_id")))
-    if paged:
-        stmt = stmt.where(Response.received_at < bindparam("before"))
-    return stmt.order_by(Response.received_at.desc()).limit(bindparam("limit"))
+            .where(Response.company_id == bindparam("company_id")),
+            Response.received_at, (Response.received_at.desc(),))
 
 
 def timeline_items(session: Session, company_id: int, before: datetime | None, limit: int, viewer=None):
@@ -455,7 +453,7 @@ def timeline_items(session: Session, company_id: int, before: datetime | None, l
     from app.services.timeline import TimelineItem
 
     items = []
-    for r in session.execute(_timeline_query(before is not None), timeline.source_params(company_id, before, limit)):
+    for r in _timeline_rows(session, company_id, before, limit):
         title = _("Response: %(campaign)s", campaign=r.campaign or _("unknown source"))
         items.append(TimelineItem(at=r.received_at, kind="response", title=title,
                                   body=" · ".join(x for x in (r.name, r.email, r.phone, label("response", r.status)) if x),

@@ -196,18 +196,16 @@ def answered_since(session: Session, since: datetime) -> int:
 
 
 @timeline.source_query
-def _timeline_query(paged: bool):
-    stmt = (select(SurveyResponse.created_at, Survey.title).join(Survey, Survey.id == SurveyResponse.survey_id)
-            .where(SurveyResponse.company_id == bindparam("company_id")))
-    if paged:
-        stmt = stmt.where(SurveyResponse.created_at < bindparam("before"))
-    return stmt.order_by(SurveyResponse.created_at.desc()).limit(bindparam("limit"))
+def _timeline_rows():
+    return (select(SurveyResponse.created_at, Survey.title).join(Survey, Survey.id == SurveyResponse.survey_id)
+            .where(SurveyResponse.company_id == bindparam("company_id")),
+            SurveyResponse.created_at, (SurveyResponse.created_at.desc(),))
 
 
 def timeline_items(session: Session, company_id: int, before: datetime | None, limit: int, viewer=None) -> list:
     """The company timeline's survey entries: when the client answered which survey."""
     from app.services.timeline import TimelineItem
 
-    rows = session.execute(_timeline_query(before is not None), timeline.source_params(company_id, before, limit)).all()
+    rows = _timeline_rows(session, company_id, before, limit).all()
     return [TimelineItem(at=at, kind="survey", title=_("Answered the survey “%(title)s”", title=title))
             for at, title in rows]

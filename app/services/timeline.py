@@ -28,16 +28,26 @@ SourceFn = Callable[..., list[TimelineItem]]
 SOURCES: list[str] = []  # dotted paths of source functions, imported lazily
 
 
-def source_query(build: Callable[[bool], object]) -> Callable[[bool], object]:
-    """A source's query built once per shape, paged (`before` given) or not, with its cache key: every company
-    page reads every source. `build(paged)` leaves :company_id, :limit and, paged, :before as bound parameters."""
-    return lru_cache(maxsize=2)(build)
+def source_query(build: Callable[[], tuple]) -> Callable:
+    """A source's query, built once per shape (paged or not) with its cache key, as every company page reads every
+    source. `build()` gives the statement of one :company_id's items, the column of their moment and their order,
+    newest first; the decorated name then runs it: `rows(session, company_id, before, limit)` -> a result."""
+    from sqlalchemy import bindparam
 
+    @lru_cache(maxsize=2)
+    def statement(paged: bool):
+        stmt, moment, order = build()
+        if paged:
+            stmt = stmt.where(moment < bindparam("before"))
+        return stmt.order_by(*order).limit(bindparam("limit"))
 
-def source_params(company_id: int, before: datetime | None, limit: int) -> dict:
-    """The bound parameters of a source's query (`before` is left out of an unpaged one)."""
-    return {"company_id": company_id, "limit": limit} if before is None else \
-        {"company_id": company_id, "limit": limit, "before": before}
+    def rows(session: Session, company_id: int, before: datetime | None, limit: int):
+        params = {"company_id": company_id, "limit": limit}
+        if before is not None:
+            params["before"] = before
+        return session.execute(statement(before is not None), params)
+
+    return rows
 
 
 def register(path: str) -> None:
