@@ -103,15 +103,12 @@ def update_company(session: Session, company_id: int, data: dict, version: int |
 def get_company(session: Session, company_id: int, include_deleted: bool = False, page: bool = False) -> Company:
     """A company by id (LookupError when there is none, or it is deleted); `page` loads what its page shows
     beside it (contacts with their phones, its own contact points), a query each rather than one per contact."""
-    if page:
-        statements = _page_statements()
-        company = session.execute(statements["company"], {"company_id": company_id}).scalar_one_or_none()
-    else:
-        company = session.get(Company, company_id)
+    company = (session.execute(_page_statements()["company"], {"company_id": company_id}).scalar_one_or_none()
+               if page else session.get(Company, company_id))
     if company is None or (company.deleted_at is not None and not include_deleted):
         raise LookupError(company_id)
     if page:
-        _load_page_collections(session, company, statements)
+        _load_page_collections(session, company)
     return company
 
 
@@ -138,10 +135,11 @@ def _page_statements() -> dict:
     }
 
 
-def _load_page_collections(session: Session, company: Company, statements: dict) -> None:
+def _load_page_collections(session: Session, company: Company) -> None:
     """Fill the page's collections as the relationships would load them (same rows, same order), in five queries."""
     from sqlalchemy.orm.attributes import set_committed_value
 
+    statements = _page_statements()
     params = {"company_id": company.id}
     contacts = list(session.scalars(statements["contacts"], params))
     own, theirs = [], {c.id: [] for c in contacts}

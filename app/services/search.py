@@ -209,6 +209,7 @@ def _sql(statement: str):
     once): the search box sends the same few shapes of statement thousands of times."""
     return text(statement)
 
+
 @dataclass
 class Hit:
     """A found company or contact, the field that matched, its rank class and the words to highlight."""

@@ -58,7 +58,6 @@ def start(key: str):
 def _board_context(board: Board, **extra) -> dict:
     """What the board partial needs, with per-card texts (column titles, due dates) prepared once."""
     from app.i18n import format_day
-    from app.web import links
 
     columns = service.board_columns(db.session, board)
     locale = reader_locale()
@@ -66,8 +65,7 @@ def _board_context(board: Board, **extra) -> dict:
     return dict(board=board, definition=registry.workflow(board.workflow_key), columns=columns, today=_today(),
                 locale=locale, can_manage=permissions.can_manage_board(current_user, board), me=current_user.id,
                 column_titles={view.column.id: view.column.title(locale) for view in columns},
-                due_labels={d: format_day(d, "short") for d in due_dates},
-                card_url=links("workflows.card", "card_id"), **extra)
+                due_labels={d: format_day(d, "short") for d in due_dates}, **extra)
 
 
 @bp.route("/boards/<int:board_id>")
