@@ -417,8 +417,7 @@ def safe_figure(session: Session, name: str, today: date) -> Figure:
 def my_cards(session: Session, user_id: int, today: date, panels: bool = False) -> tuple[list[Card], list[Card]]:
     """A person's open cards on every active board by due date, and what they finished this week; with
     `panels`, the open cards come with what their panels show (a fixed number of queries, not three per card)."""
-    base = (select(Card).join(Board, Board.id == Card.board_id)
-            .where(Card.assignee_id == user_id, Board.status == "active"))
+    base = _on_active_boards(select(Card), user_id)
     shown = (selectinload(Card.board).selectinload(Board.columns), selectinload(Card.column),
              selectinload(Card.assignee), selectinload(Card.checklist), selectinload(Card.links),
              selectinload(Card.comments)) if panels else ()
@@ -426,6 +425,11 @@ def my_cards(session: Session, user_id: int, today: date, panels: bool = False) 
                                       .order_by(Card.due_on.is_(None), Card.due_on, Card.id)))
     done = list(session.scalars(base.where(Card.done_at >= weeks.week_start(today)).order_by(Card.done_at.desc())))
     return open_cards, done
+
+
+def _on_active_boards(stmt, assignee):
+    """Cards of this assignee (an id or a bound parameter) on active boards: what My tasks and the home page count."""
+    return stmt.join(Board, Board.id == Card.board_id).where(Card.assignee_id == assignee, Board.status == "active")
 
 
 def my_card_counts(session: Session, user_id: int, today: date) -> tuple[int, int, int]:
@@ -438,10 +442,9 @@ def my_card_counts(session: Session, user_id: int, today: date) -> tuple[int, in
 @lru_cache(maxsize=1)
 def _my_card_counts_statement():
     today = bindparam("today", type_=Card.due_on.type)
-    return (select(func.count(case((Card.due_on < today, 1))), func.count(case((Card.due_on == today, 1))),
-                   func.count(Card.id))
-            .join(Board, Board.id == Card.board_id)
-            .where(Card.assignee_id == bindparam("user_id"), Board.status == "active", Card.done_at.is_(None)))
+    counts = select(func.count(case((Card.due_on < today, 1))), func.count(case((Card.due_on == today, 1))),
+                    func.count(Card.id))
+    return _on_active_boards(counts, bindparam("user_id")).where(Card.done_at.is_(None))
 
 
 @dataclass
