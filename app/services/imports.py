@@ -6,8 +6,6 @@ crash leaves the base as it was.
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
